@@ -1,0 +1,175 @@
+/**
+ * The RPC contract: every request and every stream the engine offers, each with a
+ * runtime schema. The engine validates params before a handler runs and results before
+ * they leave; the renderer validates every payload it receives. Adding a method means
+ * adding it here first; both sides then fail to type-check until they agree.
+ */
+import { z } from 'zod';
+import { QUALITIES, TRANSPORTS } from './reading';
+
+const id = z.string().min(1).max(200);
+const timestamp = z.number().int().min(0).max(8.64e15);
+
+export const QualitySchema = z.enum(QUALITIES);
+export const TransportSchema = z.enum(TRANSPORTS);
+
+export const ReadingSchema = z.object({
+  deviceId: id,
+  metric: id,
+  ts: timestamp,
+  value: z.number().nullable(),
+  quality: QualitySchema,
+  seq: z.number().int().optional(),
+  source: z.string(),
+  arrivedAt: timestamp.optional(),
+});
+
+export const MetricInfoSchema = z.object({
+  name: id,
+  unit: z.string(),
+  /** physical range from the device profile, for axis defaults */
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  last: z
+    .object({ ts: timestamp, value: z.number().nullable(), quality: QualitySchema })
+    .nullable(),
+});
+export type MetricInfo = z.infer<typeof MetricInfoSchema>;
+
+export const DeviceStateSchema = z.enum(['online', 'stale', 'offline']);
+export type DeviceState = z.infer<typeof DeviceStateSchema>;
+
+export const DeviceSummarySchema = z.object({
+  id,
+  name: z.string(),
+  kind: z.string(),
+  profile: z.string(),
+  transport: TransportSchema,
+  connectorId: z.string(),
+  state: DeviceStateSchema,
+  /** host time the last reading arrived, ms; null if never */
+  lastSeen: timestamp.nullable(),
+  metrics: z.array(MetricInfoSchema),
+  counters: z.object({
+    readings: z.number().int().nonnegative(),
+    duplicates: z.number().int().nonnegative(),
+    flagged: z.number().int().nonnegative(),
+  }),
+});
+export type DeviceSummary = z.infer<typeof DeviceSummarySchema>;
+
+export const ConnectorStateSchema = z.enum(['connecting', 'connected', 'disconnected', 'error']);
+export type ConnectorState = z.infer<typeof ConnectorStateSchema>;
+
+export const ConnectorStatusSchema = z.object({
+  id,
+  kind: TransportSchema,
+  label: z.string(),
+  state: ConnectorStateSchema,
+  detail: z.string(),
+  devices: z.number().int().nonnegative(),
+  messagesIn: z.number().int().nonnegative(),
+  readingsIn: z.number().int().nonnegative(),
+  decodeErrors: z.number().int().nonnegative(),
+  lastError: z.string().nullable(),
+  since: timestamp,
+});
+export type ConnectorStatus = z.infer<typeof ConnectorStatusSchema>;
+
+export const EngineInfoSchema = z.object({
+  version: z.string(),
+  startedAt: timestamp,
+  dataDir: z.string(),
+  databaseFile: z.string(),
+  demo: z.boolean(),
+  host: z.enum(['electron', 'node', 'test']),
+});
+export type EngineInfo = z.infer<typeof EngineInfoSchema>;
+
+export const IngestStatsSchema = z.object({
+  received: z.number().int().nonnegative(),
+  stored: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  flagged: z.number().int().nonnegative(),
+  batches: z.number().int().nonnegative(),
+  lastBatchMs: z.number().nonnegative(),
+  storedTotal: z.number().int().nonnegative(),
+  databaseBytes: z.number().int().nonnegative(),
+});
+export type IngestStats = z.infer<typeof IngestStatsSchema>;
+
+/** Series data travels columnar: a chart wants arrays, and arrays are far smaller on the wire. */
+export const SeriesDataSchema = z.object({
+  deviceId: id,
+  metric: id,
+  ts: z.array(timestamp),
+  values: z.array(z.number().nullable()),
+  /** one code per point, index into QUALITIES */
+  quality: z.array(z.number().int().min(0).max(QUALITIES.length - 1)),
+});
+export type SeriesData = z.infer<typeof SeriesDataSchema>;
+
+export const LiveBatchSchema = z.object({ series: z.array(SeriesDataSchema) });
+export type LiveBatch = z.infer<typeof LiveBatchSchema>;
+
+export const QueryParamsSchema = z
+  .object({
+    deviceId: id,
+    metric: id,
+    from: timestamp,
+    to: timestamp,
+    /** the chart's width in points; the engine never returns more */
+    maxPoints: z.number().int().min(2).max(100_000).default(2000),
+  })
+  .refine((p) => p.from <= p.to, { message: 'from must not be after to' });
+
+const empty = z.object({}).strict().optional();
+
+export const requests = {
+  'engine.info': { params: empty, result: EngineInfoSchema },
+  'engine.stats': { params: empty, result: IngestStatsSchema },
+  'devices.list': { params: empty, result: z.array(DeviceSummarySchema) },
+  'devices.get': { params: z.object({ deviceId: id }).strict(), result: DeviceSummarySchema },
+  'connectors.list': { params: empty, result: z.array(ConnectorStatusSchema) },
+  'readings.query': { params: QueryParamsSchema, result: SeriesDataSchema },
+  /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
+  'stream.subscribe': {
+    params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
+    result: z.object({ sub: z.number().int().nonnegative() }),
+  },
+  'stream.unsubscribe': {
+    params: z.object({ sub: z.number().int().nonnegative() }).strict(),
+    result: z.object({ ok: z.boolean() }),
+  },
+} as const;
+
+export const streams = {
+  /** accepted readings in batches flushed at most every 50 ms */
+  'readings.live': {
+    params: z.object({ deviceIds: z.array(id).max(10_000).optional() }).strict().optional(),
+    data: LiveBatchSchema,
+  },
+  /** devices whose summary changed, at most every 500 ms */
+  'devices.changed': { params: empty, data: z.array(DeviceSummarySchema) },
+  'connectors.changed': { params: empty, data: z.array(ConnectorStatusSchema) },
+} as const;
+
+export type Requests = typeof requests;
+export type Streams = typeof streams;
+export type RequestName = keyof Requests;
+export type StreamName = keyof Streams;
+
+export type RequestParams<M extends RequestName> = z.input<Requests[M]['params']>;
+export type RequestParamsParsed<M extends RequestName> = z.output<Requests[M]['params']>;
+export type RequestResult<M extends RequestName> = z.output<Requests[M]['result']>;
+export type StreamParams<S extends StreamName> = z.input<Streams[S]['params']>;
+export type StreamParamsParsed<S extends StreamName> = z.output<Streams[S]['params']>;
+export type StreamData<S extends StreamName> = z.output<Streams[S]['data']>;
+
+export function isRequestName(name: string): name is RequestName {
+  return Object.hasOwn(requests, name);
+}
+
+export function isStreamName(name: string): name is StreamName {
+  return Object.hasOwn(streams, name);
+}

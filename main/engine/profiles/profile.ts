@@ -1,0 +1,31 @@
+/**
+ * Device profiles (JSON in resources/profiles) say what a device's metrics mean and
+ * which values are physically possible. Validation flags readings against them.
+ */
+import { z } from 'zod';
+
+export const MetricProfileSchema = z
+  .object({
+    unit: z.string(),
+    label: z.string().optional(),
+    /** physical limits of the sensor; readings outside are flagged out-of-range */
+    min: z.number(),
+    max: z.number(),
+    /** largest believable change per second; faster jumps are flagged suspect */
+    maxRatePerSec: z.number().positive().optional(),
+    /** how often the device reports this metric, ms */
+    expectedIntervalMs: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine((m) => m.min <= m.max, { message: 'min must not exceed max' });
+
+export const DeviceProfileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+    name: z.string(),
+    metrics: z.record(z.string().regex(/^[a-zA-Z0-9_.-]+$/), MetricProfileSchema),
+  })
+  .strict();
+
+export type MetricProfile = z.infer<typeof MetricProfileSchema>;
+export type DeviceProfile = z.infer<typeof DeviceProfileSchema>;
