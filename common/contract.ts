@@ -30,9 +30,7 @@ export const MetricInfoSchema = z.object({
   /** physical range from the device profile, for axis defaults */
   min: z.number().nullable(),
   max: z.number().nullable(),
-  last: z
-    .object({ ts: timestamp, value: z.number().nullable(), quality: QualitySchema })
-    .nullable(),
+  last: z.object({ ts: timestamp, value: z.number().nullable(), quality: QualitySchema }).nullable(),
 });
 export type MetricInfo = z.infer<typeof MetricInfoSchema>;
 
@@ -105,7 +103,13 @@ export const SeriesDataSchema = z.object({
   ts: z.array(timestamp),
   values: z.array(z.number().nullable()),
   /** one code per point, index into QUALITIES */
-  quality: z.array(z.number().int().min(0).max(QUALITIES.length - 1)),
+  quality: z.array(
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(QUALITIES.length - 1),
+  ),
 });
 export type SeriesData = z.infer<typeof SeriesDataSchema>;
 
@@ -146,7 +150,10 @@ export const requests = {
 export const streams = {
   /** accepted readings in batches flushed at most every 50 ms */
   'readings.live': {
-    params: z.object({ deviceIds: z.array(id).max(10_000).optional() }).strict().optional(),
+    params: z
+      .object({ deviceIds: z.array(id).max(10_000).optional() })
+      .strict()
+      .optional(),
     data: LiveBatchSchema,
   },
   /** devices whose summary changed, at most every 500 ms */
