@@ -1,0 +1,66 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parseHeadlessOptions, UsageError } from './cli-options';
+
+const parse = (...argv: string[]) => parseHeadlessOptions(argv, '/app/out/renderer');
+
+describe('headless host options', () => {
+  test('defaults: loopback, port 5170, a fresh random token, demo on', () => {
+    const a = parse();
+    const b = parse();
+    if (a === 'help' || b === 'help') throw new Error('unexpected help');
+    expect(a.host).toBe('127.0.0.1');
+    expect(a.port).toBe(5170);
+    expect(a.demo).toBe(true);
+    expect(a.tokenSource).toBe('generated');
+    expect(a.token).toMatch(/^[0-9a-f]{48}$/);
+    expect(a.token).not.toBe(b.token);
+  });
+
+  test('--no-demo, --port 0 and --data-dir are honoured', () => {
+    const o = parse('--no-demo', '--port', '0', '--data-dir', 'rel/dir');
+    if (o === 'help') throw new Error('unexpected help');
+    expect(o.demo).toBe(false);
+    expect(o.port).toBe(0);
+    expect(o.dataDir).toBe(path.resolve('rel/dir'));
+  });
+
+  test('refuses a non-loopback address without a token, accepts it with one', () => {
+    expect(() => parse('--host', '0.0.0.0')).toThrow(UsageError);
+    expect(() => parse('--host', '192.168.1.20')).toThrow(/without --token or --token-file/);
+    const o = parse('--host', '0.0.0.0', '--token', 'a-long-enough-token-123');
+    expect(o !== 'help' && o.token).toBe('a-long-enough-token-123');
+    expect(() => parse('--host', '::1')).not.toThrow();
+    expect(() => parse('--host', 'localhost')).not.toThrow();
+  });
+
+  test('rejects bad input with a clear message', () => {
+    expect(() => parse('--port', 'eighty')).toThrow(/--port must be a number/);
+    expect(() => parse('--port', '70000')).toThrow(/--port/);
+    expect(() => parse('--token', 'short')).toThrow(/at least 16/);
+    expect(() => parse('--token', 'has spaces in the token')).toThrow(/only letters/);
+    expect(() => parse('--bogus')).toThrow(UsageError);
+    expect(() => parse('--token', 'aaaaaaaaaaaaaaaaaaaa', '--token-file', 'x')).toThrow(/not both/);
+  });
+
+  test('reads a token file and warns when others can read it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-token-'));
+    const file = path.join(dir, 'token');
+    writeFileSync(file, 'file-token-0123456789abcdef\nignored second line\n');
+    chmodSync(file, 0o644);
+    const loose = parse('--host', '0.0.0.0', '--token-file', file);
+    if (loose === 'help') throw new Error('unexpected help');
+    expect(loose.token).toBe('file-token-0123456789abcdef');
+    expect(loose.warnings.join()).toMatch(/chmod 600/);
+    chmodSync(file, 0o600);
+    const tight = parse('--token-file', file);
+    expect(tight !== 'help' && tight.warnings).toEqual([]);
+    expect(() => parse('--token-file', path.join(dir, 'missing'))).toThrow(/cannot read the token file/);
+  });
+
+  test('--help', () => {
+    expect(parse('--help')).toBe('help');
+  });
+});

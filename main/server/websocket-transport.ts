@@ -1,0 +1,60 @@
+/**
+ * MessageTransport over one WebSocket connection (the browser's path to the engine).
+ * Text frames carry JSON; a frame that is not JSON is passed on as the raw string so the
+ * RPC server answers it with BAD_MESSAGE instead of the transport silently eating it.
+ */
+import type WebSocket from 'ws';
+import type { MessageTransport } from '../../common/protocol';
+
+/** A client that cannot keep up gets disconnected (it reconnects and resubscribes)
+ * rather than letting its unsent stream data grow without bound in this process. */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+export function createWebSocketTransport(socket: WebSocket): MessageTransport {
+  const messageListeners = new Set<(message: unknown) => void>();
+  const closeListeners = new Set<() => void>();
+
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) {
+      for (const listener of messageListeners) listener('<binary frame>');
+      return;
+    }
+    const text = data.toString();
+    let message: unknown = text;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      // left as the raw string: the RPC layer rejects it with a typed error
+    }
+    for (const listener of messageListeners) listener(message);
+  });
+  socket.on('close', () => {
+    for (const listener of closeListeners) listener();
+    messageListeners.clear();
+    closeListeners.clear();
+  });
+  // errors are followed by 'close'; the listener only stops ws from throwing
+  socket.on('error', () => {});
+
+  return {
+    send(message) {
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+        socket.close(1013, 'client too slow');
+        return;
+      }
+      socket.send(JSON.stringify(message));
+    },
+    onMessage(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
+    onClose(listener) {
+      closeListeners.add(listener);
+      return () => closeListeners.delete(listener);
+    },
+    close() {
+      socket.close(1000);
+    },
+  };
+}
