@@ -1,0 +1,50 @@
+/**
+ * Builds the demo site's connectors from its definition: a simulated USB serial bus,
+ * a simulated BLE radio and a simulated MQTT broker, each carrying its real wire format.
+ */
+import type { Connector, ConnectorSink } from '../connectors/connector';
+import type { DemoSite } from './demo-site-definition';
+import { SimulatedConnector } from './simulated-connector';
+import { hashSeed, seededRandom } from './simulated-device';
+import { bleGattNotifications, mqttJsonTopics, serialJsonLines } from './wire-codecs';
+
+export function createDemoConnectors(site: DemoSite, sink: ConnectorSink, now?: () => number): Connector[] {
+  return site.connectors.map((c) => {
+    const devices = site.devices.filter((d) => d.connector === c.id);
+    const common = {
+      id: c.id,
+      label: c.label,
+      devices,
+      anomalies: site.anomalies,
+      sink,
+      ...(now ? { now } : {}),
+    };
+    switch (c.kind) {
+      case 'serial':
+        return new SimulatedConnector({
+          ...common,
+          kind: 'serial',
+          detail: '115200 baud, 8N1, JSON lines',
+          codec: serialJsonLines(c.id, seededRandom(hashSeed(`${c.id}:uart`))),
+        });
+      case 'ble':
+        return new SimulatedConnector({
+          ...common,
+          kind: 'ble',
+          detail: `${devices.length} peripherals, GATT Environmental Sensing + Battery notifications`,
+          codec: bleGattNotifications(c.id),
+        });
+      case 'mqtt': {
+        const template = c.topicTemplate ?? 'plant/{site}/{deviceId}/{metric}';
+        return new SimulatedConnector({
+          ...common,
+          kind: 'mqtt',
+          detail: `subscribed to ${template.replace('{site}', site.site).replace(/\{[^}]+\}/g, '+')}`,
+          codec: mqttJsonTopics(c.id, template, site.site),
+        });
+      }
+      default:
+        throw new Error(`demo connector ${c.id}: unknown kind ${String(c.kind)}`);
+    }
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * What each simulated link carries, in the real wire formats: JSON lines over serial
+ * (cut into arbitrary chunks, as a UART delivers them), GATT Environmental Sensing
+ * notifications over BLE, and one JSON message per metric on MQTT topics. Decoding goes
+ * through the same decoders a real connector uses, so the demo exercises them.
+ */
+import type { Reading } from '../../../common/reading';
+import { encodeGattValue, GATT_CHARACTERISTICS, gattUuidForMetric } from '../decoders/gatt';
+import { decodeJsonLine } from '../decoders/json-line';
+import { LineFramer } from '../decoders/line-framer';
+import { compileTopicTemplate, decodeMetricPayload } from '../decoders/topic-template';
+import type { Sample } from './simulated-device';
+
+export interface Decoded {
+  readings: Reading[];
+  messages: number;
+  errors: string[];
+}
+
+export interface WireCodec<M> {
+  encode(sample: Sample): M[];
+  /** one tick's worth of messages, in delivery order */
+  decode(messages: M[], now: number): Decoded;
+}
+
+export function serialJsonLines(source: string, random: () => number): WireCodec<Uint8Array> {
+  const framer = new LineFramer();
+  return {
+    encode(sample) {
+      return [
+        Buffer.from(
+          `${JSON.stringify({ dev: sample.deviceId, seq: sample.seq, ts: sample.ts, ...sample.values })}\n`,
+        ),
+      ];
+    },
+    decode(messages, now) {
+      const out: Decoded = { readings: [], messages: 0, errors: [] };
+      const stream = Buffer.concat(messages);
+      // a UART hands over whatever is in its FIFO: lines split at random places
+      let at = 0;
+      while (at < stream.length) {
+        const size = 1 + Math.floor(random() * 96);
+        const framed = framer.push(stream.subarray(at, at + size));
+        at += size;
+        if (framed.overlong > 0) out.errors.push(`${framed.overlong} over-long line(s) dropped`);
+        for (const line of framed.lines) {
+          out.messages++;
+          const decoded = decodeJsonLine(line, { source, now });
+          if ('error' in decoded) out.errors.push(decoded.error);
+          else out.readings.push(...decoded.readings);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+export interface GattNotification {
+  deviceId: string;
+  uuid: string;
+  data: Uint8Array;
+  /** when the radio received it; a GATT value carries no timestamp of its own */
+  receivedAt: number;
+}
+
+export function bleGattNotifications(source: string): WireCodec<GattNotification> {
+  return {
+    encode(sample) {
+      return Object.entries(sample.values).flatMap(([metric, value]) => {
+        const uuid = gattUuidForMetric(metric);
+        return uuid
+          ? [{ deviceId: sample.deviceId, uuid, data: encodeGattValue(uuid, value), receivedAt: sample.ts }]
+          : [];
+      });
+    },
+    decode(messages, now) {
+      const out: Decoded = { readings: [], messages: messages.length, errors: [] };
+      for (const n of messages) {
+        const characteristic = GATT_CHARACTERISTICS[n.uuid];
+        if (!characteristic) {
+          out.errors.push(`no decoder for characteristic ${n.uuid}`);
+          continue;
+        }
+        try {
+          const value = characteristic.decode(n.data);
+          out.readings.push({
+            deviceId: n.deviceId,
+            metric: characteristic.metric,
+            ts: n.receivedAt,
+            value,
+            quality: value === null ? 'null' : 'good',
+            source,
+            arrivedAt: now,
+          });
+        } catch (error) {
+          out.errors.push((error as Error).message);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+export interface MqttMessage {
+  topic: string;
+  payload: Uint8Array;
+}
+
+export function mqttJsonTopics(source: string, template: string, site: string): WireCodec<MqttMessage> {
+  const topics = compileTopicTemplate(template, { site });
+  return {
+    encode(sample) {
+      return Object.entries(sample.values).map(([metric, value]) => ({
+        topic: template
+          .replace('{site}', site)
+          .replace('{deviceId}', sample.deviceId)
+          .replace('{metric}', metric),
+        payload: Buffer.from(JSON.stringify({ ts: sample.ts, seq: sample.seq, value })),
+      }));
+    },
+    decode(messages, now) {
+      const out: Decoded = { readings: [], messages: messages.length, errors: [] };
+      for (const m of messages) {
+        const match = topics.match(m.topic);
+        if (!match) {
+          out.errors.push(`topic ${m.topic.slice(0, 200)} does not match ${template}`);
+          continue;
+        }
+        const decoded = decodeMetricPayload(m.payload, now);
+        if ('error' in decoded) {
+          out.errors.push(`${m.topic.slice(0, 200)}: ${decoded.error}`);
+          continue;
+        }
+        const reading: Reading = {
+          deviceId: match.deviceId,
+          metric: match.metric,
+          ts: decoded.ts,
+          value: decoded.value,
+          quality: decoded.value === null ? 'null' : 'good',
+          source,
+          arrivedAt: now,
+        };
+        if (decoded.seq !== undefined) reading.seq = decoded.seq;
+        out.readings.push(reading);
+      }
+      return out;
+    },
+  };
+}

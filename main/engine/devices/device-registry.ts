@@ -1,0 +1,176 @@
+/**
+ * The engine's view of every device: identity, counters, last value per metric and
+ * whether it is reporting. Summaries that changed are collected and sent to the UI at
+ * most every 500 ms, so a fleet at 10 Hz does not become 10 Hz of UI updates.
+ */
+import type { DeviceState, DeviceSummary, MetricInfo } from '../../../common/contract';
+import { qualityFromCode } from '../../../common/reading';
+import type { DeviceDescriptor } from '../connectors/connector';
+import type { DeviceProfile } from '../profiles/profile';
+import type { BatchResult, ReadingStore } from '../store/reading-store';
+
+const ONLINE_MIN_MS = 5000;
+const STALE_MS = 60_000;
+
+interface DeviceEntry {
+  descriptor: DeviceDescriptor;
+  lastSeen: number | null;
+  readings: number;
+  duplicates: number;
+  flagged: number;
+  last: Map<string, NonNullable<MetricInfo['last']>>;
+  state: DeviceState;
+}
+
+export class DeviceRegistry {
+  private readonly devices = new Map<string, DeviceEntry>();
+  private readonly dirty = new Set<string>();
+
+  constructor(
+    private readonly store: ReadingStore,
+    private readonly profiles: ReadonlyMap<string, DeviceProfile>,
+  ) {}
+
+  /** Loads what the cache knows, so devices and their last values show before any new data. */
+  load(now = Date.now()): void {
+    for (const d of this.store.devices()) {
+      const { firstSeen: _f, lastSeen, readings, duplicates, flagged, ...descriptor } = d;
+      this.devices.set(d.id, {
+        descriptor,
+        lastSeen,
+        readings,
+        duplicates,
+        flagged,
+        last: new Map(),
+        state: 'offline',
+      });
+    }
+    for (const r of this.store.lastReadings()) {
+      this.devices
+        .get(r.deviceId)
+        ?.last.set(r.metric, { ts: r.ts, value: r.value, quality: qualityFromCode(r.quality) });
+    }
+    for (const entry of this.devices.values()) entry.state = this.stateOf(entry, now);
+  }
+
+  has(id: string): boolean {
+    return this.devices.has(id);
+  }
+
+  profileOf(id: string): DeviceProfile | undefined {
+    const profile = this.devices.get(id)?.descriptor.profile;
+    return profile === undefined ? undefined : this.profiles.get(profile);
+  }
+
+  register(descriptor: DeviceDescriptor): void {
+    const existing = this.devices.get(descriptor.id);
+    if (existing && JSON.stringify(existing.descriptor) === JSON.stringify(descriptor)) return;
+    this.store.upsertDevice(descriptor);
+    if (existing) existing.descriptor = descriptor;
+    else
+      this.devices.set(descriptor.id, {
+        descriptor,
+        lastSeen: null,
+        readings: 0,
+        duplicates: 0,
+        flagged: 0,
+        last: new Map(),
+        state: 'offline',
+      });
+    this.dirty.add(descriptor.id);
+  }
+
+  applyBatch(result: BatchResult, now = Date.now()): void {
+    for (const [deviceId, counts] of result.perDevice) {
+      const entry = this.devices.get(deviceId);
+      if (!entry) continue;
+      entry.readings += counts.stored;
+      entry.duplicates += counts.duplicates;
+      entry.flagged += counts.flagged;
+      entry.lastSeen = Math.max(entry.lastSeen ?? 0, counts.lastArrived);
+      entry.state = this.stateOf(entry, now);
+      this.dirty.add(deviceId);
+    }
+    for (const r of result.accepted) {
+      const last = this.devices.get(r.deviceId)?.last;
+      const previous = last?.get(r.metric);
+      // the last value by device time: a late reading must not replace a newer one
+      if (last && (!previous || r.ts >= previous.ts)) {
+        last.set(r.metric, { ts: r.ts, value: r.value, quality: r.quality });
+      }
+    }
+  }
+
+  /** Re-evaluates online/stale/offline and returns (and forgets) what changed since the last call. */
+  takeChanged(now = Date.now()): DeviceSummary[] {
+    for (const [id, entry] of this.devices) {
+      const state = this.stateOf(entry, now);
+      if (state !== entry.state) {
+        entry.state = state;
+        this.dirty.add(id);
+      }
+    }
+    const changed = [...this.dirty].flatMap((id) => {
+      const entry = this.devices.get(id);
+      return entry ? [this.summarize(entry)] : [];
+    });
+    this.dirty.clear();
+    return changed;
+  }
+
+  list(): DeviceSummary[] {
+    return [...this.devices.values()].map((e) => this.summarize(e));
+  }
+
+  get(id: string): DeviceSummary | undefined {
+    const entry = this.devices.get(id);
+    return entry ? this.summarize(entry) : undefined;
+  }
+
+  countByConnector(connectorId: string): number {
+    let n = 0;
+    for (const e of this.devices.values()) if (e.descriptor.connectorId === connectorId) n++;
+    return n;
+  }
+
+  private stateOf(entry: DeviceEntry, now: number): DeviceState {
+    if (entry.lastSeen === null) return 'offline';
+    const profile = this.profiles.get(entry.descriptor.profile);
+    const intervals = Object.values(profile?.metrics ?? {}).map((m) => m.expectedIntervalMs ?? 1000);
+    const expected = intervals.length > 0 ? Math.min(...intervals) : 1000;
+    const age = now - entry.lastSeen;
+    if (age <= Math.max(ONLINE_MIN_MS, expected * 3)) return 'online';
+    return age <= STALE_MS ? 'stale' : 'offline';
+  }
+
+  private summarize(entry: DeviceEntry): DeviceSummary {
+    const profile = this.profiles.get(entry.descriptor.profile);
+    const order = Object.keys(profile?.metrics ?? {});
+    const rank = (m: string) => (order.includes(m) ? order.indexOf(m) : order.length);
+    const metrics = [...entry.last.keys()]
+      .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+      .map((name) => {
+        const p = profile?.metrics[name];
+        return {
+          name,
+          unit: p?.unit ?? '',
+          min: p?.min ?? null,
+          max: p?.max ?? null,
+          last: entry.last.get(name) ?? null,
+        };
+      });
+    const d = entry.descriptor;
+    return {
+      id: d.id,
+      name: d.name,
+      kind: d.kind,
+      profile: d.profile,
+      transport: d.transport,
+      connectorId: d.connectorId,
+      state: entry.state,
+      lastSeen: entry.lastSeen,
+      metrics,
+      counters: { readings: entry.readings, duplicates: entry.duplicates, flagged: entry.flagged },
+    };
+  }
+}

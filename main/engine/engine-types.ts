@@ -1,0 +1,26 @@
+/**
+ * The engine as its hosts see it. Hosts (Electron utilityProcess, headless Node process,
+ * tests) create one engine and hand it a MessageTransport per client; everything else
+ * travels over the RPC contract in common/contract.ts.
+ */
+import type { EngineInfo } from '../../common/contract';
+import type { MessageTransport } from '../../common/protocol';
+import type { Logger } from './log';
+
+export interface EngineOptions {
+  /** folder for the SQLite cache; created if missing */
+  dataDir: string;
+  /** run the built-in demo site of simulated devices */
+  demo: boolean;
+  host: EngineInfo['host'];
+  log: Logger;
+  /** folder holding profiles/ and demo-site.json; found from the code's location by default */
+  resourcesDir?: string;
+}
+
+export interface Engine {
+  info(): EngineInfo;
+  /** serve one client over a transport; returns a function that detaches it */
+  connect(transport: MessageTransport): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,175 @@
+/**
+ * The engine: connectors → ingest pipeline → SQLite store, device registry, and the RPC
+ * contract served to any number of clients. Pure Node; the same code runs in Electron's
+ * utilityProcess, in the headless host and inside tests.
+ */
+import path from 'node:path';
+import type { ConnectorStatus, DeviceSummary, EngineInfo } from '../../common/contract';
+import type { MessageTransport } from '../../common/protocol';
+import { RpcError } from '../../common/protocol';
+import type { Reading } from '../../common/reading';
+import { version } from '../../package.json';
+import type { Connector, ConnectorSink } from './connectors/connector';
+import { createDemoConnectors } from './demo/demo-site';
+import { loadDemoSite } from './demo/demo-site-definition';
+import { DeviceRegistry } from './devices/device-registry';
+import type { Engine, EngineOptions } from './engine-types';
+import { IngestPipeline } from './ingest/pipeline';
+import { ReadingValidator } from './ingest/validate';
+import { toLiveBatch } from './live-streams';
+import { loadProfiles } from './profiles/load-profiles';
+import { findResourcesDir } from './resources';
+import { RpcServer } from './rpc/rpc-server';
+import { openDatabase } from './store/database';
+import { ReadingStore } from './store/reading-store';
+
+export type { Engine, EngineOptions } from './engine-types';
+
+const DEVICE_UPDATE_MS = 500;
+const CONNECTOR_UPDATE_MS = 1000;
+
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const log = options.log.child('engine');
+  const startedAt = Date.now();
+  const resourcesDir = options.resourcesDir ?? findResourcesDir(__dirname);
+  const profiles = loadProfiles(path.join(resourcesDir, 'profiles'));
+  const { db, file } = openDatabase({ dataDir: options.dataDir, log });
+  const store = new ReadingStore(db, file, log.child('store'));
+  const registry = new DeviceRegistry(store, profiles);
+  registry.load();
+  const validator = new ReadingValidator((id) => registry.profileOf(id));
+  const pipeline = new IngestPipeline({ store, validator, log: log.child('ingest') });
+  pipeline.onBatch((result) => registry.applyBatch(result));
+
+  const connectors: Connector[] = [];
+  const deviceListeners = new Set<(changed: DeviceSummary[]) => void>();
+  const connectorListeners = new Set<(all: ConnectorStatus[]) => void>();
+
+  const sink: ConnectorSink = {
+    readings(batch: Reading[]) {
+      for (const r of batch) {
+        if (!registry.has(r.deviceId)) {
+          // a device we were not told about: keep its data and show it as discovered
+          const connector = connectors.find((c) => c.id === r.source);
+          registry.register({
+            id: r.deviceId,
+            name: r.deviceId,
+            kind: 'discovered',
+            profile: '',
+            transport: connector?.status().kind ?? 'serial',
+            connectorId: r.source,
+          });
+        }
+      }
+      pipeline.push(batch);
+    },
+    deviceSeen: (device) => registry.register(device),
+    statusChanged: () => {},
+  };
+
+  if (options.demo) {
+    const site = loadDemoSite(path.join(resourcesDir, 'demo-site.json'));
+    for (const profile of new Set(site.devices.map((d) => d.profile))) {
+      if (!profiles.has(profile)) throw new Error(`demo site uses unknown profile "${profile}"`);
+    }
+    connectors.push(...createDemoConnectors(site, sink));
+  }
+
+  const deviceTimer = setInterval(() => {
+    const changed = registry.takeChanged();
+    if (changed.length > 0) for (const l of deviceListeners) l(changed);
+  }, DEVICE_UPDATE_MS);
+  const connectorTimer = setInterval(() => {
+    if (connectorListeners.size === 0) return;
+    const all = connectors.map((c) => c.status());
+    for (const l of connectorListeners) l(all);
+  }, CONNECTOR_UPDATE_MS);
+
+  const info = (): EngineInfo => ({
+    version,
+    startedAt,
+    dataDir: options.dataDir,
+    databaseFile: file,
+    demo: options.demo,
+    host: options.host,
+  });
+
+  const rpc = new RpcServer(
+    {
+      'engine.info': () => info(),
+      'engine.stats': () => {
+        const c = pipeline.counters;
+        return {
+          received: c.received,
+          stored: c.stored,
+          duplicates: c.duplicates,
+          flagged: c.flagged,
+          batches: c.batches,
+          lastBatchMs: c.lastBatchMs,
+          storedTotal: store.totalStored(),
+          databaseBytes: store.databaseBytes(),
+        };
+      },
+      'devices.list': () => registry.list(),
+      'devices.get': ({ deviceId }) => {
+        const device = registry.get(deviceId);
+        if (!device) throw new RpcError('NOT_FOUND', `no device "${deviceId}"`);
+        return device;
+      },
+      'connectors.list': () => connectors.map((c) => c.status()),
+      'readings.query': ({ deviceId, metric, from, to, maxPoints }) =>
+        store.query(deviceId, metric, from, to, maxPoints),
+    },
+    {
+      'readings.live': (params, emit) => {
+        const only = params?.deviceIds ? new Set(params.deviceIds) : undefined;
+        return pipeline.onBatch((result) => {
+          const batch = toLiveBatch(result, only);
+          if (batch) emit(batch);
+        });
+      },
+      'devices.changed': (_params, emit) => {
+        deviceListeners.add(emit);
+        return () => deviceListeners.delete(emit);
+      },
+      'connectors.changed': (_params, emit) => {
+        connectorListeners.add(emit);
+        emit(connectors.map((c) => c.status()));
+        return () => connectorListeners.delete(emit);
+      },
+    },
+    log.child('rpc'),
+  );
+
+  for (const connector of connectors) connector.start();
+  log.info('engine started', {
+    dataDir: options.dataDir,
+    demo: options.demo,
+    devices: registry.list().length,
+  });
+
+  const clients = new Set<() => void>();
+  let closed = false;
+  return {
+    info,
+    connect(transport: MessageTransport) {
+      const detach = rpc.attach(transport);
+      clients.add(detach);
+      return () => {
+        clients.delete(detach);
+        detach();
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(deviceTimer);
+      clearInterval(connectorTimer);
+      for (const detach of clients) detach();
+      await Promise.all(connectors.map((c) => c.stop()));
+      pipeline.close();
+      db.close();
+      log.info('engine stopped');
+    },
+  };
+}
