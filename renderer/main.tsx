@@ -1,0 +1,27 @@
+/**
+ * Entry point. The engine client starts before the first render so the access token is
+ * out of the address bar as early as possible, and the stores start listening before
+ * any view asks for them.
+ */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import 'uplot/dist/uPlot.min.css';
+import './styles.css';
+import { App } from './App';
+import { startEngineClient } from './rpc/engine';
+import { bindConnection } from './state/connection';
+import { startConnectorSync } from './state/connectors';
+import { startDeviceSync } from './state/devices';
+
+const client = startEngineClient();
+bindConnection(client);
+startDeviceSync(client);
+startConnectorSync(client);
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

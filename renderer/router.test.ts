@@ -1,0 +1,30 @@
+import { describe, expect, test } from 'vitest';
+import { hrefFor, parseRoute, type Route } from './router';
+
+describe('parseRoute', () => {
+  test.each<[string, Route]>([
+    ['', { name: 'fleet' }],
+    ['#', { name: 'fleet' }],
+    ['#/', { name: 'fleet' }],
+    ['#/connections', { name: 'connections' }],
+    ['#/device/th-01', { name: 'device', deviceId: 'th-01' }],
+    ['#/device/th-01/', { name: 'device', deviceId: 'th-01' }],
+    ['#/device/site%2Fa', { name: 'device', deviceId: 'site/a' }],
+    ['#/device/%E0%A4%A', { name: 'not-found', hash: '#/device/%E0%A4%A' }],
+    ['#/nowhere', { name: 'not-found', hash: '#/nowhere' }],
+  ])('%s', (hash, route) => {
+    expect(parseRoute(hash)).toEqual(route);
+  });
+});
+
+describe('hrefFor', () => {
+  test('round-trips device ids, keeping fragment-safe characters readable', () => {
+    for (const deviceId of ['th-01', 'mqtt:plant/pump 3', 'ble@AA:BB', 'ünïcode', 'a+b=c']) {
+      const href = hrefFor({ name: 'device', deviceId });
+      expect(parseRoute(href)).toEqual({ name: 'device', deviceId });
+    }
+    expect(hrefFor({ name: 'device', deviceId: 'ble:AA-BB' })).toBe('#/device/ble:AA-BB');
+    expect(hrefFor({ name: 'fleet' })).toBe('#/');
+    expect(hrefFor({ name: 'connections' })).toBe('#/connections');
+  });
+});
