@@ -113,6 +113,16 @@ export const SeriesDataSchema = z.object({
 });
 export type SeriesData = z.infer<typeof SeriesDataSchema>;
 
+export const RESOLUTION_NAMES = ['raw', '1m', '1h', '1d'] as const;
+
+/** A query's answer: M4-reduced columns, and which stored resolution they came from. */
+export const QueryResultSchema = SeriesDataSchema.extend({
+  resolution: z.enum(RESOLUTION_NAMES),
+  /** width of one M4 column in ms; rollup columns are whole buckets, so they match raw exactly */
+  columnMs: z.number().positive(),
+});
+export type QueryResult = z.infer<typeof QueryResultSchema>;
+
 export const LiveBatchSchema = z.object({ series: z.array(SeriesDataSchema) });
 export type LiveBatch = z.infer<typeof LiveBatchSchema>;
 
@@ -122,8 +132,8 @@ export const QueryParamsSchema = z
     metric: id,
     from: timestamp,
     to: timestamp,
-    /** the chart's width in points; the engine never returns more */
-    maxPoints: z.number().int().min(2).max(100_000).default(2000),
+    /** the chart's plot width in pixels: the answer has at most 4 points (first, min, max, last) per pixel */
+    pixelWidth: z.number().int().min(1).max(20_000).default(1000),
   })
   .refine((p) => p.from <= p.to, { message: 'from must not be after to' });
 
@@ -135,7 +145,7 @@ export const requests = {
   'devices.list': { params: empty, result: z.array(DeviceSummarySchema) },
   'devices.get': { params: z.object({ deviceId: id }).strict(), result: DeviceSummarySchema },
   'connectors.list': { params: empty, result: z.array(ConnectorStatusSchema) },
-  'readings.query': { params: QueryParamsSchema, result: SeriesDataSchema },
+  'readings.query': { params: QueryParamsSchema, result: QueryResultSchema },
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),

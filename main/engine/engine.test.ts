@@ -66,7 +66,7 @@ describe('engine with the demo site (real SQLite file in a temp folder)', () => 
       metric: 'vibration',
       from: now - 60_000,
       to: now + 1000,
-      maxPoints: 5000,
+      pixelWidth: 5000,
     });
     const series = SeriesDataSchema.parse(q.result);
     expect(series.ts.length).toBeGreaterThanOrEqual(liveCount);

@@ -79,6 +79,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     const changed = registry.takeChanged();
     if (changed.length > 0) for (const l of deviceListeners) l(changed);
   }, DEVICE_UPDATE_MS);
+  // compaction also runs on time, so a quiet site's readings still reach blocks and rollups
+  const compactionTimer = setInterval(() => {
+    try {
+      store.series.maybeCompact();
+    } catch (error) {
+      log.error('compaction failed; readings stay safe in the ingest log', {
+        error: (error as Error).message,
+      });
+    }
+  }, 5000);
   const connectorTimer = setInterval(() => {
     if (connectorListeners.size === 0) return;
     const all = connectors.map((c) => c.status());
@@ -117,8 +127,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return device;
       },
       'connectors.list': () => connectors.map((c) => c.status()),
-      'readings.query': ({ deviceId, metric, from, to, maxPoints }) =>
-        store.query(deviceId, metric, from, to, maxPoints),
+      'readings.query': ({ deviceId, metric, from, to, pixelWidth }) => ({
+        deviceId,
+        metric,
+        ...store.query(deviceId, metric, from, to, pixelWidth),
+      }),
     },
     {
       'readings.live': (params, emit) => {
@@ -165,9 +178,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       closed = true;
       clearInterval(deviceTimer);
       clearInterval(connectorTimer);
+      clearInterval(compactionTimer);
       for (const detach of clients) detach();
       await Promise.all(connectors.map((c) => c.stop()));
       pipeline.close();
+      store.flush();
       db.close();
       log.info('engine stopped');
     },

@@ -24,7 +24,7 @@ interface Props {
 /** How many points to ask the engine for: about one per CSS pixel of plot width. */
 function pointsFor(element: HTMLElement | null): number {
   const width = element?.clientWidth ?? 0;
-  return Math.min(100_000, Math.max(100, Math.round(width > 0 ? width : 1000)));
+  return Math.min(20_000, Math.max(100, Math.round(width > 0 ? width : 1000)));
 }
 
 export const MetricChart = memo(function MetricChart({ deviceId, metric, unit, windowMs, feed }: Props) {
@@ -118,7 +118,7 @@ export const MetricChart = memo(function MetricChart({ deviceId, metric, unit, w
         metric,
         from: Math.max(0, to - windowMs),
         to,
-        maxPoints: pointsFor(plotHostRef.current),
+        pixelWidth: pointsFor(plotHostRef.current),
       })
       .then(
         (data) => {

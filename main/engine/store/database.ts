@@ -67,7 +67,8 @@ function migrate(db: Db, migrations: readonly Migration[], log: Logger): void {
   for (const migration of migrations) {
     if (migration.version <= current) continue;
     db.transaction(() => {
-      db.exec(migration.up);
+      if (typeof migration.up === 'string') db.exec(migration.up);
+      else migration.up(db);
       record.run(migration.version, migration.name, Date.now());
       db.pragma(`user_version = ${migration.version}`);
     })();

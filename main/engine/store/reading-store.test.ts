@@ -9,8 +9,7 @@ import { ReadingStore } from './reading-store';
 
 const log = createLogger({ level: 'silent' });
 
-function freshStore() {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-store-'));
+function freshStore(dataDir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-store-'))) {
   const { db, file } = openDatabase({ dataDir, log });
   const store = new ReadingStore(db, file, log);
   store.upsertDevice({
@@ -24,32 +23,48 @@ function freshStore() {
   return { db, store, dataDir };
 }
 
-const r = (ts: number, value: number | null, quality: Reading['quality'] = 'good'): Reading => ({
+const r = (
+  ts: number,
+  value: number | null,
+  quality: Reading['quality'] = 'good',
+  seq?: number,
+): Reading => ({
   deviceId: 'd1',
   metric: 'm',
   ts,
   value,
   quality,
   source: 'c',
+  ...(seq === undefined ? {} : { seq }),
 });
 
 describe('reading store (real SQLite file)', () => {
   test('WAL mode and migrations recorded', () => {
     const { db } = freshStore();
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(schemaVersion(db)).toBe(1);
-    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1]);
+    expect(schemaVersion(db)).toBe(2);
+    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2]);
   });
 
-  test('a reading delivered twice is stored once and counted as a duplicate', () => {
+  test('a reading delivered twice is stored once and counted as a duplicate, before and after compaction', () => {
     const { store } = freshStore();
     const first = store.insertBatch([r(1000, 1), r(2000, 2), r(1000, 1)]);
     expect(first.accepted.map((x) => x.ts)).toEqual([1000, 2000]);
     expect(first.duplicates).toBe(1);
-    const replay = store.insertBatch([r(2000, 2), r(3000, 3)]);
-    expect(replay.duplicates).toBe(1);
+    store.flush();
+    const replay = store.insertBatch([r(2000, 2), r(3000, 3), r(1000, 1)]);
+    expect(replay.duplicates).toBe(2);
     expect(store.totalStored()).toBe(3);
-    expect(store.devices()[0]).toMatchObject({ readings: 3, duplicates: 2 });
+    store.flush();
+    expect(store.devices()[0]).toMatchObject({ readings: 3, duplicates: 3 });
+  });
+
+  test('a retried message with the same number but a new timestamp is a duplicate', () => {
+    const { store } = freshStore();
+    store.insertBatch([r(1000, 1, 'good', 7)]);
+    expect(store.insertBatch([r(1005, 1, 'good', 7)]).duplicates).toBe(1);
+    // a device that restarted and counts from 0 again much later is not a duplicate
+    expect(store.insertBatch([r(1000 + 3_600_000, 1, 'good', 7)]).duplicates).toBe(0);
   });
 
   test('out-of-order readings are accepted and queried back in device-time order, flags kept', () => {
@@ -59,16 +74,32 @@ describe('reading store (real SQLite file)', () => {
     expect(q.ts).toEqual([1000, 2000, 3000]);
     expect(q.values).toEqual([1, 999, 3]);
     expect(q.quality).toEqual([0, 2, 0]);
+    store.flush();
+    store.insertBatch([r(1500, 1.5)]);
+    const after = store.query('d1', 'm', 0, 10_000, 100);
+    expect(after.ts).toEqual([1000, 1500, 2000, 3000]);
     expect(store.devices()[0]?.flagged).toBe(1);
   });
 
-  test('queries never return more than maxPoints', () => {
+  test('queries never return more than 4 points per pixel', () => {
     const { store } = freshStore();
     store.insertBatch(Array.from({ length: 10_000 }, (_, i) => r(i * 100, Math.sin(i / 10))));
-    const q = store.query('d1', 'm', 0, 1_000_000, 400);
+    const q = store.query('d1', 'm', 0, 1_000_000, 100);
+    expect(q.resolution).toBe('raw');
     expect(q.ts.length).toBeLessThanOrEqual(400);
     expect(q.ts.length).toBeGreaterThan(200);
     expect(store.query('d1', 'nope', 0, 10, 10).ts).toEqual([]);
+  });
+
+  test('uncompacted readings survive a reopen (replayed from the ingest log)', () => {
+    const { store, db, dataDir } = freshStore();
+    store.insertBatch([r(1000, 1), r(2000, 2, 'suspect')]);
+    db.close();
+    const again = freshStore(dataDir);
+    expect(again.store.totalStored()).toBe(2);
+    expect(again.store.query('d1', 'm', 0, 10_000, 100).ts).toEqual([1000, 2000]);
+    expect(again.store.devices()[0]).toMatchObject({ readings: 2, flagged: 1 });
+    expect(again.store.insertBatch([r(1000, 1)]).duplicates).toBe(1);
   });
 
   test('a database written by a newer version is refused with a clear error', () => {

@@ -1,15 +1,15 @@
 /**
- * The raw reading store: one writer, prepared statements, one transaction per batch.
- * A batch is all-or-nothing, so a crash mid-batch leaves neither half a batch nor
- * counters that disagree with the rows.
+ * The engine's store: devices and their series, readings (through the time-series store)
+ * and chart queries. One writer; every write path goes through here.
  */
 import { statSync } from 'node:fs';
-import type { SeriesData } from '../../../common/contract';
-import { m4 } from '../../../common/downsample';
-import { qualityCode, type Reading } from '../../../common/reading';
+import type { Reading } from '../../../common/reading';
 import type { DeviceDescriptor } from '../connectors/connector';
 import type { Logger } from '../log';
+import { batchFromReadings, type ColumnBatch } from './column-batch';
 import { type Db, timed } from './database';
+import { SeriesQuery, type SeriesWindow } from './series-query';
+import { type IngestOutcome, TimeSeriesStore, type TimeSeriesStoreOptions } from './time-series-store';
 
 export interface StoredDevice extends DeviceDescriptor {
   firstSeen: number;
@@ -42,22 +42,33 @@ export interface LastReading {
   quality: number;
 }
 
+export interface SeriesRef {
+  id: number;
+  deviceId: string;
+  metric: string;
+}
+
 export class ReadingStore {
   private readonly seriesIds = new Map<string, number>();
+  private readonly seriesById = new Map<number, SeriesRef>();
+  /** device counters not yet written; they commit with the next compaction */
+  private readonly pendingCounts = new Map<string, DeviceBatchCounts>();
   private readonly statements;
-  private storedTotal: number;
+  readonly series: TimeSeriesStore;
+  private readonly queries: SeriesQuery;
   readonly query: (
     deviceId: string,
     metric: string,
     from: number,
     to: number,
-    maxPoints: number,
-  ) => SeriesData;
+    pixels: number,
+  ) => SeriesWindow;
 
   constructor(
     private readonly db: Db,
     private readonly file: string,
     log: Logger,
+    options: TimeSeriesStoreOptions = {},
   ) {
     this.statements = {
       upsertDevice: db.prepare(`
@@ -68,27 +79,31 @@ export class ReadingStore {
       deviceCounts: db.prepare(`
         UPDATE devices SET readings = readings + ?, duplicates = duplicates + ?, flagged = flagged + ?,
           last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?`),
-      findSeries: db.prepare('SELECT id FROM series WHERE device_id = ? AND metric = ?').pluck(),
+      allSeries: db.prepare('SELECT id, device_id AS deviceId, metric FROM series'),
       insertSeries: db.prepare('INSERT INTO series (device_id, metric) VALUES (?, ?)'),
-      insertReading: db.prepare(
-        'INSERT OR IGNORE INTO readings (series_id, ts, value, quality, seq) VALUES (?, ?, ?, ?, ?)',
-      ),
-      range: db
-        .prepare(
-          'SELECT ts, value, quality FROM readings WHERE series_id = ? AND ts >= ? AND ts <= ? ORDER BY ts',
-        )
-        .raw(),
       allDevices: db.prepare('SELECT * FROM devices ORDER BY id'),
-      lastReadings: db.prepare(`
-        SELECT s.device_id AS deviceId, s.metric AS metric, r.ts AS ts, r.value AS value, r.quality AS quality
-        FROM series s JOIN readings r ON r.series_id = s.id
-        WHERE r.ts = (SELECT max(ts) FROM readings WHERE series_id = s.id)`),
-      count: db.prepare('SELECT count(*) FROM readings').pluck(),
+      lastBlock: db.prepare('SELECT max(end_ts) FROM blocks WHERE series_id = ?').pluck(),
     };
-    this.storedTotal = this.statements.count.get() as number;
-    this.query = timed(log, 'readings.query', (deviceId, metric, from, to, maxPoints) =>
-      this.queryRaw(deviceId, metric, from, to, maxPoints),
+    for (const s of this.statements.allSeries.all() as SeriesRef[]) this.remember(s);
+    this.series = new TimeSeriesStore(db, log, options);
+    this.series.onCompact = () => this.writeDeviceCounts();
+    // readings replayed from the log after a crash were never added to the device counters
+    for (const [seriesId, replayed] of this.series.replayed) {
+      const deviceId = this.seriesById.get(seriesId)?.deviceId;
+      if (deviceId === undefined) continue;
+      const c = this.pendingFor(deviceId);
+      c.stored += replayed.stored;
+      c.flagged += replayed.flagged;
+    }
+    this.queries = new SeriesQuery(db, this.series);
+    const query = timed(log, 'readings.query', (s: number, from: number, to: number, pixels: number) =>
+      this.queries.window(s, from, to, pixels),
     );
+    this.query = (deviceId, metric, from, to, pixels) => {
+      const id = this.seriesIds.get(`${deviceId}\u0000${metric}`);
+      if (id === undefined) return { ts: [], values: [], quality: [], resolution: 'raw', columnMs: 1 };
+      return query(id, from, to, pixels);
+    };
   }
 
   upsertDevice(device: DeviceDescriptor, now = Date.now()): void {
@@ -96,69 +111,120 @@ export class ReadingStore {
   }
 
   devices(): StoredDevice[] {
-    return (this.statements.allDevices.all() as Record<string, unknown>[]).map((row) => ({
-      id: row.id as string,
-      name: row.name as string,
-      kind: row.kind as string,
-      profile: row.profile as string,
-      transport: row.transport as StoredDevice['transport'],
-      connectorId: row.connector_id as string,
-      firstSeen: row.first_seen as number,
-      lastSeen: (row.last_seen as number | null) ?? null,
-      readings: row.readings as number,
-      duplicates: row.duplicates as number,
-      flagged: row.flagged as number,
-    }));
+    // counters still pending (not yet compacted) count too
+    return (this.statements.allDevices.all() as Record<string, unknown>[]).map((row) => {
+      const pending = this.pendingCounts.get(row.id as string);
+      const lastSeen = (row.last_seen as number | null) ?? null;
+      return {
+        id: row.id as string,
+        name: row.name as string,
+        kind: row.kind as string,
+        profile: row.profile as string,
+        transport: row.transport as StoredDevice['transport'],
+        connectorId: row.connector_id as string,
+        firstSeen: row.first_seen as number,
+        lastSeen: pending ? Math.max(lastSeen ?? 0, pending.lastArrived) : lastSeen,
+        readings: (row.readings as number) + (pending?.stored ?? 0),
+        duplicates: (row.duplicates as number) + (pending?.duplicates ?? 0),
+        flagged: (row.flagged as number) + (pending?.flagged ?? 0),
+      };
+    });
   }
 
+  /** The newest reading of every series, by device time. */
   lastReadings(): LastReading[] {
-    return this.statements.lastReadings.all() as LastReading[];
-  }
-
-  /** Stores a batch in one transaction. Readings for unknown devices must not reach here. */
-  insertBatch(batch: readonly Reading[], now = Date.now()): BatchResult {
-    return this.db.transaction(() => {
-      const accepted: Reading[] = [];
-      const perDevice = new Map<string, DeviceBatchCounts>();
-      let duplicates = 0;
-      let flagged = 0;
-      for (const reading of batch) {
-        const seriesId = this.seriesId(reading.deviceId, reading.metric);
-        const changes = this.statements.insertReading.run(
-          seriesId,
-          reading.ts,
-          reading.value,
-          qualityCode(reading.quality),
-          reading.seq ?? null,
-        ).changes;
-        let counts = perDevice.get(reading.deviceId);
-        if (!counts) {
-          counts = { stored: 0, duplicates: 0, flagged: 0, lastArrived: 0 };
-          perDevice.set(reading.deviceId, counts);
-        }
-        counts.lastArrived = Math.max(counts.lastArrived, reading.arrivedAt ?? now);
-        if (changes === 0) {
-          duplicates++;
-          counts.duplicates++;
+    const out: LastReading[] = [];
+    for (const s of this.seriesById.values()) {
+      const head = this.series.head(s.id);
+      if (head && head.length > 0) {
+        const i = head.length - 1;
+        const blockEnd = this.statements.lastBlock.get(s.id) as number | null;
+        if (blockEnd === null || head.ts[i]! > blockEnd) {
+          const v = head.values[i]!;
+          out.push({
+            ...ref(s),
+            ts: head.ts[i]!,
+            value: Number.isNaN(v) ? null : v,
+            quality: head.quality[i]!,
+          });
           continue;
         }
-        accepted.push(reading);
-        counts.stored++;
-        if (reading.quality !== 'good') {
-          flagged++;
-          counts.flagged++;
-        }
       }
-      for (const [deviceId, c] of perDevice) {
-        this.statements.deviceCounts.run(c.stored, c.duplicates, c.flagged, c.lastArrived, deviceId);
+      const end = this.statements.lastBlock.get(s.id) as number | null;
+      if (end === null) continue;
+      const blocks = this.series.blocksIn(s.id, end, end);
+      const b = blocks.at(-1);
+      if (!b || b.ts.length === 0) continue;
+      const i = b.ts.length - 1;
+      const v = b.values[i]!;
+      out.push({ ...ref(s), ts: b.ts[i]!, value: Number.isNaN(v) ? null : v, quality: b.quality[i]! });
+    }
+    return out;
+  }
+
+  seriesId(deviceId: string, metric: string): number {
+    const key = `${deviceId}\u0000${metric}`;
+    let id = this.seriesIds.get(key);
+    if (id === undefined) {
+      id = Number(this.statements.insertSeries.run(deviceId, metric).lastInsertRowid);
+      this.remember({ id, deviceId, metric });
+    }
+    return id;
+  }
+
+  seriesRef(id: number): SeriesRef | undefined {
+    return this.seriesById.get(id);
+  }
+
+  /** Stores a batch durably. Readings for unknown devices must not reach here. */
+  insertBatch(batch: readonly Reading[], now = Date.now()): BatchResult {
+    const columns = batchFromReadings(batch, (d, m) => this.seriesId(d, m), now);
+    const outcome = this.ingestColumns(columns);
+    const accepted: Reading[] = [];
+    const perDevice = new Map<string, DeviceBatchCounts>();
+    let flagged = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
+      let counts = perDevice.get(r.deviceId);
+      if (!counts) {
+        counts = { stored: 0, duplicates: 0, flagged: 0, lastArrived: 0 };
+        perDevice.set(r.deviceId, counts);
       }
-      this.storedTotal += accepted.length;
-      return { accepted, duplicates, flagged, perDevice };
-    })();
+      counts.lastArrived = Math.max(counts.lastArrived, columns.arrived[i]!);
+      if (outcome.accepted[i] === 0) {
+        counts.duplicates++;
+        continue;
+      }
+      accepted.push(r);
+      counts.stored++;
+      if (r.quality !== 'good') {
+        counts.flagged++;
+        flagged++;
+      }
+    }
+    return { accepted, duplicates: outcome.duplicates, flagged, perDevice };
+  }
+
+  /** The fast path: columns in, durable and deduplicated out. */
+  ingestColumns(batch: ColumnBatch): IngestOutcome {
+    const outcome = this.series.ingest(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const deviceId = this.seriesById.get(batch.series[i]!)?.deviceId;
+      if (deviceId === undefined) continue;
+      const c = this.pendingFor(deviceId);
+      if (outcome.accepted[i] === 0) c.duplicates++;
+      else {
+        c.stored++;
+        if (batch.quality[i] !== 0) c.flagged++;
+      }
+      if (batch.arrived[i]! > c.lastArrived) c.lastArrived = batch.arrived[i]!;
+    }
+    this.series.maybeCompact();
+    return outcome;
   }
 
   totalStored(): number {
-    return this.storedTotal;
+    return this.series.totalStored();
   }
 
   /** Main file plus WAL: what the cache really takes on disk right now. */
@@ -174,37 +240,34 @@ export class ReadingStore {
     return bytes;
   }
 
-  private seriesId(deviceId: string, metric: string): number {
-    const key = `${deviceId}\u0000${metric}`;
-    let id = this.seriesIds.get(key);
-    if (id === undefined) {
-      id =
-        (this.statements.findSeries.get(deviceId, metric) as number | undefined) ??
-        Number(this.statements.insertSeries.run(deviceId, metric).lastInsertRowid);
-      this.seriesIds.set(key, id);
-    }
-    return id;
+  /** Compacts everything pending; called on close so a clean stop leaves no log behind. */
+  flush(): void {
+    if (this.series.pendingPoints() > 0) this.series.compact();
+    else if (this.pendingCounts.size > 0) this.db.transaction(() => this.writeDeviceCounts())();
   }
 
-  private queryRaw(
-    deviceId: string,
-    metric: string,
-    from: number,
-    to: number,
-    maxPoints: number,
-  ): SeriesData {
-    const id = this.statements.findSeries.get(deviceId, metric) as number | undefined;
-    const columns = { ts: [] as number[], values: [] as (number | null)[], quality: [] as number[] };
-    if (id !== undefined) {
-      for (const row of this.statements.range.iterate(id, from, to) as Iterable<
-        [number, number | null, number]
-      >) {
-        columns.ts.push(row[0]);
-        columns.values.push(row[1]);
-        columns.quality.push(row[2]);
-      }
+  private writeDeviceCounts(): void {
+    for (const [deviceId, c] of this.pendingCounts) {
+      this.statements.deviceCounts.run(c.stored, c.duplicates, c.flagged, c.lastArrived, deviceId);
     }
-    const reduced = m4(columns, from, to, Math.max(1, Math.floor(maxPoints / 4)));
-    return { deviceId, metric, ...reduced };
+    this.pendingCounts.clear();
   }
+
+  private pendingFor(deviceId: string): DeviceBatchCounts {
+    let c = this.pendingCounts.get(deviceId);
+    if (!c) {
+      c = { stored: 0, duplicates: 0, flagged: 0, lastArrived: 0 };
+      this.pendingCounts.set(deviceId, c);
+    }
+    return c;
+  }
+
+  private remember(s: SeriesRef): void {
+    this.seriesIds.set(`${s.deviceId}\u0000${s.metric}`, s.id);
+    this.seriesById.set(s.id, s);
+  }
+}
+
+function ref(s: SeriesRef) {
+  return { deviceId: s.deviceId, metric: s.metric };
 }
