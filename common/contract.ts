@@ -52,7 +52,15 @@ export const DeviceSummarySchema = z.object({
     readings: z.number().int().nonnegative(),
     duplicates: z.number().int().nonnegative(),
     flagged: z.number().int().nonnegative(),
+    /** flagged readings since the engine started, by reason */
+    nulls: z.number().int().nonnegative(),
+    outOfRange: z.number().int().nonnegative(),
+    suspect: z.number().int().nonnegative(),
   }),
+  /** device clock minus host clock, ms, smoothed over recent readings; null until measured */
+  clockSkewMs: z.number().nullable(),
+  /** the device's clock is too far off to order its readings by (flagged suspect) */
+  clockSuspect: z.boolean(),
 });
 export type DeviceSummary = z.infer<typeof DeviceSummarySchema>;
 
@@ -93,6 +101,12 @@ export const IngestStatsSchema = z.object({
   lastBatchMs: z.number().nonnegative(),
   storedTotal: z.number().int().nonnegative(),
   databaseBytes: z.number().int().nonnegative(),
+  /** readings dropped because the store fell too far behind (bounded queue); never silent */
+  spilled: z.number().int().nonnegative(),
+  /** readings waiting in the ingest queue right now */
+  queued: z.number().int().nonnegative(),
+  /** batches whose write failed (disk full, read-only file); they are retried */
+  writeErrors: z.number().int().nonnegative(),
 });
 export type IngestStats = z.infer<typeof IngestStatsSchema>;
 
@@ -112,6 +126,39 @@ export const SeriesDataSchema = z.object({
   ),
 });
 export type SeriesData = z.infer<typeof SeriesDataSchema>;
+
+export const RetentionSchema = z
+  .object({
+    /** raw readings (compressed blocks) are kept this many days */
+    rawDays: z.number().int().min(1).max(36_500),
+    minuteDays: z.number().int().min(1).max(36_500),
+    hourDays: z.number().int().min(1).max(36_500),
+    dayDays: z.number().int().min(1).max(36_500),
+    /** the whole cache is kept under this size; oldest raw data goes first, then oldest rollups */
+    quotaBytes: z
+      .number()
+      .int()
+      .min(16 * 1024 * 1024),
+  })
+  .strict();
+export type Retention = z.infer<typeof RetentionSchema>;
+
+export const StoreStatusSchema = z.object({
+  /** false when the cache could not be opened or written: live data still flows, nothing is kept */
+  ok: z.boolean(),
+  error: z.string().nullable(),
+  file: z.string(),
+  databaseBytes: z.number().int().nonnegative(),
+  readings: z.number().int().nonnegative(),
+  /** readings committed to the ingest log, not yet compacted into blocks and rollups */
+  pendingReadings: z.number().int().nonnegative(),
+  oldestRaw: timestamp.nullable(),
+  oldestRollup: timestamp.nullable(),
+  newest: timestamp.nullable(),
+  retention: RetentionSchema,
+  lastRetentionRun: timestamp.nullable(),
+});
+export type StoreStatus = z.infer<typeof StoreStatusSchema>;
 
 export const RESOLUTION_NAMES = ['raw', '1m', '1h', '1d'] as const;
 
@@ -146,6 +193,22 @@ export const requests = {
   'devices.get': { params: z.object({ deviceId: id }).strict(), result: DeviceSummarySchema },
   'connectors.list': { params: empty, result: z.array(ConnectorStatusSchema) },
   'readings.query': { params: QueryParamsSchema, result: QueryResultSchema },
+  /** every raw reading in a window (for CSV export), oldest first; at most `limit` */
+  'readings.raw': {
+    params: z
+      .object({
+        deviceId: id,
+        metric: id,
+        from: timestamp,
+        to: timestamp,
+        limit: z.number().int().min(1).max(500_000).default(200_000),
+      })
+      .strict()
+      .refine((p) => p.from <= p.to, { message: 'from must not be after to' }),
+    result: SeriesDataSchema.extend({ truncated: z.boolean() }),
+  },
+  'store.status': { params: empty, result: StoreStatusSchema },
+  'store.configure': { params: RetentionSchema.partial().strict(), result: StoreStatusSchema },
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),

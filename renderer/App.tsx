@@ -1,16 +1,24 @@
-/** The shell: nav bar, the engine notice when there is no link, and the page for the route. */
+/**
+ * The shell: nav bar, the engine notice when there is no link, the cache banner when the
+ * store is unusable, and the page for the route.
+ */
 import { useEffect } from 'react';
 import { hrefFor, type Route, useRoute } from './router';
+import { StoragePanel } from './storage/StoragePanel';
+import { ComparePage } from './views/ComparePage';
 import { ConnectionsView } from './views/ConnectionsView';
 import { DevicePage } from './views/DevicePage';
 import { EngineNotice } from './views/EngineNotice';
 import { FleetView } from './views/FleetView';
 import { NavBar } from './views/NavBar';
+import { StoreErrorBanner } from './views/StoreErrorBanner';
 
 const TITLES: Record<Route['name'], string> = {
   fleet: 'Fleet',
   device: 'Device',
+  compare: 'Compare',
   connections: 'Connections',
+  storage: 'Storage',
   'not-found': 'Not found',
 };
 
@@ -21,8 +29,12 @@ function Page({ route }: { route: Route }) {
     case 'device':
       // keyed: another device is a fresh page (charts, streams), not an update of this one
       return <DevicePage key={route.deviceId} deviceId={route.deviceId} />;
+    case 'compare':
+      return <ComparePage series={route.series} />;
     case 'connections':
       return <ConnectionsView />;
+    case 'storage':
+      return <StoragePanel />;
     case 'not-found':
       return (
         <section className="page">
@@ -43,6 +55,7 @@ export function App() {
       <NavBar route={route} />
       <main>
         <EngineNotice />
+        <StoreErrorBanner />
         <Page route={route} />
       </main>
     </>

@@ -12,11 +12,13 @@ import { startEngineClient } from './rpc/engine';
 import { bindConnection } from './state/connection';
 import { startConnectorSync } from './state/connectors';
 import { startDeviceSync } from './state/devices';
+import { APP_POLL_MS, startStoreHealthPolling } from './state/store-health';
 
 const client = startEngineClient();
 bindConnection(client);
 startDeviceSync(client);
 startConnectorSync(client);
+startStoreHealthPolling(client, APP_POLL_MS);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

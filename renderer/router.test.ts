@@ -12,6 +12,20 @@ describe('parseRoute', () => {
     ['#/device/site%2Fa', { name: 'device', deviceId: 'site/a' }],
     ['#/device/%E0%A4%A', { name: 'not-found', hash: '#/device/%E0%A4%A' }],
     ['#/nowhere', { name: 'not-found', hash: '#/nowhere' }],
+    ['#/storage', { name: 'storage' }],
+    ['#/compare', { name: 'compare', series: [] }],
+    [
+      '#/compare?s=th-01:temperature,ble:AA-BB:rssi',
+      {
+        name: 'compare',
+        series: [
+          { deviceId: 'th-01', metric: 'temperature' },
+          { deviceId: 'ble:AA-BB', metric: 'rssi' },
+        ],
+      },
+    ],
+    ['#/compare?s=th-01', { name: 'not-found', hash: '#/compare?s=th-01' }],
+    ['#/compare?s=th-01:', { name: 'not-found', hash: '#/compare?s=th-01:' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
   });
@@ -27,4 +41,18 @@ describe('hrefFor', () => {
     expect(hrefFor({ name: 'fleet' })).toBe('#/');
     expect(hrefFor({ name: 'connections' })).toBe('#/connections');
   });
+});
+
+test('compare routes round-trip any device id and metric', () => {
+  const series = [
+    { deviceId: 'mqtt:plant/pump 3', metric: 'flow' },
+    { deviceId: 'a,b:c', metric: 'm:1,2' },
+    { deviceId: 'ble@AA:BB', metric: 'temp °C' },
+  ];
+  const href = hrefFor({ name: 'compare', series });
+  expect(parseRoute(href)).toEqual({ name: 'compare', series });
+  expect(hrefFor({ name: 'compare', series: [{ deviceId: 'ble:AA-BB', metric: 'rssi' }] })).toBe(
+    '#/compare?s=ble:AA-BB:rssi',
+  );
+  expect(hrefFor({ name: 'storage' })).toBe('#/storage');
 });

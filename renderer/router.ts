@@ -5,16 +5,55 @@
  */
 import { useSyncExternalStore } from 'react';
 
+export interface SeriesRef {
+  deviceId: string;
+  metric: string;
+}
+
 export type Route =
   | { name: 'fleet' }
   | { name: 'device'; deviceId: string }
+  | { name: 'compare'; series: SeriesRef[] }
   | { name: 'connections' }
+  | { name: 'storage' }
   | { name: 'not-found'; hash: string };
 
+/**
+ * `s=<device>:<metric>,<device>:<metric>`: metric names are escaped whole, so the last
+ * unescaped ':' of an item is the separator even for device ids like "ble:AA-BB".
+ */
+function parseSeriesList(query: string): SeriesRef[] | null {
+  const value = query
+    .split('&')
+    .find((part) => part.startsWith('s='))
+    ?.slice(2);
+  if (!value) return [];
+  const refs: SeriesRef[] = [];
+  for (const item of value.split(',')) {
+    const colon = item.lastIndexOf(':');
+    if (colon <= 0 || colon === item.length - 1) return null;
+    try {
+      refs.push({
+        deviceId: decodeURIComponent(item.slice(0, colon)),
+        metric: decodeURIComponent(item.slice(colon + 1)),
+      });
+    } catch {
+      return null;
+    }
+  }
+  return refs;
+}
+
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, '');
+  const full = hash.replace(/^#/, '');
+  const [path = '', query = ''] = full.split('?', 2);
   if (path === '' || path === '/') return { name: 'fleet' };
   if (path === '/connections') return { name: 'connections' };
+  if (path === '/storage') return { name: 'storage' };
+  if (path === '/compare') {
+    const series = parseSeriesList(query);
+    return series ? { name: 'compare', series } : { name: 'not-found', hash };
+  }
   const device = /^\/device\/([^/?#]+)\/?$/.exec(path);
   if (device?.[1]) {
     try {
@@ -42,6 +81,15 @@ export function hrefFor(route: Route): string {
       return '#/';
     case 'connections':
       return '#/connections';
+    case 'storage':
+      return '#/storage';
+    case 'compare': {
+      // ',' separates items and the last ':' splits one, so both are escaped in parts
+      const device = (id: string) =>
+        encodeURIComponent(id).replace(/%(3A|40)/gi, (e) => decodeURIComponent(e));
+      const items = route.series.map((r) => `${device(r.deviceId)}:${encodeURIComponent(r.metric)}`);
+      return `#/compare?s=${items.join(',')}`;
+    }
     case 'device':
       return `#/device/${escapeSegment(route.deviceId)}`;
     case 'not-found':

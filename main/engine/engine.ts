@@ -20,7 +20,7 @@ import { toLiveBatch } from './live-streams';
 import { loadProfiles } from './profiles/load-profiles';
 import { findResourcesDir } from './resources';
 import { RpcServer } from './rpc/rpc-server';
-import { openDatabase } from './store/database';
+import { DatabaseError, openDatabase } from './store/database';
 import { ReadingStore } from './store/reading-store';
 
 export type { Engine, EngineOptions } from './engine-types';
@@ -33,7 +33,19 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const startedAt = Date.now();
   const resourcesDir = options.resourcesDir ?? findResourcesDir(__dirname);
   const profiles = loadProfiles(path.join(resourcesDir, 'profiles'));
-  const { db, file } = openDatabase({ dataDir: options.dataDir, log });
+  // a cache that cannot be opened (corrupt, unwritable folder) must not stop the site
+  // being watched: live data flows through an in-memory store and the UI says so
+  let openError: string | null = null;
+  let opened: ReturnType<typeof openDatabase>;
+  try {
+    opened = openDatabase({ dataDir: options.dataDir, log });
+  } catch (error) {
+    if (!(error instanceof DatabaseError)) throw error;
+    openError = error.message;
+    log.error('the local cache is unavailable; running without it', { error: openError });
+    opened = openDatabase({ dataDir: options.dataDir, log, file: ':memory:' });
+  }
+  const { db, file } = opened;
   const store = new ReadingStore(db, file, log.child('store'));
   const registry = new DeviceRegistry(store, profiles);
   registry.load();
@@ -95,6 +107,21 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     for (const l of connectorListeners) l(all);
   }, CONNECTOR_UPDATE_MS);
 
+  const storeStatus = () => {
+    const error = openError ?? (pipeline.lastError ? `cannot save readings: ${pipeline.lastError}` : null);
+    return { ok: error === null, error, ...store.status() };
+  };
+  const runRetention = () => {
+    try {
+      const outcome = store.applyRetention();
+      if (outcome.blocksDropped + outcome.rollupsDropped > 0) log.info('retention applied', { ...outcome });
+    } catch (error) {
+      log.error('retention failed', { error: (error as Error).message });
+    }
+  };
+  runRetention();
+  const retentionTimer = setInterval(runRetention, 10 * 60_000);
+
   const info = (): EngineInfo => ({
     version,
     startedAt,
@@ -118,6 +145,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           lastBatchMs: c.lastBatchMs,
           storedTotal: store.totalStored(),
           databaseBytes: store.databaseBytes(),
+          spilled: c.spilled,
+          queued: pipeline.queued(),
+          writeErrors: c.writeErrors,
         };
       },
       'devices.list': () => registry.list(),
@@ -127,6 +157,22 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return device;
       },
       'connectors.list': () => connectors.map((c) => c.status()),
+      'readings.raw': ({ deviceId, metric, from, to, limit }) => ({
+        deviceId,
+        metric,
+        ...store.rawWindow(deviceId, metric, from, to, limit),
+      }),
+      'store.status': () => storeStatus(),
+      'store.configure': (change) => {
+        try {
+          store.configureRetention(change);
+        } catch (error) {
+          if (error instanceof RangeError) throw new RpcError('INVALID_PARAMS', error.message);
+          throw error;
+        }
+        runRetention();
+        return storeStatus();
+      },
       'readings.query': ({ deviceId, metric, from, to, pixelWidth }) => ({
         deviceId,
         metric,
@@ -179,6 +225,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       clearInterval(deviceTimer);
       clearInterval(connectorTimer);
       clearInterval(compactionTimer);
+      clearInterval(retentionTimer);
       for (const detach of clients) detach();
       await Promise.all(connectors.map((c) => c.stop()));
       pipeline.close();

@@ -1,60 +1,159 @@
 /**
- * uPlot options for one metric's live chart. Flagged readings are a second series with
- * no line, drawn as red markers, so a technician sees where the data was bad without it
- * distorting the trace.
+ * uPlot options for a time chart of one or more series. Each series is a line plus a
+ * marker-only series for its flagged readings (red, so a technician sees where the data
+ * was bad without it distorting the trace); the legend names the quality at the cursor.
+ *
+ * Zoom and pan are the app's, not uPlot's: a drag selection is reported (onSelect) and
+ * cleared, and the shared time window store then sets every chart's x scale.
  */
 import type uPlot from 'uplot';
-import { formatValue } from '../format';
+import { QUALITIES } from '../../common/reading';
+import { formatDateTime, formatValue, formatWithUnit } from '../format';
+import type { AxisPlan } from './chart-axes';
+import type { PlotFrame } from './plot-data';
 
-export const CHART_HEIGHT = 160;
+export const CHART_HEIGHT = 180;
 
-const LINE = '#1d5fbf';
+const PALETTE = ['#1d5fbf', '#2a9d8f', '#b5651d', '#6a4c93', '#c2185b', '#264653', '#7a8b00', '#5d4037'];
 const FLAGGED = '#d62828';
 const AXIS = '#5b6470';
 const GRID = 'rgba(0, 0, 0, 0.07)';
+const FONT = '11px system-ui, sans-serif';
 
-const legendValue = (_u: uPlot, value: number | null) => (value == null ? '—' : formatValue(value));
+/** A flagged marker further than this from the cursor is not "at the cursor". */
+const FLAGGED_HOVER_PX = 12;
+/** A shorter drag is a click, not a selection. */
+const MIN_SELECT_PX = 3;
 
-export function chartOptions(metric: string, unit: string, width: number): uPlot.Options {
-  const axisFont = '11px system-ui, sans-serif';
-  return {
-    width,
-    height: CHART_HEIGHT,
-    // the view follows "now"; drag-to-zoom would be undone by the next frame
-    cursor: { drag: { x: false, y: false, setScale: false } },
-    scales: { x: { time: true } },
-    legend: { live: true },
-    axes: [
-      { stroke: AXIS, font: axisFont, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID, width: 1 } },
+export interface PlotSeriesSpec {
+  label: string;
+  unit: string;
+}
+
+export interface ChartOptionsInput {
+  series: readonly PlotSeriesSpec[];
+  plan: AxisPlan;
+  width: number;
+  /** charts with the same key show the cursor at the same time */
+  syncKey: string;
+  /** the frame on screen, read by the legend */
+  frame(): PlotFrame;
+  onSelect(fromMs: number, toMs: number): void;
+}
+
+export const seriesColor = (i: number) => PALETTE[i % PALETTE.length] as string;
+
+const qualityName = (code: number | undefined) => (code === undefined ? '' : (QUALITIES[code] ?? 'suspect'));
+
+function lineLegend(input: ChartOptionsInput, k: number) {
+  const unit = input.series[k]?.unit ?? '';
+  return (_u: uPlot, _shown: number | null, _s: number, idx: number | null): string => {
+    if (idx == null) return '—';
+    const frame = input.frame();
+    const real = frame.values[k]?.[idx];
+    if (real === undefined) return '—';
+    if (real === null) return `no value (${qualityName(frame.quality[k]?.[idx])})`;
+    return formatWithUnit(real, unit);
+  };
+}
+
+function flaggedLegend(input: ChartOptionsInput, k: number) {
+  return (_u: uPlot, shown: number | null, _s: number, idx: number | null): string => {
+    if (idx == null || shown == null) return '—';
+    const frame = input.frame();
+    return `${formatValue(frame.values[k]?.[idx] ?? null)} · ${qualityName(frame.quality[k]?.[idx])}`;
+  };
+}
+
+function plotSeries(input: ChartOptionsInput): uPlot.Series[] {
+  const single = input.series.length === 1;
+  return input.series.flatMap((spec, k): uPlot.Series[] => {
+    const color = seriesColor(k);
+    const scale = input.plan.scaleOf[k] ?? 'y';
+    const label = spec.unit && !input.plan.normalized ? `${spec.label} (${spec.unit})` : spec.label;
+    return [
+      { label, scale, stroke: color, width: 1.5, spanGaps: false, value: lineLegend(input, k) },
       {
-        stroke: AXIS,
-        font: axisFont,
-        size: 60,
-        label: unit || undefined,
-        labelFont: axisFont,
-        labelSize: 16,
-        grid: { stroke: GRID, width: 1 },
-        ticks: { stroke: GRID, width: 1 },
-        // uPlot's own tick labels: their precision follows the tick step (98000.1, 98000.2)
-      },
-    ],
-    series: [
-      {},
-      {
-        label: unit ? `${metric} (${unit})` : metric,
-        stroke: LINE,
-        width: 1.5,
-        spanGaps: false,
-        value: legendValue,
-      },
-      {
-        label: 'flagged',
+        label: single ? 'flagged' : `${spec.label} flagged`,
+        scale,
         stroke: FLAGGED,
         width: 0,
         paths: () => null,
-        points: { show: true, size: 7, width: 1, stroke: FLAGGED, fill: FLAGGED },
-        value: legendValue,
+        points: { show: true, size: 7, width: 1.5, stroke: single ? FLAGGED : color, fill: FLAGGED },
+        value: flaggedLegend(input, k),
       },
+    ];
+  });
+}
+
+/** Room for the widest tick label, so "98,000.4" never runs into the axis title. */
+const MIN_AXIS_PX = 50;
+function axisSize(u: uPlot, values: string[] | null): number {
+  // measured at CSS size (FONT), which is what the axis width is given in
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.font = FONT;
+  let widest = 0;
+  for (const v of values ?? []) widest = Math.max(widest, ctx.measureText(v).width);
+  ctx.restore();
+  return Math.max(MIN_AXIS_PX, Math.ceil(widest + 14));
+}
+
+function yAxes(plan: AxisPlan): uPlot.Axis[] {
+  return plan.axes.map((axis, i) => ({
+    scale: axis.scale,
+    side: i === 0 ? 3 : 1,
+    stroke: AXIS,
+    font: FONT,
+    size: axisSize,
+    label: axis.label || undefined,
+    labelFont: FONT,
+    labelSize: 16,
+    // the right axis draws no grid of its own: two grids that disagree are noise
+    grid: { show: i === 0, stroke: GRID, width: 1 },
+    ticks: { stroke: GRID, width: 1 },
+    // uPlot's own tick labels: their precision follows the tick step (98000.1, 98000.2)
+  }));
+}
+
+export function chartOptions(input: ChartOptionsInput): uPlot.Options {
+  const scales: uPlot.Scales = { x: { time: true } };
+  for (const axis of input.plan.axes) scales[axis.scale] = { auto: true };
+  return {
+    width: input.width,
+    height: CHART_HEIGHT,
+    cursor: {
+      drag: { x: true, y: false, setScale: false },
+      // only the cursor position is shared: a drag on one chart must select once, not once per chart
+      sync: {
+        key: input.syncKey,
+        scales: ['x', null],
+        setSeries: false,
+        filters: { pub: (type) => type === 'mousemove' || type === 'mouseleave' },
+      },
+      // odd plot series are lines (hover the nearest reading), even ones flagged markers
+      hover: { prox: (_u, seriesIdx) => (seriesIdx > 0 && seriesIdx % 2 === 0 ? FLAGGED_HOVER_PX : null) },
+      // uPlot's double-click resets the x scale to the data, behind the window store's back
+      bind: { dblclick: () => null },
+    },
+    scales,
+    legend: { live: true },
+    axes: [
+      { stroke: AXIS, font: FONT, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID, width: 1 } },
+      ...yAxes(input.plan),
     ],
+    // the cursor's time to the millisecond: the chart zooms down to seconds
+    series: [{ value: (_u, t) => (t == null ? '—' : formatDateTime(t * 1000, true)) }, ...plotSeries(input)],
+    hooks: {
+      setSelect: [
+        (u) => {
+          const { left, width } = u.select;
+          if (width >= MIN_SELECT_PX) {
+            input.onSelect(u.posToVal(left, 'x') * 1000, u.posToVal(left + width, 'x') * 1000);
+          }
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+        },
+      ],
+    },
   };
 }

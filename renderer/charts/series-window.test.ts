@@ -4,8 +4,9 @@ import {
   insertPoints,
   lowerBound,
   type PointBatch,
+  pointsAfter,
   type SeriesWindow,
-  toPlotData,
+  trimAfter,
   trimBefore,
 } from './series-window';
 
@@ -174,20 +175,27 @@ test('lowerBound', () => {
   expect(lowerBound([1, 3, 5], 6)).toBe(3);
 });
 
-test('toPlotData: seconds on x, good values on the line, flagged ones as markers', () => {
+test('pointsAfter copies the newer tail; trimAfter drops it', () => {
   const s = createSeriesWindow();
   insertPoints(
     s,
     batchOf([
-      [1000, 20],
-      [2000, 999, 2],
+      [1000, 1],
+      [2000, 2, 3],
       [3000, null, 1],
-      [4000, 21],
     ]),
   );
-  expect(toPlotData(s)).toEqual([
-    [1, 2, 3, 4],
-    [20, null, null, 21],
-    [null, 999, null, null],
+  expect(pointsAfter(s, 1000)).toEqual(
+    batchOf([
+      [2000, 2, 3],
+      [3000, null, 1],
+    ]),
+  );
+  expect(pointsAfter(s, 3000)).toEqual(batchOf([]));
+  expect(trimAfter(s, 2000)).toBe(1);
+  expect(pointsOf(s)).toEqual([
+    [1000, 1, 0],
+    [2000, 2, 3],
   ]);
+  expect(trimAfter(s, 5000)).toBe(0);
 });

@@ -143,22 +143,19 @@ export function trimBefore(series: SeriesWindow, cutoff: number): number {
   return i;
 }
 
-/**
- * uPlot's data for one metric: x in seconds, the good values as the line, flagged values
- * (any quality but good) as a separate series drawn as markers. Flagged values stay off
- * the line so an impossible spike does not draw a spike through the trace.
- */
-export function toPlotData(series: SeriesWindow): [number[], (number | null)[], (number | null)[]] {
-  const n = series.ts.length;
-  const xs = new Array<number>(n);
-  const good = new Array<number | null>(n);
-  const flagged = new Array<number | null>(n);
-  for (let i = 0; i < n; i++) {
-    xs[i] = (series.ts[i] as number) / 1000;
-    const value = series.values[i] as number | null;
-    const isGood = series.quality[i] === 0;
-    good[i] = isGood ? value : null;
-    flagged[i] = isGood ? null : value;
-  }
-  return [xs, good, flagged];
+/** Copies of the points strictly newer than t (the live tail a fresh query answer lacks). */
+export function pointsAfter(series: SeriesWindow, t: number): PointBatch {
+  const i = lowerBound(series.ts, t + 1e-9);
+  return { ts: series.ts.slice(i), values: series.values.slice(i), quality: series.quality.slice(i) };
+}
+
+/** Drops points newer than cutoff (ms); returns how many went. */
+export function trimAfter(series: SeriesWindow, cutoff: number): number {
+  const i = lowerBound(series.ts, cutoff + 1e-9);
+  const n = series.ts.length - i;
+  if (n <= 0) return 0;
+  series.ts.length = i;
+  series.values.length = i;
+  series.quality.length = i;
+  return n;
 }

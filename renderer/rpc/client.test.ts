@@ -13,7 +13,9 @@ const device: DeviceSummary = {
   state: 'online',
   lastSeen: 1_700_000_000_000,
   metrics: [{ name: 'temperature', unit: '°C', min: -40, max: 125, last: null }],
-  counters: { readings: 10, duplicates: 1, flagged: 0 },
+  counters: { readings: 10, duplicates: 1, flagged: 0, nulls: 0, outOfRange: 0, suspect: 0 },
+  clockSkewMs: null,
+  clockSuspect: false,
 };
 
 const batch: LiveBatch = {

@@ -15,7 +15,9 @@ function device(id: string, name: string, readings = 0): DeviceSummary {
     state: 'online',
     lastSeen: null,
     metrics: [],
-    counters: { readings, duplicates: 0, flagged: 0 },
+    counters: { readings, duplicates: 0, flagged: 0, nulls: 0, outOfRange: 0, suspect: 0 },
+    clockSkewMs: null,
+    clockSuspect: false,
   };
 }
 

@@ -1,15 +1,29 @@
-/** One device: who it is, how it is doing, and a live chart per metric. */
-import { useEffect, useLayoutEffect, useMemo } from 'react';
+/** One device: who it is, how it is doing, and a chart per metric over a shared window. */
+import { type ReactNode, useEffect, useLayoutEffect, useMemo } from 'react';
 import type { DeviceSummary } from '../../common/contract';
+import { ChartArea } from '../charts/ChartArea';
 import { createLiveFeed } from '../charts/live-feed';
 import { MetricChart } from '../charts/MetricChart';
-import { formatAgo, formatCount, formatSpan } from '../format';
+import { formatAgo, formatCount } from '../format';
 import { hrefFor } from '../router';
 import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
+import { useComparison } from '../state/comparison';
 import { useDevices } from '../state/devices';
-import { CHART_WINDOWS_MS, useUi } from '../state/ui';
+import { useUi } from '../state/ui';
+import { ClockSkew } from './ClockSkew';
 import { StateBadge } from './StateBadge';
+
+function Fact({ term, children, className }: { term: string; children: ReactNode; className?: string }) {
+  return (
+    <div>
+      <dt>{term}</dt>
+      <dd className={className}>{children}</dd>
+    </div>
+  );
+}
+
+const countClass = (n: number) => (n > 0 ? 'num flagged' : 'num');
 
 function DeviceHeader({ device }: { device: DeviceSummary }) {
   const now = useNow();
@@ -18,73 +32,63 @@ function DeviceHeader({ device }: { device: DeviceSummary }) {
     <div className="device-head">
       <h1>{device.name}</h1>
       <dl className="facts">
-        <div>
-          <dt>id</dt>
-          <dd className="mono">{device.id}</dd>
-        </div>
-        <div>
-          <dt>kind</dt>
-          <dd>{device.kind}</dd>
-        </div>
-        <div>
-          <dt>transport</dt>
-          <dd>
-            <span className={`transport transport-${device.transport}`}>{device.transport}</span>
-          </dd>
-        </div>
-        <div>
-          <dt>state</dt>
-          <dd>
-            <StateBadge state={device.state} />
-          </dd>
-        </div>
-        <div>
-          <dt>last seen</dt>
-          <dd>{formatAgo(device.lastSeen, now)}</dd>
-        </div>
-        <div>
-          <dt>readings</dt>
-          <dd className="num">{formatCount(counters.readings)}</dd>
-        </div>
-        <div>
-          <dt>duplicates</dt>
-          <dd className="num">{formatCount(counters.duplicates)}</dd>
-        </div>
-        <div>
-          <dt>flagged</dt>
-          <dd className={counters.flagged > 0 ? 'num flagged' : 'num'}>{formatCount(counters.flagged)}</dd>
-        </div>
+        <Fact term="id" className="mono">
+          {device.id}
+        </Fact>
+        <Fact term="kind">{device.kind}</Fact>
+        <Fact term="transport">
+          <span className={`transport transport-${device.transport}`}>{device.transport}</span>
+        </Fact>
+        <Fact term="state">
+          <StateBadge state={device.state} />
+        </Fact>
+        <Fact term="last seen">{formatAgo(device.lastSeen, now)}</Fact>
+        <Fact term="clock">
+          <ClockSkew skewMs={device.clockSkewMs} suspect={device.clockSuspect} />
+        </Fact>
+        <Fact term="readings" className="num">
+          {formatCount(counters.readings)}
+        </Fact>
+        <Fact term="duplicates" className="num">
+          {formatCount(counters.duplicates)}
+        </Fact>
+      </dl>
+      <dl className="facts flagged-facts" data-testid="flagged-counters">
+        <Fact term="flagged" className={countClass(counters.flagged)}>
+          {formatCount(counters.flagged)}
+        </Fact>
+        <Fact term="null" className={countClass(counters.nulls)}>
+          {formatCount(counters.nulls)}
+        </Fact>
+        <Fact term="out of range" className={countClass(counters.outOfRange)}>
+          {formatCount(counters.outOfRange)}
+        </Fact>
+        <Fact term="suspect" className={countClass(counters.suspect)}>
+          {formatCount(counters.suspect)}
+        </Fact>
       </dl>
     </div>
   );
 }
 
-function WindowPicker() {
-  const windowMs = useUi((s) => s.chartWindowMs);
+function CompareLink() {
+  const selected = useComparison((s) => s.selected);
+  if (selected.length === 0) return null;
   return (
-    <fieldset className="window-picker">
-      <legend>Window</legend>
-      {CHART_WINDOWS_MS.map((ms) => (
-        <button
-          key={ms}
-          type="button"
-          className={ms === windowMs ? 'active' : undefined}
-          aria-pressed={ms === windowMs}
-          onClick={() => useUi.setState({ chartWindowMs: ms })}
-        >
-          {formatSpan(ms)}
-        </button>
-      ))}
-      <span className="muted live-note">live, to now</span>
-    </fieldset>
+    <a
+      className="compare-link"
+      data-testid="compare-link"
+      href={hrefFor({ name: 'compare', series: selected })}
+    >
+      Compare {selected.length} series →
+    </a>
   );
 }
 
 export function DevicePage({ deviceId }: { deviceId: string }) {
   const device = useDevices((s) => s.devices.find((d) => d.id === deviceId));
   const loaded = useDevices((s) => s.loaded);
-  const windowMs = useUi((s) => s.chartWindowMs);
-  const feed = useMemo(() => createLiveFeed(deviceId), [deviceId]);
+  const feed = useMemo(() => createLiveFeed([deviceId]), [deviceId]);
 
   useEffect(() => {
     useUi.setState({ lastDeviceId: deviceId });
@@ -100,31 +104,26 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
   const metrics = device?.metrics ?? [];
   return (
     <section className="page">
-      <a className="back" href={hrefFor({ name: 'fleet' })}>
-        ← Fleet
-      </a>
+      <div className="page-links">
+        <a className="back" href={hrefFor({ name: 'fleet' })}>
+          ← Fleet
+        </a>
+        <CompareLink />
+      </div>
       {device ? (
         <DeviceHeader device={device} />
       ) : (
         <h1>{loaded ? `No device “${deviceId}”` : 'Loading device…'}</h1>
       )}
       {device && (
-        <>
-          <WindowPicker />
+        <ChartArea>
           {metrics.length === 0 && <p className="empty">This device has not reported any metric yet.</p>}
           <div className="charts">
             {metrics.map((m) => (
-              <MetricChart
-                key={m.name}
-                deviceId={deviceId}
-                metric={m.name}
-                unit={m.unit}
-                windowMs={windowMs}
-                feed={feed}
-              />
+              <MetricChart key={m.name} deviceId={deviceId} metric={m.name} unit={m.unit} feed={feed} />
             ))}
           </div>
-        </>
+        </ChartArea>
       )}
     </section>
   );

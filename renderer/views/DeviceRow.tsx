@@ -7,6 +7,7 @@ import { type KeyboardEvent, memo } from 'react';
 import type { DeviceSummary, MetricInfo } from '../../common/contract';
 import { formatAgo, formatCount, formatWithUnit } from '../format';
 import { navigate } from '../router';
+import { ClockSkew } from './ClockSkew';
 import { StateBadge } from './StateBadge';
 
 function LastReading({ metrics }: { metrics: MetricInfo[] }) {
@@ -74,6 +75,9 @@ export const DeviceRow = memo(function DeviceRow({ device, now }: { device: Devi
         <LastReading metrics={device.metrics} />
       </td>
       <td className="num nowrap">{formatAgo(device.lastSeen, now)}</td>
+      <td className="num nowrap">
+        <ClockSkew skewMs={device.clockSkewMs} suspect={device.clockSuspect} />
+      </td>
       <td className="num">{formatCount(counters.readings)}</td>
       <td className="num">{formatCount(counters.duplicates)}</td>
       <td className={counters.flagged > 0 ? 'num flagged' : 'num'}>{formatCount(counters.flagged)}</td>

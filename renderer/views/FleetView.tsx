@@ -74,6 +74,9 @@ export function FleetView() {
             <th>State</th>
             <th>Last reading</th>
             <th className="num">Last seen</th>
+            <th className="num" title="Device clock minus host clock">
+              Clock
+            </th>
             <th className="num">Readings</th>
             <th className="num">Duplicates</th>
             <th className="num">Flagged</th>

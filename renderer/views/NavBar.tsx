@@ -1,6 +1,12 @@
-/** Fleet, the last opened device, connections; and the engine link state on the right. */
+/**
+ * Fleet, the last opened device, compare, connections, storage; a warning when readings
+ * were spilled; and the engine link state on the right.
+ */
+import { formatCount } from '../format';
 import { hrefFor, type Route } from '../router';
+import { useComparison } from '../state/comparison';
 import { useDevices } from '../state/devices';
+import { useStoreHealth } from '../state/store-health';
 import { useUi } from '../state/ui';
 import { ConnectionIndicator } from './ConnectionIndicator';
 
@@ -12,7 +18,24 @@ function NavLink({ href, active, children }: { href: string; active: boolean; ch
   );
 }
 
+/** Readings the engine had to drop: rare, serious, and otherwise visible only in the storage panel. */
+function SpilledWarning() {
+  const spilled = useStoreHealth((s) => s.stats?.spilled ?? 0);
+  if (spilled === 0) return null;
+  return (
+    <a
+      className="nav-warning"
+      href={hrefFor({ name: 'storage' })}
+      data-testid="spilled-warning"
+      title="The store fell too far behind and these readings were not kept"
+    >
+      ⚠ {formatCount(spilled)} readings spilled
+    </a>
+  );
+}
+
 export function NavBar({ route }: { route: Route }) {
+  const compared = useComparison((s) => s.selected);
   const lastDeviceId = useUi((s) => s.lastDeviceId);
   const deviceName = useDevices((s) => s.devices.find((d) => d.id === lastDeviceId)?.name);
   return (
@@ -36,10 +59,23 @@ export function NavBar({ route }: { route: Route }) {
             {`Device: ${deviceName ?? lastDeviceId}`}
           </NavLink>
         )}
+        {compared.length > 0 || route.name === 'compare' ? (
+          <NavLink href={hrefFor({ name: 'compare', series: compared })} active={route.name === 'compare'}>
+            {`Compare (${compared.length})`}
+          </NavLink>
+        ) : (
+          <span className="nav-disabled" title="Tick “add to comparison” under a chart first">
+            Compare
+          </span>
+        )}
         <NavLink href={hrefFor({ name: 'connections' })} active={route.name === 'connections'}>
           Connections
         </NavLink>
+        <NavLink href={hrefFor({ name: 'storage' })} active={route.name === 'storage'}>
+          Storage
+        </NavLink>
       </nav>
+      <SpilledWarning />
       <ConnectionIndicator />
     </header>
   );

@@ -17,7 +17,9 @@ const make = (
   state: 'online',
   lastSeen: null,
   metrics: [],
-  counters: { readings: 0, duplicates: 0, flagged: 0 },
+  counters: { readings: 0, duplicates: 0, flagged: 0, nulls: 0, outOfRange: 0, suspect: 0 },
+  clockSkewMs: null,
+  clockSuspect: false,
 });
 
 const fleet = [

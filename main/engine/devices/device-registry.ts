@@ -6,11 +6,14 @@
 import type { DeviceState, DeviceSummary, MetricInfo } from '../../../common/contract';
 import { qualityFromCode } from '../../../common/reading';
 import type { DeviceDescriptor } from '../connectors/connector';
+import { MAX_FUTURE_SKEW_MS, MAX_PAST_SKEW_MS } from '../ingest/validate';
 import type { DeviceProfile } from '../profiles/profile';
 import type { BatchResult, ReadingStore } from '../store/reading-store';
 
 const ONLINE_MIN_MS = 5000;
 const STALE_MS = 60_000;
+/** recent clock offsets kept per device; the median ignores a few late or replayed readings */
+const SKEW_SAMPLES = 31;
 
 interface DeviceEntry {
   descriptor: DeviceDescriptor;
@@ -20,6 +23,24 @@ interface DeviceEntry {
   flagged: number;
   last: Map<string, NonNullable<MetricInfo['last']>>;
   state: DeviceState;
+  byReason: { nulls: number; outOfRange: number; suspect: number };
+  skews: number[];
+  skewAt: number;
+}
+
+function newEntry(descriptor: DeviceDescriptor): DeviceEntry {
+  return {
+    descriptor,
+    lastSeen: null,
+    readings: 0,
+    duplicates: 0,
+    flagged: 0,
+    last: new Map(),
+    state: 'offline',
+    byReason: { nulls: 0, outOfRange: 0, suspect: 0 },
+    skews: [],
+    skewAt: 0,
+  };
 }
 
 export class DeviceRegistry {
@@ -35,15 +56,7 @@ export class DeviceRegistry {
   load(now = Date.now()): void {
     for (const d of this.store.devices()) {
       const { firstSeen: _f, lastSeen, readings, duplicates, flagged, ...descriptor } = d;
-      this.devices.set(d.id, {
-        descriptor,
-        lastSeen,
-        readings,
-        duplicates,
-        flagged,
-        last: new Map(),
-        state: 'offline',
-      });
+      this.devices.set(d.id, { ...newEntry(descriptor), lastSeen, readings, duplicates, flagged });
     }
     for (const r of this.store.lastReadings()) {
       this.devices
@@ -67,16 +80,7 @@ export class DeviceRegistry {
     if (existing && JSON.stringify(existing.descriptor) === JSON.stringify(descriptor)) return;
     this.store.upsertDevice(descriptor);
     if (existing) existing.descriptor = descriptor;
-    else
-      this.devices.set(descriptor.id, {
-        descriptor,
-        lastSeen: null,
-        readings: 0,
-        duplicates: 0,
-        flagged: 0,
-        last: new Map(),
-        state: 'offline',
-      });
+    else this.devices.set(descriptor.id, newEntry(descriptor));
     this.dirty.add(descriptor.id);
   }
 
@@ -92,7 +96,16 @@ export class DeviceRegistry {
       this.dirty.add(deviceId);
     }
     for (const r of result.accepted) {
-      const last = this.devices.get(r.deviceId)?.last;
+      const entry = this.devices.get(r.deviceId);
+      if (!entry) continue;
+      if (r.quality === 'null') entry.byReason.nulls++;
+      else if (r.quality === 'out-of-range') entry.byReason.outOfRange++;
+      else if (r.quality === 'suspect') entry.byReason.suspect++;
+      if (r.arrivedAt !== undefined) {
+        entry.skews[entry.skewAt] = r.ts - r.arrivedAt;
+        entry.skewAt = (entry.skewAt + 1) % SKEW_SAMPLES;
+      }
+      const last = entry.last;
       const previous = last?.get(r.metric);
       // the last value by device time: a late reading must not replace a newer one
       if (last && (!previous || r.ts >= previous.ts)) {
@@ -160,6 +173,7 @@ export class DeviceRegistry {
         };
       });
     const d = entry.descriptor;
+    const skew = median(entry.skews);
     return {
       id: d.id,
       name: d.name,
@@ -170,7 +184,20 @@ export class DeviceRegistry {
       state: entry.state,
       lastSeen: entry.lastSeen,
       metrics,
-      counters: { readings: entry.readings, duplicates: entry.duplicates, flagged: entry.flagged },
+      counters: {
+        readings: entry.readings,
+        duplicates: entry.duplicates,
+        flagged: entry.flagged,
+        ...entry.byReason,
+      },
+      clockSkewMs: skew,
+      clockSuspect: skew !== null && (skew > MAX_FUTURE_SKEW_MS || skew < -MAX_PAST_SKEW_MS),
     };
   }
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
 }

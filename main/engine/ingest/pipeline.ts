@@ -36,6 +36,8 @@ export class IngestPipeline {
   private readonly flushMs: number;
   private readonly maxBatch: number;
   private readonly maxQueued: number;
+  /** the last write failure, cleared by the next successful batch */
+  lastError: string | null = null;
   readonly counters: PipelineCounters = {
     received: 0,
     stored: 0,
@@ -91,6 +93,7 @@ export class IngestPipeline {
       } catch (error) {
         // the transaction rolled back: keep the batch for the next attempt instead of losing it
         this.counters.writeErrors++;
+        this.lastError = (error as Error).message;
         this.queue = batch.concat(this.queue);
         this.options.log.error('could not store a batch; will retry', {
           error: (error as Error).message,
@@ -99,6 +102,7 @@ export class IngestPipeline {
         this.timer = setTimeout(() => this.flush(), 1000);
         return;
       }
+      this.lastError = null;
       this.counters.batches++;
       this.counters.lastBatchMs = performance.now() - started;
       this.counters.stored += result.accepted.length;
@@ -106,6 +110,10 @@ export class IngestPipeline {
       this.counters.flagged += result.flagged;
       for (const listener of this.listeners) listener(result);
     }
+  }
+
+  queued(): number {
+    return this.queue.length;
   }
 
   close(): void {

@@ -50,3 +50,38 @@ describe('reading validation against the profile', () => {
     expect(validator().check(r(1, 1e9, { metric: 'other' })).quality).toBe('good');
   });
 });
+
+describe('stuck sensors and device clocks', () => {
+  const stuckProfile: DeviceProfile = {
+    id: 'env',
+    name: 'env',
+    metrics: { temperature: { unit: '°C', min: -40, max: 85, stuckAfterSamples: 5 } },
+  };
+
+  test('the same value many times in a row is flagged suspect until it moves again', () => {
+    const v = new ReadingValidator(() => stuckProfile);
+    const qualities = [20, 20, 20, 20, 20, 20, 20, 21, 21].map(
+      (value, i) => v.check(r(1000 * (i + 1), value)).quality,
+    );
+    expect(qualities).toEqual([
+      'good',
+      'good',
+      'good',
+      'good',
+      'suspect',
+      'suspect',
+      'suspect',
+      'good',
+      'good',
+    ]);
+  });
+
+  test('a clock far in the future or never set is suspect; a small skew or a recent backlog is not', () => {
+    const v = validator();
+    const now = 1_764_000_000_000;
+    expect(v.check(r(now + 10 * 60_000, 20, { arrivedAt: now })).quality).toBe('suspect');
+    expect(v.check(r(now - 40 * 86_400_000, 20, { arrivedAt: now })).quality).toBe('suspect');
+    expect(v.check(r(now + 500, 20, { arrivedAt: now })).quality).toBe('good');
+    expect(v.check(r(now - 3 * 86_400_000, 20, { arrivedAt: now })).quality).toBe('good');
+  });
+});

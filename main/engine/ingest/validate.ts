@@ -1,18 +1,28 @@
 /**
- * Flags readings against the device's profile. A flagged reading is still stored (the
- * technician needs to see the sensor fault), only marked, so nothing is silently lost.
- * Quality set by the connector (e.g. a decoder's 'null') is kept unless this is worse.
+ * Flags readings against the device's profile and clock. A flagged reading is still
+ * stored (the technician needs to see the sensor fault), only marked, so nothing is
+ * silently lost. Quality set by the connector (e.g. a decoder's 'null') is kept unless
+ * this is worse.
  */
 import type { Reading } from '../../../common/reading';
-import type { DeviceProfile, MetricProfile } from '../profiles/profile';
+import type { DeviceProfile } from '../profiles/profile';
 
-interface LastGood {
-  ts: number;
-  value: number;
+/** a device clock this far ahead of ours is wrong: its readings cannot be ordered by it */
+export const MAX_FUTURE_SKEW_MS = 2 * 60_000;
+/** older than this on arrival is a clock that was never set, not a backlog being replayed */
+export const MAX_PAST_SKEW_MS = 30 * 86_400_000;
+
+interface SeriesState {
+  /** last reading that passed the rate check */
+  goodTs: number;
+  goodValue: number;
+  /** identical values in a row, for stuck-sensor detection */
+  runValue: number;
+  runLength: number;
 }
 
 export class ReadingValidator {
-  private readonly lastGood = new Map<string, LastGood>();
+  private readonly series = new Map<string, SeriesState>();
 
   constructor(private readonly profileOf: (deviceId: string) => DeviceProfile | undefined) {}
 
@@ -23,20 +33,45 @@ export class ReadingValidator {
         ? reading
         : { ...reading, value: null, quality: 'null' };
     }
-    const metric: MetricProfile | undefined = this.profileOf(reading.deviceId)?.metrics[reading.metric];
+    if (reading.arrivedAt !== undefined) {
+      const skew = reading.ts - reading.arrivedAt;
+      if (skew > MAX_FUTURE_SKEW_MS || skew < -MAX_PAST_SKEW_MS) return { ...reading, quality: 'suspect' };
+    }
+    const metric = this.profileOf(reading.deviceId)?.metrics[reading.metric];
     if (!metric) return reading;
     if (reading.value < metric.min || reading.value > metric.max) {
       return { ...reading, quality: 'out-of-range' };
     }
     if (reading.quality !== 'good') return reading;
     const key = `${reading.deviceId}\u0000${reading.metric}`;
-    const previous = this.lastGood.get(key);
-    if (metric.maxRatePerSec !== undefined && previous && reading.ts > previous.ts) {
-      const ratePerSec = (Math.abs(reading.value - previous.value) * 1000) / (reading.ts - previous.ts);
+    const state = this.series.get(key);
+    if (!state) {
+      this.series.set(key, {
+        goodTs: reading.ts,
+        goodValue: reading.value,
+        runValue: reading.value,
+        runLength: 1,
+      });
+      return reading;
+    }
+    if (reading.ts > state.goodTs) {
+      if (state.runValue === reading.value) state.runLength++;
+      else {
+        state.runValue = reading.value;
+        state.runLength = 1;
+      }
+    }
+    if (metric.stuckAfterSamples !== undefined && state.runLength >= metric.stuckAfterSamples) {
+      return { ...reading, quality: 'suspect' };
+    }
+    if (metric.maxRatePerSec !== undefined && reading.ts > state.goodTs) {
+      const ratePerSec = (Math.abs(reading.value - state.goodValue) * 1000) / (reading.ts - state.goodTs);
       if (ratePerSec > metric.maxRatePerSec) return { ...reading, quality: 'suspect' };
     }
-    if (!previous || reading.ts > previous.ts)
-      this.lastGood.set(key, { ts: reading.ts, value: reading.value });
+    if (reading.ts > state.goodTs) {
+      state.goodTs = reading.ts;
+      state.goodValue = reading.value;
+    }
     return reading;
   }
 }

@@ -15,6 +15,8 @@ export const MetricProfileSchema = z
     maxRatePerSec: z.number().positive().optional(),
     /** how often the device reports this metric, ms */
     expectedIntervalMs: z.number().int().positive().optional(),
+    /** this many identical readings in a row means a stuck sensor: the rest are flagged suspect */
+    stuckAfterSamples: z.number().int().min(2).optional(),
   })
   .strict()
   .refine((m) => m.min <= m.max, { message: 'min must not exceed max' });

@@ -20,17 +20,21 @@ export class DatabaseError extends Error {}
 export interface OpenDatabaseOptions {
   dataDir: string;
   log: Logger;
+  /** ':memory:' for a cache that keeps nothing (the fallback when the file cannot be used) */
+  file?: string;
   migrations?: readonly Migration[];
 }
 
 export function openDatabase(options: OpenDatabaseOptions): { db: Db; file: string } {
   const { dataDir, log } = options;
-  try {
-    mkdirSync(dataDir, { recursive: true });
-  } catch (error) {
-    throw new DatabaseError(`cannot create the data folder ${dataDir}: ${(error as Error).message}`);
+  if (options.file !== ':memory:') {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (error) {
+      throw new DatabaseError(`cannot create the data folder ${dataDir}: ${(error as Error).message}`);
+    }
   }
-  const file = path.join(dataDir, DATABASE_FILE);
+  const file = options.file ?? path.join(dataDir, DATABASE_FILE);
   const nativeBinding = sqliteNativeBinding(__dirname);
   let db: Db;
   try {
@@ -43,7 +47,7 @@ export function openDatabase(options: OpenDatabaseOptions): { db: Db; file: stri
     db.pragma('busy_timeout = 5000');
     migrate(db, options.migrations ?? MIGRATIONS, log);
   } catch (error) {
-    throw new DatabaseError(`cannot open the cache ${file}: ${(error as Error).message}`);
+    throw new DatabaseError(`cannot open the cache ${file}: ${(error as Error).message}`, { cause: error });
   }
   return { db, file };
 }

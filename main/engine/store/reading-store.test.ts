@@ -42,8 +42,8 @@ describe('reading store (real SQLite file)', () => {
   test('WAL mode and migrations recorded', () => {
     const { db } = freshStore();
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(schemaVersion(db)).toBe(2);
-    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2]);
+    expect(schemaVersion(db)).toBe(3);
+    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2, 3]);
   });
 
   test('a reading delivered twice is stored once and counted as a duplicate, before and after compaction', () => {

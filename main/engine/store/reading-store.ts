@@ -3,11 +3,13 @@
  * and chart queries. One writer; every write path goes through here.
  */
 import { statSync } from 'node:fs';
+import type { Retention, StoreStatus } from '../../../common/contract';
 import type { Reading } from '../../../common/reading';
 import type { DeviceDescriptor } from '../connectors/connector';
 import type { Logger } from '../log';
 import { batchFromReadings, type ColumnBatch } from './column-batch';
 import { type Db, timed } from './database';
+import { type RetentionOutcome, RetentionPolicy } from './retention';
 import { SeriesQuery, type SeriesWindow } from './series-query';
 import { type IngestOutcome, TimeSeriesStore, type TimeSeriesStoreOptions } from './time-series-store';
 
@@ -55,6 +57,8 @@ export class ReadingStore {
   private readonly pendingCounts = new Map<string, DeviceBatchCounts>();
   private readonly statements;
   readonly series: TimeSeriesStore;
+  readonly retention: RetentionPolicy;
+  private lastRetentionRun: number | null = null;
   private readonly queries: SeriesQuery;
   readonly query: (
     deviceId: string,
@@ -67,7 +71,7 @@ export class ReadingStore {
   constructor(
     private readonly db: Db,
     private readonly file: string,
-    log: Logger,
+    private readonly log: Logger,
     options: TimeSeriesStoreOptions = {},
   ) {
     this.statements = {
@@ -83,6 +87,9 @@ export class ReadingStore {
       insertSeries: db.prepare('INSERT INTO series (device_id, metric) VALUES (?, ?)'),
       allDevices: db.prepare('SELECT * FROM devices ORDER BY id'),
       lastBlock: db.prepare('SELECT max(end_ts) FROM blocks WHERE series_id = ?').pluck(),
+      oldestBlock: db.prepare('SELECT start_ts FROM blocks ORDER BY end_ts LIMIT 1').pluck(),
+      newestBlock: db.prepare('SELECT max(end_ts) FROM blocks').pluck(),
+      oldestRollup: db.prepare('SELECT min(bucket) FROM rollups WHERE res = ?').pluck(),
     };
     for (const s of this.statements.allSeries.all() as SeriesRef[]) this.remember(s);
     this.series = new TimeSeriesStore(db, log, options);
@@ -96,6 +103,7 @@ export class ReadingStore {
       c.flagged += replayed.flagged;
     }
     this.queries = new SeriesQuery(db, this.series);
+    this.retention = new RetentionPolicy(db);
     const query = timed(log, 'readings.query', (s: number, from: number, to: number, pixels: number) =>
       this.queries.window(s, from, to, pixels),
     );
@@ -219,7 +227,12 @@ export class ReadingStore {
       }
       if (batch.arrived[i]! > c.lastArrived) c.lastArrived = batch.arrived[i]!;
     }
-    this.series.maybeCompact();
+    try {
+      this.series.maybeCompact();
+    } catch (error) {
+      // the batch is safe in the ingest log; compaction is retried on the next call
+      this.log.error('compaction failed', { error: (error as Error).message });
+    }
     return outcome;
   }
 
@@ -238,6 +251,63 @@ export class ReadingStore {
       }
     }
     return bytes;
+  }
+
+  /** Raw readings of a window for export, oldest first, at most `limit`. */
+  rawWindow(deviceId: string, metric: string, from: number, to: number, limit: number) {
+    const id = this.seriesIds.get(`${deviceId}\u0000${metric}`);
+    const out = {
+      ts: [] as number[],
+      values: [] as (number | null)[],
+      quality: [] as number[],
+      truncated: false,
+    };
+    if (id === undefined) return out;
+    const raw = this.queries.raw(id, from, to);
+    const n = Math.min(limit, raw.ts.length);
+    out.ts = raw.ts.slice(0, n);
+    out.values = raw.values.slice(0, n);
+    out.quality = raw.quality.slice(0, n);
+    out.truncated = raw.ts.length > limit;
+    return out;
+  }
+
+  applyRetention(now = Date.now()): RetentionOutcome {
+    const outcome = this.retention.apply(now);
+    this.series.forgetBlockCache();
+    this.lastRetentionRun = now;
+    return outcome;
+  }
+
+  configureRetention(change: Partial<Retention>): void {
+    this.retention.update(change);
+  }
+
+  status(): Omit<StoreStatus, 'ok' | 'error'> {
+    const oldestBlock = (this.statements.oldestBlock.get() as number | undefined) ?? Number.NaN;
+    const oldestHead = this.series.oldestInHeads();
+    const oldestKnown = [oldestBlock, oldestHead].filter((t) => !Number.isNaN(t));
+    const oldestRaw = oldestKnown.length > 0 ? Math.min(...oldestKnown) : null;
+    const rollupStarts = [60_000, 3_600_000, 86_400_000]
+      .map((res) => this.statements.oldestRollup.get(res) as number | null)
+      .filter((t): t is number => t !== null);
+    const newestBlock = (this.statements.newestBlock.get() as number | null) ?? Number.NaN;
+    const newestHead = this.series.newestInHeads();
+    const newest = Math.max(
+      Number.isNaN(newestBlock) ? -1 : newestBlock,
+      Number.isNaN(newestHead) ? -1 : newestHead,
+    );
+    return {
+      file: this.file,
+      databaseBytes: this.databaseBytes(),
+      readings: this.totalStored(),
+      pendingReadings: this.series.pendingPoints(),
+      oldestRaw,
+      oldestRollup: rollupStarts.length > 0 ? Math.min(...rollupStarts) : null,
+      newest: newest < 0 ? null : newest,
+      retention: this.retention.current(),
+      lastRetentionRun: this.lastRetentionRun,
+    };
   }
 
   /** Compacts everything pending; called on close so a clean stop leaves no log behind. */

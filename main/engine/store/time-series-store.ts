@@ -51,6 +51,7 @@ export class TimeSeriesStore {
   /** called inside the compaction transaction, for state that must commit with it */
   onCompact: (() => void) | undefined;
   readonly counters = { compactions: 0, lastCompactionMs: 0, blocksWritten: 0 };
+  lastCompactionAt = 0;
   /** what the last open replayed from the log, per series */
   readonly replayed = new Map<number, { stored: number; flagged: number }>();
 
@@ -182,6 +183,7 @@ export class TimeSeriesStore {
     this.headPoints = 0;
     this.blockCache = [];
     this.counters.compactions++;
+    this.lastCompactionAt = this.now();
     this.counters.lastCompactionMs = performance.now() - started;
     if (this.counters.lastCompactionMs > 1000) {
       this.log.warn('slow compaction', {
@@ -189,6 +191,31 @@ export class TimeSeriesStore {
         series: series.length,
       });
     }
+  }
+
+  /** Blocks were deleted (retention): forget decoded copies. */
+  forgetBlockCache(): void {
+    this.blockCache = [];
+  }
+
+  /** Device time of the oldest reading in any head, or NaN. */
+  oldestInHeads(): number {
+    let oldest = Number.NaN;
+    for (const s of this.dirty) {
+      const t = this.heads[s]?.firstTs ?? Number.NaN;
+      if (!(t >= oldest)) oldest = t;
+    }
+    return oldest;
+  }
+
+  /** Device time of the newest reading in any head, or NaN. */
+  newestInHeads(): number {
+    let newest = Number.NaN;
+    for (const s of this.dirty) {
+      const t = this.heads[s]?.lastTs ?? Number.NaN;
+      if (!(t <= newest)) newest = t;
+    }
+    return newest;
   }
 
   /** Stored blocks of a series that overlap [from, to], decoded, in start order. */

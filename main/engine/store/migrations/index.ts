@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { migration001 } from './001-initial';
 import { migration002 } from './002-blocks-and-rollups';
+import { migration003 } from './003-settings';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,4 @@ export interface Migration {
   up: string | ((db: Database.Database) => void);
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
