@@ -87,4 +87,31 @@ describe('when the cache fails', () => {
     expect(store.totalStored()).toBe(20_000);
     pipeline.close();
   });
+
+  test('a store that stays behind: the queue stays bounded and the overflow is counted, not hidden', () => {
+    const { store, db } = openStore();
+    const pipeline = new IngestPipeline({
+      store,
+      validator: new ReadingValidator(() => undefined),
+      log: silent,
+      maxQueued: 1000,
+    });
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const batch = (from: number): Reading[] =>
+      Array.from({ length: 600 }, (_, i) => ({
+        deviceId: 'd1',
+        metric: 'm',
+        ts: 1_764_000_000_000 + (from + i) * 1000,
+        value: Math.random(),
+        quality: 'good',
+        source: 'c',
+      }));
+    pipeline.push(batch(0));
+    pipeline.flush();
+    pipeline.push(batch(600));
+    expect(pipeline.queued()).toBe(1000);
+    expect(pipeline.counters.spilled).toBe(200);
+    expect(pipeline.counters.received).toBe(1200);
+    pipeline.close();
+  });
 });
