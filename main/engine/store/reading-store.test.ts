@@ -1,27 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Reading } from '../../../common/reading';
 import { createLogger } from '../log';
 import { openDatabase, schemaVersion } from './database';
-import { ReadingStore } from './reading-store';
+import { openStore } from './test-fixtures';
 
 const log = createLogger({ level: 'silent' });
 
-function freshStore(dataDir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-store-'))) {
-  const { db, file } = openDatabase({ dataDir, log });
-  const store = new ReadingStore(db, file, log);
-  store.upsertDevice({
-    id: 'd1',
-    name: 'D1',
-    kind: 'k',
-    profile: 'p',
-    transport: 'serial',
-    connectorId: 'c',
-  });
-  return { db, store, dataDir };
-}
+const freshStore = (dataDir?: string) => openStore(dataDir);
 
 const r = (
   ts: number,

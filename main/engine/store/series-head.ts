@@ -4,6 +4,7 @@
  * same message number seen again) and where late readings slot into place.
  */
 import type { BlockColumns } from './codec/block-codec';
+import { lowerBound } from './sorted-search';
 
 /** a message number seen again this long after the first sighting is a device restart, not a retry */
 const SEQ_WINDOW_MS = 10 * 60_000;
@@ -28,14 +29,7 @@ export class SeriesHead {
 
   /** Index of the first point with ts >= t. */
   lowerBound(t: number): number {
-    let lo = 0;
-    let hi = this.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ts[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.ts, t, this.length);
   }
 
   hasTs(t: number): boolean {

@@ -16,6 +16,7 @@ import {
   RESOLUTIONS,
   ROLLUP_COLUMNS,
 } from './rollups';
+import { lowerBound } from './sorted-search';
 import type { TimeSeriesStore } from './time-series-store';
 
 /**
@@ -107,52 +108,14 @@ export class SeriesQuery {
       }
     } else {
       for (const row of this.rollupRows.all(series, res.ms, firstBucket, to) as unknown[][]) {
-        const a = aggregateFromRow(row);
-        if (a.count === 0) continue;
-        const c = m4.columnOf(a.bucket);
-        m4.addAggregate(
-          c,
-          a.firstTs,
-          a.first,
-          0,
-          a.minTs,
-          a.min,
-          a.minQ,
-          a.maxTs,
-          a.max,
-          a.maxQ,
-          a.lastTs,
-          a.last,
-          0,
-        );
+        addAggregate(m4, aggregateFromRow(row));
       }
     }
     const head = this.store.head(series);
     if (head && head.length > 0) {
-      for (const a of aggregate(
-        head.columns(),
-        res.ms,
-        head.lowerBound(firstBucket),
-        head.lowerBound(to + 1),
-      )) {
-        if (a.count === 0) continue;
-        const c = m4.columnOf(a.bucket);
-        m4.addAggregate(
-          c,
-          a.firstTs,
-          a.first,
-          0,
-          a.minTs,
-          a.min,
-          a.minQ,
-          a.maxTs,
-          a.max,
-          a.maxQ,
-          a.lastTs,
-          a.last,
-          0,
-        );
-      }
+      const c = head.columns();
+      for (const a of aggregate(c, res.ms, head.lowerBound(firstBucket), head.lowerBound(to + 1)))
+        addAggregate(m4, a);
     }
     return { ...m4.result(), resolution: res.name, columnMs };
   }
@@ -175,25 +138,16 @@ export class SeriesQuery {
 
   /** Raw readings in [from, to], sorted, from blocks and the head. */
   raw(series: number, from: number, to: number): Columns {
-    const parts: BlockColumns[] = this.store.blocksIn(series, from, to);
-    const head = this.store.head(series);
-    if (head && head.length > 0) parts.push(head.columns(head.lowerBound(from), head.lowerBound(to + 1)));
     const out: Columns = { ts: [], values: [], quality: [] };
     let sorted = true;
     let last = Number.NEGATIVE_INFINITY;
-    for (const p of parts) {
-      const start = lowerBound(p.ts, from);
-      const end = lowerBound(p.ts, to + 1);
-      for (let i = start; i < end; i++) {
-        const t = p.ts[i]!;
-        if (t <= last) sorted = false;
-        last = t;
-        out.ts.push(t);
-        const v = p.values[i]!;
-        out.values.push(Number.isNaN(v) ? null : v);
-        out.quality.push(p.quality[i]!);
-      }
-    }
+    this.forEachRaw(series, from, to, (t, v, q) => {
+      if (t <= last) sorted = false;
+      last = t;
+      out.ts.push(t);
+      out.values.push(Number.isNaN(v) ? null : v);
+      out.quality.push(q);
+    });
     return sorted ? out : sortColumns(out);
   }
 
@@ -218,17 +172,6 @@ export class SeriesQuery {
   }
 }
 
-function lowerBound(ts: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function sortColumns(c: Columns): Columns {
   const order = c.ts.map((_, i) => i).sort((a, b) => c.ts[a]! - c.ts[b]!);
   return {
@@ -236,4 +179,24 @@ function sortColumns(c: Columns): Columns {
     values: order.map((i) => c.values[i]!),
     quality: order.map((i) => c.quality[i]!),
   };
+}
+
+function addAggregate(m4: M4Columns, a: Aggregate): void {
+  if (a.count === 0) return;
+  const c = m4.columnOf(a.bucket);
+  m4.addAggregate(
+    c,
+    a.firstTs,
+    a.first,
+    0,
+    a.minTs,
+    a.min,
+    a.minQ,
+    a.maxTs,
+    a.max,
+    a.maxQ,
+    a.lastTs,
+    a.last,
+    0,
+  );
 }

@@ -13,6 +13,7 @@ import { decodeLogRecord, encodeLogRecord } from './log-record';
 import { MAX_BLOCK_POINTS } from './migrations/002-blocks-and-rollups';
 import { aggregate, RESOLUTIONS, rollupParams, UPSERT_ROLLUP_SQL } from './rollups';
 import { SeriesHead } from './series-head';
+import { sortedHas } from './sorted-search';
 
 export interface TimeSeriesStoreOptions {
   /** compact when the heads hold this many readings */
@@ -228,7 +229,7 @@ export class TimeSeriesStore {
   private blockHas(series: number, t: number): boolean {
     for (const b of this.blockCache) {
       if (b.series === series && b.start <= t && t <= b.end) {
-        if (binaryHas(b.ts, t)) return true;
+        if (sortedHas(b.ts, t)) return true;
       }
     }
     const rows = this.statements.blocksCovering.all(series, t, t) as [number, number, Uint8Array][];
@@ -238,7 +239,7 @@ export class TimeSeriesStore {
       const ts = decodeBlock(data).ts;
       this.blockCache.push({ series, start, end, ts });
       if (this.blockCache.length > 32) this.blockCache.shift();
-      if (binaryHas(ts, t)) found = true;
+      if (sortedHas(ts, t)) found = true;
     }
     return found;
   }
@@ -283,15 +284,4 @@ export class TimeSeriesStore {
     this.storedTotal += replayed;
     if (replayed > 0) this.log.info('replayed the ingest log', { readings: replayed });
   }
-}
-
-function binaryHas(ts: Float64Array, t: number): boolean {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < ts.length && ts[lo] === t;
 }

@@ -1,17 +1,9 @@
 /** Shared helpers for the block codec tests (not used by production code). */
+import { seededRandom } from '../../demo/simulated-device';
 import type { BlockColumns } from './block-codec';
 
 /** Deterministic PRNG (mulberry32) returning [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 export function columns(n: number): BlockColumns {
   const seq = new Float64Array(n);
