@@ -192,6 +192,15 @@ export const requests = {
   'devices.list': { params: empty, result: z.array(DeviceSummarySchema) },
   'devices.get': { params: z.object({ deviceId: id }).strict(), result: DeviceSummarySchema },
   'connectors.list': { params: empty, result: z.array(ConnectorStatusSchema) },
+  /** add a serial port, broker or BLE adapter; the engine validates `config` for its kind and remembers it */
+  'connectors.add': {
+    params: z.object({ kind: z.enum(['serial', 'mqtt', 'ble']), config: z.unknown() }).strict(),
+    result: ConnectorStatusSchema,
+  },
+  'connectors.remove': {
+    params: z.object({ id }).strict(),
+    result: z.object({ ok: z.boolean() }),
+  },
   'readings.query': { params: QueryParamsSchema, result: QueryResultSchema },
   /** every raw reading in a window (for CSV export), oldest first; at most `limit` */
   'readings.raw': {

@@ -10,6 +10,8 @@ import { RpcError } from '../../common/protocol';
 import type { Reading } from '../../common/reading';
 import { version } from '../../package.json';
 import type { Connector, ConnectorSink } from './connectors/connector';
+import { ConnectorManager } from './connectors/connector-manager';
+import { CONNECTOR_FACTORIES } from './connectors/factories';
 import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
 import { DeviceRegistry } from './devices/device-registry';
@@ -53,7 +55,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const pipeline = new IngestPipeline({ store, validator, log: log.child('ingest') });
   pipeline.onBatch((result) => registry.applyBatch(result));
 
-  const connectors: Connector[] = [];
+  const demoConnectors: Connector[] = [];
+  let manager: ConnectorManager | undefined;
+  const allConnectors = (): Connector[] => [...demoConnectors, ...(manager?.list() ?? [])];
   const deviceListeners = new Set<(changed: DeviceSummary[]) => void>();
   const connectorListeners = new Set<(all: ConnectorStatus[]) => void>();
 
@@ -62,7 +66,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       for (const r of batch) {
         if (!registry.has(r.deviceId)) {
           // a device we were not told about: keep its data and show it as discovered
-          const connector = connectors.find((c) => c.id === r.source);
+          const connector = allConnectors().find((c) => c.id === r.source);
           registry.register({
             id: r.deviceId,
             name: r.deviceId,
@@ -84,8 +88,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     for (const profile of new Set(site.devices.map((d) => d.profile))) {
       if (!profiles.has(profile)) throw new Error(`demo site uses unknown profile "${profile}"`);
     }
-    connectors.push(...createDemoConnectors(site, sink));
+    demoConnectors.push(...createDemoConnectors(site, sink));
   }
+
+  const connectorManager = new ConnectorManager(db, CONNECTOR_FACTORIES, sink, log.child('connectors'), () =>
+    demoConnectors.map((c) => c.id),
+  );
+  manager = connectorManager;
 
   const deviceTimer = setInterval(() => {
     const changed = registry.takeChanged();
@@ -103,7 +112,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   }, 5000);
   const connectorTimer = setInterval(() => {
     if (connectorListeners.size === 0) return;
-    const all = connectors.map((c) => c.status());
+    const all = allConnectors().map((c) => c.status());
     for (const l of connectorListeners) l(all);
   }, CONNECTOR_UPDATE_MS);
 
@@ -156,7 +165,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         if (!device) throw new RpcError('NOT_FOUND', `no device "${deviceId}"`);
         return device;
       },
-      'connectors.list': () => connectors.map((c) => c.status()),
+      'connectors.list': () => allConnectors().map((c) => c.status()),
+      'connectors.add': ({ kind, config }) => connectorManager.add(kind, config),
+      'connectors.remove': async ({ id }) => ({ ok: await connectorManager.remove(id) }),
       'readings.raw': ({ deviceId, metric, from, to, limit }) => ({
         deviceId,
         metric,
@@ -193,14 +204,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       },
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
-        emit(connectors.map((c) => c.status()));
+        emit(allConnectors().map((c) => c.status()));
         return () => connectorListeners.delete(emit);
       },
     },
     log.child('rpc'),
   );
 
-  for (const connector of connectors) connector.start();
+  for (const connector of demoConnectors) connector.start();
+  connectorManager.startSaved();
   log.info('engine started', {
     dataDir: options.dataDir,
     demo: options.demo,
@@ -227,7 +239,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       clearInterval(compactionTimer);
       clearInterval(retentionTimer);
       for (const detach of clients) detach();
-      await Promise.all(connectors.map((c) => c.stop()));
+      await Promise.all(demoConnectors.map((c) => c.stop()));
+      await connectorManager.stopAll();
       pipeline.close();
       store.flush();
       db.close();
