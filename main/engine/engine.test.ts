@@ -123,4 +123,25 @@ describe('engine with the demo site (real SQLite file in a temp folder)', () => 
     await sleep(300);
     expect(client.received.length).toBe(count);
   });
+
+  test('adding a BLE adapter on a machine without Bluetooth says so, and everything else keeps working', async () => {
+    const { client } = await started();
+    const added = await client.call('connectors.add', { kind: 'ble', config: { id: 'ble0' } });
+    expect(added.result).toMatchObject({ id: 'ble0', kind: 'ble' });
+    const deadline = Date.now() + 5000;
+    let ble: { state: string; detail: string; lastError: string | null } | undefined;
+    while (Date.now() < deadline) {
+      const list = (await client.call('connectors.list')).result as (typeof ble & { id: string })[];
+      ble = list.find((c) => c.id === 'ble0');
+      if (ble?.state === 'error') break;
+      await sleep(100);
+    }
+    expect(ble?.state).toBe('error');
+    expect(`${ble?.detail} ${ble?.lastError}`).toMatch(/Bluetooth unavailable/);
+    const bad = await client.call('connectors.add', { kind: 'ble', config: { id: 'b', scan: { bogus: 1 } } });
+    expect(bad.error).toMatchObject({ code: 'INVALID_PARAMS' });
+    const devices = DeviceSummarySchema.array().parse((await client.call('devices.list')).result);
+    expect(devices.length).toBeGreaterThanOrEqual(12);
+    expect((await client.call('connectors.remove', { id: 'ble0' })).result).toEqual({ ok: true });
+  });
 });

@@ -1,0 +1,59 @@
+/**
+ * Shared by the BLE tests: real noble on top of the simulated binding, a recording sink
+ * and a quiet logger.
+ */
+import { createRequire } from 'node:module';
+import type { ConnectorStatus } from '../../../../common/contract';
+import type { Reading } from '../../../../common/reading';
+import type { Logger } from '../../log';
+import type { ConnectorSink, DeviceDescriptor } from '../connector';
+import type { Noble } from './ble-connector';
+import { type SimulatedBindingOptions, SimulatedBleBinding } from './simulated-binding';
+
+const requireHere = createRequire(__filename);
+
+export function nobleWithSimulatedBinding(options: SimulatedBindingOptions = {}): {
+  binding: SimulatedBleBinding;
+  noble: Noble;
+} {
+  const binding = new SimulatedBleBinding({ advertiseIntervalMs: 20, notifyIntervalMs: 30, ...options });
+  const withBindings = requireHere('@abandonware/noble/with-bindings') as (b: unknown) => Noble;
+  return { binding, noble: withBindings(binding) };
+}
+
+export interface RecordingSink extends ConnectorSink {
+  all: Reading[];
+  devices: DeviceDescriptor[];
+  statuses: ConnectorStatus[];
+}
+
+export function recordingSink(): RecordingSink {
+  const sink: RecordingSink = {
+    all: [],
+    devices: [],
+    statuses: [],
+    readings: (b) => {
+      sink.all.push(...b);
+    },
+    deviceSeen: (d) => {
+      sink.devices.push(d);
+    },
+    statusChanged: (s) => {
+      sink.statuses.push(s);
+    },
+  };
+  return sink;
+}
+
+export function quietLogger(): Logger {
+  const l: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => l };
+  return l;
+}
+
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
