@@ -197,6 +197,20 @@ export const requests = {
     params: z.object({ kind: z.enum(['serial', 'mqtt', 'ble']), config: z.unknown() }).strict(),
     result: ConnectorStatusSchema,
   },
+  /** serial ports on this machine (USB vendor/product ids, serial number); ptys are opened by path */
+  'serial.ports': {
+    params: empty,
+    result: z.array(
+      z.object({
+        path: z.string(),
+        manufacturer: z.string().optional(),
+        serialNumber: z.string().optional(),
+        vendorId: z.string().optional(),
+        productId: z.string().optional(),
+        byId: z.string().optional(),
+      }),
+    ),
+  },
   'connectors.remove': {
     params: z.object({ id }).strict(),
     result: z.object({ ok: z.boolean() }),

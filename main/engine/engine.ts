@@ -12,6 +12,7 @@ import { version } from '../../package.json';
 import type { Connector, ConnectorSink } from './connectors/connector';
 import { ConnectorManager } from './connectors/connector-manager';
 import { CONNECTOR_FACTORIES } from './connectors/factories';
+import { listSerialPorts } from './connectors/serial/serial-ports';
 import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
 import { DeviceRegistry } from './devices/device-registry';
@@ -167,6 +168,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       },
       'connectors.list': () => allConnectors().map((c) => c.status()),
       'connectors.add': ({ kind, config }) => connectorManager.add(kind, config),
+      'serial.ports': () => listSerialPorts(),
       'connectors.remove': async ({ id }) => ({ ok: await connectorManager.remove(id) }),
       'readings.raw': ({ deviceId, metric, from, to, limit }) => ({
         deviceId,

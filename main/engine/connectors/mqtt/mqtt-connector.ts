@@ -1,0 +1,483 @@
+/**
+ * The MQTT connector: mqtt.js (MQTT 5 by default) over mqtt, mqtts, ws or wss, with
+ * server-verified TLS and mutual TLS. Two wire formats: one JSON (or bare number)
+ * message per metric on topics matched by templates such as `plant/{site}/{deviceId}/{metric}`,
+ * and Sparkplug B. Reconnects by itself with capped exponential backoff; a persistent
+ * session (clean: false) gets the QoS 1/2 messages queued while it was away, and the
+ * store drops the ones it already has by (series, device time) and seq.
+ *
+ * Readings from one turn of the event loop go to the sink as one batch. A bounded topic
+ * table (count, last payload preview, last time) is kept for a topic browser.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { z } from 'zod';
+import type { ConnectorStatus } from '../../../../common/contract';
+import type { Reading } from '../../../../common/reading';
+import { compileTopicTemplate, type TopicTemplate } from '../../decoders/topic-template';
+import type { Logger } from '../../log';
+import type { Connector, ConnectorSink } from '../connector';
+import { decodeJsonMetric } from './fast-json';
+import { parseSparkplugTopic, SPARKPLUG_NAMESPACE, SparkplugTracker, sparkplugCodec } from './sparkplug';
+
+const TopicTemplateConfigSchema = z
+  .object({
+    /** e.g. `plant/{site}/{deviceId}/{metric}`; {deviceId} is required, {metric} defaults to "value" */
+    topicTemplate: z.string().min(1).max(1000),
+    /** placeholders pinned to one value; they narrow the subscription filter too */
+    fixed: z.record(z.string(), z.string().min(1)).optional(),
+  })
+  .strict();
+
+export const MqttConnectorConfigSchema = z
+  .object({
+    id: z.string().min(1).max(200),
+    label: z.string().max(200).optional(),
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^(mqtts?|wss?):\/\//i.test(u), {
+        message: 'url must be mqtt://, mqtts://, ws:// or wss://',
+      }),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** PEM text of the CA that signed the broker's certificate */
+    ca: z.string().optional(),
+    /** PEM client certificate and key, for mutual TLS */
+    cert: z.string().optional(),
+    key: z.string().optional(),
+    rejectUnauthorized: z.boolean().default(true),
+    clientId: z.string().min(1).max(256).optional(),
+    clean: z.boolean().default(true),
+    /** MQTT 5 session expiry; with clean: false it defaults to one hour */
+    sessionExpirySec: z.number().int().min(0).max(0xffffffff).optional(),
+    qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+    subscriptions: z.array(TopicTemplateConfigSchema).max(1000).default([]),
+    sparkplug: z
+      .object({ groupId: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    protocolVersion: z.union([z.literal(3), z.literal(4), z.literal(5)]).default(5),
+    /** first reconnect delay; doubles after every failed attempt up to reconnectMaxMs */
+    reconnectMinMs: z.number().int().min(10).max(600_000).default(1000),
+    reconnectMaxMs: z.number().int().min(10).max(600_000).default(30_000),
+    connectTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    keepaliveSec: z.number().int().min(0).max(65535).default(30),
+  })
+  .strict()
+  .refine((c) => c.subscriptions.length > 0 || c.sparkplug !== undefined, {
+    message: 'give at least one topic template subscription or sparkplug',
+  })
+  .refine((c) => (c.cert === undefined) === (c.key === undefined), {
+    message: 'cert and key go together',
+  });
+
+export type MqttConnectorConfig = z.input<typeof MqttConnectorConfigSchema>;
+type ParsedConfig = z.output<typeof MqttConnectorConfigSchema>;
+
+export const MAX_TOPICS = 10_000;
+export const PREVIEW_BYTES = 256;
+/** readings are handed to the sink at this batch size at the latest */
+const MAX_PENDING = 5000;
+/** counters are reported at most this often; state changes at once */
+const STATUS_EVERY_MS = 500;
+
+export interface TopicEntry {
+  topic: string;
+  messages: number;
+  /** the last payload's first 256 bytes */
+  preview: Uint8Array;
+  /** size of the last payload in bytes */
+  lastSize: number;
+  /** host time of the last message, ms */
+  lastAt: number;
+}
+
+export interface PublishOptions {
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+}
+
+export interface MqttConnector extends Connector {
+  /** the topic table, newest topics last; at most 10,000 */
+  topics(): TopicEntry[];
+  publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>;
+  /** online state of a Sparkplug node (`group:edge`) or device (`group:edge:device`) */
+  sparkplugOnline(deviceId: string): boolean | undefined;
+}
+
+interface MutableTopic {
+  messages: number;
+  preview: Buffer;
+  lastSize: number;
+  lastAt: number;
+}
+
+export function createMqttConnector(
+  config: MqttConnectorConfig,
+  sink: ConnectorSink,
+  log: Logger,
+): MqttConnector {
+  const parsed: ParsedConfig = MqttConnectorConfigSchema.parse(config);
+  return new MqttConnectorImpl(parsed, sink, log);
+}
+
+class MqttConnectorImpl implements MqttConnector {
+  readonly id: string;
+  private client: MqttClient | undefined;
+  private readonly templates: TopicTemplate[];
+  private readonly sparkplug: SparkplugTracker | undefined;
+  private readonly topicTable = new Map<string, MutableTopic>();
+  private readonly devices = new Set<string>();
+  private pending: Reading[] = [];
+  private flushScheduled = false;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private statusDirty = false;
+  private reconnectDelay: number;
+  private lastRebirthAsk = new Map<string, number>();
+  private readonly statusValue: ConnectorStatus;
+
+  constructor(
+    private readonly config: ParsedConfig,
+    private readonly sink: ConnectorSink,
+    private readonly log: Logger,
+  ) {
+    this.id = config.id;
+    this.templates = config.subscriptions.map((s) => compileTopicTemplate(s.topicTemplate, s.fixed ?? {}));
+    if (config.sparkplug) {
+      sparkplugCodec(); // fail at construction, not at the first message, if the library is missing
+      this.sparkplug = new SparkplugTracker(config.id);
+    }
+    this.reconnectDelay = config.reconnectMinMs;
+    this.statusValue = {
+      id: config.id,
+      kind: 'mqtt',
+      label: config.label ?? config.id,
+      state: 'disconnected',
+      detail: safeUrl(config.url),
+      devices: 0,
+      messagesIn: 0,
+      readingsIn: 0,
+      decodeErrors: 0,
+      lastError: null,
+      since: Date.now(),
+    };
+  }
+
+  status(): ConnectorStatus {
+    return { ...this.statusValue };
+  }
+
+  start(): void {
+    if (this.client) return;
+    const c = this.config;
+    const options: IClientOptions = {
+      protocolVersion: c.protocolVersion,
+      clean: c.clean,
+      clientId: c.clientId ?? `fieldline-${c.id}-${Math.random().toString(16).slice(2, 10)}`,
+      keepalive: c.keepaliveSec,
+      connectTimeout: c.connectTimeoutMs,
+      reconnectPeriod: c.reconnectMinMs,
+      resubscribe: true,
+      rejectUnauthorized: c.rejectUnauthorized,
+      // a 64 MiB payload from a hostile publisher must not take the process down
+      properties:
+        c.protocolVersion === 5
+          ? {
+              maximumPacketSize: 16 * 1024 * 1024,
+              ...(c.sessionExpirySec !== undefined || !c.clean
+                ? { sessionExpiryInterval: c.sessionExpirySec ?? 3600 }
+                : {}),
+            }
+          : undefined,
+    };
+    if (c.username !== undefined) options.username = c.username;
+    if (c.password !== undefined) options.password = c.password;
+    if (c.ca !== undefined) options.ca = c.ca;
+    if (c.cert !== undefined) options.cert = c.cert;
+    if (c.key !== undefined) options.key = c.key;
+    this.setState('connecting', `connecting to ${safeUrl(c.url)}`);
+    const client = mqtt.connect(c.url, options);
+    this.client = client;
+    client.on('connect', (connack) => {
+      this.reconnectDelay = c.reconnectMinMs;
+      client.options.reconnectPeriod = c.reconnectMinMs;
+      // connected once the subscriptions are granted, so nothing published after it is missed
+      this.subscribe(client, `${safeUrl(c.url)}${connack.sessionPresent ? ' (session resumed)' : ''}`);
+    });
+    client.on('reconnect', () => this.setState('connecting', `reconnecting to ${safeUrl(c.url)}`));
+    client.on('close', () => {
+      if (this.client !== client) return;
+      // capped exponential backoff: mqtt.js reads reconnectPeriod each time it schedules
+      client.options.reconnectPeriod = this.reconnectDelay;
+      const wait = this.reconnectDelay;
+      this.reconnectDelay = Math.min(this.reconnectDelay * 2, c.reconnectMaxMs);
+      const s = this.statusValue;
+      if (s.state === 'error') this.setState('error', `${s.lastError ?? 'error'}; retrying in ${wait} ms`);
+      else this.setState('disconnected', `retrying in ${wait} ms`);
+    });
+    client.on('error', (error) => {
+      const message = error.message || String(error);
+      this.statusValue.lastError = message;
+      this.log.warn('mqtt error', { connector: this.id, error: message });
+      this.setState('error', message);
+    });
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.flush();
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
+    if (client) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          client.end(true, () => resolve());
+        }, 2000);
+        client.end(false, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.setState('disconnected', 'stopped');
+  }
+
+  topics(): TopicEntry[] {
+    const out: TopicEntry[] = [];
+    for (const [topic, t] of this.topicTable) {
+      // a copy: the table reuses its preview buffers
+      out.push({
+        topic,
+        messages: t.messages,
+        preview: Buffer.from(t.preview),
+        lastSize: t.lastSize,
+        lastAt: t.lastAt,
+      });
+    }
+    return out;
+  }
+
+  async publish(topic: string, payload: string | Uint8Array, options: PublishOptions = {}): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error(`connector ${this.id} is not started`);
+    await client.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload), {
+      qos: options.qos ?? this.config.qos,
+      retain: options.retain ?? false,
+    });
+  }
+
+  sparkplugOnline(deviceId: string): boolean | undefined {
+    return this.sparkplug?.isOnline(deviceId);
+  }
+
+  private subscribe(client: MqttClient, detail: string): void {
+    const filters: Record<string, { qos: 0 | 1 | 2 }> = {};
+    for (const t of this.templates) filters[t.filter] = { qos: this.config.qos };
+    if (this.config.sparkplug) {
+      filters[`${SPARKPLUG_NAMESPACE}/${this.config.sparkplug.groupId ?? '+'}/#`] = { qos: this.config.qos };
+    }
+    client.subscribe(filters, (error, granted) => {
+      if (this.client !== client) return;
+      const refused = (granted ?? []).filter((g) => g.qos > 2).map((g) => g.topic);
+      if (error || refused.length > 0) {
+        this.statusValue.lastError = `subscribe failed: ${error ? error.message : `refused ${refused.join(', ')}`}`;
+        this.setState('error', this.statusValue.lastError);
+        return;
+      }
+      this.setState('connected', detail);
+    });
+  }
+
+  /** The hot path: one call per message. */
+  private onMessage(topic: string, payload: Buffer): void {
+    const now = Date.now();
+    this.statusValue.messagesIn++;
+    try {
+      this.remember(topic, payload, now);
+      this.decode(topic, payload, now);
+    } catch (error) {
+      // the decoders do not throw; this is the last line of defence for the client's stream
+      this.decodeError(`${topic}: ${(error as Error)?.message ?? String(error)}`);
+    }
+    this.statusDirty = true;
+    this.scheduleFlush();
+  }
+
+  private decode(topic: string, payload: Buffer, now: number): void {
+    const s = this.statusValue;
+    if (this.sparkplug && topic.startsWith('spBv1.0/')) {
+      this.onSparkplug(topic, payload, now);
+    } else {
+      let matched = false;
+      for (let i = 0; i < this.templates.length; i++) {
+        const m = this.templates[i]!.match(topic);
+        if (m === null) continue;
+        matched = true;
+        const decoded = decodeJsonMetric(payload, now);
+        if ('error' in decoded) {
+          this.decodeError(`${topic}: ${decoded.error}`);
+        } else {
+          this.see(m.deviceId, 'mqtt device');
+          const r: Reading = {
+            deviceId: m.deviceId,
+            metric: m.metric,
+            ts: decoded.ts,
+            value: decoded.value,
+            quality: decoded.value === null ? 'null' : 'good',
+            source: this.id,
+            arrivedAt: now,
+          };
+          if (decoded.seq !== undefined) r.seq = decoded.seq;
+          this.pending.push(r);
+          s.readingsIn++;
+        }
+        break;
+      }
+      if (!matched) this.decodeError(`${topic}: no template matches`);
+    }
+  }
+
+  private onSparkplug(topic: string, payload: Buffer, now: number): void {
+    const parsed = parseSparkplugTopic(topic);
+    if (!parsed) {
+      this.decodeError(`${topic}: not a Sparkplug B topic`);
+      return;
+    }
+    const event = this.sparkplug!.handle(parsed, payload, now);
+    for (const id of event.discovered) this.see(id, 'sparkplug device');
+    for (const e of event.errors) this.decodeError(e);
+    for (const r of event.readings) this.pending.push(r);
+    this.statusValue.readingsIn += event.readings.length;
+    if (parsed.type.endsWith('DEATH') || parsed.type.endsWith('BIRTH')) this.sparkplugDetail();
+    if (event.rebirth) this.askRebirth(parsed.group, parsed.edge, now);
+  }
+
+  /** Sparkplug's answer to an alias we never learned: ask the node to send NBIRTH again. */
+  private askRebirth(group: string, edge: string, now: number): void {
+    const key = `${group}/${edge}`;
+    const last = this.lastRebirthAsk.get(key) ?? 0;
+    if (now - last < 10_000 || !this.client) return;
+    if (this.lastRebirthAsk.size > 10_000) this.lastRebirthAsk.clear();
+    this.lastRebirthAsk.set(key, now);
+    try {
+      const body = sparkplugCodec().encodePayload({
+        timestamp: now,
+        metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }],
+      });
+      this.client.publish(`${SPARKPLUG_NAMESPACE}/${group}/NCMD/${edge}`, Buffer.from(body), { qos: 0 });
+    } catch (error) {
+      this.log.warn('could not ask for a sparkplug rebirth', { error: (error as Error).message });
+    }
+  }
+
+  private sparkplugDetail(): void {
+    const s = this.sparkplug!.summary();
+    this.statusValue.detail =
+      `${safeUrl(this.config.url)}; sparkplug nodes ${s.nodesOnline} online / ${s.nodesOffline} offline, ` +
+      `devices ${s.devicesOnline} online / ${s.devicesOffline} offline`;
+  }
+
+  private see(deviceId: string, kind: string): void {
+    if (this.devices.has(deviceId)) return;
+    this.devices.add(deviceId);
+    this.statusValue.devices = this.devices.size;
+    // readings of a device go after its announcement: flush what is pending first
+    this.flush();
+    this.sink.deviceSeen({
+      id: deviceId,
+      name: deviceId,
+      kind,
+      profile: '',
+      transport: 'mqtt',
+      connectorId: this.id,
+    });
+  }
+
+  private decodeError(message: string): void {
+    const s = this.statusValue;
+    s.decodeErrors++;
+    s.lastError = message.length > 300 ? `${message.slice(0, 300)}…` : message;
+    if (s.decodeErrors <= 10 || s.decodeErrors % 1000 === 0) {
+      this.log.warn('mqtt decode error', { connector: this.id, error: s.lastError, count: s.decodeErrors });
+    }
+  }
+
+  private remember(topic: string, payload: Buffer, now: number): void {
+    let t = this.topicTable.get(topic);
+    if (t === undefined) {
+      if (this.topicTable.size >= MAX_TOPICS) {
+        // the oldest topic seen goes first
+        const oldest = this.topicTable.keys().next().value;
+        if (oldest !== undefined) this.topicTable.delete(oldest);
+      }
+      t = { messages: 0, preview: EMPTY, lastSize: 0, lastAt: 0 };
+      this.topicTable.set(topic, t);
+    }
+    t.messages++;
+    t.lastSize = payload.length;
+    t.lastAt = now;
+    // copy, so the table never pins a socket chunk or a huge payload
+    const n = Math.min(payload.length, PREVIEW_BYTES);
+    if (t.preview.length !== n) t.preview = Buffer.allocUnsafeSlow(n);
+    payload.copy(t.preview, 0, 0, n);
+  }
+
+  private scheduleFlush(): void {
+    if (this.pending.length >= MAX_PENDING) {
+      this.flush();
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        this.sink.readings(batch);
+      } catch (error) {
+        this.log.error('sink rejected a batch', { connector: this.id, error: (error as Error).message });
+      }
+    }
+    if (this.statusDirty && !this.statusTimer) {
+      this.statusTimer = setTimeout(() => {
+        this.statusTimer = undefined;
+        if (!this.statusDirty) return;
+        this.statusDirty = false;
+        this.sink.statusChanged(this.status());
+      }, STATUS_EVERY_MS);
+      this.statusTimer.unref?.();
+    }
+  }
+
+  private setState(state: ConnectorStatus['state'], detail: string): void {
+    const s = this.statusValue;
+    if (s.state !== state) s.since = Date.now();
+    s.state = state;
+    if (!(this.sparkplug && state === 'connected')) s.detail = detail;
+    else this.sparkplugDetail();
+    this.statusDirty = false;
+    this.sink.statusChanged(this.status());
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The URL without any password in it, for status and logs. */
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    u.username = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return 'invalid url';
+  }
+}
