@@ -160,6 +160,65 @@ export const StoreStatusSchema = z.object({
 });
 export type StoreStatus = z.infer<typeof StoreStatusSchema>;
 
+const connectorRef = z.object({ connectorId: id }).strict();
+
+export const MqttTopicSchema = z.object({
+  topic: z.string(),
+  messages: z.number().int().nonnegative(),
+  /** the last payload's first 256 bytes: as text when printable, always as hex */
+  previewText: z.string().nullable(),
+  previewHex: z.string(),
+  lastSize: z.number().int().nonnegative(),
+  lastAt: timestamp,
+});
+
+export const BlePeripheralSchema = z.object({
+  id: z.string(),
+  address: z.string(),
+  name: z.string().nullable(),
+  rssi: z.number(),
+  manufacturerData: z.string().nullable(),
+  companyId: z.number().nullable(),
+  serviceUuids: z.array(z.string()),
+  connectable: z.boolean(),
+  lastSeen: timestamp,
+  link: z.string(),
+  deviceId: z.string().nullable(),
+});
+
+export const GattServiceSchema = z.object({
+  uuid: z.string(),
+  name: z.string().nullable(),
+  characteristics: z.array(
+    z.object({ uuid: z.string(), name: z.string().nullable(), properties: z.array(z.string()) }),
+  ),
+});
+
+export const GattValueSchema = z.object({
+  hex: z.string(),
+  text: z.string().nullable(),
+  decoded: z.object({ metric: z.string(), unit: z.string(), value: z.number().nullable() }).nullable(),
+  error: z.string().nullable(),
+});
+
+const hexBytes = z
+  .string()
+  .regex(/^([0-9a-fA-F]{2}\s?)*$/, 'hex bytes like "01 ff 2a"')
+  .max(4096);
+const gattRef = {
+  connectorId: id,
+  peripheralId: z.string().min(1).max(200),
+  service: z.string().min(1).max(64),
+  characteristic: z.string().min(1).max(64),
+};
+
+export const SerialChunkSchema = z.object({
+  direction: z.enum(['rx', 'tx']),
+  ts: timestamp,
+  /** base64 of the bytes */
+  data: z.string(),
+});
+
 export const RESOLUTION_NAMES = ['raw', '1m', '1h', '1d'] as const;
 
 /** A query's answer: M4-reduced columns, and which stored resolution they came from. */
@@ -211,6 +270,46 @@ export const requests = {
       }),
     ),
   },
+  /** write to a serial port: text (sent as UTF-8, with `newline` appended) or hex bytes */
+  'serial.send': {
+    params: z
+      .object({
+        connectorId: id,
+        text: z.string().max(4096).optional(),
+        hex: hexBytes.optional(),
+        newline: z.enum(['', '\n', '\r\n']).default('\n'),
+      })
+      .strict()
+      .refine((p) => (p.text === undefined) !== (p.hex === undefined), { message: 'give text or hex' }),
+    result: z.object({ ok: z.boolean() }),
+  },
+  'mqtt.topics': { params: connectorRef, result: z.array(MqttTopicSchema) },
+  'mqtt.publish': {
+    params: z
+      .object({
+        connectorId: id,
+        topic: z
+          .string()
+          .min(1)
+          .max(1024)
+          .regex(/^[^#+]*$/, 'no wildcards when publishing'),
+        payload: z.string().max(256 * 1024),
+        qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+        retain: z.boolean().default(false),
+      })
+      .strict(),
+    result: z.object({ ok: z.boolean() }),
+  },
+  'ble.peripherals': { params: connectorRef, result: z.array(BlePeripheralSchema) },
+  'ble.services': {
+    params: z.object({ connectorId: id, peripheralId: z.string().min(1).max(200) }).strict(),
+    result: z.array(GattServiceSchema),
+  },
+  'ble.read': { params: z.object(gattRef).strict(), result: GattValueSchema },
+  'ble.write': {
+    params: z.object({ ...gattRef, hex: hexBytes }).strict(),
+    result: z.object({ ok: z.boolean() }),
+  },
   'connectors.remove': {
     params: z.object({ id }).strict(),
     result: z.object({ ok: z.boolean() }),
@@ -255,6 +354,8 @@ export const streams = {
   /** devices whose summary changed, at most every 500 ms */
   'devices.changed': { params: empty, data: z.array(DeviceSummarySchema) },
   'connectors.changed': { params: empty, data: z.array(ConnectorStatusSchema) },
+  /** raw bytes both ways on a serial connector, batched every 100 ms */
+  'serial.monitor': { params: connectorRef, data: z.object({ chunks: z.array(SerialChunkSchema) }) },
 } as const;
 
 export type Requests = typeof requests;

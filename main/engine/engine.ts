@@ -11,6 +11,7 @@ import type { Reading } from '../../common/reading';
 import { version } from '../../package.json';
 import type { Connector, ConnectorSink } from './connectors/connector';
 import { ConnectorManager } from './connectors/connector-manager';
+import { createDeviceTools } from './connectors/device-tools';
 import { CONNECTOR_FACTORIES } from './connectors/factories';
 import { listSerialPorts } from './connectors/serial/serial-ports';
 import { createDemoConnectors } from './demo/demo-site';
@@ -96,6 +97,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     demoConnectors.map((c) => c.id),
   );
   manager = connectorManager;
+  const tools = createDeviceTools((id) => connectorManager.get(id));
 
   const deviceTimer = setInterval(() => {
     const changed = registry.takeChanged();
@@ -169,6 +171,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'connectors.list': () => allConnectors().map((c) => c.status()),
       'connectors.add': ({ kind, config }) => connectorManager.add(kind, config),
       'serial.ports': () => listSerialPorts(),
+      'serial.send': (p) => tools.serialSend(p),
+      'mqtt.topics': (p) => tools.mqttTopics(p),
+      'mqtt.publish': (p) => tools.mqttPublish(p),
+      'ble.peripherals': (p) => tools.blePeripherals(p),
+      'ble.services': (p) => tools.bleServices(p),
+      'ble.read': (p) => tools.bleRead(p),
+      'ble.write': (p) => tools.bleWrite(p),
       'connectors.remove': async ({ id }) => ({ ok: await connectorManager.remove(id) }),
       'readings.raw': ({ deviceId, metric, from, to, limit }) => ({
         deviceId,
@@ -204,6 +213,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         deviceListeners.add(emit);
         return () => deviceListeners.delete(emit);
       },
+      'serial.monitor': (params, emit) => tools.serialMonitor(params, emit),
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
         emit(allConnectors().map((c) => c.status()));

@@ -68,5 +68,36 @@ describe('serial port added through the engine (socat pty pair)', () => {
     expect(devices).toContainEqual(expect.objectContaining({ id: 'bench-sensor', transport: 'serial' }));
     const connectors = (await rpc.call('connectors.list')).result as { id: string; state: string }[];
     expect(connectors).toContainEqual(expect.objectContaining({ id: 'usb0', state: 'connected' }));
+
+    // the serial monitor sees both directions; a line sent from the UI reaches the device
+    const sub = await rpc.call('stream.subscribe', {
+      stream: 'serial.monitor',
+      params: { connectorId: 'usb0' },
+    });
+    expect(sub.error).toBeUndefined();
+    pty.write('temperature=30.5\n');
+    expect((await rpc.call('serial.send', { connectorId: 'usb0', text: 'AT+ID?' })).result).toEqual({
+      ok: true,
+    });
+    expect((await rpc.call('serial.send', { connectorId: 'usb0', hex: '01 02 zz' })).error).toMatchObject({
+      code: 'INVALID_PARAMS',
+    });
+    expect((await rpc.call('mqtt.topics', { connectorId: 'usb0' })).error).toMatchObject({
+      code: 'INVALID_PARAMS',
+    });
+    const seen = { rx: '', tx: '' };
+    const until = Date.now() + 5000;
+    while (Date.now() < until && !(seen.rx.includes('30.5') && seen.tx.includes('AT+ID?'))) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen.rx = '';
+      seen.tx = '';
+      for (const m of rpc.received.filter((x) => x.stream === 'serial.monitor')) {
+        for (const c of (m.data as { chunks: { direction: 'rx' | 'tx'; data: string }[] }).chunks) {
+          seen[c.direction] += Buffer.from(c.data, 'base64').toString();
+        }
+      }
+    }
+    expect(seen.rx).toContain('temperature=30.5');
+    expect(seen.tx).toBe('AT+ID?\n');
   });
 });
