@@ -42,7 +42,11 @@ export function hexToBytes(hex: string): Uint8Array {
 function printable(bytes: Uint8Array): string | null {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   // a replacement character or control bytes mean this is not text worth showing as such
-  return /[\uFFFD\u0000-\u0008\u000E-\u001F]/.test(text) ? null : text;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || c < 0x09 || (c > 0x0d && c < 0x20)) return null;
+  }
+  return text;
 }
 
 export function createDeviceTools(lookup: (id: string) => Connector | undefined) {
