@@ -86,6 +86,42 @@ describe('config', () => {
   });
 });
 
+describe('MQTT 5 features', () => {
+  it('shared subscriptions split one stream between two hosts; topic aliases from a publisher resolve', async () => {
+    const a = new RecordingSink();
+    const b = new RecordingSink();
+    const ca = connector(a, { id: 'share-a', shareGroup: 'site', userProperties: { site: 'north' } });
+    const cb = connector(b, { id: 'share-b', shareGroup: 'site' });
+    ca.start();
+    cb.start();
+    await waitFor(
+      () => ca.status().state === 'connected' && cb.status().state === 'connected',
+      'both connected',
+    );
+    const pub = await publisher(broker.url, { properties: { topicAliasMaximum: 10 } });
+    for (let i = 0; i < 40; i++) {
+      // after the first message the publisher sends only the alias, not the topic
+      await pub.publishAsync(
+        i === 0 ? 'plant/north/shared-1/temp' : '',
+        JSON.stringify({ ts: T0 + i, value: i }),
+        {
+          qos: 1,
+          properties: { topicAlias: 3 },
+        },
+      );
+    }
+    await waitFor(() => a.all.length + b.all.length >= 40, 'all 40 delivered once between the two');
+    await sleep(200);
+    expect(a.all.length + b.all.length).toBe(40);
+    expect(a.all.length).toBeGreaterThan(0);
+    expect(b.all.length).toBeGreaterThan(0);
+    for (const r of [...a.all, ...b.all]) expect(r).toMatchObject({ deviceId: 'shared-1', metric: 'temp' });
+    expect(() =>
+      MqttConnectorConfigSchema.parse({ id: 'x', url: 'mqtt://h', sparkplug: {}, shareGroup: 'a/b' }),
+    ).toThrow(/share group/);
+  });
+});
+
 describe('JSON topic templates', () => {
   it('turns messages into readings and announces devices', async () => {
     const sink = new RecordingSink();

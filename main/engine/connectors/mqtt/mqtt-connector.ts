@@ -57,6 +57,15 @@ export const MqttConnectorConfigSchema = z
       .strict()
       .optional(),
     protocolVersion: z.union([z.literal(3), z.literal(4), z.literal(5)]).default(5),
+    /** MQTT 5 shared subscription group: several Fieldline hosts split one stream ($share/<group>/...) */
+    shareGroup: z
+      .string()
+      .regex(/^[^/+#$]{1,64}$/, 'a share group name has no / + # or $')
+      .optional(),
+    /** MQTT 5: how many topic aliases the broker may use towards us (saves bandwidth on long topics) */
+    topicAliasMaximum: z.number().int().min(0).max(65535).default(64),
+    /** MQTT 5 user properties sent on CONNECT (e.g. site or installation ids the broker logs) */
+    userProperties: z.record(z.string().max(256), z.string().max(1024)).optional(),
     /** first reconnect delay; doubles after every failed attempt up to reconnectMaxMs */
     reconnectMinMs: z.number().int().min(10).max(600_000).default(1000),
     reconnectMaxMs: z.number().int().min(10).max(600_000).default(30_000),
@@ -184,6 +193,8 @@ class MqttConnectorImpl implements MqttConnector {
         c.protocolVersion === 5
           ? {
               maximumPacketSize: 16 * 1024 * 1024,
+              topicAliasMaximum: c.topicAliasMaximum,
+              ...(c.userProperties ? { userProperties: c.userProperties } : {}),
               ...(c.sessionExpirySec !== undefined || !c.clean
                 ? { sessionExpiryInterval: c.sessionExpirySec ?? 3600 }
                 : {}),
@@ -274,9 +285,13 @@ class MqttConnectorImpl implements MqttConnector {
 
   private subscribe(client: MqttClient, detail: string): void {
     const filters: Record<string, { qos: 0 | 1 | 2 }> = {};
-    for (const t of this.templates) filters[t.filter] = { qos: this.config.qos };
+    // a shared subscription delivers messages under their own topic, so matching is unchanged
+    const share = this.config.shareGroup ? `$share/${this.config.shareGroup}/` : '';
+    for (const t of this.templates) filters[`${share}${t.filter}`] = { qos: this.config.qos };
     if (this.config.sparkplug) {
-      filters[`${SPARKPLUG_NAMESPACE}/${this.config.sparkplug.groupId ?? '+'}/#`] = { qos: this.config.qos };
+      filters[`${share}${SPARKPLUG_NAMESPACE}/${this.config.sparkplug.groupId ?? '+'}/#`] = {
+        qos: this.config.qos,
+      };
     }
     client.subscribe(filters, (error, granted) => {
       if (this.client !== client) return;
