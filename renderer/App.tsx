@@ -3,7 +3,10 @@
  * store is unusable, and the page for the route.
  */
 import { useEffect } from 'react';
+import { BleExplorer } from './ble/BleExplorer';
+import { MqttBrowser } from './mqtt/MqttBrowser';
 import { hrefFor, type Route, useRoute } from './router';
+import { SerialMonitor } from './serial/SerialMonitor';
 import { StoragePanel } from './storage/StoragePanel';
 import { ComparePage } from './views/ComparePage';
 import { ConnectionsView } from './views/ConnectionsView';
@@ -19,6 +22,9 @@ const TITLES: Record<Route['name'], string> = {
   compare: 'Compare',
   connections: 'Connections',
   storage: 'Storage',
+  serial: 'Serial monitor',
+  mqtt: 'Topics',
+  ble: 'Bluetooth',
   'not-found': 'Not found',
 };
 
@@ -35,6 +41,13 @@ function Page({ route }: { route: Route }) {
       return <ConnectionsView />;
     case 'storage':
       return <StoragePanel />;
+    // keyed: another connector is a fresh page (streams, polls, log), not an update
+    case 'serial':
+      return <SerialMonitor key={route.connectorId} connectorId={route.connectorId} />;
+    case 'mqtt':
+      return <MqttBrowser key={route.connectorId} connectorId={route.connectorId} />;
+    case 'ble':
+      return <BleExplorer key={route.connectorId} connectorId={route.connectorId} />;
     case 'not-found':
       return (
         <section className="page">

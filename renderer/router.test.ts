@@ -13,6 +13,10 @@ describe('parseRoute', () => {
     ['#/device/%E0%A4%A', { name: 'not-found', hash: '#/device/%E0%A4%A' }],
     ['#/nowhere', { name: 'not-found', hash: '#/nowhere' }],
     ['#/storage', { name: 'storage' }],
+    ['#/serial/usb-1', { name: 'serial', connectorId: 'usb-1' }],
+    ['#/mqtt/broker%2F1', { name: 'mqtt', connectorId: 'broker/1' }],
+    ['#/ble/radio/', { name: 'ble', connectorId: 'radio' }],
+    ['#/ble/%E0%A4%A', { name: 'not-found', hash: '#/ble/%E0%A4%A' }],
     ['#/compare', { name: 'compare', series: [] }],
     [
       '#/compare?s=th-01:temperature,ble:AA-BB:rssi',

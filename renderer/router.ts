@@ -16,7 +16,11 @@ export type Route =
   | { name: 'compare'; series: SeriesRef[] }
   | { name: 'connections' }
   | { name: 'storage' }
+  /** a connector's own tool: serial monitor, MQTT topic browser, BLE explorer */
+  | { name: 'serial' | 'mqtt' | 'ble'; connectorId: string }
   | { name: 'not-found'; hash: string };
+
+const TOOL_ROUTES = ['serial', 'mqtt', 'ble'] as const;
 
 /**
  * `s=<device>:<metric>,<device>:<metric>`: metric names are escaped whole, so the last
@@ -53,6 +57,15 @@ export function parseRoute(hash: string): Route {
   if (path === '/compare') {
     const series = parseSeriesList(query);
     return series ? { name: 'compare', series } : { name: 'not-found', hash };
+  }
+  const tool = /^\/(serial|mqtt|ble)\/([^/?#]+)\/?$/.exec(path);
+  const toolName = TOOL_ROUTES.find((t) => t === tool?.[1]);
+  if (tool?.[2] && toolName) {
+    try {
+      return { name: toolName, connectorId: decodeURIComponent(tool[2]) };
+    } catch {
+      return { name: 'not-found', hash };
+    }
   }
   const device = /^\/device\/([^/?#]+)\/?$/.exec(path);
   if (device?.[1]) {
@@ -92,6 +105,10 @@ export function hrefFor(route: Route): string {
     }
     case 'device':
       return `#/device/${escapeSegment(route.deviceId)}`;
+    case 'serial':
+    case 'mqtt':
+    case 'ble':
+      return `#/${route.name}/${escapeSegment(route.connectorId)}`;
     case 'not-found':
       return route.hash;
   }

@@ -1,9 +1,48 @@
 /** The links to the devices: serial ports, the BLE radio, MQTT brokers, and how they fare. */
+import { useState } from 'react';
 import type { ConnectorStatus } from '../../common/contract';
+import { AddConnectorForm } from '../connector-forms/AddConnectorForm';
 import { formatAgo, formatCount } from '../format';
+import { hrefFor } from '../router';
+import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
 import { useConnectors } from '../state/connectors';
+import { errorMessage } from '../tools/use-poll';
 import { StateBadge } from './StateBadge';
+
+/** Each kind's own tool; the demo site's simulated connectors have none. */
+const TOOLS = { serial: 'Monitor', mqtt: 'Topics', ble: 'Devices' } as const;
+
+function ToolLink({ connector: c }: { connector: ConnectorStatus }) {
+  if (c.kind !== 'serial' && c.kind !== 'mqtt' && c.kind !== 'ble') return null;
+  return (
+    <a href={hrefFor({ name: c.kind, connectorId: c.id })} data-testid="connector-tool" className="tool-link">
+      {TOOLS[c.kind]}
+    </a>
+  );
+}
+
+/** Remove asks first: a removed connector forgets its config, and its devices stop updating. */
+function RemoveButton({ id }: { id: string }) {
+  const [error, setError] = useState<string | null>(null);
+  const remove = () => {
+    if (!window.confirm(`Remove connector "${id}"? Its saved settings are forgotten.`)) return;
+    engine()
+      .request('connectors.remove', { id })
+      .then(
+        (r) => setError(r.ok ? null : 'the engine did not remove it'),
+        (e: unknown) => setError(errorMessage(e)),
+      );
+  };
+  return (
+    <>
+      <button type="button" className="small-button" onClick={remove} data-testid="connector-remove">
+        Remove
+      </button>
+      {error && <div className="flagged small">{error}</div>}
+    </>
+  );
+}
 
 function ConnectorRow({ connector: c, now }: { connector: ConnectorStatus; now: number }) {
   return (
@@ -30,6 +69,9 @@ function ConnectorRow({ connector: c, now }: { connector: ConnectorStatus; now: 
       <td className="num nowrap" title={new Date(c.since).toLocaleString()}>
         {formatAgo(c.since, now)}
       </td>
+      <td className="nowrap actions">
+        <ToolLink connector={c} /> <RemoveButton id={c.id} />
+      </td>
     </tr>
   );
 }
@@ -37,12 +79,30 @@ function ConnectorRow({ connector: c, now }: { connector: ConnectorStatus; now: 
 export function ConnectionsView() {
   const { connectors, loaded, error } = useConnectors();
   const now = useNow();
+  const [adding, setAdding] = useState(false);
   return (
     <section className="page">
       <div className="page-head">
         <h1>Connections</h1>
         <span className="muted">{loaded ? `${connectors.length} connectors` : 'loading…'}</span>
+        {!adding && (
+          <button
+            type="button"
+            className="primary"
+            onClick={() => setAdding(true)}
+            data-testid="add-connector"
+          >
+            Add connector
+          </button>
+        )}
       </div>
+      {adding && (
+        <AddConnectorForm
+          takenIds={connectors.map((c) => c.id)}
+          onClose={() => setAdding(false)}
+          onAdded={() => setAdding(false)}
+        />
+      )}
       {error && <div className="notice notice-warn">Could not load connectors: {error}</div>}
       <table className="grid">
         <thead>
@@ -57,6 +117,9 @@ export function ConnectionsView() {
             <th className="num">Decode errors</th>
             <th>Last error</th>
             <th className="num">Since</th>
+            <th>
+              <span className="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>

@@ -1,0 +1,110 @@
+/**
+ * MQTT connector fields: broker, login, TLS material pasted as PEM text (the engine
+ * gets text, never a path on this machine), topic templates one per line, Sparkplug B.
+ */
+import type { MqttFields } from '../tools/connector-config';
+import { Field } from '../tools/Field';
+
+export function MqttForm({ value, onChange }: { value: MqttFields; onChange(next: MqttFields): void }) {
+  const set = <K extends keyof MqttFields>(key: K, v: MqttFields[K]) => onChange({ ...value, [key]: v });
+  return (
+    <div className="form-grid">
+      <Field label="Broker URL" hint="mqtt://, mqtts://, ws:// or wss://">
+        <input
+          data-testid="mqtt-url"
+          value={value.url}
+          placeholder="mqtt://broker.local:1883"
+          onChange={(e) => set('url', e.target.value)}
+        />
+      </Field>
+      <Field label="Username">
+        <input autoComplete="off" value={value.username} onChange={(e) => set('username', e.target.value)} />
+      </Field>
+      <Field label="Password">
+        <input
+          type="password"
+          autoComplete="new-password"
+          value={value.password}
+          onChange={(e) => set('password', e.target.value)}
+        />
+      </Field>
+      <Field label="Client id" hint="optional">
+        <input value={value.clientId} onChange={(e) => set('clientId', e.target.value)} />
+      </Field>
+      <Field label="QoS">
+        <select value={value.qos} onChange={(e) => set('qos', e.target.value as MqttFields['qos'])}>
+          <option>0</option>
+          <option>1</option>
+          <option>2</option>
+        </select>
+      </Field>
+      <label className="check">
+        <input type="checkbox" checked={value.clean} onChange={(e) => set('clean', e.target.checked)} /> Clean
+        session
+      </label>
+      <Field
+        label="Topic templates"
+        hint="one per line, e.g. plant/{site}/{deviceId}/{metric}; {site=north} pins a level"
+      >
+        <textarea
+          data-testid="mqtt-templates"
+          rows={3}
+          className="mono"
+          value={value.topicTemplates}
+          onChange={(e) => set('topicTemplates', e.target.value)}
+        />
+      </Field>
+      <label className="check">
+        <input
+          type="checkbox"
+          data-testid="mqtt-sparkplug"
+          checked={value.sparkplug}
+          onChange={(e) => set('sparkplug', e.target.checked)}
+        />{' '}
+        Sparkplug B
+      </label>
+      {value.sparkplug && (
+        <Field label="Sparkplug group id" hint="optional; all groups when empty">
+          <input value={value.sparkplugGroupId} onChange={(e) => set('sparkplugGroupId', e.target.value)} />
+        </Field>
+      )}
+      <details className="form-wide">
+        <summary>TLS</summary>
+        <div className="form-grid">
+          <Field label="CA certificate (PEM)">
+            <textarea
+              rows={4}
+              className="mono"
+              value={value.ca}
+              onChange={(e) => set('ca', e.target.value)}
+            />
+          </Field>
+          <Field label="Client certificate (PEM)">
+            <textarea
+              rows={4}
+              className="mono"
+              value={value.cert}
+              onChange={(e) => set('cert', e.target.value)}
+            />
+          </Field>
+          <Field label="Client key (PEM)">
+            <textarea
+              rows={4}
+              className="mono"
+              value={value.key}
+              onChange={(e) => set('key', e.target.value)}
+            />
+          </Field>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={value.rejectUnauthorized}
+              onChange={(e) => set('rejectUnauthorized', e.target.checked)}
+            />{' '}
+            Verify the broker's certificate
+          </label>
+        </div>
+      </details>
+    </div>
+  );
+}

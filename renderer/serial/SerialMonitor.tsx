@@ -1,0 +1,99 @@
+/**
+ * The serial monitor for one connector (#/serial/<id>): every byte both ways from the
+ * serial.monitor stream, text or hex, pause (new chunks wait, bounded, and appear on
+ * resume), clear, save as .log, a send box and a live plot of the numbers received.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { downloadText } from '../export/download';
+import { engine } from '../rpc/engine';
+import { useConnectors } from '../state/connectors';
+import { appendChunks, decodeBase64, type LogChunk, logFileText } from '../tools/serial-log';
+import { ConnectorHeader } from '../views/ConnectorHeader';
+import { SerialLog } from './SerialLog';
+import { SerialPlot, type SerialPlotHandle } from './SerialPlot';
+import { SerialSendBox } from './SerialSendBox';
+
+export function SerialMonitor({ connectorId }: { connectorId: string }) {
+  const connector = useConnectors((s) => s.connectors.find((c) => c.id === connectorId));
+  const [log, setLog] = useState<LogChunk[]>([]);
+  const [view, setView] = useState<'text' | 'hex'>('text');
+  const [paused, setPaused] = useState(false);
+  const [held, setHeld] = useState<LogChunk[]>([]);
+  const [streamError, setStreamError] = useState<string | null>(null);
+  const pausedRef = useRef(paused);
+  pausedRef.current = paused;
+  const plotRef = useRef<SerialPlotHandle>(null);
+  const seq = useRef(0);
+
+  useEffect(
+    () =>
+      engine().subscribe(
+        'serial.monitor',
+        { connectorId },
+        ({ chunks }) => {
+          if (chunks.length === 0) return;
+          setStreamError(null);
+          const decoded = chunks.map((c) => ({ ...c, seq: ++seq.current, bytes: decodeBase64(c.data) }));
+          // the plot keeps running while the log is paused: pausing is for reading
+          for (const c of decoded) if (c.direction === 'rx') plotRef.current?.push(c.bytes, c.ts);
+          if (pausedRef.current) setHeld((h) => appendChunks(h, decoded));
+          else setLog((l) => appendChunks(l, decoded));
+        },
+        { onError: (e) => setStreamError(e.message) },
+      ),
+    [connectorId],
+  );
+
+  const resume = () => {
+    setLog((l) => appendChunks(l, held));
+    setHeld([]);
+    setPaused(false);
+  };
+
+  const save = () => {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    downloadText(logFileText(log), `${connectorId}-${stamp}.log`, 'text/plain;charset=utf-8');
+  };
+
+  return (
+    <section className="page" data-testid="serial-monitor">
+      <ConnectorHeader
+        title="Serial monitor"
+        connectorId={connectorId}
+        connector={connector}
+        expectKind="serial"
+      />
+      {streamError && <div className="notice notice-error">Monitor stream: {streamError}</div>}
+      <div className="toolbar" role="toolbar" aria-label="Log controls">
+        <button
+          type="button"
+          aria-pressed={view === 'hex'}
+          data-testid="serial-view-toggle"
+          onClick={() => setView(view === 'text' ? 'hex' : 'text')}
+        >
+          {view === 'text' ? 'Show hex' : 'Show text'}
+        </button>
+        <button type="button" aria-pressed={paused} onClick={paused ? resume : () => setPaused(true)}>
+          {paused ? `Resume${held.length > 0 ? ` (${held.length} waiting)` : ''}` : 'Pause'}
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setLog([]);
+            setHeld([]);
+          }}
+        >
+          Clear
+        </button>
+        <button type="button" onClick={save} disabled={log.length === 0}>
+          Save log
+        </button>
+        <span className="muted small">{log.length} chunks kept (newest 5,000)</span>
+      </div>
+      <SerialLog log={log} view={view} />
+      <SerialSendBox connectorId={connectorId} />
+      <h2 className="section-title">Plot (last 60 s)</h2>
+      <SerialPlot ref={plotRef} />
+    </section>
+  );
+}

@@ -1,0 +1,120 @@
+import { describe, expect, test } from 'vitest';
+import {
+  buildBleConfig,
+  buildMqttConfig,
+  buildSerialConfig,
+  defaultBleFields,
+  defaultMqttFields,
+  defaultSerialFields,
+  parseTopicTemplate,
+} from './connector-config';
+import { appendChunks, decodeBase64, type LogChunk, logFileText, toHex, toVisibleText } from './serial-log';
+import { parseNumericFields, SerialPlotData } from './serial-plot-data';
+import { buildTopicTree } from './topic-tree';
+
+describe('connector configs', () => {
+  test('serial: numbers are numbers, empty fields are left out, an id is made up', () => {
+    const r = buildSerialConfig({ ...defaultSerialFields(), path: '/dev/ttyUSB0', format: 'key-value' }, []);
+    expect(r).toEqual({
+      ok: true,
+      config: expect.objectContaining({
+        id: 'serial-ttyUSB0',
+        path: '/dev/ttyUSB0',
+        baudRate: 115200,
+        dataBits: 8,
+        stopBits: 1,
+      }),
+    });
+    if (r.ok) expect(r.config.deviceId).toBeUndefined();
+    expect(
+      buildSerialConfig({ ...defaultSerialFields(), path: '/dev/ttyUSB0' }, ['serial-ttyUSB0']),
+    ).toMatchObject({
+      config: { id: 'serial-ttyUSB0-2' },
+    });
+    expect(buildSerialConfig(defaultSerialFields(), []).ok).toBe(false);
+  });
+
+  test('mqtt: templates per line with pinned placeholders; something to subscribe is required', () => {
+    expect(parseTopicTemplate(' plant/{site=north}/{deviceId}/{metric} ')).toEqual({
+      topicTemplate: 'plant/{site}/{deviceId}/{metric}',
+      fixed: { site: 'north' },
+    });
+    const base = { ...defaultMqttFields(), url: 'mqtt://127.0.0.1:1883' };
+    expect(buildMqttConfig(base, []).ok).toBe(false);
+    const r = buildMqttConfig({ ...base, topicTemplates: 'a/{deviceId}/{metric}\n\n' }, []);
+    expect(r).toMatchObject({
+      ok: true,
+      config: { qos: 1, subscriptions: [{ topicTemplate: 'a/{deviceId}/{metric}' }] },
+    });
+    expect(buildMqttConfig({ ...base, sparkplug: true }, [])).toMatchObject({
+      ok: true,
+      config: { sparkplug: {} },
+    });
+    expect(buildMqttConfig({ ...base, url: 'mqtt://' }, []).ok).toBe(false);
+  });
+
+  test('ble: service list split on commas and spaces', () => {
+    expect(buildBleConfig({ ...defaultBleFields(), serviceUuids: '180f, 181a 0x2a6e' }, [])).toMatchObject({
+      config: { scan: { serviceUuids: ['180f', '181a', '0x2a6e'] } },
+    });
+  });
+});
+
+describe('serial log', () => {
+  const chunk = (seq: number, text: string): LogChunk => ({
+    seq,
+    direction: 'rx',
+    ts: 0,
+    bytes: new TextEncoder().encode(text),
+  });
+  test('bytes as text and hex', () => {
+    const bytes = decodeBase64(btoa('a=1\r\n\u0001'));
+    expect(toHex(bytes)).toBe('61 3d 31 0d 0a 01');
+    expect(toVisibleText(bytes)).toBe('a=1\\r\\n·');
+  });
+  test('the kept log is bounded, oldest first out', () => {
+    const log = appendChunks([chunk(1, 'a'), chunk(2, 'b')], [chunk(3, 'c')], 2);
+    expect(log.map((c) => c.seq)).toEqual([2, 3]);
+    expect(logFileText(log)).toMatch(/RX b \| 62\n.*RX c \| 63\n$/);
+  });
+});
+
+describe('serial plotter', () => {
+  test('numbers from key=value, JSON and bare lists', () => {
+    expect(parseNumericFields('temperature=21.5 humidity=40')).toEqual({ temperature: 21.5, humidity: 40 });
+    expect(parseNumericFields('{"t": 1.5, "name": "x", "ok": true}')).toEqual({ t: 1.5 });
+    expect(parseNumericFields('1, 2.5,-3')).toEqual({ value1: 1, value2: 2.5, value3: -3 });
+    expect(parseNumericFields('hello world')).toEqual({});
+  });
+  test('lines split across chunks; points older than the window are dropped', () => {
+    const data = new SerialPlotData(60_000);
+    const enc = (s: string) => new TextEncoder().encode(s);
+    expect(data.push(enc('temp=2'), 1000)).toBe(false);
+    expect(data.push(enc('1\nrh=5\n'), 2000)).toBe(true);
+    expect(data.columns()).toEqual([
+      [2, 2],
+      [21, null],
+      [null, 5],
+    ]);
+    data.push(enc('temp=3\n'), 70_000);
+    expect(data.ts).toEqual([70]);
+  });
+});
+
+test('topic tree counts messages per level', () => {
+  const info = (topic: string, messages: number) => ({
+    topic,
+    messages,
+    previewText: null,
+    previewHex: '',
+    lastSize: 0,
+    lastAt: 0,
+  });
+  const tree = buildTopicTree([info('plant/b/x', 2), info('plant/a', 1), info('other', 4)]);
+  expect(tree.map((n) => [n.path, n.messages])).toEqual([
+    ['other', 4],
+    ['plant', 3],
+  ]);
+  expect(tree[1]?.children.map((n) => n.path)).toEqual(['plant/a', 'plant/b']);
+  expect(tree[1]?.children[1]?.children[0]?.info?.messages).toBe(2);
+});

@@ -1,0 +1,51 @@
+/**
+ * MQTT topics as a tree by level ("plant/north/pump-1/flow" → plant › north › pump-1 ›
+ * flow), each node with the message count of everything under it, for the browser.
+ */
+export interface TopicInfo {
+  topic: string;
+  messages: number;
+  previewText: string | null;
+  previewHex: string;
+  lastSize: number;
+  lastAt: number;
+}
+
+export interface TopicNode {
+  /** the level's own name ("" for a leading or doubled slash) */
+  name: string;
+  /** the full topic up to and including this level */
+  path: string;
+  /** messages on this exact topic plus every topic below it */
+  messages: number;
+  /** set when a message arrived on exactly this topic */
+  info: TopicInfo | null;
+  children: TopicNode[];
+}
+
+export function buildTopicTree(topics: readonly TopicInfo[]): TopicNode[] {
+  const root: TopicNode = { name: '', path: '', messages: 0, info: null, children: [] };
+  const index = new Map<string, TopicNode>();
+  for (const t of topics) {
+    const levels = t.topic.split('/');
+    let node = root;
+    levels.forEach((name, i) => {
+      const path = levels.slice(0, i + 1).join('/');
+      let child = index.get(path);
+      if (!child) {
+        child = { name, path, messages: 0, info: null, children: [] };
+        index.set(path, child);
+        node.children.push(child);
+      }
+      child.messages += t.messages;
+      node = child;
+    });
+    node.info = t;
+  }
+  const sort = (nodes: TopicNode[]) => {
+    nodes.sort((a, b) => a.name.localeCompare(b.name));
+    for (const n of nodes) sort(n.children);
+  };
+  sort(root.children);
+  return root.children;
+}
