@@ -76,9 +76,8 @@ function deviceRead(): string {
 }
 
 async function openConnections(): Promise<void> {
-  await page.evaluate(() => {
-    window.location.hash = '#/connections';
-  });
+  // a string runs in the page; the test's own tsconfig has no DOM types
+  await page.evaluate("location.hash = '#/connections'");
   await page.getByTestId('add-connector').waitFor({ timeout: 10_000 });
 }
 
