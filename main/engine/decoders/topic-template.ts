@@ -56,13 +56,23 @@ export function compileTopicTemplate(template: string, fixed: Record<string, str
   };
 }
 
-/** Payload of one metric message: a bare number, or {"ts", "seq", "value"|"v"}. */
+/**
+ * Payload of one metric message: a bare number, or {"ts", "seq", "value"|"v"}. On the MQTT
+ * hot path (100k messages/s), so the bytes go through Buffer's native UTF-8 decoding rather
+ * than a TextDecoder per message.
+ */
 export function decodeMetricPayload(
   payload: Uint8Array,
   now: number,
 ): { ts: number; value: number | null; seq?: number } | { error: string } {
   if (payload.length > 64 * 1024) return { error: 'payload larger than 64 KiB' };
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(payload).trim();
+  const buf = Buffer.isBuffer(payload)
+    ? payload
+    : Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+  let text = buf.toString('utf8');
+  // TextDecoder drops a leading byte order mark; so do we
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  text = text.trim();
   if (text.length === 0) return { error: 'empty payload' };
   let parsed: unknown;
   try {
@@ -79,9 +89,7 @@ export function decodeMetricPayload(
   const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
   let ts = now;
   if (o.ts !== undefined) {
-    if (!isUsableDeviceTime(o.ts)) {
-      return { error: 'unusable timestamp' };
-    }
+    if (!isUsableDeviceTime(o.ts)) return { error: 'unusable timestamp' };
     ts = o.ts;
   }
   if (o.seq !== undefined) {

@@ -13,10 +13,9 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import type { ConnectorStatus } from '../../../../common/contract';
 import type { Reading } from '../../../../common/reading';
-import { compileTopicTemplate, type TopicTemplate } from '../../decoders/topic-template';
+import { compileTopicTemplate, decodeMetricPayload, type TopicTemplate } from '../../decoders/topic-template';
 import type { Logger } from '../../log';
 import type { Connector, ConnectorSink } from '../connector';
-import { decodeJsonMetric } from './fast-json';
 import { parseSparkplugTopic, SPARKPLUG_NAMESPACE, SparkplugTracker, sparkplugCodec } from './sparkplug';
 
 const TopicTemplateConfigSchema = z
@@ -330,7 +329,7 @@ class MqttConnectorImpl implements MqttConnector {
         const m = this.templates[i]!.match(topic);
         if (m === null) continue;
         matched = true;
-        const decoded = decodeJsonMetric(payload, now);
+        const decoded = decodeMetricPayload(payload, now);
         if ('error' in decoded) {
           this.decodeError(`${topic}: ${decoded.error}`);
         } else {
