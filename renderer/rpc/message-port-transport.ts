@@ -3,6 +3,8 @@
  * The page has no Electron API (contextIsolation, sandbox); the preload hands it a port
  * with window.postMessage when asked. Messages are structured-cloned objects, no JSON.
  */
+
+import { createListenerTransport } from '../../common/listener-transport';
 import type { MessageTransport } from '../../common/protocol';
 
 export const PORT_REQUEST = { type: 'fieldline:request-engine-port' } as const;
@@ -27,51 +29,15 @@ export interface PortDeliveryEvent {
 }
 
 export function createMessagePortTransport(port: MessagePort): MessageTransport {
-  const messageListeners = new Set<(message: unknown) => void>();
-  const closeListeners = new Set<() => void>();
-  let closed = false;
-
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    const listeners = [...closeListeners];
-    messageListeners.clear();
-    closeListeners.clear();
-    for (const listener of listeners) listener();
-  };
-
-  port.addEventListener('message', (event) => {
-    if (closed) return;
-    for (const listener of [...messageListeners]) listener(event.data);
+  const ends = createListenerTransport({
+    send: (message) => port.postMessage(message),
+    close: () => port.close(),
   });
-  // fired when the engine side goes away (process exit or port closed)
-  port.addEventListener('close', finish);
-  // addEventListener, unlike onmessage, does not start delivery by itself
+  port.addEventListener('message', (event) => ends.deliver(event.data));
+  // fired when the engine side goes away; addEventListener, unlike onmessage, needs start()
+  port.addEventListener('close', ends.finish);
   port.start();
-
-  return {
-    send(message) {
-      if (closed) return;
-      port.postMessage(message);
-    },
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onClose(listener) {
-      if (closed) {
-        listener();
-        return () => {};
-      }
-      closeListeners.add(listener);
-      return () => closeListeners.delete(listener);
-    },
-    close() {
-      if (closed) return;
-      port.close();
-      finish();
-    },
-  };
+  return ends.transport;
 }
 
 /**

@@ -6,6 +6,8 @@
  * Messages are plain objects carried by structured clone (no JSON): a Map, a Date or a
  * Float64Array arrives as itself.
  */
+
+import { createListenerTransport } from '../../../common/listener-transport';
 import type { MessageTransport } from '../../../common/protocol';
 
 /** The part of Electron's MessagePortMain the engine uses. */
@@ -18,52 +20,13 @@ export interface MessagePortLike {
 }
 
 export function createMessagePortTransport(port: MessagePortLike): MessageTransport {
-  const messageListeners = new Set<(message: unknown) => void>();
-  const closeListeners = new Set<() => void>();
-  let closed = false;
-
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    const listeners = [...closeListeners];
-    messageListeners.clear();
-    closeListeners.clear();
-    for (const listener of listeners) listener();
-  };
-
-  port.on('message', (event) => {
-    if (closed) return;
-    for (const listener of [...messageListeners]) listener(event.data);
+  const ends = createListenerTransport({
+    send: (message) => port.postMessage(message),
+    close: () => port.close(),
   });
-  // the other end closed, or the process holding it died
-  port.on('close', finish);
-  // messages queue in the port until start(); the listeners are in place now
+  port.on('message', (event) => ends.deliver(event.data));
+  // the other end closed, or the process holding it died; messages queue until start()
+  port.on('close', ends.finish);
   port.start();
-
-  return {
-    send(message) {
-      if (closed) return;
-      port.postMessage(message);
-    },
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onClose(listener) {
-      if (closed) {
-        listener();
-        return () => {};
-      }
-      closeListeners.add(listener);
-      return () => closeListeners.delete(listener);
-    },
-    close() {
-      if (closed) return;
-      try {
-        port.close();
-      } finally {
-        finish();
-      }
-    },
-  };
+  return ends.transport;
 }
