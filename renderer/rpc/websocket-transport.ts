@@ -4,6 +4,7 @@
  * subprotocol because browsers cannot set headers on a WebSocket, and a query string
  * would end up in server and proxy logs.
  */
+import { createListenerTransport } from '../../common/listener-transport';
 import type { MessageTransport } from '../../common/protocol';
 
 export const TOKEN_SUBPROTOCOL_PREFIX = 'fieldline.token.';
@@ -49,51 +50,22 @@ export function openWebSocketTransport(
 }
 
 function wrapSocket(socket: WebSocket): MessageTransport {
-  const messageListeners = new Set<(message: unknown) => void>();
-  const closeListeners = new Set<() => void>();
-  let closed = false;
-
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    const listeners = [...closeListeners];
-    messageListeners.clear();
-    closeListeners.clear();
-    for (const listener of listeners) listener();
-  };
-
+  const ends = createListenerTransport({
+    send(message) {
+      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+    },
+    close: () => socket.close(1000),
+  });
   socket.addEventListener('message', (event) => {
-    if (closed || typeof event.data !== 'string') return;
+    if (typeof event.data !== 'string') return;
     let message: unknown;
     try {
       message = JSON.parse(event.data);
     } catch {
       return; // not JSON: the client would drop it anyway
     }
-    for (const listener of [...messageListeners]) listener(message);
+    ends.deliver(message);
   });
-  socket.addEventListener('close', finish);
-
-  return {
-    send(message) {
-      if (closed || socket.readyState !== WebSocket.OPEN) return;
-      socket.send(JSON.stringify(message));
-    },
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onClose(listener) {
-      if (closed) {
-        listener();
-        return () => {};
-      }
-      closeListeners.add(listener);
-      return () => closeListeners.delete(listener);
-    },
-    close() {
-      socket.close(1000);
-      finish();
-    },
-  };
+  socket.addEventListener('close', ends.finish);
+  return ends.transport;
 }
