@@ -185,7 +185,10 @@ class MqttConnectorImpl implements MqttConnector {
       keepalive: c.keepaliveSec,
       connectTimeout: c.connectTimeoutMs,
       reconnectPeriod: c.reconnectMinMs,
-      resubscribe: true,
+      // the 'connect' handler subscribes every time and reports 'connected' on the SUBACK;
+      // mqtt.js's own resubscribe would send the SUBSCRIBE first and turn ours into a no-op
+      // whose callback fires at once, i.e. 'connected' before the broker routes anything to us
+      resubscribe: false,
       rejectUnauthorized: c.rejectUnauthorized,
       // a 64 MiB payload from a hostile publisher must not take the process down
       properties:
