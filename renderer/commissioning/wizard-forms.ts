@@ -1,0 +1,238 @@
+/**
+ * The wizard's forms: text fields per step, pre-filled from the session (so a resumed or
+ * batch session shows what it already has), parsed with the contract's own schemas into
+ * the step's input. Each mistake is named at its field before anything is sent; the
+ * engine checks again.
+ */
+import type { z } from 'zod';
+import {
+  type CommissioningSession,
+  CredentialsInputSchema,
+  DetailsInputSchema,
+  DeviceLinkSchema,
+  NetworkInputSchema,
+  RecordInputSchema,
+  type StepInput,
+  VerifyInputSchema,
+} from '../../common/commissioning-contract';
+import { parseTags } from '../registry/device-facts';
+
+export type Errors<F> = Partial<Record<keyof F & string, string>>;
+export type Parsed<F, R> = { ok: true; value: R } | { ok: false; errors: Errors<F> };
+
+/** Maps a schema's issues to the form's fields; an issue on an unknown path goes to `fallback`. */
+function errorsFrom<F>(
+  error: z.ZodError,
+  fields: readonly (keyof F & string)[],
+  fallback: keyof F & string,
+  rename: Partial<Record<string, keyof F & string>> = {},
+): Errors<F> {
+  const errors: Errors<F> = {};
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? '');
+    const field =
+      rename[key] ?? (fields.includes(key as keyof F & string) ? (key as keyof F & string) : fallback);
+    if (!errors[field]) errors[field] = issue.message;
+  }
+  return errors;
+}
+
+function wholeNumber(text: string): number | null {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+// --- connect -------------------------------------------------------------------------
+
+export interface ConnectFields {
+  kind: 'serial' | 'ble';
+  path: string;
+  baudRate: string;
+  connectorId: string;
+  peripheralId: string;
+}
+
+export function connectFieldsFrom(session: CommissioningSession | null): ConnectFields {
+  const link = session?.link;
+  return {
+    kind: link?.kind ?? 'serial',
+    path: link?.kind === 'serial' ? link.path : '',
+    baudRate: link?.kind === 'serial' ? String(link.baudRate) : '115200',
+    connectorId: link?.kind === 'ble' ? link.connectorId : '',
+    peripheralId: link?.kind === 'ble' ? link.peripheralId : '',
+  };
+}
+
+export function parseConnect(f: ConnectFields): Parsed<ConnectFields, StepInput> {
+  if (f.kind === 'serial') {
+    const baud = wholeNumber(f.baudRate);
+    if (f.path.trim() === '') return { ok: false, errors: { path: 'choose a port or type its path' } };
+    if (baud === null) return { ok: false, errors: { baudRate: 'a whole number, e.g. 115200' } };
+    const checked = DeviceLinkSchema.safeParse({ kind: 'serial', path: f.path.trim(), baudRate: baud });
+    if (!checked.success)
+      return { ok: false, errors: errorsFrom<ConnectFields>(checked.error, ['path', 'baudRate'], 'path') };
+    return { ok: true, value: { step: 'connect', link: checked.data } };
+  }
+  if (f.connectorId === '') return { ok: false, errors: { connectorId: 'choose a Bluetooth adapter' } };
+  if (f.peripheralId === '') return { ok: false, errors: { peripheralId: 'choose the device' } };
+  const checked = DeviceLinkSchema.safeParse({
+    kind: 'ble',
+    connectorId: f.connectorId,
+    peripheralId: f.peripheralId,
+  });
+  if (!checked.success)
+    return {
+      ok: false,
+      errors: errorsFrom<ConnectFields>(checked.error, ['connectorId', 'peripheralId'], 'peripheralId'),
+    };
+  return { ok: true, value: { step: 'connect', link: checked.data } };
+}
+
+// --- details -------------------------------------------------------------------------
+
+export interface DetailsFields {
+  deviceId: string;
+  name: string;
+  site: string;
+  profile: string;
+  tags: string;
+}
+
+/** A device id from what the device said about itself, cleaned to the contract's alphabet. */
+export function suggestDeviceId(session: CommissioningSession): string {
+  const identity = session.identity;
+  if (identity?.existingDeviceId) return identity.existingDeviceId;
+  const base = [identity?.model, identity?.serialNumber ?? identity?.mac]
+    .filter((part): part is string => !!part)
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .replace(/-+$/, '')
+    .slice(0, 64);
+  return base;
+}
+
+export function detailsFieldsFrom(session: CommissioningSession): DetailsFields {
+  const d = session.details;
+  if (d)
+    return { deviceId: d.deviceId, name: d.name, site: d.site, profile: d.profile, tags: d.tags.join(', ') };
+  const id = suggestDeviceId(session);
+  return { deviceId: id, name: id, site: '', profile: '', tags: '' };
+}
+
+export function parseDetails(f: DetailsFields): Parsed<DetailsFields, StepInput> {
+  if (f.profile.trim() === '') return { ok: false, errors: { profile: 'choose a device profile' } };
+  const checked = DetailsInputSchema.safeParse({
+    deviceId: f.deviceId.trim(),
+    name: f.name,
+    site: f.site,
+    profile: f.profile.trim(),
+    tags: parseTags(f.tags),
+  });
+  if (!checked.success)
+    return {
+      ok: false,
+      errors: errorsFrom<DetailsFields>(
+        checked.error,
+        ['deviceId', 'name', 'site', 'profile', 'tags'],
+        'name',
+      ),
+    };
+  return { ok: true, value: { step: 'details', input: checked.data } };
+}
+
+// --- credentials ---------------------------------------------------------------------
+
+export interface CredentialsFields {
+  kind: 'x509' | 'psk';
+  validityDays: string;
+}
+
+export function credentialsFieldsFrom(session: CommissioningSession): CredentialsFields {
+  return { kind: session.credentials?.kind ?? 'x509', validityDays: '825' };
+}
+
+export function parseCredentials(f: CredentialsFields): Parsed<CredentialsFields, StepInput> {
+  const days = wholeNumber(f.validityDays);
+  if (days === null) return { ok: false, errors: { validityDays: 'a whole number of days' } };
+  const checked = CredentialsInputSchema.safeParse({ kind: f.kind, validityDays: days });
+  if (!checked.success)
+    return {
+      ok: false,
+      errors: errorsFrom<CredentialsFields>(checked.error, ['kind', 'validityDays'], 'validityDays'),
+    };
+  return { ok: true, value: { step: 'credentials', input: checked.data } };
+}
+
+// --- network -------------------------------------------------------------------------
+
+export interface NetworkFields {
+  ssid: string;
+  password: string;
+  /** use the password sealed earlier in this session or batch; it never comes back to the UI */
+  reusePassword: boolean;
+  brokerUrl: string;
+  reportingIntervalS: string;
+}
+
+export function networkFieldsFrom(session: CommissioningSession): NetworkFields {
+  const n = session.network;
+  return {
+    ssid: n?.ssid ?? '',
+    password: '',
+    // a session carried over from a batch already has the password sealed in the engine
+    reusePassword: n !== null,
+    brokerUrl: n?.brokerUrl ?? '',
+    reportingIntervalS: String(n?.reportingIntervalS ?? 10),
+  };
+}
+
+export function parseNetwork(f: NetworkFields): Parsed<NetworkFields, StepInput> {
+  const interval = wholeNumber(f.reportingIntervalS);
+  if (interval === null) return { ok: false, errors: { reportingIntervalS: 'a whole number of seconds' } };
+  const checked = NetworkInputSchema.safeParse({
+    ssid: f.ssid,
+    ...(f.reusePassword ? {} : { password: f.password }),
+    brokerUrl: f.brokerUrl.trim(),
+    reportingIntervalS: interval,
+  });
+  if (!checked.success)
+    return {
+      ok: false,
+      errors: errorsFrom<NetworkFields>(
+        checked.error,
+        ['ssid', 'password', 'brokerUrl', 'reportingIntervalS'],
+        'brokerUrl',
+      ),
+    };
+  return { ok: true, value: { step: 'network', input: checked.data } };
+}
+
+// --- verify and record ---------------------------------------------------------------
+
+export interface VerifyFields {
+  timeoutS: string;
+}
+
+export function parseVerify(f: VerifyFields): Parsed<VerifyFields, StepInput> {
+  const timeoutS = wholeNumber(f.timeoutS);
+  if (timeoutS === null) return { ok: false, errors: { timeoutS: 'a whole number of seconds' } };
+  const checked = VerifyInputSchema.safeParse({ timeoutS });
+  if (!checked.success)
+    return { ok: false, errors: errorsFrom<VerifyFields>(checked.error, ['timeoutS'], 'timeoutS') };
+  return { ok: true, value: { step: 'verify', input: checked.data } };
+}
+
+export interface RecordFields {
+  notes: string;
+}
+
+export function parseRecord(f: RecordFields): Parsed<RecordFields, StepInput> {
+  const checked = RecordInputSchema.safeParse({ notes: f.notes });
+  if (!checked.success)
+    return { ok: false, errors: errorsFrom<RecordFields>(checked.error, ['notes'], 'notes') };
+  return { ok: true, value: { step: 'record', input: checked.data } };
+}
