@@ -45,7 +45,8 @@ export async function issueCrl(ca: ProjectCa, validityDays = DEFAULT_CRL_VALIDIT
     }),
   });
   return {
-    pem: crl.toString('pem'),
+    // @peculiar/x509 labels it "CRL"; RFC 7468 and OpenSSL (so mosquitto) want "X509 CRL"
+    pem: x509.PemConverter.encode(crl.rawData, 'X509 CRL'),
     crlNumber,
     thisUpdate,
     nextUpdate,

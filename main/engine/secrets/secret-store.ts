@@ -28,8 +28,9 @@ export class SecretStore {
       ),
       get: db.prepare<[string], { sealed: string }>('SELECT sealed FROM secrets WHERE name = ?'),
       delete: db.prepare('DELETE FROM secrets WHERE name = ?'),
-      names: db.prepare<[string], { name: string }>(
-        'SELECT name FROM secrets WHERE substr(name, 1, length(?1)) = ?1 ORDER BY name',
+      // substr, not LIKE: a prefix holding % or _ must match only itself
+      names: db.prepare<[{ prefix: string }], { name: string }>(
+        'SELECT name FROM secrets WHERE substr(name, 1, length(@prefix)) = @prefix ORDER BY name',
       ),
     };
   }
@@ -72,7 +73,7 @@ export class SecretStore {
 
   /** Names only, never values: for listing what exists (e.g. every device PSK). */
   names(prefix = ''): string[] {
-    return this.statements.names.all(prefix).map((r) => r.name);
+    return this.statements.names.all({ prefix }).map((r) => r.name);
   }
 
   /** Runs `fn` in one SQLite transaction, so a secret and the rows that refer to it commit together. */
