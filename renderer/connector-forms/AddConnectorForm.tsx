@@ -2,6 +2,10 @@
  * The add-connector form: pick a kind, fill its fields, Add. The engine has the last word
  * on a config; its INVALID_PARAMS message is shown next to the form, and the form stays
  * filled so the user can fix the one field and try again. Escape closes it.
+ *
+ * Given `editing` (a saved config from connectors.get) the same form edits a connector:
+ * kind and id fixed, fields pre-filled, stored secrets left empty to keep them, and Save
+ * sends connectors.update.
  */
 import { type FormEvent, useState } from 'react';
 import { engine } from '../rpc/engine';
@@ -18,6 +22,7 @@ import {
 import { Field } from '../tools/Field';
 import { errorMessage } from '../tools/use-poll';
 import { BleForm } from './BleForm';
+import { type EditState, editedConfig } from './edit-fields';
 import { MqttForm } from './MqttForm';
 import { SerialForm } from './SerialForm';
 
@@ -25,15 +30,18 @@ interface Props {
   takenIds: readonly string[];
   onClose(): void;
   onAdded(id: string): void;
+  /** edit this connector instead of adding one */
+  editing?: EditState;
 }
 
-export function AddConnectorForm({ takenIds, onClose, onAdded }: Props) {
-  const [kind, setKind] = useState<ConnectorKind>('serial');
-  const [id, setId] = useState('');
-  const [label, setLabel] = useState('');
-  const [serial, setSerial] = useState(defaultSerialFields);
-  const [mqtt, setMqtt] = useState(defaultMqttFields);
-  const [ble, setBle] = useState(defaultBleFields);
+export function AddConnectorForm({ takenIds, onClose, onAdded, editing }: Props) {
+  const [kind, setKind] = useState<ConnectorKind>(editing?.kind ?? 'serial');
+  const [id, setId] = useState(editing?.id ?? '');
+  const [label, setLabel] = useState(editing?.label ?? '');
+  const [serial, setSerial] = useState(editing?.serial ?? defaultSerialFields);
+  const [mqtt, setMqtt] = useState(editing?.mqtt ?? defaultMqttFields);
+  const [ble, setBle] = useState(editing?.ble ?? defaultBleFields);
+  const [stored, setStored] = useState(editing?.stored ?? { password: false, key: false });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -54,7 +62,12 @@ export function AddConnectorForm({ takenIds, onClose, onAdded }: Props) {
     setBusy(true);
     setError(null);
     try {
-      const status = await engine().request('connectors.add', { kind, config: built.config });
+      const status = editing
+        ? await engine().request('connectors.update', {
+            id: editing.id,
+            config: editedConfig(editing.original, built.config, stored, kind),
+          })
+        : await engine().request('connectors.add', { kind, config: built.config });
       onAdded(status.id);
     } catch (e) {
       setError(errorMessage(e));
@@ -67,11 +80,13 @@ export function AddConnectorForm({ takenIds, onClose, onAdded }: Props) {
     <form
       className="add-connector panel"
       data-testid="add-connector-form"
-      aria-label="Add connector"
+      data-editing={editing?.id}
+      aria-label={editing ? `Edit connector ${editing.id}` : 'Add connector'}
       onSubmit={submit}
       onKeyDown={(e) => e.key === 'Escape' && onClose()}
     >
-      <fieldset className="kind-picker">
+      {editing && <h2 className="section-title">Edit “{editing.id}”</h2>}
+      <fieldset className="kind-picker" disabled={editing !== undefined}>
         <legend>Kind</legend>
         {(['serial', 'mqtt', 'ble'] as const).map((k) => (
           <label key={k} className="check">
@@ -92,14 +107,22 @@ export function AddConnectorForm({ takenIds, onClose, onAdded }: Props) {
       </fieldset>
       <div className="form-grid">
         <Field label="Connector id" hint="optional; made up from the port or broker">
-          <input data-testid="connector-id" value={id} onChange={(e) => setId(e.target.value)} />
+          <input
+            data-testid="connector-id"
+            value={id}
+            readOnly={editing !== undefined}
+            title={editing ? 'the id cannot change: remove and add to rename' : undefined}
+            onChange={(e) => setId(e.target.value)}
+          />
         </Field>
         <Field label="Label" hint="optional">
           <input value={label} onChange={(e) => setLabel(e.target.value)} />
         </Field>
       </div>
       {kind === 'serial' && <SerialForm value={serial} onChange={setSerial} />}
-      {kind === 'mqtt' && <MqttForm value={mqtt} onChange={setMqtt} />}
+      {kind === 'mqtt' && (
+        <MqttForm value={mqtt} onChange={setMqtt} stored={stored} onStoredChange={setStored} />
+      )}
       {kind === 'ble' && <BleForm value={ble} onChange={setBle} />}
       {error && (
         <div className="notice notice-error" role="alert" data-testid="add-connector-error">
@@ -108,7 +131,7 @@ export function AddConnectorForm({ takenIds, onClose, onAdded }: Props) {
       )}
       <div className="form-actions">
         <button type="submit" className="primary" disabled={busy} data-testid="add-connector-submit">
-          {busy ? 'Adding…' : 'Add'}
+          {editing ? (busy ? 'Saving…' : 'Save') : busy ? 'Adding…' : 'Add'}
         </button>
         <button type="button" onClick={onClose}>
           Cancel

@@ -1,11 +1,39 @@
 /**
  * MQTT connector fields: broker, login, TLS material pasted as PEM text (the engine
  * gets text, never a path on this machine), topic templates one per line, Sparkplug B.
+ * When editing, a stored password or key is never shown: its input stays empty to keep
+ * it, and "Forget" drops it.
  */
 import type { MqttFields } from '../tools/connector-config';
 import { Field } from '../tools/Field';
+import { type StoredSecrets, secretPlaceholder } from './edit-fields';
 
-export function MqttForm({ value, onChange }: { value: MqttFields; onChange(next: MqttFields): void }) {
+interface Props {
+  value: MqttFields;
+  onChange(next: MqttFields): void;
+  stored?: StoredSecrets;
+  onStoredChange?(next: StoredSecrets): void;
+}
+
+function ForgetButton({
+  field,
+  stored,
+  onStoredChange,
+}: Pick<Props, 'stored' | 'onStoredChange'> & { field: keyof StoredSecrets }) {
+  if (!stored?.[field] || !onStoredChange) return null;
+  return (
+    <button
+      type="button"
+      className="small-button"
+      data-testid={`forget-${field}`}
+      onClick={() => onStoredChange({ ...stored, [field]: false })}
+    >
+      Forget stored {field}
+    </button>
+  );
+}
+
+export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
   const set = <K extends keyof MqttFields>(key: K, v: MqttFields[K]) => onChange({ ...value, [key]: v });
   return (
     <div className="form-grid">
@@ -24,9 +52,12 @@ export function MqttForm({ value, onChange }: { value: MqttFields; onChange(next
         <input
           type="password"
           autoComplete="new-password"
+          data-testid="mqtt-password"
+          placeholder={secretPlaceholder(stored?.password ?? false)}
           value={value.password}
           onChange={(e) => set('password', e.target.value)}
         />
+        <ForgetButton field="password" stored={stored} onStoredChange={onStoredChange} />
       </Field>
       <Field label="Client id" hint="optional">
         <input value={value.clientId} onChange={(e) => set('clientId', e.target.value)} />
@@ -91,9 +122,12 @@ export function MqttForm({ value, onChange }: { value: MqttFields; onChange(next
             <textarea
               rows={4}
               className="mono"
+              data-testid="mqtt-key"
+              placeholder={secretPlaceholder(stored?.key ?? false)}
               value={value.key}
               onChange={(e) => set('key', e.target.value)}
             />
+            <ForgetButton field="key" stored={stored} onStoredChange={onStoredChange} />
           </Field>
           <label className="check">
             <input

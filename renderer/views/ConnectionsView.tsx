@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { ConnectorStatus } from '../../common/contract';
 import { AddConnectorForm } from '../connector-forms/AddConnectorForm';
+import { type EditState, editStateFromConfig } from '../connector-forms/edit-fields';
 import { formatAgo, formatCount } from '../format';
 import { hrefFor } from '../router';
 import { engine } from '../rpc/engine';
@@ -44,7 +45,46 @@ function RemoveButton({ id }: { id: string }) {
   );
 }
 
-function ConnectorRow({ connector: c, now }: { connector: ConnectorStatus; now: number }) {
+/** Edit loads the saved config first; the demo site's connectors have none and say so. */
+function EditButton({ id, onEdit }: { id: string; onEdit(state: EditState): void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const edit = () => {
+    setBusy(true);
+    engine()
+      .request('connectors.get', { id })
+      .then(
+        ({ kind, config }) => {
+          setError(null);
+          onEdit(editStateFromConfig(kind, config));
+        },
+        (e: unknown) => setError(errorMessage(e)),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <>
+      <button
+        type="button"
+        className="small-button"
+        onClick={edit}
+        disabled={busy}
+        data-testid="connector-edit"
+      >
+        Edit
+      </button>
+      {error && <div className="flagged small">{error}</div>}
+    </>
+  );
+}
+
+interface RowProps {
+  connector: ConnectorStatus;
+  now: number;
+  onEdit(state: EditState): void;
+}
+
+function ConnectorRow({ connector: c, now, onEdit }: RowProps) {
   return (
     <tr data-testid="connector-row" data-connector-id={c.id}>
       <td>
@@ -70,7 +110,7 @@ function ConnectorRow({ connector: c, now }: { connector: ConnectorStatus; now: 
         {formatAgo(c.since, now)}
       </td>
       <td className="nowrap actions">
-        <ToolLink connector={c} /> <RemoveButton id={c.id} />
+        <ToolLink connector={c} /> <EditButton id={c.id} onEdit={onEdit} /> <RemoveButton id={c.id} />
       </td>
     </tr>
   );
@@ -80,12 +120,13 @@ export function ConnectionsView() {
   const { connectors, loaded, error } = useConnectors();
   const now = useNow();
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<EditState | null>(null);
   return (
     <section className="page">
       <div className="page-head">
         <h1>Connections</h1>
         <span className="muted">{loaded ? `${connectors.length} connectors` : 'loading…'}</span>
-        {!adding && (
+        {!adding && !editing && (
           <button
             type="button"
             className="primary"
@@ -101,6 +142,16 @@ export function ConnectionsView() {
           takenIds={connectors.map((c) => c.id)}
           onClose={() => setAdding(false)}
           onAdded={() => setAdding(false)}
+        />
+      )}
+      {editing && (
+        <AddConnectorForm
+          // a fresh form per connector: its fields are initialised from `editing` once
+          key={editing.id}
+          editing={editing}
+          takenIds={connectors.map((c) => c.id)}
+          onClose={() => setEditing(null)}
+          onAdded={() => setEditing(null)}
         />
       )}
       {error && <div className="notice notice-warn">Could not load connectors: {error}</div>}
@@ -124,7 +175,15 @@ export function ConnectionsView() {
         </thead>
         <tbody>
           {connectors.map((c) => (
-            <ConnectorRow key={c.id} connector={c} now={now} />
+            <ConnectorRow
+              key={c.id}
+              connector={c}
+              now={now}
+              onEdit={(state) => {
+                setAdding(false);
+                setEditing(state);
+              }}
+            />
           ))}
         </tbody>
       </table>
