@@ -5,6 +5,7 @@
  */
 import type { EngineInfo } from '../../common/contract';
 import type { MessageTransport } from '../../common/protocol';
+import type { NobleBindingSource } from './connectors/factories';
 import type { Logger } from './log';
 
 export interface EngineOptions {
@@ -16,6 +17,8 @@ export interface EngineOptions {
   log: Logger;
   /** folder holding profiles/ and demo-site.json; found from the code's location by default */
   resourcesDir?: string;
+  /** BLE connectors use this noble binding instead of the machine's adapter (--simulated-ble) */
+  bleBinding?: NobleBindingSource;
 }
 
 export interface Engine {

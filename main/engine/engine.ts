@@ -12,7 +12,7 @@ import { version } from '../../package.json';
 import type { Connector, ConnectorSink } from './connectors/connector';
 import { ConnectorManager } from './connectors/connector-manager';
 import { createDeviceTools } from './connectors/device-tools';
-import { CONNECTOR_FACTORIES } from './connectors/factories';
+import { createConnectorFactories } from './connectors/factories';
 import { listSerialPorts } from './connectors/serial/serial-ports';
 import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
@@ -93,8 +93,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     demoConnectors.push(...createDemoConnectors(site, sink));
   }
 
-  const connectorManager = new ConnectorManager(db, CONNECTOR_FACTORIES, sink, log.child('connectors'), () =>
-    demoConnectors.map((c) => c.id),
+  const connectorManager = new ConnectorManager(
+    db,
+    createConnectorFactories({ bleBinding: options.bleBinding }),
+    sink,
+    log.child('connectors'),
+    () => demoConnectors.map((c) => c.id),
   );
   manager = connectorManager;
   const tools = createDeviceTools((id) => connectorManager.get(id));

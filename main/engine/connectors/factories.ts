@@ -1,7 +1,16 @@
 /**
  * Every kind of connector a user can add, by name. Each validates its own config.
  */
-import { type BleConnectorConfig, BleConnectorConfigSchema, createBleConnector } from './ble/ble-connector';
+import { createRequire } from 'node:module';
+import type { ConnectorStatus } from '../../../common/contract';
+import {
+  type BleConnector,
+  type BleConnectorConfig,
+  BleConnectorConfigSchema,
+  createBleConnector,
+  type Noble,
+} from './ble/ble-connector';
+import type { ConnectorSink } from './connector';
 import type { ConnectorFactory } from './connector-manager';
 import {
   createMqttConnector,
@@ -10,14 +19,66 @@ import {
 } from './mqtt/mqtt-connector';
 import { serialConnectorFactory } from './serial/factory';
 
-export const CONNECTOR_FACTORIES: Readonly<Record<string, ConnectorFactory>> = {
-  serial: serialConnectorFactory,
-  mqtt: {
-    schema: MqttConnectorConfigSchema,
-    create: (config, sink, log) => createMqttConnector(config as MqttConnectorConfig, sink, log),
-  },
-  ble: {
-    schema: BleConnectorConfigSchema,
-    create: (config, sink, log) => createBleConnector(config as BleConnectorConfig, sink, log),
-  },
-};
+/**
+ * A Bluetooth radio other than the machine's: a noble binding (the object
+ * `@abandonware/noble/with-bindings` drives). The headless host's --simulated-ble gives one.
+ */
+export interface NobleBindingSource {
+  /** shown before every BLE connector's status, so nobody mistakes it for real devices */
+  description: string;
+  /** a fresh binding for each BLE connector */
+  create(): unknown;
+}
+
+export interface ConnectorFactoryOptions {
+  /** BLE connectors use this binding instead of the machine's adapter */
+  bleBinding?: NobleBindingSource;
+}
+
+export function createConnectorFactories(
+  options: ConnectorFactoryOptions = {},
+): Readonly<Record<string, ConnectorFactory>> {
+  const { bleBinding } = options;
+  return {
+    serial: serialConnectorFactory,
+    mqtt: {
+      schema: MqttConnectorConfigSchema,
+      create: (config, sink, log) => createMqttConnector(config as MqttConnectorConfig, sink, log),
+    },
+    ble: {
+      schema: BleConnectorConfigSchema,
+      create: (config, sink, log) =>
+        bleBinding
+          ? createBoundBleConnector(config as BleConnectorConfig, sink, log, bleBinding)
+          : createBleConnector(config as BleConnectorConfig, sink, log),
+    },
+  };
+}
+
+/** The factories for the machine's own radios. */
+export const CONNECTOR_FACTORIES = createConnectorFactories();
+
+const requireHere = createRequire(__filename);
+
+function createBoundBleConnector(
+  config: BleConnectorConfig,
+  sink: ConnectorSink,
+  log: Parameters<typeof createBleConnector>[2],
+  source: NobleBindingSource,
+): BleConnector {
+  const note = (s: ConnectorStatus): ConnectorStatus => ({
+    ...s,
+    detail: `${source.description}: ${s.detail}`,
+  });
+  const noted: ConnectorSink = {
+    readings: (batch) => sink.readings(batch),
+    deviceSeen: (device) => sink.deviceSeen(device),
+    statusChanged: (status) => sink.statusChanged(note(status)),
+  };
+  const connector = createBleConnector(config, noted, log, () => {
+    // loaded only here: with-bindings is noble without its native hci/mac bindings
+    const withBindings = requireHere('@abandonware/noble/with-bindings') as (binding: unknown) => Noble;
+    return withBindings(source.create());
+  });
+  return { ...connector, status: () => note(connector.status()) };
+}
