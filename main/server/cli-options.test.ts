@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { parseHeadlessOptions, UsageError } from './cli-options';
+import { parseHeadlessOptions, USAGE, UsageError } from './cli-options';
 
 const parse = (...argv: string[]) => parseHeadlessOptions(argv, '/app/out/renderer');
 
@@ -58,6 +58,19 @@ describe('headless host options', () => {
     const tight = parse('--token-file', file);
     expect(tight !== 'help' && tight.warnings).toEqual([]);
     expect(() => parse('--token-file', path.join(dir, 'missing'))).toThrow(/cannot read the token file/);
+  });
+
+  test('--simulated-ble is off unless asked for, and the usage text says what it is', () => {
+    const plain = parse();
+    const simulated = parse('--simulated-ble', '--no-demo');
+    if (plain === 'help' || simulated === 'help') throw new Error('unexpected help');
+    expect(plain.simulatedBle).toBe(false);
+    expect(simulated.simulatedBle).toBe(true);
+    expect(simulated.demo).toBe(false);
+    expect(() => parse('--simulated-ble=yes')).toThrow(UsageError);
+    expect(USAGE.replace(/\s+/g, ' ')).toContain(
+      '--simulated-ble Bluetooth LE connectors use a simulated Bluetooth adapter with standard GATT sensors, for demos and tests; says so in the UI',
+    );
   });
 
   test('--help', () => {

@@ -14,6 +14,8 @@ export interface HeadlessOptions {
   tokenSource: 'generated' | 'option' | 'file';
   dataDir: string;
   demo: boolean;
+  /** BLE connectors use a simulated adapter with standard GATT sensors instead of the machine's */
+  simulatedBle: boolean;
   rendererDir: string;
   warnings: string[];
 }
@@ -28,6 +30,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --token-file <file>  read the access token from the first line of a file (chmod 600)
   --data-dir <dir>     where the SQLite cache lives (default: ${defaultDataDir()})
   --no-demo            do not start the built-in demo site of simulated devices
+  --simulated-ble      Bluetooth LE connectors use a simulated Bluetooth adapter with
+                       standard GATT sensors, for demos and tests; says so in the UI
   --renderer-dir <dir> the built renderer to serve (default: out/renderer)
   -h, --help           this text
 
@@ -53,6 +57,7 @@ export function parseHeadlessOptions(argv: string[], defaultRendererDir: string)
     'token-file': { type: 'string' },
     'data-dir': { type: 'string' },
     demo: { type: 'boolean', default: true },
+    'simulated-ble': { type: 'boolean', default: false },
     'renderer-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } as const;
@@ -109,6 +114,7 @@ export function parseHeadlessOptions(argv: string[], defaultRendererDir: string)
     tokenSource,
     dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
     demo: values.demo,
+    simulatedBle: values['simulated-ble'],
     rendererDir: path.resolve(values['renderer-dir'] ?? defaultRendererDir),
     warnings,
   };

@@ -4,6 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { SimulatedBleBinding } from '../engine/connectors/ble/simulated-binding';
+import type { NobleBindingSource } from '../engine/connectors/factories';
 import { createEngine } from '../engine/engine';
 import { createLogger } from '../engine/log';
 import { parseHeadlessOptions, USAGE, UsageError } from './cli-options';
@@ -34,7 +36,13 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const engine = await createEngine({ dataDir: options.dataDir, demo: options.demo, host: 'node', log });
+  const engine = await createEngine({
+    dataDir: options.dataDir,
+    demo: options.demo,
+    host: 'node',
+    log,
+    ...(options.simulatedBle ? { bleBinding: SIMULATED_BLE } : {}),
+  });
   let server: Awaited<ReturnType<typeof startHeadlessServer>>;
   try {
     server = await startHeadlessServer({
@@ -56,6 +64,7 @@ async function main(): Promise<number> {
   // one line, stable wording: people copy it, and the e2e tests parse it
   process.stdout.write(`Fieldline headless host: ${server.url}\n`);
   process.stdout.write(`  data: ${options.dataDir}${options.demo ? '  (demo site running)' : ''}\n`);
+  if (options.simulatedBle) process.stdout.write('  Bluetooth: simulated adapter (--simulated-ble)\n');
 
   return await new Promise<number>((resolve) => {
     let stopping = false;
@@ -74,6 +83,12 @@ async function main(): Promise<number> {
     process.on('SIGTERM', stop);
   });
 }
+
+/** --simulated-ble: two environmental sensors that notify once a second, as their Measurement Interval says */
+const SIMULATED_BLE: NobleBindingSource = {
+  description: 'Simulated Bluetooth adapter (--simulated-ble)',
+  create: () => new SimulatedBleBinding({ notifyIntervalMs: 1000, seed: Date.now() }),
+};
 
 main().then(
   (code) => process.exit(code),
