@@ -2,163 +2,27 @@
  * The RPC contract: every request and every stream the engine offers, each with a
  * runtime schema. The engine validates params before a handler runs and results before
  * they leave; the renderer validates every payload it receives. Adding a method means
- * adding it here first; both sides then fail to type-check until they agree.
+ * adding it here (or in a domain file merged below) first; both sides then fail to
+ * type-check until they agree.
  */
 import { z } from 'zod';
-import { QUALITIES, TRANSPORTS } from './reading';
+import { commissioningRequests, commissioningStreams } from './commissioning-contract';
+import {
+  ConnectorStatusSchema,
+  DeviceSummarySchema,
+  EngineInfoSchema,
+  IngestStatsSchema,
+  RetentionSchema,
+  SeriesDataSchema,
+  StoreStatusSchema,
+} from './contract-core';
+import { credentialsRequests, credentialsStreams } from './credentials-contract';
+import { registryRequests, registryStreams } from './registry-contract';
+
+export * from './contract-core';
 
 const id = z.string().min(1).max(200);
 const timestamp = z.number().int().min(0).max(8.64e15);
-
-export const QualitySchema = z.enum(QUALITIES);
-export const TransportSchema = z.enum(TRANSPORTS);
-
-export const ReadingSchema = z.object({
-  deviceId: id,
-  metric: id,
-  ts: timestamp,
-  value: z.number().nullable(),
-  quality: QualitySchema,
-  seq: z.number().int().optional(),
-  source: z.string(),
-  arrivedAt: timestamp.optional(),
-});
-
-export const MetricInfoSchema = z.object({
-  name: id,
-  unit: z.string(),
-  /** physical range from the device profile, for axis defaults */
-  min: z.number().nullable(),
-  max: z.number().nullable(),
-  last: z.object({ ts: timestamp, value: z.number().nullable(), quality: QualitySchema }).nullable(),
-});
-export type MetricInfo = z.infer<typeof MetricInfoSchema>;
-
-export const DeviceStateSchema = z.enum(['online', 'stale', 'offline']);
-export type DeviceState = z.infer<typeof DeviceStateSchema>;
-
-export const DeviceSummarySchema = z.object({
-  id,
-  name: z.string(),
-  kind: z.string(),
-  profile: z.string(),
-  transport: TransportSchema,
-  connectorId: z.string(),
-  state: DeviceStateSchema,
-  /** host time the last reading arrived, ms; null if never */
-  lastSeen: timestamp.nullable(),
-  metrics: z.array(MetricInfoSchema),
-  counters: z.object({
-    readings: z.number().int().nonnegative(),
-    duplicates: z.number().int().nonnegative(),
-    flagged: z.number().int().nonnegative(),
-    /** flagged readings since the engine started, by reason */
-    nulls: z.number().int().nonnegative(),
-    outOfRange: z.number().int().nonnegative(),
-    suspect: z.number().int().nonnegative(),
-  }),
-  /** device clock minus host clock, ms, smoothed over recent readings; null until measured */
-  clockSkewMs: z.number().nullable(),
-  /** the device's clock is too far off to order its readings by (flagged suspect) */
-  clockSuspect: z.boolean(),
-});
-export type DeviceSummary = z.infer<typeof DeviceSummarySchema>;
-
-export const ConnectorStateSchema = z.enum(['connecting', 'connected', 'disconnected', 'error']);
-export type ConnectorState = z.infer<typeof ConnectorStateSchema>;
-
-export const ConnectorStatusSchema = z.object({
-  id,
-  kind: TransportSchema,
-  label: z.string(),
-  state: ConnectorStateSchema,
-  detail: z.string(),
-  devices: z.number().int().nonnegative(),
-  messagesIn: z.number().int().nonnegative(),
-  readingsIn: z.number().int().nonnegative(),
-  decodeErrors: z.number().int().nonnegative(),
-  lastError: z.string().nullable(),
-  since: timestamp,
-});
-export type ConnectorStatus = z.infer<typeof ConnectorStatusSchema>;
-
-export const EngineInfoSchema = z.object({
-  version: z.string(),
-  startedAt: timestamp,
-  dataDir: z.string(),
-  databaseFile: z.string(),
-  demo: z.boolean(),
-  host: z.enum(['electron', 'node', 'test']),
-});
-export type EngineInfo = z.infer<typeof EngineInfoSchema>;
-
-export const IngestStatsSchema = z.object({
-  received: z.number().int().nonnegative(),
-  stored: z.number().int().nonnegative(),
-  duplicates: z.number().int().nonnegative(),
-  flagged: z.number().int().nonnegative(),
-  batches: z.number().int().nonnegative(),
-  lastBatchMs: z.number().nonnegative(),
-  storedTotal: z.number().int().nonnegative(),
-  databaseBytes: z.number().int().nonnegative(),
-  /** readings dropped because the store fell too far behind (bounded queue); never silent */
-  spilled: z.number().int().nonnegative(),
-  /** readings waiting in the ingest queue right now */
-  queued: z.number().int().nonnegative(),
-  /** batches whose write failed (disk full, read-only file); they are retried */
-  writeErrors: z.number().int().nonnegative(),
-});
-export type IngestStats = z.infer<typeof IngestStatsSchema>;
-
-/** Series data travels columnar: a chart wants arrays, and arrays are far smaller on the wire. */
-export const SeriesDataSchema = z.object({
-  deviceId: id,
-  metric: id,
-  ts: z.array(timestamp),
-  values: z.array(z.number().nullable()),
-  /** one code per point, index into QUALITIES */
-  quality: z.array(
-    z
-      .number()
-      .int()
-      .min(0)
-      .max(QUALITIES.length - 1),
-  ),
-});
-export type SeriesData = z.infer<typeof SeriesDataSchema>;
-
-export const RetentionSchema = z
-  .object({
-    /** raw readings (compressed blocks) are kept this many days */
-    rawDays: z.number().int().min(1).max(36_500),
-    minuteDays: z.number().int().min(1).max(36_500),
-    hourDays: z.number().int().min(1).max(36_500),
-    dayDays: z.number().int().min(1).max(36_500),
-    /** the whole cache is kept under this size; oldest raw data goes first, then oldest rollups */
-    quotaBytes: z
-      .number()
-      .int()
-      .min(16 * 1024 * 1024),
-  })
-  .strict();
-export type Retention = z.infer<typeof RetentionSchema>;
-
-export const StoreStatusSchema = z.object({
-  /** false when the cache could not be opened or written: live data still flows, nothing is kept */
-  ok: z.boolean(),
-  error: z.string().nullable(),
-  file: z.string(),
-  databaseBytes: z.number().int().nonnegative(),
-  readings: z.number().int().nonnegative(),
-  /** readings committed to the ingest log, not yet compacted into blocks and rollups */
-  pendingReadings: z.number().int().nonnegative(),
-  oldestRaw: timestamp.nullable(),
-  oldestRollup: timestamp.nullable(),
-  newest: timestamp.nullable(),
-  retention: RetentionSchema,
-  lastRetentionRun: timestamp.nullable(),
-});
-export type StoreStatus = z.infer<typeof StoreStatusSchema>;
 
 const connectorRef = z.object({ connectorId: id }).strict();
 
@@ -256,6 +120,16 @@ export const requests = {
     params: z.object({ kind: z.enum(['serial', 'mqtt', 'ble']), config: z.unknown() }).strict(),
     result: ConnectorStatusSchema,
   },
+  /** a user connector's saved config for editing; secrets it holds read "<stored>", never their value */
+  'connectors.get': {
+    params: z.object({ id }).strict(),
+    result: z.object({ kind: z.enum(['serial', 'mqtt', 'ble']), config: z.record(z.string(), z.unknown()) }),
+  },
+  /** restart a user connector with a new config; a secret given as "<stored>" keeps the stored value */
+  'connectors.update': {
+    params: z.object({ id, config: z.unknown() }).strict(),
+    result: ConnectorStatusSchema,
+  },
   /** serial ports on this machine (USB vendor/product ids, serial number); ptys are opened by path */
   'serial.ports': {
     params: empty,
@@ -331,6 +205,9 @@ export const requests = {
   },
   'store.status': { params: empty, result: StoreStatusSchema },
   'store.configure': { params: RetentionSchema.partial().strict(), result: StoreStatusSchema },
+  ...registryRequests,
+  ...credentialsRequests,
+  ...commissioningRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
@@ -356,6 +233,9 @@ export const streams = {
   'connectors.changed': { params: empty, data: z.array(ConnectorStatusSchema) },
   /** raw bytes both ways on a serial connector, batched every 100 ms */
   'serial.monitor': { params: connectorRef, data: z.object({ chunks: z.array(SerialChunkSchema) }) },
+  ...registryStreams,
+  ...credentialsStreams,
+  ...commissioningStreams,
 } as const;
 
 export type Requests = typeof requests;

@@ -7,6 +7,7 @@ import type { EngineInfo } from '../../common/contract';
 import type { MessageTransport } from '../../common/protocol';
 import type { NobleBindingSource } from './connectors/factories';
 import type { Logger } from './log';
+import type { MasterKey } from './secrets/master-key';
 
 export interface EngineOptions {
   /** folder for the SQLite cache; created if missing */
@@ -17,6 +18,14 @@ export interface EngineOptions {
   log: Logger;
   /** folder holding profiles/ and demo-site.json; found from the code's location by default */
   resourcesDir?: string;
+  /**
+   * Seals secrets at rest (CA key, device PSKs, broker passwords). The desktop host passes
+   * the key it keeps with Electron safeStorage; without one, `<dataDir>/master.key` (0600)
+   * is used, created on first start.
+   */
+  masterKey?: MasterKey;
+  /** how the master key is protected, shown in the Credentials panel */
+  masterKeyProtection?: string;
   /** BLE connectors use this noble binding instead of the machine's adapter (--simulated-ble) */
   bleBinding?: NobleBindingSource;
 }

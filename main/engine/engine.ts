@@ -3,12 +3,21 @@
  * contract served to any number of clients. Pure Node; the same code runs in Electron's
  * utilityProcess, in the headless host and inside tests.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ConnectorStatus, DeviceSummary, EngineInfo } from '../../common/contract';
 import type { MessageTransport } from '../../common/protocol';
 import { RpcError } from '../../common/protocol';
 import type { Reading } from '../../common/reading';
 import { version } from '../../package.json';
+import { AuditLog } from './audit/audit-log';
+import {
+  createCommissioningHandlers,
+  createCommissioningStreams,
+} from './commissioning/commissioning-handlers';
+import { CommissioningService } from './commissioning/commissioning-service';
+import { hostOf, mqttHostsSubscribed } from './commissioning/subscribed-brokers';
+import type { BleConnector } from './connectors/ble/ble-connector';
 import type { Connector, ConnectorSink } from './connectors/connector';
 import { ConnectorManager } from './connectors/connector-manager';
 import { createDeviceTools } from './connectors/device-tools';
@@ -21,9 +30,16 @@ import type { Engine, EngineOptions } from './engine-types';
 import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
 import { toLiveBatch } from './live-streams';
+import { createPkiHandlers, lazyCredentials } from './pki/pki-handlers';
 import { loadProfiles } from './profiles/load-profiles';
+import { openDeviceChannel } from './provisioning/device-channel';
+import { Operator } from './registry/operator';
+import { createRegistryHandlers } from './registry/registry-handlers';
+import { RegistryService } from './registry/registry-service';
 import { findResourcesDir } from './resources';
 import { RpcServer } from './rpc/rpc-server';
+import { loadOrCreateMasterKeyFile, MASTER_KEY_FILE, MasterKey } from './secrets/master-key';
+import { SecretStore } from './secrets/secret-store';
 import { DatabaseError, openDatabase } from './store/database';
 import { ReadingStore } from './store/reading-store';
 
@@ -51,11 +67,43 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   }
   const { db, file } = opened;
   const store = new ReadingStore(db, file, log.child('store'));
+  let keyProtection =
+    options.masterKeyProtection ??
+    (options.masterKey
+      ? 'supplied by the host'
+      : `key file ${path.join(options.dataDir, MASTER_KEY_FILE)} (0600)`);
+  let masterKey = options.masterKey;
+  if (!masterKey) {
+    try {
+      masterKey = loadOrCreateMasterKeyFile(options.dataDir);
+    } catch (error) {
+      // same rule as the cache: an unusable data folder degrades the engine, it does not stop it;
+      // secrets sealed now die with the process, and the UI says so
+      log.error('the master key is unavailable; secrets will not survive a restart', {
+        error: (error as Error).message,
+      });
+      masterKey = new MasterKey(randomBytes(32));
+      keyProtection = `none: ${(error as Error).message}`;
+    }
+  }
+  const secrets = new SecretStore(db, masterKey, log.child('secrets'));
   const registry = new DeviceRegistry(store, profiles);
   registry.load();
+  const audit = new AuditLog(db);
+  const operator = new Operator(db);
+  const registryService = new RegistryService(
+    db,
+    registry,
+    audit,
+    () => operator.get(),
+    (p) => profiles.has(p),
+  );
   const validator = new ReadingValidator((id) => registry.profileOf(id));
   const pipeline = new IngestPipeline({ store, validator, log: log.child('ingest') });
-  pipeline.onBatch((result) => registry.applyBatch(result));
+  pipeline.onBatch((result) => {
+    registry.applyBatch(result);
+    registryService.observe(result.accepted);
+  });
 
   const demoConnectors: Connector[] = [];
   let manager: ConnectorManager | undefined;
@@ -99,11 +147,43 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     sink,
     log.child('connectors'),
     () => demoConnectors.map((c) => c.id),
+    secrets,
   );
   manager = connectorManager;
   const tools = createDeviceTools((id) => connectorManager.get(id));
 
+  // the CA is opened (or created) on first use: a site that never commissions never has one
+  const credentials = lazyCredentials({
+    db,
+    secrets,
+    log: log.child('pki'),
+    projectName: path.basename(options.dataDir),
+  });
+  const commissioning = new CommissioningService({
+    db,
+    log: log.child('commissioning'),
+    technician: () => operator.get(),
+    openChannel: (link) =>
+      openDeviceChannel(link, {
+        bleConnector: (id) => {
+          const c = connectorManager.get(id);
+          return c && 'peripherals' in c ? (c as BleConnector) : undefined;
+        },
+        log: log.child('provisioning'),
+      }),
+    credentials,
+    secrets,
+    registry: registryService,
+    devices: registry,
+    profileExists: (p) => profiles.has(p),
+    watchReadings: (listener) => pipeline.onBatch((result) => listener(result.accepted)),
+    subscribedTo: (brokerUrl) => mqttHostsSubscribed(connectorManager).has(hostOf(brokerUrl)),
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+
   const deviceTimer = setInterval(() => {
+    registryService.flushHealth();
     const changed = registry.takeChanged();
     if (changed.length > 0) for (const l of deviceListeners) l(changed);
   }, DEVICE_UPDATE_MS);
@@ -172,8 +252,22 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         if (!device) throw new RpcError('NOT_FOUND', `no device "${deviceId}"`);
         return device;
       },
+      ...createRegistryHandlers(registryService, audit, operator),
+      ...createPkiHandlers(credentials, keyProtection),
+      ...createCommissioningHandlers({
+        service: commissioning,
+        registry: registryService,
+        credentials: async () => {
+          const ca = await credentials();
+          return Object.assign(ca, {
+            activeSerial: (id: string) => ca.activeCertificate(id)?.serialHex ?? null,
+          });
+        },
+      }),
       'connectors.list': () => allConnectors().map((c) => c.status()),
       'connectors.add': ({ kind, config }) => connectorManager.add(kind, config),
+      'connectors.get': ({ id }) => connectorManager.getConfig(id),
+      'connectors.update': ({ id, config }) => connectorManager.update(id, config),
       'serial.ports': () => listSerialPorts(),
       'serial.send': (p) => tools.serialSend(p),
       'mqtt.topics': (p) => tools.mqttTopics(p),
@@ -218,6 +312,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return () => deviceListeners.delete(emit);
       },
       'serial.monitor': (params, emit) => tools.serialMonitor(params, emit),
+      ...createCommissioningStreams(commissioning),
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
         emit(allConnectors().map((c) => c.status()));
@@ -256,6 +351,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       clearInterval(retentionTimer);
       for (const detach of clients) detach();
       await Promise.all(demoConnectors.map((c) => c.stop()));
+      await commissioning.close();
       await connectorManager.stopAll();
       pipeline.close();
       store.flush();

@@ -46,6 +46,10 @@ function newEntry(descriptor: DeviceDescriptor): DeviceEntry {
 export class DeviceRegistry {
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly dirty = new Set<string>();
+  /** devices whose name, kind and profile a person set: a connector's announcement keeps them */
+  private readonly pinned = new Set<string>();
+  /** called once for each device first seen by a connector (not loaded from the cache) */
+  onDiscovered: ((id: string) => void) | undefined;
 
   constructor(
     private readonly store: ReadingStore,
@@ -75,13 +79,50 @@ export class DeviceRegistry {
     return profile === undefined ? undefined : this.profiles.get(profile);
   }
 
-  register(descriptor: DeviceDescriptor): void {
-    const existing = this.devices.get(descriptor.id);
+  register(announced: DeviceDescriptor): void {
+    const existing = this.devices.get(announced.id);
+    const descriptor =
+      existing && this.pinned.has(announced.id)
+        ? {
+            ...announced,
+            name: existing.descriptor.name,
+            kind: existing.descriptor.kind,
+            profile: existing.descriptor.profile,
+          }
+        : announced;
     if (existing && JSON.stringify(existing.descriptor) === JSON.stringify(descriptor)) return;
     this.store.upsertDevice(descriptor);
     if (existing) existing.descriptor = descriptor;
     else this.devices.set(descriptor.id, newEntry(descriptor));
     this.dirty.add(descriptor.id);
+    if (!existing) this.onDiscovered?.(descriptor.id);
+  }
+
+  /** A person named the device or gave it a profile: later announcements must not undo it. */
+  pin(id: string, changes: Partial<Pick<DeviceDescriptor, 'name' | 'kind' | 'profile'>> = {}): void {
+    this.pinned.add(id);
+    const entry = this.devices.get(id);
+    if (!entry) return;
+    const descriptor = { ...entry.descriptor, ...changes };
+    if (JSON.stringify(descriptor) === JSON.stringify(entry.descriptor)) return;
+    entry.descriptor = descriptor;
+    this.store.upsertDevice(descriptor);
+    this.dirty.add(id);
+  }
+
+  /** Identity and last arrival without building a summary: for sorting and filtering thousands. */
+  brief(id: string): { descriptor: DeviceDescriptor; lastSeen: number | null } | undefined {
+    const entry = this.devices.get(id);
+    return entry && { descriptor: entry.descriptor, lastSeen: entry.lastSeen };
+  }
+
+  ids(): IterableIterator<string> {
+    return this.devices.keys();
+  }
+
+  /** Marks a device changed so its summary goes out with the next update. */
+  touch(id: string): void {
+    if (this.devices.has(id)) this.dirty.add(id);
   }
 
   applyBatch(result: BatchResult, now = Date.now()): void {

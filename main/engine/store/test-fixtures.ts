@@ -44,3 +44,9 @@ export function batchOf(rows: readonly Row[]): ColumnBatch {
   b.length = rows.length;
   return b;
 }
+
+/** A real SQLite file in a temp folder with every migration applied (registry, audit, secrets). */
+export function openTestDb(label = 'db') {
+  const dataDir = tempDataDir(label);
+  return { ...openDatabase({ dataDir, log: silent }), dataDir };
+}

@@ -6,6 +6,9 @@ import type Database from 'better-sqlite3';
 import { migration001 } from './001-initial';
 import { migration002 } from './002-blocks-and-rollups';
 import { migration003 } from './003-settings';
+import { migration004 } from './004-registry-and-audit';
+import { migration005 } from './005-secrets';
+import { migration006 } from './006-commissioning';
 
 export interface Migration {
   version: number;
@@ -14,4 +17,11 @@ export interface Migration {
   up: string | ((db: Database.Database) => void);
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+  migration006,
+];

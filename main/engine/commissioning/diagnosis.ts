@@ -1,0 +1,88 @@
+/**
+ * From what went wrong to what a technician should do about it. The wizard shows the
+ * error (what happened) and the diagnosis (the likely cause and the next thing to try).
+ */
+import type { DeviceLink } from '../../../common/commissioning-contract';
+import type { DeviceStatusReply } from './ports';
+
+function kindOf(error: unknown): string | undefined {
+  const kind = (error as { kind?: unknown })?.kind;
+  return typeof kind === 'string' ? kind : undefined;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function diagnoseConnect(error: unknown, link: DeviceLink): string {
+  const text = messageOf(error);
+  if (link.kind === 'ble') {
+    if (/unavailable|powered/i.test(text))
+      return 'Bluetooth is off or missing on this computer: turn it on, or connect the device over USB.';
+    return 'The device did not accept a Bluetooth connection: bring the laptop closer, power-cycle the device, then Retry.';
+  }
+  if (/ENOENT|no such file|not found/i.test(text)) {
+    return `There is no port ${link.path}: check the USB cable (a charge-only cable has no data lines) and pick the port again.`;
+  }
+  if (/lock|busy|EBUSY|EACCES|permission/i.test(text)) {
+    return `${link.path} is in use or not permitted: close other serial monitors (Arduino IDE, screen, the Fieldline serial connector on this port) or add your user to the dialout group.`;
+  }
+  return 'The port could not be opened: unplug and replug the device, then Retry.';
+}
+
+export function diagnoseIdentify(improvError: unknown, configError: unknown): string {
+  const kinds = [kindOf(improvError), kindOf(configError)];
+  if (kinds.includes('link'))
+    return 'The connection dropped: plug the device back in; the wizard reconnects on Retry.';
+  return (
+    'The device does not answer Improv or the Fieldline configuration protocol: check the baud rate (115200 for most ' +
+    'boards), that its firmware supports provisioning, and power-cycle it into setup mode.'
+  );
+}
+
+export function diagnoseStepError(error: unknown, step: string): string {
+  const kind = kindOf(error);
+  if (kind === 'link' || /closed|disconnected|not open/i.test(messageOf(error))) {
+    return 'The connection to the device dropped (cable pulled or device reset): reconnect it and Retry; the wizard reopens the link.';
+  }
+  if (kind === 'timeout') return `The device stopped answering during ${step}: power-cycle it and Retry.`;
+  if (kind === 'unable-to-connect') {
+    return 'The device could not join the Wi-Fi network: the password is most likely wrong, or the access point is out of reach or 5 GHz-only (most devices are 2.4 GHz).';
+  }
+  if (kind === 'not-authorized')
+    return 'Press the button on the device to authorize provisioning, then Retry.';
+  return `Retry ${step}; if it fails again, power-cycle the device.`;
+}
+
+/** Why no telemetry arrived, from the device's own view of its Wi-Fi and broker link. */
+export function diagnoseVerify(
+  status: DeviceStatusReply | null,
+  brokerUrl: string,
+  subscribed: boolean,
+): string {
+  if (status) {
+    if (status.wifi === 'wrong-password')
+      return 'Wrong Wi-Fi password: the device could not join the network. Go back to Network and retype it.';
+    if (status.wifi === 'no-network')
+      return 'The device cannot see the Wi-Fi network: check the SSID and that the access point is in range (2.4 GHz).';
+    if (status.wifi !== 'connected')
+      return `The device is not on Wi-Fi yet (${status.wifi}): wait a moment and Retry, or check the access point.`;
+    if (status.broker === 'unreachable') {
+      return `Broker unreachable: the device is on Wi-Fi but cannot reach ${brokerUrl}. Check the address and port, the plant firewall, and that the broker is running.`;
+    }
+    if (status.broker === 'tls-refused') {
+      return 'The broker refused the device certificate: make the broker trust the project CA (Credentials ▸ Broker config: cafile and crlfile) and check the device certificate was not revoked.';
+    }
+    if (status.broker === 'auth-refused') {
+      return 'The broker refused the device credentials (not authorized): check the broker ACL and use_identity_as_username or the PSK identity.';
+    }
+    if (status.broker === 'connected' && !subscribed) {
+      return `The device is connected to the broker but Fieldline does not subscribe to it: add an MQTT connector for ${brokerUrl} with topic template fieldline/{deviceId}/{metric}.`;
+    }
+    if (status.broker === 'connected') {
+      return 'The device says it is connected to the broker but no telemetry reached Fieldline: check the topic prefix and the broker ACL for the device id.';
+    }
+    if (status.lastError) return `The device reports: ${status.lastError}`;
+  }
+  return 'No telemetry and no status from the device: check it is powered and in range, then Retry.';
+}

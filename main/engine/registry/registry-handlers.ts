@@ -1,0 +1,54 @@
+/** The registry, audit and operator methods of the RPC contract. */
+import type { AuditLog } from '../audit/audit-log';
+import type { RequestHandlers } from '../rpc/rpc-server';
+import type { Operator } from './operator';
+import type { RegistryService } from './registry-service';
+
+type RegistryMethods =
+  | 'registry.list'
+  | 'registry.get'
+  | 'registry.facets'
+  | 'registry.update'
+  | 'registry.setLifecycle'
+  | 'audit.list'
+  | 'audit.verify'
+  | 'audit.export'
+  | 'operator.get'
+  | 'operator.set';
+
+/** An export larger than this would not fit one RPC message comfortably; page with audit.list instead. */
+const MAX_EXPORT_BYTES = 64 * 1024 * 1024;
+
+export function createRegistryHandlers(
+  registry: RegistryService,
+  audit: AuditLog,
+  operator: Operator,
+): Pick<RequestHandlers, RegistryMethods> {
+  return {
+    'registry.list': (q) => registry.list(q),
+    'registry.get': ({ deviceId }) => registry.require(deviceId),
+    'registry.facets': () => registry.facets(),
+    'registry.update': ({ deviceId, ...change }) => registry.update(deviceId, change),
+    'registry.setLifecycle': ({ deviceId, lifecycle, reason }) =>
+      registry.setLifecycle(deviceId, lifecycle, reason),
+    'audit.list': (q) => audit.list(q),
+    'audit.verify': () => ({ ...audit.verify(), headHash: audit.head().hash }),
+    'audit.export': ({ format }) => {
+      const parts: string[] = [];
+      let size = 0;
+      for (const line of audit.export(format)) {
+        size += line.length;
+        if (size > MAX_EXPORT_BYTES) throw new Error('the audit log is too large to export in one piece');
+        parts.push(line);
+      }
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      return {
+        filename: `fieldline-audit-${stamp}.${format}`,
+        mime: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+        content: parts.join(''),
+      };
+    },
+    'operator.get': () => ({ name: operator.get() }),
+    'operator.set': ({ name }) => ({ name: operator.set(name) }),
+  };
+}
