@@ -216,6 +216,11 @@ export interface BleConnector extends Connector {
     characteristic: string,
     listener: (value: GattValue) => void,
   ): Promise<() => Promise<void>>;
+  /**
+   * For provisioning (Improv, the configuration protocol): connects when needed and hands
+   * out noble's peripheral; the connector keeps owning the link and its reconnects.
+   */
+  connectedPeripheral(peripheralId: string): Promise<NoblePeripheral>;
 }
 
 // ---- helpers ---------------------------------------------------------------------------
@@ -949,6 +954,11 @@ export function createBleConnector(
       await call<void>('write', cfg.gattTimeoutMs, table.get(peripheralId)?.link?.abort?.signal, (cb) =>
         c.write(buffer, withoutResponse, cb),
       );
+    },
+
+    async connectedPeripheral(peripheralId) {
+      if (table.get(peripheralId)?.link?.state !== 'connected') await this.connect(peripheralId);
+      return gattTarget(peripheralId).peripheral;
     },
 
     async subscribe(peripheralId, service, char, listener) {

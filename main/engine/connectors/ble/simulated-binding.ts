@@ -40,6 +40,37 @@ export interface SimulatedPeripheralSpec {
   /** starting values; they drift unless `drift` is false */
   values?: Partial<SimulatedValues>;
   drift?: boolean;
+  /** extra GATT services served by handlers (Improv, vendor services); push their notifications with `notifyValue` */
+  extraServices?: SimulatedGattService[];
+  /** advertised service data, fixed or computed at each advertisement */
+  serviceData?: SimulatedServiceData[] | (() => SimulatedServiceData[]);
+  /** told when a central connects (true) or the link drops (false) */
+  onLinkChange?: (connected: boolean) => void;
+}
+
+export interface SimulatedServiceData {
+  uuid: string;
+  data: Uint8Array;
+}
+
+export interface SimulatedGattCharacteristic {
+  uuid: string;
+  /** 'read', 'write', 'notify' */
+  properties: string[];
+  /** the value a read returns when there is no onRead */
+  value?: Uint8Array;
+  onRead?: () => Uint8Array;
+  onWrite?: (data: Uint8Array) => void;
+}
+
+export interface SimulatedGattService {
+  uuid: string;
+  characteristics: SimulatedGattCharacteristic[];
+}
+
+/** noble's spelling of a UUID: lowercase, no dashes */
+function gattKey(uuid: string): string {
+  return uuid.toLowerCase().replace(/-/g, '');
 }
 
 export interface SimulatedBindingOptions {
@@ -59,6 +90,8 @@ interface SimCharacteristic {
   properties: string[];
   value: Buffer;
   subscribed: boolean;
+  /** an extra service's characteristic: answered by handlers, notified only when pushed */
+  handlers?: SimulatedGattCharacteristic;
 }
 
 interface SimPeripheral {
@@ -186,6 +219,20 @@ export class SimulatedBleBinding extends EventEmitter {
         ]),
       ],
     ]);
+    for (const service of spec.extraServices ?? []) {
+      gatt.set(
+        gattKey(service.uuid),
+        chars(
+          service.characteristics.map((c) => ({
+            uuid: gattKey(c.uuid),
+            properties: [...c.properties],
+            value: Buffer.from(c.value ?? new Uint8Array(0)),
+            subscribed: false,
+            handlers: c,
+          })),
+        ),
+      );
+    }
     const p: SimPeripheral = {
       id,
       spec,
@@ -249,6 +296,20 @@ export class SimulatedBleBinding extends EventEmitter {
     this.later(() => this.emit('read', p.id, service, characteristic, Buffer.from(data), true));
   }
 
+  /** A notification from an extra service's characteristic, sent when the central subscribed to it. */
+  notifyValue(id: string, service: string, characteristic: string, data: Uint8Array): void {
+    const p = this.peripherals.get(id) ?? this.peripherals.get(nobleIdFor(id));
+    const c = p?.gatt.get(gattKey(service))?.get(gattKey(characteristic));
+    if (!p || !c) return;
+    c.value = Buffer.from(data);
+    if (!p.connected || !c.subscribed) return;
+    this.stats.notifications++;
+    const value = Buffer.from(data);
+    this.later(() => {
+      if (p.connected) this.emit('read', p.id, gattKey(service), gattKey(characteristic), value, true);
+    });
+  }
+
   isConnected(id: string): boolean {
     return this.peripherals.get(id)?.connected ?? false;
   }
@@ -306,6 +367,7 @@ export class SimulatedBleBinding extends EventEmitter {
       p.connected = true;
       this.stats.connects++;
       this.emit('connect', id, null);
+      this.tellLink(p, true);
     }, this.latencyMs * 5);
   }
 
@@ -348,6 +410,13 @@ export class SimulatedBleBinding extends EventEmitter {
     this.gattOp(id, (p) => {
       const c = p.gatt.get(serviceUuid)?.get(characteristicUuid);
       this.stats.reads++;
+      if (c?.handlers?.onRead && c.properties.includes('read')) {
+        try {
+          c.value = Buffer.from(c.handlers.onRead());
+        } catch {
+          // a failing handler leaves the last value
+        }
+      }
       // an unknown or unreadable attribute answers with an empty value (an ATT error in life)
       const data = c?.properties.includes('read') ? Buffer.from(c.value) : Buffer.alloc(0);
       this.emit('read', id, serviceUuid, characteristicUuid, data, false);
@@ -364,6 +433,15 @@ export class SimulatedBleBinding extends EventEmitter {
     this.gattOp(id, (p) => {
       const c = p.gatt.get(serviceUuid)?.get(characteristicUuid);
       this.stats.writes++;
+      if (c?.handlers && c.properties.includes('write')) {
+        this.emit('write', id, serviceUuid, characteristicUuid);
+        try {
+          c.handlers.onWrite?.(new Uint8Array(data));
+        } catch {
+          // a failing handler is the simulated device's problem, not noble's
+        }
+        return;
+      }
       if (c?.properties.includes('write')) {
         c.value = Buffer.from(data);
         if (characteristicUuid === '2a21' && data.length >= 2) {
@@ -471,7 +549,7 @@ export class SimulatedBleBinding extends EventEmitter {
       localName: p.spec.name,
       txPowerLevel: p.spec.txPowerLevel ?? 0,
       manufacturerData: p.spec.manufacturerData ? Buffer.from(p.spec.manufacturerData) : undefined,
-      serviceData: [],
+      serviceData: this.serviceDataOf(p),
       serviceUuids: [...serviceUuids],
       serviceSolicitationUuids: [],
     };
@@ -487,13 +565,32 @@ export class SimulatedBleBinding extends EventEmitter {
     );
   }
 
+  private serviceDataOf(p: SimPeripheral): { uuid: string; data: Buffer }[] {
+    try {
+      const list =
+        typeof p.spec.serviceData === 'function' ? p.spec.serviceData() : (p.spec.serviceData ?? []);
+      return list.map((d) => ({ uuid: gattKey(d.uuid), data: Buffer.from(d.data) }));
+    } catch {
+      return [];
+    }
+  }
+
   private stopScanTimer(): void {
     if (this.scanTimer) clearInterval(this.scanTimer);
     this.scanTimer = undefined;
   }
 
+  private tellLink(p: SimPeripheral, connected: boolean): void {
+    try {
+      p.spec.onLinkChange?.(connected);
+    } catch {
+      // the simulated device's problem
+    }
+  }
+
   private dropLink(p: SimPeripheral, reason: number): void {
     p.connected = false;
+    this.tellLink(p, false);
     this.stopNotifying(p);
     for (const s of p.gatt.values()) for (const c of s.values()) c.subscribed = false;
     this.later(() => this.emit('disconnect', p.id, reason));
@@ -524,7 +621,7 @@ export class SimulatedBleBinding extends EventEmitter {
     }
     for (const [service, chars] of p.gatt) {
       for (const c of chars.values()) {
-        if (!c.subscribed) continue;
+        if (!c.subscribed || c.handlers) continue;
         this.stats.notifications++;
         this.emit('read', p.id, service, c.uuid, Buffer.from(c.value), true);
       }

@@ -1,0 +1,236 @@
+/**
+ * The Improv client the commissioning engine uses, one interface for both transports,
+ * and its serial implementation. Improv Serial has no request ids, so commands run one at
+ * a time and each waits for the packets that answer it (current state, error state, RPC
+ * result with its command byte).
+ */
+import {
+  decodeRpc,
+  decodeStrings,
+  deviceInfoFromStrings,
+  encodeRpc,
+  encodeWifiSettings,
+  ImprovCommand,
+  type ImprovDeviceInfo,
+  ImprovError,
+  type ImprovStateName,
+  networksFromStrings,
+  stateName,
+  timeoutError,
+  type WifiNetwork,
+} from './improv-protocol';
+import { encodeImprovFrame, type ImprovFrame, ImprovPacketType } from './improv-serial-codec';
+
+export interface ImprovClient {
+  currentState(timeoutMs?: number): Promise<ImprovStateName>;
+  deviceInfo(timeoutMs?: number): Promise<ImprovDeviceInfo>;
+  scanWifi(timeoutMs?: number): Promise<WifiNetwork[]>;
+  /**
+   * Resolves when the device reports provisioned (with the redirect URL if any); rejects
+   * with ImprovError (kind 'unable-to-connect' for a wrong password or unreachable AP,
+   * 'timeout', 'link', ...).
+   */
+  sendWifi(ssid: string, password: string, timeoutMs?: number): Promise<{ redirectUrl: string | null }>;
+}
+
+export const IMPROV_TIMEOUTS = {
+  currentState: 3_000,
+  deviceInfo: 3_000,
+  scanWifi: 20_000,
+  /** ESPHome gives a network about 10-30 s before it reports unable-to-connect */
+  sendWifi: 45_000,
+  /** after "provisioned", how long the RPC result with the redirect URL may lag */
+  redirectGrace: 1_000,
+} as const;
+
+/** What the serial client needs from a link: bytes out, frames in, and the link's end. */
+export interface ImprovFrameLink {
+  write(bytes: Uint8Array): Promise<void>;
+  onFrame(listener: (frame: ImprovFrame) => void): () => void;
+  /** the reason the link closed, or null while it is open */
+  closedReason(): string | null;
+  onClose(listener: (reason: string) => void): () => void;
+}
+
+type Step<T> = { resolve: T } | { reject: ImprovError } | undefined;
+
+/** A serial queue: Improv answers carry no request id, so only one command is in flight. */
+export class CommandQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(task, task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export function linkError(reason: string): ImprovError {
+  return new ImprovError(
+    'link',
+    `the link to the device closed (${reason}): check the cable or radio and retry`,
+  );
+}
+
+export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
+  const queue = new CommandQueue();
+
+  /** Sends one command and feeds every frame to `step` until it settles, times out or the link ends. */
+  function exchange<T>(
+    what: string,
+    timeoutMs: number,
+    command: number,
+    data: Uint8Array,
+    step: (frame: ImprovFrame, settleLater: (fn: () => Step<T>, ms: number) => void) => Step<T>,
+  ): Promise<T> {
+    return queue.run(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const closed = link.closedReason();
+          if (closed !== null) return reject(linkError(closed));
+          let done = false;
+          const timers: NodeJS.Timeout[] = [];
+          const finish = (s: Step<T>) => {
+            if (!s || done) return;
+            done = true;
+            for (const t of timers) clearTimeout(t);
+            offFrame();
+            offClose();
+            if ('reject' in s) reject(s.reject);
+            else resolve(s.resolve);
+          };
+          const settleLater = (fn: () => Step<T>, ms: number) => {
+            timers.push(setTimeout(() => finish(fn()), ms));
+          };
+          const offFrame = link.onFrame((frame) => {
+            if (done) return;
+            // the device clears its error state (0x00) when a command arrives; only real errors count
+            if (frame.type === ImprovPacketType.errorState) {
+              const code = frame.data[0] ?? 0xff;
+              if (code !== 0x00) finish({ reject: ImprovError.fromDevice(code, contextFor(command, data)) });
+              return;
+            }
+            finish(step(frame, settleLater));
+          });
+          const offClose = link.onClose((reason) => finish({ reject: linkError(reason) }));
+          timers.push(setTimeout(() => finish({ reject: timeoutError(what, timeoutMs) }), timeoutMs));
+          link
+            .write(encodeImprovFrame(ImprovPacketType.rpcCommand, encodeRpc(command, data)))
+            .catch((e: unknown) => finish({ reject: linkError(e instanceof Error ? e.message : String(e)) }));
+        }),
+    );
+  }
+
+  function rpcResult(frame: ImprovFrame, command: number): string[] | ImprovError | undefined {
+    if (frame.type !== ImprovPacketType.rpcResult) return undefined;
+    const rpc = decodeRpc(frame.data);
+    if ('error' in rpc) return new ImprovError('bad-response', `malformed Improv RPC result: ${rpc.error}`);
+    if (rpc.command !== command) return undefined;
+    const strings = decodeStrings(rpc.data);
+    if (!Array.isArray(strings))
+      return new ImprovError('bad-response', `malformed Improv RPC result: ${strings.error}`);
+    return strings;
+  }
+
+  return {
+    currentState(timeoutMs = IMPROV_TIMEOUTS.currentState) {
+      return exchange<ImprovStateName>(
+        'the Improv state request',
+        timeoutMs,
+        ImprovCommand.currentStateOrIdentify,
+        new Uint8Array(0),
+        (frame) => {
+          if (frame.type !== ImprovPacketType.currentState) return undefined;
+          const name = stateName(frame.data[0] ?? -1);
+          return name
+            ? { resolve: name }
+            : {
+                reject: new ImprovError(
+                  'bad-response',
+                  `the device reported an unknown Improv state 0x${(frame.data[0] ?? 0).toString(16)}`,
+                ),
+              };
+        },
+      );
+    },
+
+    deviceInfo(timeoutMs = IMPROV_TIMEOUTS.deviceInfo) {
+      return exchange<ImprovDeviceInfo>(
+        'the Improv device info request',
+        timeoutMs,
+        ImprovCommand.deviceInfo,
+        new Uint8Array(0),
+        (frame) => {
+          const r = rpcResult(frame, ImprovCommand.deviceInfo);
+          if (r === undefined) return undefined;
+          if (r instanceof ImprovError) return { reject: r };
+          const info = deviceInfoFromStrings(r);
+          return info
+            ? { resolve: info }
+            : {
+                reject: new ImprovError(
+                  'bad-response',
+                  `device info has ${r.length} fields, expected at least 4`,
+                ),
+              };
+        },
+      );
+    },
+
+    scanWifi(timeoutMs = IMPROV_TIMEOUTS.scanWifi) {
+      const found: WifiNetwork[] = [];
+      return exchange<WifiNetwork[]>(
+        'the Wi-Fi scan',
+        timeoutMs,
+        ImprovCommand.scanWifi,
+        new Uint8Array(0),
+        (frame) => {
+          const r = rpcResult(frame, ImprovCommand.scanWifi);
+          if (r === undefined) return undefined;
+          if (r instanceof ImprovError) return { reject: r };
+          // one result per network, then an empty result ends the list
+          if (r.length === 0) return { resolve: dedupeNetworks(found) };
+          if (found.length < 500) found.push(...networksFromStrings(r));
+          return undefined;
+        },
+      );
+    },
+
+    sendWifi(ssid, password, timeoutMs = IMPROV_TIMEOUTS.sendWifi) {
+      const data = encodeWifiSettings(ssid, password);
+      return exchange<{ redirectUrl: string | null }>(
+        `the Wi-Fi settings for ${ssid}`,
+        timeoutMs,
+        ImprovCommand.wifiSettings,
+        data,
+        (frame, settleLater) => {
+          if (frame.type === ImprovPacketType.currentState && frame.data[0] === 0x04) {
+            // ESPHome sends "provisioned" then the RPC result with the URL; wait briefly for it
+            settleLater(() => ({ resolve: { redirectUrl: null } }), IMPROV_TIMEOUTS.redirectGrace);
+            return undefined;
+          }
+          const r = rpcResult(frame, ImprovCommand.wifiSettings);
+          if (r === undefined) return undefined;
+          if (r instanceof ImprovError) return { reject: r };
+          const url = r.find((s) => s.length > 0);
+          return { resolve: { redirectUrl: url ?? null } };
+        },
+      );
+    },
+  };
+}
+
+function contextFor(command: number, data: Uint8Array): { ssid?: string } {
+  if (command !== ImprovCommand.wifiSettings) return {};
+  const s = decodeStrings(data);
+  return Array.isArray(s) && s[0] !== undefined ? { ssid: `"${s[0]}"` } : {};
+}
+
+/** Strongest first, one entry per SSID (several access points of one network). */
+export function dedupeNetworks(list: WifiNetwork[]): WifiNetwork[] {
+  const best = new Map<string, WifiNetwork>();
+  for (const n of list) {
+    const had = best.get(n.ssid);
+    if (!had || n.rssi > had.rssi) best.set(n.ssid, n);
+  }
+  return [...best.values()].sort((a, b) => b.rssi - a.rssi);
+}
