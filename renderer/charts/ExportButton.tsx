@@ -5,15 +5,21 @@ import { exportMessage, exportWindow } from '../export/export-window';
 import { engine } from '../rpc/engine';
 import { useChartWindow } from '../state/chart-window';
 import type { ChartSeriesRef } from './chart-data';
-import { rangeOf } from './time-window';
+import { rangeOf, type TimeWindow } from './time-window';
 
 type Status = { kind: 'busy' } | { kind: 'done' | 'warn' | 'error'; text: string } | null;
 
-export function ExportButton({ series }: { series: readonly ChartSeriesRef[] }) {
+interface Props {
+  series: readonly ChartSeriesRef[];
+  /** the chart's window, when it is not the shared one */
+  timeWindow?: () => TimeWindow;
+}
+
+export function ExportButton({ series, timeWindow = () => useChartWindow.getState().window }: Props) {
   const [status, setStatus] = useState<Status>(null);
   const run = async () => {
     // the window as drawn this instant; a live one ends now
-    const { from, to } = rangeOf(useChartWindow.getState().window, Date.now());
+    const { from, to } = rangeOf(timeWindow(), Date.now());
     setStatus({ kind: 'busy' });
     try {
       const result = await exportWindow((p) => engine().request('readings.raw', p), series, from, to);

@@ -19,12 +19,29 @@ import { createFrameScheduler } from './frame-scheduler';
 import type { LiveFeed } from './live-feed';
 import { buildPlotFrame, type PlotFrame } from './plot-data';
 import { bindPlotGestures } from './plot-gestures';
-import { freezeWindow, panWindow, rangeOf } from './time-window';
+import { freezeWindow, panWindow, rangeOf, type TimeWindow } from './time-window';
 
 export interface TimeChartSeries extends ChartSeriesRef {
   label: string;
   unit: string;
 }
+
+/** Where a chart's time window lives; the shared one unless a page keeps its own (the serial plotter). */
+export interface ChartWindowSource {
+  getState(): { window: TimeWindow };
+  subscribe(listener: (next: { window: TimeWindow }, previous: { window: TimeWindow }) => void): () => void;
+  select(from: number, to: number): void;
+  zoomAt(factor: number, anchor?: number): void;
+  set(window: TimeWindow): void;
+}
+
+const SHARED_WINDOW: ChartWindowSource = {
+  getState: useChartWindow.getState,
+  subscribe: useChartWindow.subscribe,
+  select: chartWindow.select,
+  zoomAt: chartWindow.zoomAt,
+  set: chartWindow.set,
+};
 
 interface Props {
   series: readonly TimeChartSeries[];
@@ -36,6 +53,7 @@ interface Props {
   dataset?: Record<`data-${string}`, string>;
   /** controls shown beside the export button */
   toolbar?: ReactNode;
+  windowSource?: ChartWindowSource;
 }
 
 /** The width the engine reduces to: the plot area in CSS pixels, within the contract's bounds. */
@@ -49,7 +67,15 @@ function resolutionOf(load: ChartLoad | null): string {
   return known.join(',');
 }
 
-export function TimeChart({ series, feed, syncKey, testId, dataset, toolbar }: Props) {
+export function TimeChart({
+  series,
+  feed,
+  syncKey,
+  testId,
+  dataset,
+  toolbar,
+  windowSource = SHARED_WINDOW,
+}: Props) {
   const epoch = useConnection((s) => s.epoch);
   const figureRef = useRef<HTMLElement>(null);
   const plotHostRef = useRef<HTMLDivElement>(null);
@@ -69,7 +95,7 @@ export function TimeChart({ series, feed, syncKey, testId, dataset, toolbar }: P
     let plot: uPlot | null = null;
 
     const currentWindow = (): QueryWindow => {
-      const window = useChartWindow.getState().window;
+      const window = windowSource.getState().window;
       const range = rangeOf(window, Date.now());
       return { ...range, live: window.live, pixelWidth: plot ? plotWidth(plot) : 1000 };
     };
@@ -109,7 +135,7 @@ export function TimeChart({ series, feed, syncKey, testId, dataset, toolbar }: P
         width: Math.max(200, host.clientWidth),
         syncKey,
         frame: () => frame,
-        onSelect: chartWindow.select,
+        onSelect: windowSource.select,
       }),
       frame.data,
       host,
@@ -119,7 +145,7 @@ export function TimeChart({ series, feed, syncKey, testId, dataset, toolbar }: P
     if (useConnection.getState().epoch > 0) data.invalidate(0);
 
     // every chart follows the shared window: redraw now, query once the changes settle
-    const stopWindow = useChartWindow.subscribe((next, previous) => {
+    const stopWindow = windowSource.subscribe((next, previous) => {
       if (next.window === previous.window) return;
       scheduler.request();
       data.invalidate();
@@ -139,11 +165,11 @@ export function TimeChart({ series, feed, syncKey, testId, dataset, toolbar }: P
     }, 1000);
 
     const stopGestures = bindPlotGestures(plot, host, {
-      zoomAt: chartWindow.zoomAt,
+      zoomAt: windowSource.zoomAt,
       panStart: () => {
         const now = Date.now();
-        const start = freezeWindow(useChartWindow.getState().window, now);
-        return (widths) => chartWindow.set(panWindow(start, now, -widths * start.spanMs));
+        const start = freezeWindow(windowSource.getState().window, now);
+        return (widths) => windowSource.set(panWindow(start, now, -widths * start.spanMs));
       },
       focus: () => figure.closest<HTMLElement>('[tabindex]')?.focus({ preventScroll: true }),
     });
@@ -170,7 +196,7 @@ export function TimeChart({ series, feed, syncKey, testId, dataset, toolbar }: P
       plot?.destroy();
       plot = null;
     };
-  }, [specKey, feed, syncKey]);
+  }, [specKey, feed, syncKey, windowSource]);
 
   // readings that arrived while the link was down never reached the live stream
   useEffect(() => {
@@ -188,7 +214,7 @@ export function TimeChart({ series, feed, syncKey, testId, dataset, toolbar }: P
     >
       <div className="chart-toolbar">
         {toolbar}
-        <ExportButton series={series} />
+        <ExportButton series={series} timeWindow={() => windowSource.getState().window} />
       </div>
       <div ref={plotHostRef} className="chart-plot" />
       <figcaption className="chart-caption">

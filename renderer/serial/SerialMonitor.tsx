@@ -1,7 +1,8 @@
 /**
  * The serial monitor for one connector (#/serial/<id>): every byte both ways from the
  * serial.monitor stream, text or hex, pause (new chunks wait, bounded, and appear on
- * resume), clear, save as .log, a send box and a live plot of the numbers received.
+ * resume), clear, save as .log, a send box, and a plot of the port's devices' fields with
+ * their history from the store.
  */
 import { useEffect, useRef, useState } from 'react';
 import { downloadText } from '../export/download';
@@ -10,7 +11,7 @@ import { useConnectors } from '../state/connectors';
 import { appendChunks, decodeBase64, type LogChunk, logFileText } from '../tools/serial-log';
 import { ConnectorHeader } from '../views/ConnectorHeader';
 import { SerialLog } from './SerialLog';
-import { SerialPlot, type SerialPlotHandle } from './SerialPlot';
+import { SerialPlot } from './SerialPlot';
 import { SerialSendBox } from './SerialSendBox';
 
 export function SerialMonitor({ connectorId }: { connectorId: string }) {
@@ -22,7 +23,6 @@ export function SerialMonitor({ connectorId }: { connectorId: string }) {
   const [streamError, setStreamError] = useState<string | null>(null);
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
-  const plotRef = useRef<SerialPlotHandle>(null);
   const seq = useRef(0);
 
   useEffect(
@@ -34,8 +34,6 @@ export function SerialMonitor({ connectorId }: { connectorId: string }) {
           if (chunks.length === 0) return;
           setStreamError(null);
           const decoded = chunks.map((c) => ({ ...c, seq: ++seq.current, bytes: decodeBase64(c.data) }));
-          // the plot keeps running while the log is paused: pausing is for reading
-          for (const c of decoded) if (c.direction === 'rx') plotRef.current?.push(c.bytes, c.ts);
           if (pausedRef.current) setHeld((h) => appendChunks(h, decoded));
           else setLog((l) => appendChunks(l, decoded));
         },
@@ -92,8 +90,8 @@ export function SerialMonitor({ connectorId }: { connectorId: string }) {
       </div>
       <SerialLog log={log} view={view} />
       <SerialSendBox connectorId={connectorId} />
-      <h2 className="section-title">Plot (last 60 s)</h2>
-      <SerialPlot ref={plotRef} />
+      <h2 className="section-title">Plot</h2>
+      <SerialPlot connectorId={connectorId} />
     </section>
   );
 }

@@ -1,83 +1,119 @@
 /**
- * The live serial plotter: uPlot over the last 60 s of numbers parsed from received
- * lines. The data object is fed outside React (the monitor calls `push`), and the canvas
- * is redrawn at most once per animation frame; a new field name rebuilds the chart
- * because uPlot's series are fixed at creation.
+ * The serial plotter: the numeric fields of the devices on this serial connector, drawn
+ * by the same TimeChart as the device pages. On open it loads the window's history from
+ * the store (readings.query, M4 to the plot's width) and then appends readings.live; the
+ * plot keeps its own window (last 1 min / 10 min / 1 h / 24 h) so choosing one here does
+ * not move the device pages' charts. Tick fields on or off under the plot.
  */
-import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
-import uPlot from 'uplot';
-import { SerialPlotData } from '../tools/serial-plot-data';
+import { useLayoutEffect, useMemo, useState } from 'react';
+import { createLiveFeed } from '../charts/live-feed';
+import { TimeChart } from '../charts/TimeChart';
+import { engine } from '../rpc/engine';
+import { useDevices } from '../state/devices';
+import {
+  createPlotWindow,
+  PLOT_WINDOWS,
+  plotFields,
+  shownFields,
+  toggleField,
+} from '../tools/serial-plot-data';
 
-const PALETTE = ['#1d5fbf', '#2a9d8f', '#b5651d', '#6a4c93', '#c2185b', '#264653', '#7a8b00', '#5d4037'];
-const WINDOW_MS = 60_000;
-const HEIGHT = 160;
-
-export interface SerialPlotHandle {
-  push(bytes: Uint8Array, ts: number): void;
+function WindowPicker({ plotWindow }: { plotWindow: ReturnType<typeof createPlotWindow> }) {
+  const [current, setCurrent] = useState(plotWindow.getState().window);
+  useLayoutEffect(() => plotWindow.subscribe((next) => setCurrent(next.window)), [plotWindow]);
+  return (
+    <fieldset className="window-picker">
+      <legend>Last</legend>
+      {PLOT_WINDOWS.map((p) => {
+        const active = current.live && current.spanMs === p.ms;
+        return (
+          <button
+            key={p.ms}
+            type="button"
+            className={active ? 'small-button active' : 'small-button'}
+            aria-pressed={active}
+            data-testid={`plot-window-${p.ms}`}
+            onClick={() => plotWindow.preset(p.ms)}
+          >
+            {p.label}
+          </button>
+        );
+      })}
+      {!current.live && (
+        <button type="button" className="small-button" onClick={plotWindow.live}>
+          Back to live
+        </button>
+      )}
+    </fieldset>
+  );
 }
 
-export const SerialPlot = forwardRef<SerialPlotHandle>(function SerialPlot(_props, ref) {
-  const hostRef = useRef<HTMLDivElement>(null);
-  const data = useRef(new SerialPlotData(WINDOW_MS));
-  const plot = useRef<uPlot | null>(null);
-  const frame = useRef(0);
-  const [keys, setKeys] = useState<string[]>([]);
+export function SerialPlot({ connectorId }: { connectorId: string }) {
+  const devices = useDevices((s) => s.devices);
+  const fields = useMemo(() => plotFields(devices, connectorId), [devices, connectorId]);
+  const [chosen, setChosen] = useState<string[] | null>(null);
+  const shown = useMemo(() => shownFields(fields, chosen), [fields, chosen]);
+  const series = useMemo(
+    () => shown.map((f) => ({ deviceId: f.deviceId, metric: f.metric, unit: f.unit, label: f.label })),
+    [shown],
+  );
+  const plotWindow = useMemo(() => createPlotWindow(), []);
 
-  useImperativeHandle(ref, () => ({
-    push(bytes, ts) {
-      if (!data.current.push(bytes, ts)) return;
-      const now = data.current.keys();
-      setKeys((old) => (old.length === now.length ? old : now));
-      if (frame.current === 0) {
-        frame.current = requestAnimationFrame(() => {
-          frame.current = 0;
-          const end = Date.now() / 1000;
-          plot.current?.batch(() => {
-            plot.current?.setData(data.current.columns(), false);
-            plot.current?.setScale('x', { min: end - WINDOW_MS / 1000, max: end });
-          });
-        });
-      }
-    },
-  }));
-
-  useEffect(() => {
-    const host = hostRef.current;
-    if (!host || keys.length === 0) return;
-    const chart = new uPlot(
-      {
-        width: Math.max(200, host.clientWidth),
-        height: HEIGHT,
-        scales: { x: { time: true } },
-        series: [{}, ...keys.map((k, i) => ({ label: k, stroke: PALETTE[i % PALETTE.length], width: 1.5 }))],
-        axes: [{}, { size: 50 }],
-        cursor: { drag: { x: false, y: false } },
-      },
-      data.current.columns(),
-      host,
-    );
-    plot.current = chart;
-    const resize = new ResizeObserver(() =>
-      chart.setSize({ width: Math.max(200, host.clientWidth), height: HEIGHT }),
-    );
-    resize.observe(host);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-      plot.current = null;
-    };
-  }, [keys]);
-
-  useEffect(() => () => cancelAnimationFrame(frame.current), []);
+  // one stream for the port's devices, keyed by their ids so a new device re-subscribes
+  const deviceIdsKey = [...new Set(fields.map((f) => f.deviceId))].join('\n');
+  const deviceIds = useMemo(() => (deviceIdsKey === '' ? [] : deviceIdsKey.split('\n')), [deviceIdsKey]);
+  const feed = useMemo(() => createLiveFeed(deviceIds), [deviceIds]);
+  // a layout effect runs before the chart's effects: the stream is open before history is asked for
+  useLayoutEffect(() => {
+    if (deviceIds.length === 0) return;
+    return engine().subscribe('readings.live', { deviceIds }, (batch) => feed.dispatch(batch));
+  }, [deviceIds, feed]);
 
   return (
-    <figure className="serial-plot" data-testid="serial-plot" data-fields={keys.join(',')}>
-      {keys.length === 0 && (
-        <figcaption className="muted small">
-          The plot fills once lines with numbers arrive (key=value, JSON, or comma separated).
-        </figcaption>
+    <section
+      className="serial-plot"
+      data-testid="serial-plot"
+      data-fields={shown.map((f) => f.metric).join(',')}
+    >
+      <div className="toolbar" role="toolbar" aria-label="Plot controls">
+        <WindowPicker plotWindow={plotWindow} />
+      </div>
+      {fields.length === 0 ? (
+        <p className="muted small" data-testid="serial-plot-empty">
+          Fields appear here once the connector decodes readings from a device on this port; their history
+          comes from the store.
+        </p>
+      ) : (
+        <>
+          {series.length > 0 ? (
+            <TimeChart
+              series={series}
+              feed={feed}
+              syncKey={`serial:${connectorId}`}
+              testId="serial-plot-chart"
+              windowSource={plotWindow}
+            />
+          ) : (
+            <p className="muted small">Tick a field below to plot it.</p>
+          )}
+          <fieldset className="plot-fields">
+            <legend>Fields</legend>
+            {fields.map((f) => (
+              <label key={f.key} className="check">
+                <input
+                  type="checkbox"
+                  data-testid="plot-field"
+                  data-field={f.metric}
+                  checked={shown.some((s) => s.key === f.key)}
+                  onChange={() => setChosen(toggleField(fields, chosen, f.key))}
+                />{' '}
+                {f.label}
+                {f.unit && <span className="muted"> ({f.unit})</span>}
+              </label>
+            ))}
+          </fieldset>
+        </>
       )}
-      <div ref={hostRef} />
-    </figure>
+    </section>
   );
-});
+}

@@ -1,93 +1,94 @@
 /**
- * The serial plotter's data, like the Arduino IDE's: received bytes are split into lines,
- * numbers are taken from each line (`key=value` / `key:value` pairs, a JSON object's
- * numeric fields, or bare comma/space separated numbers as value1, value2…), and the
- * last `windowMs` of them are kept as columns for uPlot.
+ * The serial plotter's data logic, like the Arduino IDE's plotter but with history: the
+ * numeric fields are the metrics of the devices decoded on that serial connector (so what
+ * the plot shows is what the store holds), the user picks which to show, and the plot has
+ * its own time window (last 1 min / 10 min / 1 h / 24 h), apart from the one the device
+ * pages share. History and the live tail are merged by the charts' ChartData.
  */
-const MAX_PARTIAL_LINE = 4096;
-const MAX_FIELDS = 8;
+import { createStore } from 'zustand/vanilla';
+import type { DeviceSummary } from '../../common/contract';
+import { seriesKey } from '../../common/reading';
+import type { ChartWindowSource } from '../charts/TimeChart';
+import { backToLive, fixedWindow, liveWindow, type TimeWindow, zoomWindow } from '../charts/time-window';
 
-/** Numeric fields of one line; an empty object when the line holds none. */
-export function parseNumericFields(line: string): Record<string, number> {
-  const text = line.trim();
-  const out: Record<string, number> = {};
-  if (text.startsWith('{')) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        for (const [key, value] of Object.entries(parsed)) {
-          if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
-        }
-      }
-    } catch {
-      // not JSON after all: fall through to the other forms
-    }
-    if (Object.keys(out).length > 0) return out;
-  }
-  const pairs = [...text.matchAll(/([A-Za-z_][\w.-]*)\s*[=:]\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/g)];
-  if (pairs.length > 0) {
-    for (const [, key, value] of pairs) if (key && value) out[key] = Number(value);
-    return out;
-  }
-  if (/^-?[\d.eE+-]+(?:[\s,;\t]+-?[\d.eE+-]+)*$/.test(text)) {
-    text.split(/[\s,;\t]+/).forEach((part, i) => {
-      const n = Number(part);
-      if (Number.isFinite(n)) out[`value${i + 1}`] = n;
-    });
-  }
-  return out;
+export const PLOT_WINDOWS = [
+  { ms: 60_000, label: '1 min' },
+  { ms: 600_000, label: '10 min' },
+  { ms: 3_600_000, label: '1 h' },
+  { ms: 86_400_000, label: '24 h' },
+] as const;
+export const DEFAULT_PLOT_WINDOW_MS = 600_000;
+/** More lines than this on one small plot are unreadable; the rest can be ticked on. */
+export const DEFAULT_SHOWN_FIELDS = 8;
+
+export interface PlotField {
+  /** seriesKey(deviceId, metric) */
+  key: string;
+  deviceId: string;
+  metric: string;
+  unit: string;
+  label: string;
 }
 
-export class SerialPlotData {
-  private partial = '';
-  private readonly decoder = new TextDecoder();
-  /** seconds, for uPlot's time axis */
-  readonly ts: number[] = [];
-  readonly series = new Map<string, (number | null)[]>();
-
-  constructor(private readonly windowMs = 60_000) {}
-
-  /** Feeds received bytes; returns true when a new point was added. */
-  push(bytes: Uint8Array, ts: number): boolean {
-    this.partial += this.decoder.decode(bytes, { stream: true });
-    const lines = this.partial.split(/\r?\n/);
-    this.partial = (lines.pop() ?? '').slice(-MAX_PARTIAL_LINE);
-    let added = false;
-    for (const line of lines) {
-      const fields = parseNumericFields(line);
-      const keys = Object.keys(fields);
-      if (keys.length === 0) continue;
-      for (const key of keys) {
-        if (!this.series.has(key) && this.series.size < MAX_FIELDS) {
-          this.series.set(
-            key,
-            this.ts.map(() => null),
-          );
-        }
-      }
-      this.ts.push(ts / 1000);
-      for (const [key, column] of this.series) column.push(fields[key] ?? null);
-      added = true;
+/**
+ * Every metric of every device on the connector, in device then metric order. The device
+ * name is left out of the label when the port carries one device, as most do.
+ */
+export function plotFields(devices: readonly DeviceSummary[], connectorId: string): PlotField[] {
+  const mine = devices.filter((d) => d.connectorId === connectorId);
+  const fields: PlotField[] = [];
+  for (const device of mine) {
+    for (const metric of device.metrics) {
+      fields.push({
+        key: seriesKey(device.id, metric.name),
+        deviceId: device.id,
+        metric: metric.name,
+        unit: metric.unit,
+        label: mine.length > 1 ? `${device.name} · ${metric.name}` : metric.name,
+      });
     }
-    this.trim(ts);
-    return added;
   }
+  return fields;
+}
 
-  private trim(now: number): void {
-    const cutoff = (now - this.windowMs) / 1000;
-    let drop = 0;
-    while (drop < this.ts.length && (this.ts[drop] ?? 0) < cutoff) drop++;
-    if (drop === 0) return;
-    this.ts.splice(0, drop);
-    for (const column of this.series.values()) column.splice(0, drop);
-  }
+/**
+ * The fields to show. `chosen` is null until the user ticks or unticks one: then the first
+ * DEFAULT_SHOWN_FIELDS are shown, and fields that appear later join them. Once the user has
+ * chosen, their choice stands, in the fields' order, minus fields that no longer exist.
+ */
+export function shownFields(fields: readonly PlotField[], chosen: readonly string[] | null): PlotField[] {
+  if (chosen === null) return fields.slice(0, DEFAULT_SHOWN_FIELDS);
+  const picked = new Set(chosen);
+  return fields.filter((f) => picked.has(f.key));
+}
 
-  keys(): string[] {
-    return [...this.series.keys()];
-  }
+/** The choice after ticking or unticking `key`, starting from what is shown now. */
+export function toggleField(
+  fields: readonly PlotField[],
+  chosen: readonly string[] | null,
+  key: string,
+): string[] {
+  const shown = shownFields(fields, chosen).map((f) => f.key);
+  return shown.includes(key) ? shown.filter((k) => k !== key) : [...shown, key];
+}
 
-  /** uPlot's AlignedData: [x, ...ys] */
-  columns(): [number[], ...(number | null)[][]] {
-    return [this.ts, ...this.series.values()];
-  }
+/** The plot's own window: presets, drag-select, wheel-zoom and pan, like the shared one. */
+export interface PlotWindow extends ChartWindowSource {
+  preset(spanMs: number): void;
+  live(): void;
+}
+
+export function createPlotWindow(spanMs = DEFAULT_PLOT_WINDOW_MS, now = () => Date.now()): PlotWindow {
+  const store = createStore<{ window: TimeWindow }>(() => ({ window: liveWindow(spanMs) }));
+  const update = (change: (w: TimeWindow, t: number) => TimeWindow) =>
+    store.setState((s) => ({ window: change(s.window, now()) }));
+  return {
+    getState: store.getState,
+    subscribe: store.subscribe,
+    select: (from, to) => update(() => fixedWindow(from, to)),
+    zoomAt: (factor, anchor) => update((w, t) => zoomWindow(w, t, factor, anchor)),
+    set: (window) => update(() => window),
+    preset: (ms) => update(() => liveWindow(ms)),
+    live: () => update((w) => backToLive(w)),
+  };
 }

@@ -9,7 +9,6 @@ import {
   parseTopicTemplate,
 } from './connector-config';
 import { appendChunks, decodeBase64, type LogChunk, logFileText, toHex, toVisibleText } from './serial-log';
-import { parseNumericFields, SerialPlotData } from './serial-plot-data';
 import { buildTopicTree } from './topic-tree';
 
 describe('connector configs', () => {
@@ -76,28 +75,6 @@ describe('serial log', () => {
     const log = appendChunks([chunk(1, 'a'), chunk(2, 'b')], [chunk(3, 'c')], 2);
     expect(log.map((c) => c.seq)).toEqual([2, 3]);
     expect(logFileText(log)).toMatch(/RX b \| 62\n.*RX c \| 63\n$/);
-  });
-});
-
-describe('serial plotter', () => {
-  test('numbers from key=value, JSON and bare lists', () => {
-    expect(parseNumericFields('temperature=21.5 humidity=40')).toEqual({ temperature: 21.5, humidity: 40 });
-    expect(parseNumericFields('{"t": 1.5, "name": "x", "ok": true}')).toEqual({ t: 1.5 });
-    expect(parseNumericFields('1, 2.5,-3')).toEqual({ value1: 1, value2: 2.5, value3: -3 });
-    expect(parseNumericFields('hello world')).toEqual({});
-  });
-  test('lines split across chunks; points older than the window are dropped', () => {
-    const data = new SerialPlotData(60_000);
-    const enc = (s: string) => new TextEncoder().encode(s);
-    expect(data.push(enc('temp=2'), 1000)).toBe(false);
-    expect(data.push(enc('1\nrh=5\n'), 2000)).toBe(true);
-    expect(data.columns()).toEqual([
-      [2, 2],
-      [21, null],
-      [null, 5],
-    ]);
-    data.push(enc('temp=3\n'), 70_000);
-    expect(data.ts).toEqual([70]);
   });
 });
 
