@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { AuditLog } from '../audit/audit-log';
 import { DeviceRegistry } from '../devices/device-registry';
-import { ReadingStore } from '../store/reading-store';
 import { openDatabase } from '../store/database';
+import { ReadingStore } from '../store/reading-store';
 import { silent, tempDataDir } from '../store/test-fixtures';
 import { RegistryService } from './registry-service';
-import { seedFleet, seededDevice } from './seed-fleet';
+import { seededDevice, seedFleet } from './seed-fleet';
 
 function open(dataDir = tempDataDir('registry')) {
   const { db, file } = openDatabase({ dataDir, log: silent });
@@ -15,7 +15,13 @@ function open(dataDir = tempDataDir('registry')) {
   devices.load();
   const audit = new AuditLog(db);
   let actor = 'alice';
-  const registry = new RegistryService(db, devices, audit, () => actor, (p) => p === 'th-sensor');
+  const registry = new RegistryService(
+    db,
+    devices,
+    audit,
+    () => actor,
+    (p) => p === 'th-sensor',
+  );
   return { db, store, devices, audit, registry, dir, setActor: (a: string) => (actor = a) };
 }
 
@@ -37,14 +43,24 @@ describe('registry service (real SQLite file)', () => {
   test('edits are audited with before/after of the changed fields only, and survive a connector re-announcing', () => {
     const { devices, registry, audit } = open();
     announce(devices, 'm1');
-    registry.update('m1', { name: 'Line 1 meter', site: 'North', tags: ['b', 'a', 'a'], profile: 'th-sensor' });
+    registry.update('m1', {
+      name: 'Line 1 meter',
+      site: 'North',
+      tags: ['b', 'a', 'a'],
+      profile: 'th-sensor',
+    });
     announce(devices, 'm1', 'm1'); // the broker names it again
     const d = registry.require('m1');
     expect(d).toMatchObject({ name: 'Line 1 meter', site: 'North', tags: ['a', 'b'], profile: 'th-sensor' });
     const entry = audit.list({ subject: 'm1', action: 'device.updated' }).entries[0]!;
     expect(entry.actor).toBe('alice');
     expect(entry.before).toEqual({ name: 'm1', profile: '', site: null, tags: [] });
-    expect(entry.after).toEqual({ name: 'Line 1 meter', profile: 'th-sensor', site: 'North', tags: ['a', 'b'] });
+    expect(entry.after).toEqual({
+      name: 'Line 1 meter',
+      profile: 'th-sensor',
+      site: 'North',
+      tags: ['a', 'b'],
+    });
     expect(() => registry.update('m1', { profile: 'nope' })).toThrow(/no device profile/);
     expect(audit.verify().ok).toBe(true);
   });
@@ -65,16 +81,26 @@ describe('registry service (real SQLite file)', () => {
       reportedConfig: { brokerUrl: 'mqtts://b:8883', reportingIntervalS: 30 },
       credential: { kind: 'x509', fingerprint: 'AB:CD', serial: '01', expires: 123 },
     });
-    expect(registry.require('x').configDiff).toEqual([{ path: 'reportingIntervalS', desired: 10, reported: 30 }]);
-    registry.observe([{ deviceId: 'x', metric: 'uptime', ts: 1, value: 5, quality: 'good', source: 'b', arrivedAt: 1000 }]);
+    expect(registry.require('x').configDiff).toEqual([
+      { path: 'reportingIntervalS', desired: 10, reported: 30 },
+    ]);
+    registry.observe([
+      { deviceId: 'x', metric: 'uptime', ts: 1, value: 5, quality: 'good', source: 'b', arrivedAt: 1000 },
+    ]);
     expect(registry.require('x').lifecycle).toBe('commissioned'); // a heartbeat is not telemetry
-    registry.observe([{ deviceId: 'x', metric: 'temperature', ts: 2, value: 21, quality: 'good', source: 'b' }]);
+    registry.observe([
+      { deviceId: 'x', metric: 'temperature', ts: 2, value: 21, quality: 'good', source: 'b' },
+    ]);
     const d = registry.require('x');
     expect(d.lifecycle).toBe('active');
     expect(d.lastHeartbeat).toBe(1000);
     expect(d.health.uptimeS).toBe(5);
     const actions = audit.list({ subject: 'x' }).entries.map((e) => `${e.actor}:${e.action}`);
-    expect(actions).toEqual(['engine:device.lifecycle', 'alice:device.commissioned', 'engine:device.discovered']);
+    expect(actions).toEqual([
+      'engine:device.lifecycle',
+      'alice:device.commissioned',
+      'engine:device.discovered',
+    ]);
     registry.setLifecycle('x', 'decommissioned', 'replaced');
     expect(() => registry.setLifecycle('x', 'active')).toThrow(/allowed: discovered/);
   });
@@ -83,7 +109,9 @@ describe('registry service (real SQLite file)', () => {
     const first = open();
     announce(first.devices, 'keep');
     first.registry.update('keep', { site: 'Harbour', desiredConfig: { a: 1 } });
-    first.registry.observe([{ deviceId: 'keep', metric: 'rssi', ts: 1, value: -61, quality: 'good', source: 's' }]);
+    first.registry.observe([
+      { deviceId: 'keep', metric: 'rssi', ts: 1, value: -61, quality: 'good', source: 's' },
+    ]);
     first.registry.flushHealth();
     first.store.flush();
     first.db.close();
@@ -103,7 +131,12 @@ describe('registry service (real SQLite file)', () => {
     const harbourActive = all.filter((d) => d.site === 'Harbour' && d.lifecycle === 'active');
     const page = registry.list({ site: 'Harbour', lifecycle: 'active', sort: 'id', limit: 1000 });
     expect(page.total).toBe(harbourActive.length);
-    expect(page.devices.map((d) => d.id)).toEqual(harbourActive.map((d) => d.id).sort().slice(0, 1000));
+    expect(page.devices.map((d) => d.id)).toEqual(
+      harbourActive
+        .map((d) => d.id)
+        .sort()
+        .slice(0, 1000),
+    );
     const critical = all.filter((d) => d.tags.includes('critical')).length;
     expect(registry.list({ tag: 'critical' }).total).toBe(critical);
     const desc = registry.list({ sort: 'name', descending: true, limit: 3 }).devices.map((d) => d.id);

@@ -7,7 +7,13 @@ import type { Lifecycle } from '../../../common/registry-contract';
 import type { Db } from '../store/database';
 
 export const SEED_SITES = ['North plant', 'South plant', 'Harbour', 'Warehouse 7'] as const;
-export const SEED_LIFECYCLES: readonly Lifecycle[] = ['discovered', 'commissioned', 'active', 'active', 'decommissioned'];
+export const SEED_LIFECYCLES: readonly Lifecycle[] = [
+  'discovered',
+  'commissioned',
+  'active',
+  'active',
+  'decommissioned',
+];
 export const SEED_TAGS = ['pump', 'meter', 'env', 'critical', 'spare'] as const;
 
 export function seededDevice(i: number) {
@@ -17,7 +23,9 @@ export function seededDevice(i: number) {
     name: `Sensor ${n}`,
     site: SEED_SITES[i % SEED_SITES.length]!,
     lifecycle: SEED_LIFECYCLES[i % SEED_LIFECYCLES.length]!,
-    tags: [SEED_TAGS[i % SEED_TAGS.length]!, ...(i % 7 === 0 ? ['critical'] : [])].filter((t, k, a) => a.indexOf(t) === k),
+    tags: [SEED_TAGS[i % SEED_TAGS.length]!, ...(i % 7 === 0 ? ['critical'] : [])].filter(
+      (t, k, a) => a.indexOf(t) === k,
+    ),
     serialNumber: `SN${(1_000_000 + i * 7919).toString(36).toUpperCase()}`,
     firmwareVersion: `1.${i % 4}.${i % 10}`,
   };
@@ -33,7 +41,17 @@ export function seedFleet(db: Db, count: number, now = Date.now()): void {
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
       const d = seededDevice(i);
-      insert.run(d.id, d.name, now, d.lifecycle, d.site, JSON.stringify(d.tags), d.serialNumber, d.firmwareVersion, now);
+      insert.run(
+        d.id,
+        d.name,
+        now,
+        d.lifecycle,
+        d.site,
+        JSON.stringify(d.tags),
+        d.serialNumber,
+        d.firmwareVersion,
+        now,
+      );
     }
   })();
 }
