@@ -82,6 +82,18 @@ function deps(overrides: Partial<EngineHostDeps> = {}) {
   return { deps: all, exit, engine, transports, create };
 }
 
+/** Runs the host the way the main process does: the start message first (queued by Electron until a listener exists). */
+async function started(
+  parent: FakeParentPort,
+  argv: string[],
+  d: EngineHostDeps,
+  message: unknown = { type: 'start' },
+): Promise<void> {
+  const running = runEngineHost(parent, argv, d);
+  parent.deliver(message);
+  await running;
+}
+
 describe('parseEngineHostArgs', () => {
   it('reads --data-dir, --resources-dir and --no-demo among other argv entries', () => {
     expect(
@@ -126,7 +138,7 @@ describe('runEngineHost', () => {
   it('starts the engine for Electron with the parsed options and says ready', async () => {
     const parent = new FakeParentPort();
     const { deps: d, create } = deps();
-    await runEngineHost(parent, ['--data-dir', '/data', '--no-demo', '--resources-dir', '/res'], d);
+    await started(parent, ['--data-dir', '/data', '--no-demo', '--resources-dir', '/res'], d);
     expect(create).toHaveBeenCalledTimes(1);
     const options = create.mock.calls[0]![0];
     expect(options).toMatchObject({ dataDir: '/data', demo: false, host: 'electron', resourcesDir: '/res' });
@@ -136,7 +148,7 @@ describe('runEngineHost', () => {
   it('serves a connect port as a MessageTransport: requests in, responses out', async () => {
     const parent = new FakeParentPort();
     const { deps: d, engine } = deps();
-    await runEngineHost(parent, ['--data-dir', '/data'], d);
+    await started(parent, ['--data-dir', '/data'], d);
 
     const { port1, port2 } = new MessageChannel();
     ports.push(port1, port2);
@@ -157,6 +169,7 @@ describe('runEngineHost', () => {
         finishStart = resolve;
       });
     const running = runEngineHost(parent, ['--data-dir', '/data'], d);
+    parent.deliver({ type: 'start' });
 
     const { port1, port2 } = new MessageChannel();
     ports.push(port1, port2);
@@ -172,7 +185,7 @@ describe('runEngineHost', () => {
   it('ignores unknown messages and a connect without a port', async () => {
     const parent = new FakeParentPort();
     const { deps: d, engine, exit } = deps();
-    await runEngineHost(parent, ['--data-dir', '/data'], d);
+    await started(parent, ['--data-dir', '/data'], d);
     parent.deliver({ type: 'connect' });
     parent.deliver('connect');
     parent.deliver({ type: 'something-else' }, []);
@@ -184,7 +197,7 @@ describe('runEngineHost', () => {
   it('shutdown closes the engine, exits 0, and later ports are closed, not served', async () => {
     const parent = new FakeParentPort();
     const { deps: d, engine, exit } = deps();
-    await runEngineHost(parent, ['--data-dir', '/data'], d);
+    await started(parent, ['--data-dir', '/data'], d);
     parent.deliver({ type: 'shutdown' });
     await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0));
     expect(engine.close).toHaveBeenCalledTimes(1);
@@ -197,15 +210,72 @@ describe('runEngineHost', () => {
     expect(engine.connect).not.toHaveBeenCalled();
   });
 
+  it('hands the master key from the start message to the engine, never from argv', async () => {
+    const parent = new FakeParentPort();
+    const { deps: d, create } = deps();
+    const key = Buffer.alloc(32, 0xab);
+    await started(parent, ['--data-dir', '/data'], d, {
+      type: 'start',
+      masterKey: key.toString('base64'),
+      masterKeyProtection: 'Electron safeStorage (gnome_libsecret)',
+    });
+    const options = create.mock.calls[0]![0];
+    expect(options.masterKey?.bytes().equals(key)).toBe(true);
+    expect(options.masterKeyProtection).toBe('Electron safeStorage (gnome_libsecret)');
+    // without a key the engine keeps its own key file
+    const plain = deps();
+    await started(new FakeParentPort(), ['--data-dir', '/data'], plain.deps);
+    expect(plain.create.mock.calls[0]![0].masterKey).toBeUndefined();
+  });
+
+  it('waits for the start message, refuses a malformed key and gives up without one', async () => {
+    const parent = new FakeParentPort();
+    const waiting = deps();
+    const running = runEngineHost(parent, ['--data-dir', '/data'], waiting.deps);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(waiting.create).not.toHaveBeenCalled();
+    parent.deliver({ type: 'start' });
+    await running;
+    expect(waiting.create).toHaveBeenCalledTimes(1);
+
+    for (const masterKey of [
+      'short',
+      Buffer.alloc(16).toString('base64'),
+      42,
+      `${Buffer.alloc(32).toString('base64')}!`,
+    ]) {
+      const bad = deps();
+      await started(new FakeParentPort(), ['--data-dir', '/data'], bad.deps, { type: 'start', masterKey });
+      expect(bad.exit).toHaveBeenCalledWith(2);
+      expect(bad.create).not.toHaveBeenCalled();
+    }
+
+    const silentParent = deps({ startTimeoutMs: 20 });
+    await runEngineHost(new FakeParentPort(), ['--data-dir', '/data'], silentParent.deps);
+    expect(silentParent.exit).toHaveBeenCalledWith(2);
+    expect(silentParent.create).not.toHaveBeenCalled();
+  });
+
+  it('a shutdown before the start message exits 0 without starting the engine', async () => {
+    const parent = new FakeParentPort();
+    const { deps: d, create, exit } = deps();
+    const running = runEngineHost(parent, ['--data-dir', '/data'], d);
+    parent.deliver({ type: 'shutdown' });
+    parent.deliver({ type: 'start' });
+    await running;
+    await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0));
+    expect(create).not.toHaveBeenCalled();
+  });
+
   it('exits 2 on bad arguments and 1 when the engine cannot start', async () => {
     const bad = deps();
-    await runEngineHost(new FakeParentPort(), ['--no-demo'], bad.deps);
+    await started(new FakeParentPort(), ['--no-demo'], bad.deps);
     expect(bad.exit).toHaveBeenCalledWith(2);
     expect(bad.create).not.toHaveBeenCalled();
 
     const failing = deps({ createEngine: () => Promise.reject(new Error('SQLITE_CANTOPEN')) });
     const parent = new FakeParentPort();
-    await runEngineHost(parent, ['--data-dir', '/data'], failing.deps);
+    await started(parent, ['--data-dir', '/data'], failing.deps);
     expect(failing.exit).toHaveBeenCalledWith(1);
     expect(parent.sent).toEqual([]);
   });

@@ -1,7 +1,11 @@
 /**
  * The engine inside Electron's utilityProcess (bundled to out/main/engine-host.js).
  *
- * The main process forks this file, then hands it one MessagePort per renderer
+ * The main process forks this file and first sends `{type: 'start', masterKey?,
+ * masterKeyProtection?}` (EngineStartMessage): the master key that seals secrets at rest,
+ * decrypted with safeStorage in the main process, travels over the parent port, never on
+ * the command line or in the environment, which other local processes can read. The
+ * engine starts only when that message has arrived. Then one MessagePort per renderer
  * connection: `{type: 'connect'}` with the port in `ports[0]`. `{type: 'shutdown'}` closes
  * the engine and exits. Like the rest of the engine it never imports 'electron': the
  * little it needs of `process.parentPort` and MessagePortMain is declared here.
@@ -11,6 +15,7 @@ import path from 'node:path';
 import { createEngine } from '../engine';
 import type { Engine, EngineOptions } from '../engine-types';
 import { createLogger, type Logger } from '../log';
+import { MASTER_KEY_BYTES, type MasterKey, masterKeyFromBytes } from '../secrets/master-key';
 import { createMessagePortTransport, type MessagePortLike } from './message-port-transport';
 
 /** Electron's `process.parentPort` (a ParentPort), as far as this host uses it. */
@@ -26,6 +31,42 @@ export interface EngineHostArgs {
 }
 
 export class EngineHostUsageError extends Error {}
+
+/** The main process's first message. Without `masterKey` the engine keeps its own 0600 key file. */
+export interface EngineStartMessage {
+  type: 'start';
+  /** 32 bytes, base64 */
+  masterKey?: string;
+  /** how the key is protected, shown in the Credentials panel */
+  masterKeyProtection?: string;
+}
+
+/** How long the host waits for the start message before giving up (exit 2). */
+export const START_TIMEOUT_MS = 30_000;
+
+/** Checks the start message; a malformed key is refused rather than replaced, so no secret is sealed with a stray key. */
+export function parseStartMessage(data: unknown): { masterKey?: MasterKey; masterKeyProtection?: string } {
+  const message = data as Partial<EngineStartMessage>;
+  const result: { masterKey?: MasterKey; masterKeyProtection?: string } = {};
+  if (message.masterKey !== undefined) {
+    const text = message.masterKey;
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'base64') : Buffer.alloc(0);
+    if (typeof text !== 'string' || bytes.length !== MASTER_KEY_BYTES || bytes.toString('base64') !== text) {
+      throw new EngineHostUsageError(
+        `the start message's masterKey is not ${MASTER_KEY_BYTES} bytes of base64`,
+      );
+    }
+    result.masterKey = masterKeyFromBytes(bytes);
+    bytes.fill(0);
+  }
+  if (message.masterKeyProtection !== undefined) {
+    if (typeof message.masterKeyProtection !== 'string' || message.masterKeyProtection.length > 500) {
+      throw new EngineHostUsageError("the start message's masterKeyProtection is not a short string");
+    }
+    result.masterKeyProtection = message.masterKeyProtection;
+  }
+  return result;
+}
 
 /**
  * Reads `--data-dir <dir>` (or `--data-dir=<dir>`), `--resources-dir <dir>` and
@@ -83,6 +124,7 @@ export interface EngineHostDeps {
   /** Electron's process.resourcesPath, when there is one */
   resourcesPath?: string;
   codeDir: string;
+  startTimeoutMs?: number;
 }
 
 function isMessage(data: unknown, type: string): boolean {
@@ -106,23 +148,48 @@ export async function runEngineHost(
   }
 
   let stopping = false;
-  const startup: Promise<Engine | undefined> = deps
-    .createEngine({
-      dataDir: args.dataDir,
-      demo: args.demo,
-      host: 'electron',
-      log,
-      ...withResourcesDir(resolveResourcesDir(args, deps.resourcesPath, deps.codeDir)),
-    })
-    .catch((error: unknown) => {
-      log.error('engine failed to start', { error: describe(error) });
-      deps.exit(1);
+  let started: (message: unknown) => void = () => {};
+  const startMessage = new Promise<unknown>((resolve) => {
+    started = resolve;
+  });
+  const startTimer = setTimeout(() => started(undefined), deps.startTimeoutMs ?? START_TIMEOUT_MS);
+  const startup: Promise<Engine | undefined> = startMessage.then((message) => {
+    clearTimeout(startTimer);
+    if (stopping) return undefined;
+    if (message === undefined) {
+      log.error('engine host: no start message from the main process; exiting');
+      deps.exit(2);
       return undefined;
-    });
+    }
+    let start: ReturnType<typeof parseStartMessage>;
+    try {
+      start = parseStartMessage(message);
+    } catch (error) {
+      log.error('engine host: bad start message', { error: (error as Error).message });
+      deps.exit(2);
+      return undefined;
+    }
+    return deps
+      .createEngine({
+        dataDir: args.dataDir,
+        demo: args.demo,
+        host: 'electron',
+        log,
+        ...start,
+        ...withResourcesDir(resolveResourcesDir(args, deps.resourcesPath, deps.codeDir)),
+      })
+      .catch((error: unknown) => {
+        log.error('engine failed to start', { error: describe(error) });
+        deps.exit(1);
+        return undefined;
+      });
+  });
 
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
+    // a shutdown before the start message: nothing to close, and nothing is started later
+    started(undefined);
     const running = await startup;
     try {
       await running?.close();
@@ -136,6 +203,10 @@ export async function runEngineHost(
   // Registered before the engine is up: the parent port queues messages until a listener
   // exists, and a connect that arrives during start-up waits for the engine below.
   parentPort.on('message', (event) => {
+    if (isMessage(event.data, 'start')) {
+      started(event.data);
+      return;
+    }
     if (isMessage(event.data, 'shutdown')) {
       void shutdown();
       return;
