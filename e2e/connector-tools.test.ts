@@ -20,7 +20,15 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MosquittoBroker } from '../main/engine/connectors/mqtt/mosquitto-harness';
-import { ensureArtifactsDir, launchChromium, type RunningHost, startHost, tempDataDir } from './harness';
+import {
+  connectRpc,
+  ensureArtifactsDir,
+  launchChromium,
+  type RunningHost,
+  startHost,
+  tempDataDir,
+  waitFor,
+} from './harness';
 
 let host: RunningHost;
 let browser: Browser;
@@ -168,6 +176,50 @@ describe('connector tools', () => {
     await page.screenshot({ path: path.join(ensureArtifactsDir(), 'serial-monitor.png'), fullPage: true });
   });
 
+  test('serial: the plotter shows history stored before it was opened, in the window picked', async () => {
+    // away from the monitor: no plot is open while these readings are stored
+    await openConnections();
+    const now = Date.now();
+    const minutesAgo = [8, 6, 4, 2];
+    for (const [i, m] of minutesAgo.entries()) deviceWrite(`ts=${now - m * 60_000} pressure=${1000 + i}\n`);
+    const rpc = await connectRpc(host);
+    try {
+      await waitFor('the four pressure readings in the store', async () => {
+        const { result } = await rpc.call('readings.query', {
+          deviceId: 'e2e-sensor',
+          metric: 'pressure',
+          from: now - 600_000,
+          to: Date.now(),
+          pixelWidth: 100,
+        });
+        return (result as { ts?: number[] } | undefined)?.ts?.length === minutesAgo.length ? true : undefined;
+      });
+    } finally {
+      rpc.close();
+    }
+
+    const row = page.locator('[data-testid="connector-row"][data-connector-id="e2e-serial"]');
+    await row.getByRole('link', { name: 'Monitor' }).click();
+    const plot = page.getByTestId('serial-plot');
+    await expect.poll(() => page.getByTestId('plot-window-600000').getAttribute('aria-pressed')).toBe('true');
+    // show pressure alone: every point drawn is then one of the four written minutes ago
+    const field = (name: string) => plot.locator(`[data-testid="plot-field"][data-field="${name}"]`);
+    await field('pressure').waitFor({ timeout: 10_000 });
+    await field('temperature').uncheck();
+    await expect.poll(() => plot.getAttribute('data-fields')).toBe('pressure');
+    const chart = page.getByTestId('serial-plot-chart');
+    await expect.poll(() => chart.getAttribute('data-points'), { timeout: 10_000 }).toBe('4');
+    // the last minute holds none of them
+    await page.getByTestId('plot-window-60000').click();
+    await expect.poll(() => chart.getAttribute('data-points'), { timeout: 10_000 }).toBe('0');
+    await page.getByTestId('plot-window-600000').click();
+    await expect.poll(() => chart.getAttribute('data-points'), { timeout: 10_000 }).toBe('4');
+    await page.screenshot({
+      path: path.join(ensureArtifactsDir(), 'serial-plot-history.png'),
+      fullPage: true,
+    });
+  });
+
   test('ble: without a radio the explorer says Bluetooth is unavailable', async () => {
     await openAddForm('ble', 'e2e-ble');
     await submitAndOpenTool('e2e-ble', 'Devices');
@@ -200,6 +252,42 @@ describe('connector tools', () => {
     await node.locator('.topic-select').click();
     await expect.poll(() => page.getByTestId('topic-payload').textContent()).toBe('12.5');
     await page.screenshot({ path: path.join(ensureArtifactsDir(), 'mqtt-topics.png'), fullPage: true });
+  });
+
+  test('mqtt: edit the connector; the password is stored, never shown, and kept when left empty', async () => {
+    await openConnections();
+    const row = page.locator('[data-testid="connector-row"][data-connector-id="e2e-mqtt"]');
+    const form = page.locator('[data-testid="add-connector-form"][data-editing="e2e-mqtt"]');
+    await row.getByTestId('connector-edit').click();
+    await form.waitFor();
+    await expect.poll(() => form.getByTestId('mqtt-templates').inputValue()).toBe('e2e/{deviceId}/{metric}');
+    await form.getByLabel('Username').fill('fieldline');
+    await form.getByTestId('mqtt-password').fill('e2e-broker-password');
+    await form.getByTestId('mqtt-templates').fill('e2e/{deviceId}/{metric}\nedited/{deviceId}/{metric}');
+    await form.getByTestId('add-connector-submit').click();
+    await form.waitFor({ state: 'detached', timeout: 10_000 });
+    await expect.poll(() => row.locator('.badge').textContent(), { timeout: 15_000 }).toBe('connected');
+
+    // open it again: the edit took, the password reads as stored and its input is empty
+    await row.getByTestId('connector-edit').click();
+    await form.waitFor();
+    await expect
+      .poll(() => form.getByTestId('mqtt-templates').inputValue())
+      .toBe('e2e/{deviceId}/{metric}\nedited/{deviceId}/{metric}');
+    const password = form.getByTestId('mqtt-password');
+    expect(await password.inputValue()).toBe('');
+    expect(await password.getAttribute('placeholder')).toBe('stored — leave empty to keep');
+    expect(await page.content()).not.toContain('e2e-broker-password');
+    // saving with it empty keeps it (the engine would refuse a "<stored>" it does not have)
+    await form.getByTestId('add-connector-submit').click();
+    await form.waitFor({ state: 'detached', timeout: 10_000 });
+    await row.getByTestId('connector-edit').click();
+    await form.waitFor();
+    expect(await form.getByTestId('mqtt-password').getAttribute('placeholder')).toBe(
+      'stored — leave empty to keep',
+    );
+    await page.screenshot({ path: path.join(ensureArtifactsDir(), 'mqtt-edit.png'), fullPage: true });
+    await form.getByRole('button', { name: 'Cancel' }).click();
     expect(pageErrors).toEqual([]);
   });
 });

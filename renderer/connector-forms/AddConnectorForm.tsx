@@ -106,12 +106,16 @@ export function AddConnectorForm({ takenIds, onClose, onAdded, editing }: Props)
         ))}
       </fieldset>
       <div className="form-grid">
-        <Field label="Connector id" hint="optional; made up from the port or broker">
+        <Field
+          label="Connector id"
+          hint={
+            editing ? 'fixed: remove and add again to rename' : 'optional; made up from the port or broker'
+          }
+        >
           <input
             data-testid="connector-id"
             value={id}
             readOnly={editing !== undefined}
-            title={editing ? 'the id cannot change: remove and add to rename' : undefined}
             onChange={(e) => setId(e.target.value)}
           />
         </Field>
