@@ -94,11 +94,18 @@ async function openSerialChannel(
   const end = (reason: string) => {
     if (closed !== null) return;
     closed = reason;
+    clearTimeout(idleTimer);
     splitter.flush();
     log.info('device link closed', { path: link.path, reason });
     closes.emit(reason);
   };
-  port.on('data', (chunk: Buffer) => splitter.push(chunk));
+  // a bogus frame header must not hold back what follows once the line goes quiet
+  let idleTimer: NodeJS.Timeout | undefined;
+  port.on('data', (chunk: Buffer) => {
+    splitter.push(chunk);
+    clearTimeout(idleTimer);
+    idleTimer = splitter.bufferedBytes() > 0 ? setTimeout(() => splitter.idle(), 100) : undefined;
+  });
   port.on('error', (e: Error) => {
     end(`${link.path}: ${e.message}`);
     if (port.isOpen) port.close(() => {});

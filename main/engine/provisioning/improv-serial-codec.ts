@@ -90,6 +90,25 @@ export class SerialStreamSplitter {
 
   push(chunk: Uint8Array): void {
     this.stats.bytes += chunk.length;
+    this.scan(chunk, false);
+  }
+
+  /**
+   * The line went quiet. Bytes held because they might start a frame (a header whose length
+   * byte was garbage waits for up to 265 bytes) are now taken for what they are, so a
+   * bogus header cannot hold back the frames behind it. Call after ~100 ms of silence.
+   */
+  idle(): void {
+    if (this.pending.length > 0) this.scan(new Uint8Array(0), true);
+  }
+
+  /** Ends the stream: whatever is held is delivered, a partial line too (a device that died mid-line). */
+  flush(): void {
+    this.idle();
+    if (this.lineLength > 0 || this.dropping > 0) this.endLine();
+  }
+
+  private scan(chunk: Uint8Array, final: boolean): void {
     let buf: Uint8Array;
     if (this.pending.length === 0) buf = chunk;
     else {
@@ -102,7 +121,7 @@ export class SerialStreamSplitter {
     while (i < buf.length) {
       const b = buf[i]!;
       if (b === 0x49) {
-        const r = this.tryFrame(buf, i);
+        const r = this.tryFrame(buf, i, final);
         if (r === 'incomplete') {
           this.pending = buf.slice(i);
           return;
@@ -114,9 +133,9 @@ export class SerialStreamSplitter {
         }
       }
       if (b === NEWLINE) {
-        if (this.afterFrame && this.lineLength === 0 && this.dropping === 0) {
-          this.afterFrame = false;
-        } else this.endLine();
+        // the newline a device sends after a frame belongs to the frame, even mid-line
+        if (this.afterFrame) this.afterFrame = false;
+        else this.endLine();
         i++;
         continue;
       }
@@ -126,21 +145,18 @@ export class SerialStreamSplitter {
     }
   }
 
-  /** Ends the stream: a partial line still waiting is delivered (a device that died mid-line). */
-  flush(): void {
-    const rest = this.pending;
-    this.pending = new Uint8Array(0);
-    for (const b of rest) this.appendByte(b);
-    if (this.lineLength > 0 || this.dropping > 0) this.endLine();
-  }
-
   /** bytes held while waiting for the rest of a frame or line, for memory bounds in tests */
   bufferedBytes(): number {
     return this.pending.length + this.lineLength;
   }
 
   /** length of the frame at `at`, 0 when it is not a frame, 'incomplete' when more bytes are needed */
-  private tryFrame(buf: Uint8Array, at: number): number | 'incomplete' {
+  private tryFrame(buf: Uint8Array, at: number, final: boolean): number | 'incomplete' {
+    const r = this.frameAt(buf, at);
+    return r === 'incomplete' && final ? 0 : r;
+  }
+
+  private frameAt(buf: Uint8Array, at: number): number | 'incomplete' {
     const available = buf.length - at;
     for (let k = 1; k < IMPROV_MAGIC.length; k++) {
       if (k >= available) return 'incomplete';
@@ -159,7 +175,10 @@ export class SerialStreamSplitter {
     if (sum8(frame, total - 1) !== frame[total - 1]) return this.bad();
     this.stats.frames++;
     try {
-      this.emit({ kind: 'frame', frame: { type, data: frame.slice(HEADER, HEADER + len) } });
+      this.emit({
+        kind: 'frame',
+        frame: { type, data: new Uint8Array(frame.subarray(HEADER, HEADER + len)) },
+      });
     } catch {
       // a listener's failure must not stop the stream
     }

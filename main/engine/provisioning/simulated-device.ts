@@ -233,7 +233,12 @@ export class SimulatedProvisionableDevice {
       } else if (event.kind === 'line') this.configRequest(event.text, sp);
       else sp.configLine(encodeErr('0', 'too-long', 'line longer than the protocol allows'));
     });
-    port.on('data', (chunk: Buffer) => splitter.push(chunk));
+    let idleTimer: NodeJS.Timeout | undefined;
+    port.on('data', (chunk: Buffer) => {
+      splitter.push(chunk);
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => splitter.idle(), 100);
+    });
     port.on('error', () => {});
     this.ports.add(sp);
     // boot banner, as a real device prints on power-up
@@ -250,6 +255,7 @@ export class SimulatedProvisionableDevice {
       if (detached) return;
       detached = true;
       if (chatter) clearInterval(chatter);
+      clearTimeout(idleTimer);
       this.ports.delete(sp);
       this.detachers.delete(detach);
       if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
