@@ -1,0 +1,330 @@
+/**
+ * The whole commissioning path through the engine's RPC, with nothing faked but the
+ * device's firmware: a simulated factory-fresh device on a real socat pty pair speaking
+ * Improv and the configuration protocol, the project CA in a real SQLite file, and a real
+ * mosquitto that trusts only that CA. The device is commissioned, gets its own
+ * certificate, joins "Wi-Fi", connects to the broker with mutual TLS and reports; its
+ * telemetry comes back through Fieldline's own MQTT connector and completes verify.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CommissioningSession, StepInput } from '../../../common/commissioning-contract';
+import { SessionSchema } from '../../../common/commissioning-contract';
+import { RegistryDeviceSchema } from '../../../common/registry-contract';
+import { sleep } from '../connectors/mqtt/mosquitto-harness';
+import { PtyPair } from '../connectors/serial/pty-pair';
+import { createEngine, type Engine } from '../engine';
+import { DeviceCredentials } from '../pki/device-credentials';
+import { SimulatedProvisionableDevice } from '../provisioning/simulated-device';
+import { loadOrCreateMasterKeyFile } from '../secrets/master-key';
+import { SecretStore } from '../secrets/secret-store';
+import { openDatabase } from '../store/database';
+import { silent } from '../store/test-fixtures';
+import { rawClient, transportPair } from '../test-transport';
+import { PlantBroker } from './plant-broker';
+
+const WIFI = { ssid: 'plant-floor', password: 'correct horse', rssi: -48 };
+
+let dataDir: string;
+let engine: Engine;
+let rpc: ReturnType<typeof rawClient>;
+const broker = new PlantBroker();
+const ptys: PtyPair[] = [];
+const devices: SimulatedProvisionableDevice[] = [];
+let firstSessionId = '';
+
+async function call<T = unknown>(method: string, params?: unknown): Promise<T> {
+  const reply = await rpc.call(method, params);
+  if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
+  return reply.result as T;
+}
+
+/** A factory-fresh device on the far end of a new pty pair; returns the path Fieldline opens. */
+async function plugInDevice(serialNumber: string, options: { uplink?: boolean } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-commission-pty-'));
+  const pty = new PtyPair(path.join(dir, 'ttyUSB0'), path.join(dir, 'device'));
+  await pty.start();
+  ptys.push(pty);
+  const device = new SimulatedProvisionableDevice({
+    serialNumber,
+    networks: [WIFI, { ssid: 'guest', password: 'guest', rssi: -80 }],
+    wifiJoinMs: 50,
+    brokerRetryMs: 200,
+    ...(options.uplink === false ? { uplink: false } : {}),
+  });
+  devices.push(device);
+  await device.attachSerial(pty.b);
+  return { device, pty, path: pty.a };
+}
+
+/** Runs a step and waits for it to leave "running", as the wizard does through commissioning.changed. */
+async function step(
+  session: CommissioningSession,
+  run: StepInput,
+  timeoutMs = 30_000,
+): Promise<CommissioningSession> {
+  await call('commissioning.run', { sessionId: session.id, run });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = SessionSchema.parse(await call('commissioning.get', { sessionId: session.id }));
+    if (s.steps[run.step].state !== 'running') return s;
+    if (Date.now() > deadline) throw new Error(`${run.step} still running after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-commissioning-'));
+  // the plant's broker is set up from the project CA before any device exists, as a site would
+  {
+    const { db } = openDatabase({ dataDir, log: silent });
+    const secrets = new SecretStore(db, loadOrCreateMasterKeyFile(dataDir));
+    const ca = await DeviceCredentials.open({ db, secrets, projectName: 'test-site', log: silent });
+    await broker.configure(ca);
+    db.close();
+  }
+  await broker.start();
+  engine = await createEngine({ dataDir, demo: false, host: 'test', log: silent });
+  const [server, client] = transportPair();
+  engine.connect(server);
+  rpc = rawClient(client);
+  await call('operator.set', { name: 'Dana (field tech)' });
+  await call('connectors.add', {
+    kind: 'mqtt',
+    config: {
+      id: 'plant',
+      url: broker.localUrl,
+      subscriptions: [{ topicTemplate: 'fieldline/{deviceId}/{metric}' }],
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await engine?.close();
+  for (const d of devices) await d.close().catch(() => {});
+  for (const p of ptys) await p.stop();
+  await broker.stop();
+}, 30_000);
+
+describe('commissioning over USB serial (simulated device on a real pty, real mosquitto with mutual TLS)', () => {
+  test('box to reporting: every step, a wrong Wi-Fi password diagnosed and fixed, the registry and the report', async () => {
+    const { device, path: port } = await plugInDevice('SN-ENV-0001');
+    let s = SessionSchema.parse(await call('commissioning.start'));
+    expect(s.technician).toBe('Dana (field tech)');
+
+    s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
+    expect(s.steps.connect).toMatchObject({ state: 'done' });
+    expect(s.linkOpen).toBe(true);
+
+    s = await step(s, { step: 'identify' });
+    expect(s.steps.identify.error).toBeNull();
+    expect(s.identity).toMatchObject({ serialNumber: 'SN-ENV-0001', improv: true, configProtocol: true });
+
+    const networks = await call<{ ssid: string; rssi: number }[]>('commissioning.wifiScan', {
+      sessionId: s.id,
+    });
+    expect(networks.map((n) => n.ssid)).toEqual(['plant-floor', 'guest']);
+
+    s = await step(s, {
+      step: 'details',
+      input: {
+        deviceId: 'env-001',
+        name: 'Env 001',
+        site: 'North plant',
+        profile: 'env-sensor',
+        tags: ['hall-2'],
+      },
+    });
+    expect(s.steps.details.state).toBe('done');
+
+    s = await step(s, { step: 'credentials', input: { kind: 'x509', validityDays: 365 } });
+    expect(s.steps.credentials.error).toBeNull();
+    expect(s.credentials?.fingerprint).toBe(device.credentialFingerprint());
+
+    // the technician mistypes the Wi-Fi password: Improv says it could not connect
+    const network = { ssid: WIFI.ssid, brokerUrl: broker.deviceUrl, reportingIntervalS: 1 };
+    s = await step(s, { step: 'network', input: { ...network, password: 'wrong' } });
+    expect(s.steps.network.state).toBe('failed');
+    expect(s.steps.network.diagnosis).toMatch(/password/i);
+    s = await step(s, { step: 'network', input: { ...network, password: WIFI.password } });
+    expect(s.steps.network.error).toBeNull();
+    expect(s.network).toMatchObject({ ssid: WIFI.ssid, verified: true });
+
+    s = await step(s, { step: 'verify', input: { timeoutS: 30 } }, 40_000);
+    expect(s.steps.verify.error).toBeNull();
+    expect(s.verify?.firstTelemetryAt).not.toBeNull();
+    expect(s.verify?.heartbeatAt).not.toBeNull();
+
+    s = await step(s, { step: 'record', input: { notes: 'mounted on pillar B4' } });
+    expect(s.status).toBe('done');
+    firstSessionId = s.id;
+
+    const registered = RegistryDeviceSchema.parse(await call('registry.get', { deviceId: 'env-001' }));
+    expect(registered).toMatchObject({
+      name: 'Env 001',
+      site: 'North plant',
+      profile: 'env-sensor',
+      serialNumber: 'SN-ENV-0001',
+      credential: { kind: 'x509', fingerprint: s.credentials?.fingerprint },
+    });
+    expect(['commissioned', 'active']).toContain(registered.lifecycle);
+    expect(registered.configDiff).toEqual([]);
+
+    const audit = await call<{ entries: { action: string; actor: string }[] }>('audit.list', {
+      subject: 'env-001',
+    });
+    expect(audit.entries.map((e) => e.action)).toContain('device.commissioned');
+    expect(audit.entries.find((e) => e.action === 'device.commissioned')?.actor).toBe('Dana (field tech)');
+
+    const csv = await call<{ content: string }>('commissioning.report', { sessionId: s.id, format: 'csv' });
+    expect(csv.content).toContain('env-001');
+    expect(csv.content).toContain(s.credentials!.fingerprint);
+    const html = await call<{ content: string; mime: string }>('commissioning.report', {
+      sessionId: s.id,
+      format: 'html',
+    });
+    expect(html.mime).toBe('text/html');
+    expect(html.content).toContain('COMMISSIONED');
+    expect(html.content).toContain('Dana (field tech)');
+
+    // rotation over the same cable: a new certificate on the device, the old one revoked
+    const old = s.credentials!.serialHex!;
+    const rotated = await call<{ newSerialHex: string; revokedSerialHex: string }>(
+      'commissioning.rotateCredentials',
+      {
+        deviceId: 'env-001',
+        link: { kind: 'serial', path: port },
+      },
+    );
+    expect(rotated.revokedSerialHex).toBe(old);
+    expect(device.credentialFingerprint()).not.toBe(s.credentials!.fingerprint);
+    const certs = await call<{ serialHex: string; revokedAt: number | null }[]>('pki.certificates', {
+      deviceId: 'env-001',
+    });
+    expect(certs.find((c) => c.serialHex === old)?.revokedAt).not.toBeNull();
+    expect(certs.find((c) => c.serialHex === rotated.newSerialHex)?.revokedAt).toBeNull();
+    const brokerConfig = await call<{ mosquittoConf: string; crlPem: string }>('pki.brokerConfig');
+    expect(brokerConfig.mosquittoConf).toMatch(/require_certificate true/);
+    expect(brokerConfig.crlPem).toMatch(/BEGIN X509 CRL/);
+  }, 120_000);
+
+  test('batch mode: the next device in one click, with the same settings and its id counted up', async () => {
+    const { device, path: port } = await plugInDevice('SN-ENV-0010');
+    const next = SessionSchema.parse(
+      await call('commissioning.next', {
+        sessionId: firstSessionId,
+        link: { kind: 'serial', path: port },
+        run: true,
+      }),
+    );
+    expect(next.carried?.details).toMatchObject({
+      deviceId: 'env-002',
+      name: 'Env 002',
+      site: 'North plant',
+    });
+    expect(next.carried?.network).toMatchObject({ ssid: WIFI.ssid, hasPassword: true });
+    const deadline = Date.now() + 40_000;
+    let s = next;
+    while (s.status === 'in-progress' && !Object.values(s.steps).some((x) => x.state === 'failed')) {
+      if (Date.now() > deadline) throw new Error(`batch run stuck at ${s.step}`);
+      await sleep(100);
+      s = SessionSchema.parse(await call('commissioning.get', { sessionId: next.id }));
+    }
+    expect(Object.values(s.steps).map((x) => x.error)).toEqual(Array(7).fill(null));
+    expect(s.status).toBe('done');
+    expect(s.batchId).toBe(firstSessionId);
+    expect(device.config().deviceId).toBe('env-002');
+    const batch = await call<{ content: string }>('commissioning.report', {
+      batchId: firstSessionId,
+      format: 'csv',
+    });
+    const rows = batch.content.trim().split('\r\n');
+    expect(rows).toHaveLength(3);
+    expect(rows[1]).toContain('env-001');
+    expect(rows[2]).toContain('env-002');
+    // the first device's certificate was rotated in the previous test; the batch device has its own
+    expect(s.credentials?.fingerprint).toBe(device.credentialFingerprint());
+  }, 60_000);
+
+  test('broker unreachable: verify fails with a diagnosis naming the broker, not a bare timeout', async () => {
+    const { path: port } = await plugInDevice('SN-ENV-0002', { uplink: false });
+    let s = SessionSchema.parse(await call('commissioning.start'));
+    s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
+    s = await step(s, { step: 'identify' });
+    s = await step(s, {
+      step: 'details',
+      input: { deviceId: 'env-020', name: 'Env 020', site: '', profile: 'env-sensor', tags: [] },
+    });
+    s = await step(s, { step: 'credentials', input: { kind: 'x509', validityDays: 30 } });
+    s = await step(s, {
+      step: 'network',
+      input: { ssid: WIFI.ssid, password: WIFI.password, brokerUrl: broker.deviceUrl, reportingIntervalS: 1 },
+    });
+    expect(s.steps.network.error).toBeNull();
+    s = await step(s, { step: 'verify', input: { timeoutS: 6 } }, 20_000);
+    expect(s.steps.verify.state).toBe('failed');
+    expect(s.steps.verify.diagnosis).toMatch(/unreachable/i);
+    expect(s.step).toBe('verify');
+  }, 60_000);
+
+  test('a cable pull is diagnosed, the session survives an engine restart, and Retry reconnects', async () => {
+    const { pty, path: port } = await plugInDevice('SN-ENV-0003');
+    let s = SessionSchema.parse(await call('commissioning.start'));
+    s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
+    await pty.stop(); // the cable comes out
+    await sleep(200);
+    s = await step(s, { step: 'identify' });
+    expect(s.steps.identify.state).toBe('failed');
+    expect(`${s.steps.identify.error} ${s.steps.identify.diagnosis}`).toMatch(/port|cable|connect|plug/i);
+
+    // the app restarts with the session half done
+    await engine.close();
+    engine = await createEngine({ dataDir, demo: false, host: 'test', log: silent });
+    const [server, client] = transportPair();
+    engine.connect(server);
+    rpc = rawClient(client);
+    const resumed = (
+      await call<CommissioningSession[]>('commissioning.list', { status: 'in-progress' })
+    ).find((x) => x.id === s.id);
+    expect(resumed?.step).toBe('identify');
+    expect(resumed?.steps.connect.state).toBe('done');
+
+    // the cable goes back in (the same port path), a new device process answers
+    await pty.start();
+    const device = new SimulatedProvisionableDevice({ serialNumber: 'SN-ENV-0003', networks: [WIFI] });
+    devices.push(device);
+    await device.attachSerial(pty.b);
+    s = await step(resumed!, { step: 'identify' });
+    expect(s.steps.identify.error).toBeNull();
+    expect(s.identity?.serialNumber).toBe('SN-ENV-0003');
+  }, 60_000);
+
+  test('steps out of order are refused; going back marks later steps pending again', async () => {
+    const { path: port } = await plugInDevice('SN-ENV-0004');
+    let s = SessionSchema.parse(await call('commissioning.start'));
+    const refused = await rpc.call('commissioning.run', { sessionId: s.id, run: { step: 'identify' } });
+    expect((refused.error as { message: string }).message).toMatch(/finish "connect"/);
+    s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
+    s = await step(s, { step: 'identify' });
+    s = await step(s, {
+      step: 'details',
+      input: { deviceId: 'env-004', name: 'Env 004', site: '', profile: 'env-sensor', tags: [] },
+    });
+    expect(s.steps.details.state).toBe('done');
+    s = await step(s, { step: 'identify' });
+    expect(s.steps.details.state).toBe('pending');
+    expect(s.step).toBe('details');
+    // the wizard refuses a device id that another commissioned device holds
+    s = await step(s, {
+      step: 'details',
+      input: { deviceId: 'env-001', name: 'x', site: '', profile: 'env-sensor', tags: [] },
+    });
+    expect(s.steps.details.state).toBe('failed');
+    expect(s.steps.details.error).toMatch(/belongs to another device/);
+    const abandoned = SessionSchema.parse(await call('commissioning.abandon', { sessionId: s.id }));
+    expect(abandoned.status).toBe('abandoned');
+    expect(readFileSync(path.join(dataDir, 'master.key'), 'utf8').length).toBeGreaterThan(0);
+  }, 60_000);
+});
