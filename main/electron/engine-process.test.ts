@@ -52,6 +52,8 @@ function setup(overrides: Partial<EngineProcessOptions> = {}) {
   return { engine, fork, children, log, onRestart, onGiveUp };
 }
 
+const START = { message: { type: 'start' }, transfer: undefined };
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -82,12 +84,31 @@ describe('EngineProcess', () => {
     expect(engine.state).toBe('running');
   });
 
+  it('sends the master key in the start message at every (re)start, never in argv or env', () => {
+    vi.useFakeTimers();
+    const { engine, fork, children } = setup({ firstRestartDelayMs: 10 });
+    const masterKey = Buffer.alloc(32, 1).toString('base64');
+    engine.start({ masterKey, masterKeyProtection: 'Electron safeStorage (kwallet5)' });
+    const start = {
+      message: { type: 'start', masterKey, masterKeyProtection: 'Electron safeStorage (kwallet5)' },
+      transfer: undefined,
+    };
+    expect(children[0]?.posted).toEqual([start]);
+    children[0]?.exit(1);
+    vi.advanceTimersByTime(10);
+    expect(children[1]?.posted).toEqual([start]);
+    for (const call of fork.mock.calls) {
+      expect(JSON.stringify(call)).not.toContain(masterKey);
+    }
+    expect(JSON.stringify(process.env)).not.toContain(masterKey);
+  });
+
   it('hands a renderer port to the running engine as {type: connect}', () => {
     const { engine, children } = setup();
     engine.start();
     const port = fakePort('a');
     engine.connect(port);
-    expect(children[0]?.posted).toEqual([{ message: { type: 'connect' }, transfer: [port] }]);
+    expect(children[0]?.posted).toEqual([START, { message: { type: 'connect' }, transfer: [port] }]);
   });
 
   it('holds ports that arrive before the start and delivers them to the new process', () => {
@@ -95,7 +116,7 @@ describe('EngineProcess', () => {
     const port = fakePort('early');
     engine.connect(port);
     engine.start();
-    expect(children[0]?.posted).toEqual([{ message: { type: 'connect' }, transfer: [port] }]);
+    expect(children[0]?.posted).toEqual([START, { message: { type: 'connect' }, transfer: [port] }]);
   });
 
   it('restarts a crashed engine with growing delays, tells the window, and delivers waiting ports', () => {
@@ -115,7 +136,7 @@ describe('EngineProcess', () => {
     vi.advanceTimersByTime(1);
     expect(fork).toHaveBeenCalledTimes(2);
     expect(onRestart).toHaveBeenCalledTimes(1);
-    expect(children[1]?.posted).toEqual([{ message: { type: 'connect' }, transfer: [port] }]);
+    expect(children[1]?.posted).toEqual([START, { message: { type: 'connect' }, transfer: [port] }]);
 
     // second crash in a row: twice the delay
     children[1]?.exit(1);
@@ -161,7 +182,7 @@ describe('EngineProcess', () => {
     const { engine, fork, children } = setup();
     engine.start();
     const stopped = engine.stop();
-    expect(children[0]?.posted).toEqual([{ message: { type: 'shutdown' }, transfer: undefined }]);
+    expect(children[0]?.posted).toEqual([START, { message: { type: 'shutdown' }, transfer: undefined }]);
     expect(engine.state).toBe('stopping');
     children[0]?.exit(0);
     await stopped;

@@ -8,7 +8,11 @@
  */
 import { createInterface } from 'node:readline';
 import type { ForkOptions, MessagePortMain } from 'electron';
+import type { EngineStartMessage } from '../engine/host/utility-process';
 import type { Logger } from '../engine/log';
+
+/** What the engine is started with; sent as its first message at every (re)start. */
+export type EngineStart = Omit<EngineStartMessage, 'type'>;
 
 /** The part of Electron's UtilityProcess used here. */
 export interface EngineChild {
@@ -66,6 +70,7 @@ export class EngineProcess {
   private readyAt: number | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  private startWith: EngineStart = {};
   private readonly options: Required<Omit<EngineProcessOptions, 'onRestart' | 'onGiveUp' | 'writeLine'>> &
     EngineProcessOptions;
 
@@ -84,8 +89,10 @@ export class EngineProcess {
     return this.current;
   }
 
-  start(): void {
+  /** `init` (the master key) goes to the engine in its start message, never in argv or env. */
+  start(init: EngineStart = {}): void {
     if (this.current !== 'idle') return;
+    this.startWith = { ...init };
     this.spawn();
   }
 
@@ -173,7 +180,9 @@ export class EngineProcess {
       this.child = null;
       this.onExit(code);
     });
-    // the process queues messages until its handler is registered
+    // the process queues messages until its handler is registered; the start message goes first
+    const start: EngineStartMessage = { type: 'start', ...this.startWith };
+    child.postMessage(start);
     const waiting = this.pending;
     this.pending = [];
     for (const port of waiting) child.postMessage({ type: 'connect' }, [port]);

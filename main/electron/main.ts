@@ -12,11 +12,13 @@ import {
   ipcMain,
   Menu,
   MessageChannelMain,
+  safeStorage,
   session,
   shell,
   utilityProcess,
 } from 'electron';
 import { createLogger } from '../engine/log';
+import { type DesktopMasterKey, engineStartFor, resolveDesktopMasterKey } from './desktop-master-key';
 import { EngineProcess, engineArgs } from './engine-process';
 import { registerEngineIpc } from './ipc';
 import { applySecurity } from './security';
@@ -43,11 +45,12 @@ function run(): void {
     devServerUrl,
   });
   let mainWindow: BrowserWindow | null = null;
+  const dataDir = path.join(app.getPath('userData'), 'data');
 
   const engine = new EngineProcess({
     modulePath: paths.engineHost,
     args: engineArgs({
-      dataDir: path.join(app.getPath('userData'), 'data'),
+      dataDir,
       demo: !process.argv.includes('--no-demo'),
       // a packaged app's profiles and demo site are extraResources, outside the asar
       resourcesDir: app.isPackaged ? path.join(process.resourcesPath, 'resources') : undefined,
@@ -115,7 +118,35 @@ function run(): void {
         createChannel: () => new MessageChannelMain(),
         log,
       });
-      engine.start();
+      // safeStorage only works after 'ready'; without it the engine does not start (see desktop-master-key.ts)
+      let masterKey: DesktopMasterKey;
+      try {
+        masterKey = resolveDesktopMasterKey({
+          safeStorage,
+          userDataDir: app.getPath('userData'),
+          dataDir,
+          platform: process.platform,
+        });
+      } catch (error) {
+        log.error('no master key; not starting the engine', { error: (error as Error).message });
+        dialog.showErrorBox('Fieldline cannot protect its credentials', (error as Error).message);
+        app.exit(1);
+        return;
+      }
+      if (masterKey.kind === 'keyFile') {
+        log.warn('the master key is in a 0600 key file: no system keyring', {
+          protection: masterKey.protection,
+        });
+        if (masterKey.firstUse) {
+          void dialog.showMessageBox({
+            type: 'warning',
+            title: 'Fieldline',
+            message: 'No system keyring: credentials are protected by file permissions only',
+            detail: masterKey.warning,
+          });
+        }
+      }
+      engine.start(engineStartFor(masterKey));
       openWindow();
       // macOS: clicking the dock icon with no window open
       app.on('activate', () => {
