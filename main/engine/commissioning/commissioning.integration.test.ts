@@ -6,7 +6,7 @@
  * certificate, joins "Wi-Fi", connects to the broker with mutual TLS and reports; its
  * telemetry comes back through Fieldline's own MQTT connector and completes verify.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -15,31 +15,16 @@ import { SessionSchema } from '../../../common/commissioning-contract';
 import { RegistryDeviceSchema } from '../../../common/registry-contract';
 import { sleep } from '../connectors/mqtt/mosquitto-harness';
 import { PtyPair } from '../connectors/serial/pty-pair';
-import { createEngine, type Engine } from '../engine';
-import { DeviceCredentials } from '../pki/device-credentials';
 import { SimulatedProvisionableDevice } from '../provisioning/simulated-device';
-import { loadOrCreateMasterKeyFile } from '../secrets/master-key';
-import { SecretStore } from '../secrets/secret-store';
-import { openDatabase } from '../store/database';
-import { silent } from '../store/test-fixtures';
-import { rawClient, transportPair } from '../test-transport';
-import { PlantBroker } from './plant-broker';
+import { TestPlant, WIFI } from './test-plant';
 
-const WIFI = { ssid: 'plant-floor', password: 'correct horse', rssi: -48 };
-
-let dataDir: string;
-let engine: Engine;
-let rpc: ReturnType<typeof rawClient>;
-const broker = new PlantBroker();
+const plant = new TestPlant();
 const ptys: PtyPair[] = [];
 const devices: SimulatedProvisionableDevice[] = [];
 let firstSessionId = '';
-
-async function call<T = unknown>(method: string, params?: unknown): Promise<T> {
-  const reply = await rpc.call(method, params);
-  if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
-  return reply.result as T;
-}
+const call = <T = unknown>(method: string, params?: unknown) => plant.call<T>(method, params);
+const step = (session: CommissioningSession, run: StepInput, timeoutMs?: number) =>
+  plant.step(session, run, timeoutMs);
 
 /** A factory-fresh device on the far end of a new pty pair; returns the path Fieldline opens. */
 async function plugInDevice(serialNumber: string, options: { uplink?: boolean } = {}) {
@@ -59,59 +44,18 @@ async function plugInDevice(serialNumber: string, options: { uplink?: boolean } 
   return { device, pty, path: pty.a };
 }
 
-/** Runs a step and waits for it to leave "running", as the wizard does through commissioning.changed. */
-async function step(
-  session: CommissioningSession,
-  run: StepInput,
-  timeoutMs = 30_000,
-): Promise<CommissioningSession> {
-  await call('commissioning.run', { sessionId: session.id, run });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = SessionSchema.parse(await call('commissioning.get', { sessionId: session.id }));
-    if (s.steps[run.step].state !== 'running') return s;
-    if (Date.now() > deadline) throw new Error(`${run.step} still running after ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-commissioning-'));
-  // the plant's broker is set up from the project CA before any device exists, as a site would
-  {
-    const { db } = openDatabase({ dataDir, log: silent });
-    const secrets = new SecretStore(db, loadOrCreateMasterKeyFile(dataDir));
-    const ca = await DeviceCredentials.open({ db, secrets, projectName: 'test-site', log: silent });
-    await broker.configure(ca);
-    db.close();
-  }
-  await broker.start();
-  engine = await createEngine({ dataDir, demo: false, host: 'test', log: silent });
-  const [server, client] = transportPair();
-  engine.connect(server);
-  rpc = rawClient(client);
-  await call('operator.set', { name: 'Dana (field tech)' });
-  await call('connectors.add', {
-    kind: 'mqtt',
-    config: {
-      id: 'plant',
-      url: broker.localUrl,
-      subscriptions: [{ topicTemplate: 'fieldline/{deviceId}/{metric}' }],
-    },
-  });
-}, 60_000);
+beforeAll(() => plant.start(), 60_000);
 
 afterAll(async () => {
-  await engine?.close();
+  await plant.stop();
   for (const d of devices) await d.close().catch(() => {});
   for (const p of ptys) await p.stop();
-  await broker.stop();
 }, 30_000);
 
 describe('commissioning over USB serial (simulated device on a real pty, real mosquitto with mutual TLS)', () => {
   test('box to reporting: every step, a wrong Wi-Fi password diagnosed and fixed, the registry and the report', async () => {
     const { device, path: port } = await plugInDevice('SN-ENV-0001');
-    let s = SessionSchema.parse(await call('commissioning.start'));
+    let s = await plant.startSession();
     expect(s.technician).toBe('Dana (field tech)');
 
     s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
@@ -144,7 +88,7 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     expect(s.credentials?.fingerprint).toBe(device.credentialFingerprint());
 
     // the technician mistypes the Wi-Fi password: Improv says it could not connect
-    const network = { ssid: WIFI.ssid, brokerUrl: broker.deviceUrl, reportingIntervalS: 1 };
+    const network = { ssid: WIFI.ssid, brokerUrl: plant.broker.deviceUrl, reportingIntervalS: 1 };
     s = await step(s, { step: 'network', input: { ...network, password: 'wrong' } });
     expect(s.steps.network.state).toBe('failed');
     expect(s.steps.network.diagnosis).toMatch(/password/i);
@@ -250,7 +194,7 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
 
   test('broker unreachable: verify fails with a diagnosis naming the broker, not a bare timeout', async () => {
     const { path: port } = await plugInDevice('SN-ENV-0002', { uplink: false });
-    let s = SessionSchema.parse(await call('commissioning.start'));
+    let s = await plant.startSession();
     s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
     s = await step(s, { step: 'identify' });
     s = await step(s, {
@@ -260,7 +204,12 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     s = await step(s, { step: 'credentials', input: { kind: 'x509', validityDays: 30 } });
     s = await step(s, {
       step: 'network',
-      input: { ssid: WIFI.ssid, password: WIFI.password, brokerUrl: broker.deviceUrl, reportingIntervalS: 1 },
+      input: {
+        ssid: WIFI.ssid,
+        password: WIFI.password,
+        brokerUrl: plant.broker.deviceUrl,
+        reportingIntervalS: 1,
+      },
     });
     expect(s.steps.network.error).toBeNull();
     s = await step(s, { step: 'verify', input: { timeoutS: 6 } }, 20_000);
@@ -271,7 +220,7 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
 
   test('a cable pull is diagnosed, the session survives an engine restart, and Retry reconnects', async () => {
     const { pty, path: port } = await plugInDevice('SN-ENV-0003');
-    let s = SessionSchema.parse(await call('commissioning.start'));
+    let s = await plant.startSession();
     s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
     await pty.stop(); // the cable comes out
     await sleep(200);
@@ -280,11 +229,7 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     expect(`${s.steps.identify.error} ${s.steps.identify.diagnosis}`).toMatch(/port|cable|connect|plug/i);
 
     // the app restarts with the session half done
-    await engine.close();
-    engine = await createEngine({ dataDir, demo: false, host: 'test', log: silent });
-    const [server, client] = transportPair();
-    engine.connect(server);
-    rpc = rawClient(client);
+    await plant.restartEngine();
     const resumed = (
       await call<CommissioningSession[]>('commissioning.list', { status: 'in-progress' })
     ).find((x) => x.id === s.id);
@@ -303,8 +248,8 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
 
   test('steps out of order are refused; going back marks later steps pending again', async () => {
     const { path: port } = await plugInDevice('SN-ENV-0004');
-    let s = SessionSchema.parse(await call('commissioning.start'));
-    const refused = await rpc.call('commissioning.run', { sessionId: s.id, run: { step: 'identify' } });
+    let s = await plant.startSession();
+    const refused = await plant.reply('commissioning.run', { sessionId: s.id, run: { step: 'identify' } });
     expect((refused.error as { message: string }).message).toMatch(/finish "connect"/);
     s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
     s = await step(s, { step: 'identify' });
@@ -325,6 +270,5 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     expect(s.steps.details.error).toMatch(/belongs to another device/);
     const abandoned = SessionSchema.parse(await call('commissioning.abandon', { sessionId: s.id }));
     expect(abandoned.status).toBe('abandoned');
-    expect(readFileSync(path.join(dataDir, 'master.key'), 'utf8').length).toBeGreaterThan(0);
   }, 60_000);
 });
