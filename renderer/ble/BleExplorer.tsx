@@ -6,6 +6,7 @@
  */
 import { useState } from 'react';
 import { formatAgo } from '../format';
+import { hrefFor } from '../router';
 import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
 import { useConnectors } from '../state/connectors';
@@ -60,6 +61,7 @@ export function BleExplorer({ connectorId }: { connectorId: string }) {
                 <th>Services</th>
                 <th>Manufacturer data</th>
                 <th>Link</th>
+                <th>Device</th>
                 <th className="num">Heard</th>
               </tr>
             </thead>
@@ -67,6 +69,9 @@ export function BleExplorer({ connectorId }: { connectorId: string }) {
               {peripherals.data?.map((p) => (
                 <tr
                   key={p.id}
+                  data-testid="ble-peripheral"
+                  data-peripheral-id={p.id}
+                  data-rssi={p.rssi}
                   className={`clickable${selected === p.id ? ' selected' : ''}`}
                   tabIndex={0}
                   aria-selected={selected === p.id}
@@ -74,14 +79,32 @@ export function BleExplorer({ connectorId }: { connectorId: string }) {
                   onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && setSelected(p.id)}
                 >
                   <td>{p.name ?? <span className="muted">(no name)</span>}</td>
-                  <td className="mono">{p.address}</td>
-                  <td className="num">{p.rssi} dBm</td>
-                  <td className="mono small">{p.serviceUuids.join(', ')}</td>
+                  <td className="mono" data-testid="ble-address">
+                    {p.address}
+                  </td>
+                  <td className="num" data-testid="ble-rssi">
+                    {p.rssi} dBm
+                  </td>
+                  <td className="mono small" data-testid="ble-services">
+                    {p.serviceUuids.join(', ')}
+                  </td>
                   <td className="mono small">
                     {p.companyId !== null && `0x${p.companyId.toString(16).padStart(4, '0')} `}
                     {p.manufacturerData}
                   </td>
-                  <td>{p.link}</td>
+                  <td data-testid="ble-link">{p.link}</td>
+                  <td>
+                    {p.deviceId && (
+                      <a
+                        className="mono small"
+                        data-testid="ble-device-link"
+                        href={hrefFor({ name: 'device', deviceId: p.deviceId })}
+                        onClick={(e) => e.stopPropagation()}
+                      >
+                        {p.deviceId}
+                      </a>
+                    )}
+                  </td>
                   <td className="num">{formatAgo(p.lastSeen, now)}</td>
                 </tr>
               ))}

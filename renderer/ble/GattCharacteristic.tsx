@@ -77,19 +77,15 @@ export function GattCharacteristic({ gatt, name, properties }: Props) {
       </div>
       {value && (
         <div className="gatt-value small" data-testid="gatt-value">
-          {value.error ? (
-            <span className="flagged">{value.error}</span>
-          ) : (
-            <>
-              {value.decoded && (
-                <strong>
-                  {value.decoded.metric}: {formatWithUnit(value.decoded.value, value.decoded.unit)}{' '}
-                </strong>
-              )}
-              {value.text !== null && <span>“{value.text}” </span>}
-              <span className="mono muted">{value.hex}</span>
-            </>
+          {value.error && <span className="flagged">{value.error} </span>}
+          {value.decoded && (
+            <strong>
+              {value.decoded.metric}: {formatWithUnit(value.decoded.value, value.decoded.unit)}{' '}
+            </strong>
           )}
+          {/* a number that happens to be printable bytes (87 % is "W") is not text */}
+          {value.text !== null && !value.decoded && <span>“{value.text}” </span>}
+          <span className="mono muted">{value.hex}</span>
         </div>
       )}
       {message && <div className="small muted">{message}</div>}

@@ -39,7 +39,7 @@ export function PeripheralServices({
       {services?.length === 0 && <p className="muted">No services.</p>}
       <ul className="gatt-services">
         {services?.map((s) => (
-          <li key={s.uuid}>
+          <li key={s.uuid} data-testid="gatt-service" data-uuid={s.uuid}>
             <div>
               <span className="mono">{s.uuid}</span> {s.name}
             </div>

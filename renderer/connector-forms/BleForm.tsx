@@ -7,14 +7,23 @@ export function BleForm({ value, onChange }: { value: BleFields; onChange(next: 
   return (
     <div className="form-grid">
       <Field label="Name prefix" hint="optional, case-insensitive">
-        <input value={value.namePrefix} onChange={(e) => set('namePrefix', e.target.value)} />
+        <input
+          data-testid="ble-name-prefix"
+          value={value.namePrefix}
+          onChange={(e) => set('namePrefix', e.target.value)}
+        />
       </Field>
       <Field label="Service UUIDs" hint="optional, comma separated (e.g. 180f, 181a)">
-        <input value={value.serviceUuids} onChange={(e) => set('serviceUuids', e.target.value)} />
+        <input
+          data-testid="ble-service-uuids"
+          value={value.serviceUuids}
+          onChange={(e) => set('serviceUuids', e.target.value)}
+        />
       </Field>
       <label className="check">
         <input
           type="checkbox"
+          data-testid="ble-auto-connect"
           checked={value.autoConnect}
           onChange={(e) => set('autoConnect', e.target.checked)}
         />{' '}

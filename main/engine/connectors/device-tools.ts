@@ -141,7 +141,12 @@ export function createDeviceTools(lookup: (id: string) => Connector | undefined)
 
     async bleServices(p: { connectorId: string; peripheralId: string }) {
       const ble = find<BleConnector>(lookup, p.connectorId, 'services', 'BLE');
-      return await gatt(() => ble.services(p.peripheralId));
+      return await gatt(async () => {
+        // opening a peripheral the connector does not connect to by itself connects to it, as nRF Connect does
+        const link = ble.peripherals().find((x) => x.id === p.peripheralId)?.link;
+        if (link !== 'connected') await ble.connect(p.peripheralId);
+        return await ble.services(p.peripheralId);
+      });
     },
 
     async bleRead(p: { connectorId: string; peripheralId: string; service: string; characteristic: string }) {
