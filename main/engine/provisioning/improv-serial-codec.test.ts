@@ -178,7 +178,8 @@ describe('Improv serial parser fuzz', () => {
           parts.push(cut, Uint8Array.of(0x0a)); // truncated frame then a line end
         } else if (choice < 0.6) {
           const f = Uint8Array.from(encodeImprovFrame(3, Uint8Array.of(1, 2, 3)));
-          f[6 + Math.floor(rnd() * 6)] ^= 1 + Math.floor(rnd() * 254); // mutate the header or data
+          const at = 6 + Math.floor(rnd() * 6);
+          f[at] = f[at]! ^ (1 + Math.floor(rnd() * 254)); // mutate the header or data
           parts.push(f);
         } else {
           const data = Uint8Array.from({ length: Math.floor(rnd() * 40) }, () => Math.floor(rnd() * 256));

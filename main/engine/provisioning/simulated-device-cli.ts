@@ -1,0 +1,67 @@
+/**
+ * A simulated factory-fresh device on a serial line, for trying the commissioning wizard
+ * without hardware:
+ *
+ *   npx tsx main/engine/provisioning/simulated-device-cli.ts [--serial FL-0001]
+ *       [--network "SSID:password:-55"]... [--state-file device.json]
+ *
+ * Makes a socat pty pair, attaches the device to one end and prints the other end's path
+ * to open in Fieldline. Runs until Ctrl-C.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PtyPair } from '../connectors/serial/pty-pair';
+import { type SimulatedNetwork, SimulatedProvisionableDevice } from './simulated-device';
+
+function network(spec: string): SimulatedNetwork {
+  const [ssid, password = '', rssi = '-55'] = spec.split(':');
+  if (!ssid) throw new Error(`--network wants "SSID:password:rssi", got ${JSON.stringify(spec)}`);
+  return { ssid, password, rssi: Number(rssi) || -55 };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      serial: { type: 'string' },
+      network: { type: 'string', multiple: true },
+      'state-file': { type: 'string' },
+      model: { type: 'string' },
+    },
+  });
+  const networks = (values.network ?? ['FieldlineLab:fieldline123:-48', 'Plant-Guest::-71']).map(network);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-sim-device-'));
+  const pair = new PtyPair(path.join(dir, 'ttyFIELDLINE'), path.join(dir, 'ttyDEVICE'));
+  await pair.start();
+  const device = new SimulatedProvisionableDevice({
+    ...(values.serial ? { serialNumber: values.serial } : {}),
+    ...(values.model ? { model: values.model } : {}),
+    ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
+    networks,
+    logIntervalMs: 5_000,
+  });
+  await device.attachSerial(pair.b);
+  process.stdout.write(
+    [
+      `Simulated device ${device.serialNumber} is on the line.`,
+      `Open this serial port in Fieldline: ${pair.a}`,
+      `Wi-Fi networks around it: ${networks.map((n) => `${n.ssid} (${n.password ? `password "${n.password}"` : 'open'})`).join(', ')}`,
+      'Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  const stop = async () => {
+    await device.close();
+    await pair.stop();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
