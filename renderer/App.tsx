@@ -3,8 +3,14 @@
  * store is unusable, and the page for the route.
  */
 import { useEffect } from 'react';
+import { AuditView } from './audit/AuditView';
 import { BleExplorer } from './ble/BleExplorer';
+import { BatchView } from './commissioning/BatchView';
+import { CommissionStart } from './commissioning/CommissionStart';
+import { Wizard } from './commissioning/Wizard';
+import { CredentialsPanel } from './credentials/CredentialsPanel';
 import { MqttBrowser } from './mqtt/MqttBrowser';
+import { RegistryView } from './registry/RegistryView';
 import { hrefFor, type Route, useRoute } from './router';
 import { SerialMonitor } from './serial/SerialMonitor';
 import { StoragePanel } from './storage/StoragePanel';
@@ -25,6 +31,12 @@ const TITLES: Record<Route['name'], string> = {
   serial: 'Serial monitor',
   mqtt: 'Topics',
   ble: 'Bluetooth',
+  commission: 'Commission',
+  'commission-session': 'Commissioning',
+  'commission-batch': 'Commissioning batch',
+  registry: 'Registry',
+  audit: 'Audit log',
+  credentials: 'Credentials',
   'not-found': 'Not found',
 };
 
@@ -48,6 +60,19 @@ function Page({ route }: { route: Route }) {
       return <MqttBrowser key={route.connectorId} connectorId={route.connectorId} />;
     case 'ble':
       return <BleExplorer key={route.connectorId} connectorId={route.connectorId} />;
+    case 'commission':
+      return <CommissionStart />;
+    // keyed: another session is a fresh wizard (stream, forms), not an update of this one
+    case 'commission-session':
+      return <Wizard key={route.sessionId} sessionId={route.sessionId} />;
+    case 'commission-batch':
+      return <BatchView key={route.batchId} batchId={route.batchId} />;
+    case 'registry':
+      return <RegistryView deviceId={route.deviceId} />;
+    case 'audit':
+      return <AuditView />;
+    case 'credentials':
+      return <CredentialsPanel />;
     case 'not-found':
       return (
         <section className="page">

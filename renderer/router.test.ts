@@ -30,6 +30,15 @@ describe('parseRoute', () => {
     ],
     ['#/compare?s=th-01', { name: 'not-found', hash: '#/compare?s=th-01' }],
     ['#/compare?s=th-01:', { name: 'not-found', hash: '#/compare?s=th-01:' }],
+    ['#/commission', { name: 'commission' }],
+    ['#/commission/s-1', { name: 'commission-session', sessionId: 's-1' }],
+    ['#/commission/batch/b%2F1', { name: 'commission-batch', batchId: 'b/1' }],
+    ['#/commission/batch/', { name: 'commission-session', sessionId: 'batch' }],
+    ['#/registry', { name: 'registry', deviceId: null }],
+    ['#/registry/pump-07', { name: 'registry', deviceId: 'pump-07' }],
+    ['#/registry/%E0%A4%A', { name: 'not-found', hash: '#/registry/%E0%A4%A' }],
+    ['#/audit', { name: 'audit' }],
+    ['#/credentials', { name: 'credentials' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
   });
@@ -59,4 +68,17 @@ test('compare routes round-trip any device id and metric', () => {
     '#/compare?s=ble:AA-BB:rssi',
   );
   expect(hrefFor({ name: 'storage' })).toBe('#/storage');
+});
+
+test('commissioning, registry, audit and credentials routes round-trip', () => {
+  const routes: Route[] = [
+    { name: 'commission' },
+    { name: 'commission-session', sessionId: 'cs:42' },
+    { name: 'commission-batch', batchId: 'batch 2024/05' },
+    { name: 'registry', deviceId: null },
+    { name: 'registry', deviceId: 'mqtt:plant/pump 3' },
+    { name: 'audit' },
+    { name: 'credentials' },
+  ];
+  for (const route of routes) expect(parseRoute(hrefFor(route))).toEqual(route);
 });

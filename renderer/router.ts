@@ -18,6 +18,14 @@ export type Route =
   | { name: 'storage' }
   /** a connector's own tool: serial monitor, MQTT topic browser, BLE explorer */
   | { name: 'serial' | 'mqtt' | 'ble'; connectorId: string }
+  /** the commissioning wizard: its start page, one session, one batch */
+  | { name: 'commission' }
+  | { name: 'commission-session'; sessionId: string }
+  | { name: 'commission-batch'; batchId: string }
+  /** the device registry, with one device's detail panel open */
+  | { name: 'registry'; deviceId: string | null }
+  | { name: 'audit' }
+  | { name: 'credentials' }
   | { name: 'not-found'; hash: string };
 
 const TOOL_ROUTES = ['serial', 'mqtt', 'ble'] as const;
@@ -54,6 +62,24 @@ export function parseRoute(hash: string): Route {
   if (path === '' || path === '/') return { name: 'fleet' };
   if (path === '/connections') return { name: 'connections' };
   if (path === '/storage') return { name: 'storage' };
+  if (path === '/commission' || path === '/commission/') return { name: 'commission' };
+  if (path === '/registry' || path === '/registry/') return { name: 'registry', deviceId: null };
+  if (path === '/audit') return { name: 'audit' };
+  if (path === '/credentials') return { name: 'credentials' };
+  const segment = (pattern: RegExp, make: (value: string) => Route): Route | null => {
+    const match = pattern.exec(path);
+    if (!match?.[1]) return null;
+    try {
+      return make(decodeURIComponent(match[1]));
+    } catch {
+      return { name: 'not-found', hash };
+    }
+  };
+  const named =
+    segment(/^\/commission\/batch\/([^/?#]+)\/?$/, (batchId) => ({ name: 'commission-batch', batchId })) ??
+    segment(/^\/commission\/([^/?#]+)\/?$/, (sessionId) => ({ name: 'commission-session', sessionId })) ??
+    segment(/^\/registry\/([^/?#]+)\/?$/, (deviceId) => ({ name: 'registry', deviceId }));
+  if (named) return named;
   if (path === '/compare') {
     const series = parseSeriesList(query);
     return series ? { name: 'compare', series } : { name: 'not-found', hash };
@@ -96,6 +122,18 @@ export function hrefFor(route: Route): string {
       return '#/connections';
     case 'storage':
       return '#/storage';
+    case 'commission':
+      return '#/commission';
+    case 'commission-session':
+      return `#/commission/${escapeSegment(route.sessionId)}`;
+    case 'commission-batch':
+      return `#/commission/batch/${escapeSegment(route.batchId)}`;
+    case 'registry':
+      return route.deviceId === null ? '#/registry' : `#/registry/${escapeSegment(route.deviceId)}`;
+    case 'audit':
+      return '#/audit';
+    case 'credentials':
+      return '#/credentials';
     case 'compare': {
       // ',' separates items and the last ':' splits one, so both are escaped in parts
       const device = (id: string) =>

@@ -34,6 +34,7 @@ export function sessionAt(
     credentials: null,
     network: null,
     verify: null,
+    carried: null,
     progress: null,
     notes: '',
     ...over,

@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import { sessionAt } from './session-fixture';
 import {
   connectFieldsFrom,
+  credentialsFieldsFrom,
   detailsFieldsFrom,
   networkFieldsFrom,
   parseConnect,
@@ -159,4 +160,33 @@ test('network: a batch session reuses the sealed password unless a new one is ty
     ok: false,
     errors: { password: expect.any(String) },
   });
+});
+
+test('a batch session is pre-filled from what the previous device carried over', () => {
+  const carried = sessionAt('connect', 'pending', {
+    batchId: 'b1',
+    carried: {
+      details: { deviceId: 'pump-08', name: 'Pump 08', site: 'A', profile: 'pump', tags: ['n'] },
+      credentials: { kind: 'psk', validityDays: 365 },
+      network: { ssid: 'plant', brokerUrl: 'mqtts://b', reportingIntervalS: 30, hasPassword: true },
+    },
+  });
+  expect(detailsFieldsFrom(carried)).toEqual({
+    deviceId: 'pump-08',
+    name: 'Pump 08',
+    site: 'A',
+    profile: 'pump',
+    tags: 'n',
+  });
+  expect(credentialsFieldsFrom(carried)).toEqual({ kind: 'psk', validityDays: '365' });
+  expect(networkFieldsFrom(carried)).toMatchObject({
+    ssid: 'plant',
+    reusePassword: true,
+    reportingIntervalS: '30',
+  });
+  const noPassword = {
+    ...carried,
+    carried: { ...carried.carried!, network: { ...carried.carried!.network!, hasPassword: false } },
+  };
+  expect(networkFieldsFrom(noPassword).reusePassword).toBe(false);
 });

@@ -152,7 +152,11 @@ export interface CredentialsFields {
 }
 
 export function credentialsFieldsFrom(session: CommissioningSession): CredentialsFields {
-  return { kind: session.credentials?.kind ?? 'x509', validityDays: '825' };
+  const carried = session.carried?.credentials ?? null;
+  return {
+    kind: session.credentials?.kind ?? carried?.kind ?? 'x509',
+    validityDays: String(carried?.validityDays ?? 825),
+  };
 }
 
 export function parseCredentials(f: CredentialsFields): Parsed<CredentialsFields, StepInput> {
@@ -179,12 +183,12 @@ export interface NetworkFields {
 }
 
 export function networkFieldsFrom(session: CommissioningSession): NetworkFields {
-  const n = session.network;
+  const n = session.network ?? session.carried?.network ?? null;
   return {
     ssid: n?.ssid ?? '',
     password: '',
-    // a session carried over from a batch already has the password sealed in the engine
-    reusePassword: n !== null,
+    // the engine sealed the password when this step ran, or for the batch's previous device
+    reusePassword: session.network !== null || session.carried?.network?.hasPassword === true,
     brokerUrl: n?.brokerUrl ?? '',
     reportingIntervalS: String(n?.reportingIntervalS ?? 10),
   };

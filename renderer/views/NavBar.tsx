@@ -2,6 +2,7 @@
  * Fleet, the last opened device, compare, connections, storage; a warning when readings
  * were spilled; and the engine link state on the right.
  */
+import { OperatorBadge } from '../commissioning/OperatorBadge';
 import { formatCount } from '../format';
 import { hrefFor, type Route } from '../router';
 import { useComparison } from '../state/comparison';
@@ -68,6 +69,25 @@ export function NavBar({ route }: { route: Route }) {
             Compare
           </span>
         )}
+        <NavLink
+          href={hrefFor({ name: 'commission' })}
+          active={
+            route.name === 'commission' ||
+            route.name === 'commission-session' ||
+            route.name === 'commission-batch'
+          }
+        >
+          Commission
+        </NavLink>
+        <NavLink href={hrefFor({ name: 'registry', deviceId: null })} active={route.name === 'registry'}>
+          Registry
+        </NavLink>
+        <NavLink href={hrefFor({ name: 'audit' })} active={route.name === 'audit'}>
+          Audit
+        </NavLink>
+        <NavLink href={hrefFor({ name: 'credentials' })} active={route.name === 'credentials'}>
+          Credentials
+        </NavLink>
         <NavLink href={hrefFor({ name: 'connections' })} active={route.name === 'connections'}>
           Connections
         </NavLink>
@@ -76,6 +96,7 @@ export function NavBar({ route }: { route: Route }) {
         </NavLink>
       </nav>
       <SpilledWarning />
+      <OperatorBadge />
       <ConnectionIndicator />
     </header>
   );

@@ -1,0 +1,151 @@
+/**
+ * Record: notes, then the device goes into the registry as commissioned and the report is
+ * written. Afterwards: the report (printable HTML or CSV) and, in batch mode, the next
+ * device with the same settings.
+ */
+import { useState } from 'react';
+import type { CommissioningSession } from '../../common/commissioning-contract';
+import { downloadText } from '../export/download';
+import { hrefFor, navigate } from '../router';
+import { engine } from '../rpc/engine';
+import { applySession, draftKey, dropDraft, useDraft } from '../state/commissioning';
+import { Field } from '../tools/Field';
+import { errorMessage } from '../tools/use-poll';
+import { StepFrame, type StepProps } from './StepFrame';
+import { type Errors, parseRecord, type RecordFields } from './wizard-forms';
+
+export function ReportButtons({
+  params,
+  label,
+}: {
+  params: { sessionId: string } | { batchId: string };
+  label: string;
+}) {
+  const [busy, setBusy] = useState<'html' | 'csv' | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const get = (format: 'html' | 'csv') => {
+    setBusy(format);
+    setError(null);
+    engine()
+      .request('commissioning.report', { ...params, format })
+      .then(
+        (file) => downloadText(file.content, file.filename, file.mime),
+        (e: unknown) => setError(errorMessage(e)),
+      )
+      .finally(() => setBusy(null));
+  };
+  return (
+    <div className="toolbar">
+      <span>{label}</span>
+      <button
+        type="button"
+        className="small-button"
+        onClick={() => get('html')}
+        disabled={busy !== null}
+        data-testid="report-html"
+      >
+        {busy === 'html' ? 'Preparing…' : 'Printable report (HTML)'}
+      </button>
+      <button
+        type="button"
+        className="small-button"
+        onClick={() => get('csv')}
+        disabled={busy !== null}
+        data-testid="report-csv"
+      >
+        {busy === 'csv' ? 'Preparing…' : 'CSV'}
+      </button>
+      {error && (
+        <span className="form-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function NextDevice({ session }: { session: CommissioningSession }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const next = (runAll: boolean) => {
+    setBusy(true);
+    setError(null);
+    engine()
+      .request('commissioning.next', { sessionId: session.id, run: runAll })
+      .then(
+        (s) => {
+          applySession(s);
+          navigate({ name: 'commission-session', sessionId: s.id });
+        },
+        (e: unknown) => setError(errorMessage(e)),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <div className="next-device panel">
+      <strong>Next device</strong>
+      <p className="muted small">
+        Same site, profile, tags, credential kind and network; the id and name are counted up. Plug the next
+        device into the same port first.
+      </p>
+      <div className="form-actions">
+        <button type="button" onClick={() => next(false)} disabled={busy} data-testid="commission-next">
+          Commission next device
+        </button>
+        <button type="button" onClick={() => next(true)} disabled={busy} data-testid="commission-next-run">
+          Next device, run every step
+        </button>
+        {session.batchId && (
+          <a href={hrefFor({ name: 'commission-batch', batchId: session.batchId })} data-testid="batch-link">
+            Batch {session.batchId}
+          </a>
+        )}
+        {error && (
+          <span className="form-error" role="alert">
+            {error}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function RecordStep({ session, run, busy }: StepProps) {
+  const key = draftKey(session.id, 'record');
+  const [fields, setFields] = useDraft<RecordFields>(key, () => ({ notes: session.notes }));
+  const [errors, setErrors] = useState<Errors<RecordFields>>({});
+  const submit = () => {
+    const parsed = parseRecord(fields);
+    if (!parsed.ok) return setErrors(parsed.errors);
+    setErrors({});
+    void run(parsed.value).then((ok) => ok && dropDraft(key));
+  };
+  const done = session.steps.record.state === 'done';
+  return (
+    <>
+      <StepFrame
+        session={session}
+        step="record"
+        title="Record"
+        intro="Adds the device to the registry as commissioned, with everything above, and writes the commissioning report."
+        submitLabel="Finish and record"
+        busy={busy}
+        onSubmit={submit}
+      >
+        <Field label="Notes" hint="on the report: where it is mounted, anything odd">
+          <textarea
+            rows={3}
+            maxLength={2000}
+            value={fields.notes}
+            aria-invalid={errors.notes ? true : undefined}
+            onChange={(e) => setFields({ notes: e.target.value })}
+            data-testid="record-notes"
+          />
+          {errors.notes && <span className="field-error">{errors.notes}</span>}
+        </Field>
+      </StepFrame>
+      <ReportButtons params={{ sessionId: session.id }} label="This device's report:" />
+      {done && <NextDevice session={session} />}
+    </>
+  );
+}
