@@ -116,7 +116,8 @@ export function suggestDeviceId(session: CommissioningSession): string {
 }
 
 export function detailsFieldsFrom(session: CommissioningSession): DetailsFields {
-  const d = session.details;
+  // what this session has, else what the batch carried over from the previous device
+  const d = session.details ?? session.carried?.details ?? null;
   if (d)
     return { deviceId: d.deviceId, name: d.name, site: d.site, profile: d.profile, tags: d.tags.join(', ') };
   const id = suggestDeviceId(session);
