@@ -12,6 +12,11 @@ import path from 'node:path';
 import { freePort, mosquittoBinary, sleep } from '../connectors/mqtt/mosquitto-harness';
 import type { DeviceCredentials } from '../pki/device-credentials';
 
+export interface PlantBrokerOptions {
+  /** mosquitto ACL lines (e.g. `pattern readwrite devices/%u/#`); none: every client may use every topic */
+  acl?: string;
+}
+
 export class PlantBroker {
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-plant-broker-'));
   devicePort = 0;
@@ -24,7 +29,10 @@ export class PlantBroker {
     cert: path.join(this.dir, 'server.pem'),
     key: path.join(this.dir, 'server.key'),
     conf: path.join(this.dir, 'mosquitto.conf'),
+    acl: path.join(this.dir, 'acl'),
   };
+
+  constructor(private readonly options: PlantBrokerOptions = {}) {}
 
   get deviceUrl(): string {
     return `mqtts://127.0.0.1:${this.devicePort}`;
@@ -51,6 +59,8 @@ export class PlantBroker {
       'log_dest stderr',
       'log_type error',
       'log_type warning',
+      // notices name each client's username: tests read the certificate CN from them
+      'log_type notice',
       // the loopback listener is Fieldline's own; devices only get the mutual-TLS one
       'allow_anonymous true',
       `listener ${this.localPort} 127.0.0.1`,
@@ -63,6 +73,10 @@ export class PlantBroker {
         keyFile: this.files.key,
       }),
     ];
+    if (this.options.acl !== undefined) {
+      writeFileSync(this.files.acl, `${this.options.acl}\n`);
+      conf.splice(1, 0, `acl_file ${this.files.acl}`);
+    }
     writeFileSync(this.files.conf, `${conf.join('\n')}\n`);
   }
 
