@@ -192,6 +192,22 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     expect(s.credentials?.fingerprint).toBe(device.credentialFingerprint());
   }, 60_000);
 
+  test('a pre-shared key instead of a certificate: per device, and the device reports the same fingerprint', async () => {
+    const { device, path: port } = await plugInDevice('SN-ENV-0030');
+    let s = await plant.startSession();
+    s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
+    s = await step(s, { step: 'identify' });
+    s = await step(s, {
+      step: 'details',
+      input: { deviceId: 'env-030', name: 'Env 030', site: '', profile: 'env-sensor', tags: [] },
+    });
+    s = await step(s, { step: 'credentials', input: { kind: 'psk', validityDays: 365 } });
+    expect(s.steps.credentials.error).toBeNull();
+    expect(s.credentials).toMatchObject({ kind: 'psk', serialHex: null });
+    expect(s.credentials?.fingerprint).toBe(device.credentialFingerprint());
+    await call('commissioning.abandon', { sessionId: s.id });
+  }, 30_000);
+
   test('broker unreachable: verify fails with a diagnosis naming the broker, not a bare timeout', async () => {
     const { path: port } = await plugInDevice('SN-ENV-0002', { uplink: false });
     let s = await plant.startSession();

@@ -160,11 +160,17 @@ describe('device certificates', () => {
     const issued = await Promise.all(['a', 'b', 'a', 'c', 'b'].map((id) => credentials.issueCertificate(id)));
     expect(new Set(issued.map((i) => i.privateKeyPem)).size).toBe(5);
     expect(new Set(issued.map((i) => i.serialHex)).size).toBe(5);
-    const spki = db.prepare<[], { h: string }>('SELECT public_key_sha256 AS h FROM pki_certificates').all();
+    const spki = db
+      .prepare<[], { h: string; d: string }>(
+        'SELECT public_key_sha256 AS h, device_id AS d FROM pki_certificates',
+      )
+      .all();
     expect(new Set(spki.map((r) => r.h)).size).toBe(5);
+    // another device's key: issued in parallel, so row order says nothing about which is first
+    const othersKey = spki.find((r) => r.d !== 'c')!.h;
     // the ledger itself refuses a duplicate key (belt and braces against a broken RNG)
     expect(() =>
-      db.prepare("UPDATE pki_certificates SET public_key_sha256 = ? WHERE device_id = 'c'").run(spki[0]!.h),
+      db.prepare("UPDATE pki_certificates SET public_key_sha256 = ? WHERE device_id = 'c'").run(othersKey),
     ).toThrow(/UNIQUE/);
     expect(credentials.status()).toMatchObject({ issued: 5, revoked: 0 });
   });

@@ -12,6 +12,7 @@
  * `revoke(old, 'superseded')`. Until then both are valid, so a failed write leaves the
  * device with a working credential.
  */
+
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type Database from 'better-sqlite3';
@@ -19,6 +20,7 @@ import type { IssuedCertificateView, REVOCATION_REASONS } from '../../../common/
 import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
 import { DEFAULT_CRL_VALIDITY_DAYS, issueCrl } from './crl';
+import { pskFingerprint } from './fingerprints';
 import type { CertificateKind, IssuedCertificate } from './issued-certificates';
 import { type MosquittoConfOptions, mosquittoListenerConf } from './mosquitto-conf';
 import { CLOCK_SKEW_MS, ProjectCa } from './project-ca';
@@ -206,14 +208,14 @@ export class DeviceCredentials {
     const keyHex = key.toString('hex');
     this.secrets.put(name, keyHex);
     this.log?.info('device PSK issued', { deviceId });
-    return { identity: deviceId, keyHex, fingerprint: sha256Colon(key) };
+    return { identity: deviceId, keyHex, fingerprint: pskFingerprint(deviceId, keyHex) };
   }
 
   /** The device's current PSK, for the broker's psk_file; undefined when none was issued. */
   psk(deviceId: string): IssuedPsk | undefined {
     const keyHex = this.secrets.get(pskSecretName(deviceId));
     if (keyHex === undefined) return undefined;
-    return { identity: deviceId, keyHex, fingerprint: sha256Colon(Buffer.from(keyHex, 'hex')) };
+    return { identity: deviceId, keyHex, fingerprint: pskFingerprint(deviceId, keyHex) };
   }
 
   /** Revokes a certificate; revoking it again keeps the first date and reason. */

@@ -49,10 +49,7 @@ export function randomSerialHex(): string {
   return bytes.toString('hex');
 }
 
-/** SHA-256 in openssl's `-fingerprint` style: AB:CD:... */
-export function sha256Colon(data: Uint8Array | ArrayBuffer): string {
-  return sha256Hex(data).toUpperCase().match(/../g)!.join(':');
-}
+export { sha256Colon } from './fingerprints';
 
 export function sha256Hex(data: Uint8Array | ArrayBuffer): string {
   return createHash('sha256')

@@ -10,7 +10,7 @@
  * This module is the wire format and the schemas of every payload, shared by the client
  * and the simulated device, so both sides validate the same things.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 
 export const CONFIG_MAGIC = 'FLCFG1';
@@ -240,16 +240,9 @@ export const FingerprintReplySchema = z.object({
 });
 export const EmptyReplySchema = z.object({}).passthrough();
 
-function colon(hex: string): string {
-  return hex.toUpperCase().match(/../g)!.join(':');
-}
-
 /** SHA-256 of the certificate's DER, AB:CD:… (openssl x509 -fingerprint -sha256). Throws on a bad PEM. */
 export function x509Fingerprint(certificatePem: string): string {
   return new X509Certificate(certificatePem).fingerprint256;
 }
 
-/** SHA-256 of UTF-8 "<identity>:<key hex, lowercase>", AB:CD:… : names a PSK without revealing it. */
-export function pskFingerprint(identity: string, keyHex: string): string {
-  return colon(createHash('sha256').update(`${identity}:${keyHex.toLowerCase()}`, 'utf8').digest('hex'));
-}
+export { pskFingerprint } from '../pki/fingerprints';
