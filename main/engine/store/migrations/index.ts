@@ -9,6 +9,7 @@ import { migration003 } from './003-settings';
 import { migration004 } from './004-registry-and-audit';
 import { migration005 } from './005-secrets';
 import { migration006 } from './006-commissioning';
+import { migration007 } from './007-outbox';
 
 export interface Migration {
   version: number;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];

@@ -1,0 +1,183 @@
+/**
+ * Cloud sync: sinks (HTTPS batch POST, MQTT uplink) with their backlog and state, parked
+ * batches, the bandwidth cap and metered mode, down-sync. Split from contract.ts by domain;
+ * contract.ts merges every domain into one contract.
+ */
+import { z } from 'zod';
+
+const id = z.string().min(1).max(200);
+const timestamp = z.number().int().min(0).max(8.64e15);
+const pem = z.string().max(64 * 1024);
+/** a secret field: the value when setting it, "<stored>" to keep the stored one, absent or "" for none */
+const secret = z.string().max(64 * 1024);
+
+export const SECRET_STORED = '<stored>';
+
+export const HttpSinkConfigSchema = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), 'an http:// or https:// URL'),
+    /** sent as the Authorization header, e.g. "Bearer abc"; sealed at rest */
+    authorization: secret.optional(),
+    /** CA bundle (PEM) for a private cloud's certificate */
+    caPem: pem.optional(),
+    /** client certificate (PEM) for mutual TLS */
+    certPem: pem.optional(),
+    /** its private key (PEM); sealed at rest */
+    keyPem: secret.optional(),
+    timeoutMs: z.number().int().min(1000).max(600_000).optional(),
+  })
+  .strict();
+export type HttpSinkConfig = z.infer<typeof HttpSinkConfigSchema>;
+
+export const MqttSinkConfigSchema = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .refine(
+        (u) => /^(mqtts?|wss?):\/\//i.test(u) && URL.canParse(u),
+        'an mqtt://, mqtts://, ws:// or wss:// URL',
+      ),
+    /** placeholders: {sink} (the sink id), {kind} (readings | events | rollups) */
+    topic: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[^#+]*$/, 'no wildcards in a publish topic'),
+    clientId: z.string().min(1).max(128).optional(),
+    username: z.string().max(256).optional(),
+    /** sealed at rest */
+    password: secret.optional(),
+    caPem: pem.optional(),
+    certPem: pem.optional(),
+    /** sealed at rest */
+    keyPem: secret.optional(),
+  })
+  .strict();
+export type MqttSinkConfig = z.infer<typeof MqttSinkConfigSchema>;
+
+export const SinkKindSchema = z.enum(['http', 'mqtt']);
+export type SinkKind = z.infer<typeof SinkKindSchema>;
+
+export const SINK_SECRET_FIELDS = ['authorization', 'password', 'keyPem'] as const;
+
+export const SinkStatusSchema = z.object({
+  id,
+  kind: SinkKindSchema,
+  name: z.string(),
+  enabled: z.boolean(),
+  /** where it sends, without credentials */
+  target: z.string(),
+  connected: z.boolean(),
+  state: z.enum(['idle', 'sending', 'backoff', 'throttled', 'disabled', 'stopped']),
+  backlog: z.object({
+    readings: z.number().int().nonnegative(),
+    events: z.number().int().nonnegative(),
+    /** created_at of the oldest undelivered entry */
+    oldestAt: timestamp.nullable(),
+  }),
+  delivered: z.object({
+    batches: z.number().int().nonnegative(),
+    readings: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+  }),
+  readingsPerS: z.number().nonnegative(),
+  bytesPerS: z.number().nonnegative(),
+  retries: z.number().int().nonnegative(),
+  lastError: z.object({ message: z.string(), status: z.number().int().nullable(), at: timestamp }).nullable(),
+  lastSuccessAt: timestamp.nullable(),
+  nextAttemptAt: timestamp.nullable(),
+  parked: z.number().int().nonnegative(),
+});
+export type SinkStatus = z.infer<typeof SinkStatusSchema>;
+
+export const ParkedBatchSchema = z.object({
+  id: z.number().int().positive(),
+  sinkId: id,
+  firstSeq: z.number().int().nonnegative(),
+  lastSeq: z.number().int().nonnegative(),
+  idempotencyKey: z.string(),
+  events: z.number().int().nonnegative(),
+  readings: z.number().int().nonnegative(),
+  status: z.number().int().nullable(),
+  error: z.string(),
+  parkedAt: timestamp,
+  bytes: z.number().int().nonnegative(),
+});
+export type ParkedBatch = z.infer<typeof ParkedBatchSchema>;
+
+export const SyncSettingsSchema = z.object({
+  /** shared by every sink; null for no cap */
+  bandwidthBytesPerS: z.number().int().min(1024).max(10_000_000_000).nullable(),
+  /** send 1-minute rollups of the backlog first, raw readings after */
+  metered: z.boolean(),
+});
+export type SyncSettings = z.infer<typeof SyncSettingsSchema>;
+
+const sinkInput = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('http'), config: HttpSinkConfigSchema }),
+  z.object({ kind: z.literal('mqtt'), config: MqttSinkConfigSchema }),
+]);
+
+export const syncRequests = {
+  'sync.sinks': { params: z.object({}).strict().optional(), result: z.array(SinkStatusSchema) },
+  /** a sink's saved config for editing; secret fields read "<stored>", never their value */
+  'sync.getSink': {
+    params: z.object({ id }).strict(),
+    result: z.object({
+      id,
+      kind: SinkKindSchema,
+      name: z.string(),
+      enabled: z.boolean(),
+      config: z.record(z.string(), z.unknown()),
+    }),
+  },
+  'sync.addSink': {
+    params: z.intersection(
+      sinkInput,
+      z.object({ name: z.string().trim().min(1).max(100), enabled: z.boolean().default(true) }),
+    ),
+    result: SinkStatusSchema,
+  },
+  /** a secret given as "<stored>" keeps the stored value */
+  'sync.updateSink': {
+    params: z
+      .object({
+        id,
+        name: z.string().trim().min(1).max(100).optional(),
+        enabled: z.boolean().optional(),
+        config: z.unknown().optional(),
+      })
+      .strict(),
+    result: SinkStatusSchema,
+  },
+  'sync.removeSink': { params: z.object({ id }).strict(), result: z.object({ ok: z.boolean() }) },
+  /** cut every wait short (backoff included, Retry-After excepted) and send now */
+  'sync.now': {
+    params: z.object({ id: id.optional() }).strict().optional(),
+    result: z.object({ ok: z.boolean() }),
+  },
+  'sync.parked': {
+    params: z.object({ sinkId: id.optional() }).strict().optional(),
+    result: z.array(ParkedBatchSchema),
+  },
+  /** send a parked batch again as it was (same Idempotency-Key); unparked when the receiver takes it */
+  'sync.retryParked': {
+    params: z.object({ id: z.number().int().positive() }).strict(),
+    result: z.object({ ok: z.boolean(), error: z.string().nullable() }),
+  },
+  'sync.discardParked': {
+    params: z.object({ id: z.number().int().positive() }).strict(),
+    result: z.object({ ok: z.boolean() }),
+  },
+  'sync.settings': { params: z.object({}).strict().optional(), result: SyncSettingsSchema },
+  'sync.configure': { params: SyncSettingsSchema.partial().strict(), result: SyncSettingsSchema },
+} as const;
+
+export const syncStreams = {
+  /** every sink's status, once a second while subscribed */
+  'sync.changed': { params: z.object({}).strict().optional(), data: z.array(SinkStatusSchema) },
+} as const;

@@ -1,0 +1,170 @@
+/** The sync tables other than the outbox: sinks with their cursors, parked batches, settings. */
+import type Database from 'better-sqlite3';
+import type { OutgoingBatch } from './cloudevents';
+
+export type SinkKind = 'http' | 'mqtt';
+
+export interface SinkRecord {
+  id: string;
+  kind: SinkKind;
+  name: string;
+  enabled: boolean;
+  /** secrets replaced by "<stored>"; the values live in the secret store */
+  config: Record<string, unknown>;
+  cursor: number;
+  rollupCursor: number;
+  createdAt: number;
+}
+
+export interface ParkedRecord {
+  id: number;
+  sinkId: string;
+  firstSeq: number;
+  lastSeq: number;
+  idempotencyKey: string;
+  events: number;
+  readings: number;
+  status: number | null;
+  error: string;
+  parkedAt: number;
+  bytes: number;
+}
+
+interface SinkRow {
+  id: string;
+  kind: SinkKind;
+  name: string;
+  enabled: number;
+  config: string;
+  cursor: number;
+  rollup_cursor: number;
+  created_at: number;
+}
+
+const PARKED_COLUMNS = `id, sink_id AS sinkId, first_seq AS firstSeq, last_seq AS lastSeq,
+  idempotency_key AS idempotencyKey, events, readings, status, error, parked_at AS parkedAt,
+  length(payload) AS bytes`;
+
+export class SinkRecords {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    this.s = {
+      all: db.prepare<[], SinkRow>('SELECT * FROM sync_sinks ORDER BY created_at, id'),
+      get: db.prepare<[string], SinkRow>('SELECT * FROM sync_sinks WHERE id = ?'),
+      insert: db.prepare(
+        `INSERT INTO sync_sinks (id, kind, name, enabled, config, cursor, rollup_cursor, created_at)
+         VALUES (@id, @kind, @name, @enabled, @config, @cursor, @rollupCursor, @createdAt)`,
+      ),
+      update: db.prepare('UPDATE sync_sinks SET name = ?, enabled = ?, config = ? WHERE id = ?'),
+      remove: db.prepare('DELETE FROM sync_sinks WHERE id = ?'),
+      cursor: db.prepare('UPDATE sync_sinks SET cursor = ? WHERE id = ? AND cursor < ?'),
+      rollupCursor: db.prepare('UPDATE sync_sinks SET rollup_cursor = ? WHERE id = ? AND rollup_cursor < ?'),
+      minCursor: db.prepare('SELECT min(cursor) FROM sync_sinks').pluck(),
+      park: db.prepare(
+        `INSERT INTO sync_parked (sink_id, first_seq, last_seq, idempotency_key, events, readings, status,
+           error, parked_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      parked: db.prepare<[{ sink: string | null }], ParkedRecord>(
+        `SELECT ${PARKED_COLUMNS} FROM sync_parked WHERE @sink IS NULL OR sink_id = @sink ORDER BY id`,
+      ),
+      parkedOne: db.prepare<[number], ParkedRecord & { payload: Buffer }>(
+        `SELECT ${PARKED_COLUMNS}, payload FROM sync_parked WHERE id = ?`,
+      ),
+      parkedCount: db.prepare<[string]>('SELECT count(*) FROM sync_parked WHERE sink_id = ?').pluck(),
+      unpark: db.prepare('DELETE FROM sync_parked WHERE id = ?'),
+      settings: db.prepare<[], { bandwidth_bytes_s: number | null; metered: number }>(
+        'SELECT bandwidth_bytes_s, metered FROM sync_settings WHERE id = 1',
+      ),
+      setSettings: db.prepare('UPDATE sync_settings SET bandwidth_bytes_s = ?, metered = ? WHERE id = 1'),
+    };
+  }
+
+  all(): SinkRecord[] {
+    return this.s.all.all().map(fromRow);
+  }
+
+  get(id: string): SinkRecord | undefined {
+    const row = this.s.get.get(id);
+    return row ? fromRow(row) : undefined;
+  }
+
+  insert(r: SinkRecord): void {
+    this.s.insert.run({ ...r, enabled: r.enabled ? 1 : 0, config: JSON.stringify(r.config) });
+  }
+
+  update(id: string, name: string, enabled: boolean, config: Record<string, unknown>): void {
+    this.s.update.run(name, enabled ? 1 : 0, JSON.stringify(config), id);
+  }
+
+  remove(id: string): boolean {
+    return this.s.remove.run(id).changes > 0;
+  }
+
+  /** Moves a cursor forward only: a late answer for an old batch can never move it back. */
+  advance(id: string, seq: number, channel: 'raw' | 'rollup' = 'raw'): void {
+    (channel === 'raw' ? this.s.cursor : this.s.rollupCursor).run(seq, id, seq);
+  }
+
+  /** Lowest cursor over every sink, or null without sinks: rows up to it can go. */
+  minCursor(): number | null {
+    return (this.s.minCursor.get() as number | null) ?? null;
+  }
+
+  /** Parks a refused batch and moves the cursor past it, in one transaction. */
+  park(batch: OutgoingBatch, status: number | null, error: string, now = Date.now()): void {
+    this.db.transaction(() => {
+      this.s.park.run(
+        batch.sinkId,
+        batch.firstSeq,
+        batch.lastSeq,
+        batch.key,
+        batch.events,
+        batch.readings,
+        status,
+        error,
+        now,
+        batch.payload,
+      );
+      this.advance(batch.sinkId, batch.lastSeq, batch.channel);
+    })();
+  }
+
+  parked(sinkId: string | null = null): ParkedRecord[] {
+    return this.s.parked.all({ sink: sinkId });
+  }
+
+  parkedWithPayload(id: number): (ParkedRecord & { payload: Buffer }) | undefined {
+    return this.s.parkedOne.get(id);
+  }
+
+  parkedCount(sinkId: string): number {
+    return this.s.parkedCount.get(sinkId) as number;
+  }
+
+  unpark(id: number): boolean {
+    return this.s.unpark.run(id).changes > 0;
+  }
+
+  settings(): { bandwidthBytesPerS: number | null; metered: boolean } {
+    const r = this.s.settings.get()!;
+    return { bandwidthBytesPerS: r.bandwidth_bytes_s, metered: r.metered === 1 };
+  }
+
+  setSettings(bandwidthBytesPerS: number | null, metered: boolean): void {
+    this.s.setSettings.run(bandwidthBytesPerS, metered ? 1 : 0);
+  }
+}
+
+function fromRow(row: SinkRow): SinkRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    enabled: row.enabled === 1,
+    config: JSON.parse(row.config) as Record<string, unknown>,
+    cursor: row.cursor,
+    rollupCursor: row.rollup_cursor,
+    createdAt: row.created_at,
+  };
+}

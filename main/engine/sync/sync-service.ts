@@ -1,0 +1,399 @@
+/**
+ * Cloud sync for the engine: the outbox fed by ingest (and by enqueueEvent for
+ * commissioning records, audit entries, alerts), one runner per enabled sink, the shared
+ * bandwidth budget and metered mode, parked batches, and the sync.* RPC handlers.
+ *
+ * createSync is what the engine wires in; see the README's "Cloud sync" section for the
+ * wire contracts.
+ */
+import type Database from 'better-sqlite3';
+import type { z } from 'zod';
+import { RpcError } from '../../../common/protocol';
+import type { Reading } from '../../../common/reading';
+import {
+  HttpSinkConfigSchema,
+  MqttSinkConfigSchema,
+  SECRET_STORED,
+  SINK_SECRET_FIELDS,
+  type SinkKind,
+  type SinkStatus,
+  type SyncSettings,
+  type syncRequests,
+  type syncStreams,
+} from '../../../common/sync-contract';
+import type { Logger } from '../log';
+import type { SecretStore } from '../secrets/secret-store';
+import { BandwidthBudget } from './bandwidth';
+import { buildBatch, type OutgoingBatch } from './cloudevents';
+import { createHttpTransport } from './http-transport';
+import { Outbox, type OutboxRow } from './outbox';
+import { type SinkRecord, SinkRecords } from './sink-records';
+import { type Cursors, SinkRunner } from './sink-runner';
+import type { SinkTransport } from './transport';
+
+type Requests = typeof syncRequests;
+type Streams = typeof syncStreams;
+export type SyncHandlers = {
+  [M in keyof Requests]: (
+    params: z.output<Requests[M]['params']>,
+  ) => z.output<Requests[M]['result']> | Promise<z.output<Requests[M]['result']>>;
+};
+export type SyncStreams = {
+  [S in keyof Streams]: (
+    params: z.output<Streams[S]['params']>,
+    emit: (data: z.output<Streams[S]['data']>) => void,
+  ) => () => void;
+};
+
+export type TransportFactory = (kind: SinkKind, id: string, config: Record<string, unknown>) => SinkTransport;
+
+export interface SyncOptions {
+  db: Database.Database;
+  secrets: SecretStore;
+  log: Logger;
+  /** CloudEvents `source` of everything this engine sends */
+  source?: string;
+  /** readings per batch at most (whole outbox rows are taken, so a batch can exceed it by one row) */
+  maxBatchReadings?: number;
+  /** for tests: backoff base and cap */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  idlePollMs?: number;
+  /** for tests: replaces the real transports */
+  transports?: TransportFactory;
+}
+
+export interface Sync {
+  /** the ingest pipeline's accepted readings; call from pipeline.onBatch */
+  onIngest(accepted: readonly Reading[]): void;
+  /** any other record for the cloud: commissioning records, audit entries, alerts */
+  enqueueEvent(type: string, subject: string, data: unknown): void;
+  handlers: SyncHandlers;
+  streams: SyncStreams;
+  /** for tests and the bench: the outbox and the sinks */
+  readonly outbox: Outbox;
+  status(): SinkStatus[];
+  close(): Promise<void>;
+}
+
+const MAX_ROWS_PER_BATCH = 2000;
+const STATUS_EVERY_MS = 1000;
+
+export function createSync(options: SyncOptions): Sync {
+  const { db, secrets, log } = options;
+  const outbox = new Outbox(db);
+  const records = new SinkRecords(db);
+  const source = options.source ?? 'urn:fieldline:edge';
+  const settings = records.settings();
+  const budget = new BandwidthBudget(settings.bandwidthBytesPerS);
+  let metered = settings.metered;
+  const runners = new Map<string, SinkRunner>();
+  const transportFor: TransportFactory = options.transports ?? defaultTransports;
+  let sinkCount = records.all().length;
+  let closed = false;
+  let appendErrors = 0;
+
+  const secretName = (sinkId: string, field: string) => `sync.sink.${sinkId}.${field}`;
+
+  /** The config with its sealed secrets put back, for building a transport. */
+  const unsealed = (r: SinkRecord): Record<string, unknown> => {
+    const config = { ...r.config };
+    for (const field of SINK_SECRET_FIELDS) {
+      if (config[field] === SECRET_STORED) config[field] = secrets.get(secretName(r.id, field)) ?? '';
+    }
+    return config;
+  };
+
+  const maxReadings = () => {
+    const cap = budget.bytesPerSecond;
+    const base = options.maxBatchReadings ?? 50_000;
+    // with a cap, keep a batch to a few seconds of the link (assuming a few bytes a reading)
+    return cap === null ? base : Math.max(200, Math.min(base, cap));
+  };
+
+  const prepare =
+    (sinkId: string) =>
+    async (cursors: Cursors): Promise<OutgoingBatch | null> => {
+      const limit = maxReadings();
+      const rows: OutboxRow[] = [];
+      let readings = 0;
+      for (const row of outbox.read(cursors.raw, MAX_ROWS_PER_BATCH)) {
+        if (rows.length > 0 && readings + row.readings > limit) break;
+        rows.push(row);
+        readings += row.readings;
+      }
+      if (rows.length === 0) return null;
+      return buildBatch(sinkId, source, rows);
+    };
+
+  const trim = () => {
+    const min = records.minCursor();
+    if (min !== null) outbox.trim(min);
+  };
+
+  const startRunner = (r: SinkRecord) => {
+    if (!r.enabled || closed) return;
+    let transport: SinkTransport;
+    try {
+      transport = transportFor(r.kind, r.id, unsealed(r));
+    } catch (error) {
+      log.error('sink cannot start', { sink: r.id, error: (error as Error).message });
+      return;
+    }
+    const runner = new SinkRunner({
+      id: r.id,
+      transport,
+      records,
+      budget,
+      log,
+      cursors: { raw: r.cursor, rollup: r.rollupCursor },
+      prepare: prepare(r.id),
+      delivered: trim,
+      baseDelayMs: options.baseDelayMs,
+      maxDelayMs: options.maxDelayMs,
+      idlePollMs: options.idlePollMs,
+    });
+    runners.set(r.id, runner);
+    runner.start();
+  };
+
+  const stopRunner = async (id: string) => {
+    const runner = runners.get(id);
+    runners.delete(id);
+    await runner?.stop();
+  };
+
+  const statusOf = (r: SinkRecord): SinkStatus => {
+    const runner = runners.get(r.id);
+    const cursor = runner ? runner.cursors.raw : r.cursor;
+    const backlog = outbox.backlog(cursor);
+    const stats = runner?.stats;
+    const speed = runner?.throughput() ?? { readingsPerS: 0, bytesPerS: 0 };
+    return {
+      id: r.id,
+      kind: r.kind,
+      name: r.name,
+      enabled: r.enabled,
+      target: runner?.transport.target ?? targetOf(r),
+      connected: runner?.transport.connected() ?? false,
+      state: !r.enabled ? 'disabled' : (stats?.state ?? 'stopped'),
+      backlog: { readings: backlog.readings, events: backlog.events, oldestAt: backlog.oldestAt },
+      delivered: {
+        batches: stats?.batches ?? 0,
+        readings: stats?.readings ?? 0,
+        bytes: stats?.bytes ?? 0,
+      },
+      readingsPerS: speed.readingsPerS,
+      bytesPerS: speed.bytesPerS,
+      retries: stats?.retries ?? 0,
+      lastError: stats?.lastError ?? null,
+      lastSuccessAt: stats?.lastSuccessAt ?? null,
+      nextAttemptAt: stats?.nextAttemptAt ?? null,
+      parked: records.parkedCount(r.id),
+    };
+  };
+
+  const status = () => records.all().map(statusOf);
+  const mustGet = (id: string) => {
+    const r = records.get(id);
+    if (!r) throw new RpcError('NOT_FOUND', `no sink "${id}"`);
+    return r;
+  };
+
+  /** Seals the secret fields of a config given by the user; returns what is saved in the table. */
+  const sealConfig = (
+    sinkId: string,
+    kind: SinkKind,
+    given: unknown,
+    previous?: Record<string, unknown>,
+  ): Record<string, unknown> => {
+    const schema = kind === 'http' ? HttpSinkConfigSchema : MqttSinkConfigSchema;
+    const parsed = schema.safeParse(given);
+    if (!parsed.success) {
+      throw new RpcError(
+        'INVALID_PARAMS',
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
+    }
+    const config: Record<string, unknown> = { ...parsed.data };
+    for (const field of SINK_SECRET_FIELDS) {
+      const value = config[field];
+      if (value === SECRET_STORED && previous?.[field] === SECRET_STORED) continue;
+      if (typeof value === 'string' && value !== '' && value !== SECRET_STORED) {
+        secrets.put(secretName(sinkId, field), value);
+        config[field] = SECRET_STORED;
+      } else {
+        secrets.delete(secretName(sinkId, field));
+        delete config[field];
+      }
+    }
+    return config;
+  };
+
+  const newId = () => {
+    for (let n = records.all().length + 1; ; n++) {
+      const id = `sink-${n}`;
+      if (!records.get(id)) return id;
+    }
+  };
+
+  const handlers: SyncHandlers = {
+    'sync.sinks': () => status(),
+    'sync.getSink': ({ id }) => {
+      const r = mustGet(id);
+      return { id: r.id, kind: r.kind, name: r.name, enabled: r.enabled, config: r.config };
+    },
+    'sync.addSink': (p) => {
+      const id = newId();
+      const record: SinkRecord = {
+        id,
+        kind: p.kind,
+        name: p.name,
+        enabled: p.enabled,
+        config: {},
+        // a new sink takes what the outbox still holds, and everything after
+        cursor: outbox.start(),
+        rollupCursor: outbox.start(),
+        createdAt: Date.now(),
+      };
+      db.transaction(() => {
+        record.config = sealConfig(id, p.kind, p.config);
+        records.insert(record);
+      })();
+      sinkCount++;
+      startRunner(record);
+      return statusOf(record);
+    },
+    'sync.updateSink': async ({ id, name, enabled, config }) => {
+      const r = mustGet(id);
+      const next = { ...r, name: name ?? r.name, enabled: enabled ?? r.enabled };
+      db.transaction(() => {
+        if (config !== undefined) next.config = sealConfig(id, r.kind, config, r.config);
+        records.update(id, next.name, next.enabled, next.config);
+      })();
+      await stopRunner(id);
+      const saved = mustGet(id);
+      startRunner(saved);
+      return statusOf(saved);
+    },
+    'sync.removeSink': async ({ id }) => {
+      await stopRunner(id);
+      const ok = db.transaction(() => {
+        for (const field of SINK_SECRET_FIELDS) secrets.delete(secretName(id, field));
+        return records.remove(id);
+      })();
+      if (ok) sinkCount--;
+      trim();
+      return { ok };
+    },
+    'sync.now': (p) => {
+      for (const [id, runner] of runners) if (!p?.id || p.id === id) runner.wake();
+      return { ok: true };
+    },
+    'sync.parked': (p) => records.parked(p?.sinkId ?? null),
+    'sync.retryParked': async ({ id }) => {
+      const parked = records.parkedWithPayload(id);
+      if (!parked) throw new RpcError('NOT_FOUND', `no parked batch ${id}`);
+      const runner = runners.get(parked.sinkId);
+      if (!runner) return { ok: false, error: 'the sink is disabled or cannot start' };
+      const outcome = await runner.transport.send({
+        sinkId: parked.sinkId,
+        channel: 'raw',
+        firstSeq: parked.firstSeq,
+        lastSeq: parked.lastSeq,
+        events: parked.events,
+        readings: parked.readings,
+        key: parked.idempotencyKey,
+        payload: parked.payload,
+        oldestAt: parked.parkedAt,
+      });
+      if (outcome.kind !== 'ok') return { ok: false, error: outcome.error };
+      records.unpark(id);
+      return { ok: true, error: null };
+    },
+    'sync.discardParked': ({ id }) => ({ ok: records.unpark(id) }),
+    'sync.settings': () => records.settings(),
+    'sync.configure': (change) => {
+      const current = records.settings();
+      const next: SyncSettings = {
+        bandwidthBytesPerS:
+          change.bandwidthBytesPerS === undefined ? current.bandwidthBytesPerS : change.bandwidthBytesPerS,
+        metered: change.metered ?? current.metered,
+      };
+      records.setSettings(next.bandwidthBytesPerS, next.metered);
+      budget.setRate(next.bandwidthBytesPerS);
+      metered = next.metered;
+      for (const runner of runners.values()) runner.wake();
+      return next;
+    },
+  };
+
+  const streams: SyncStreams = {
+    'sync.changed': (_params, emit) => {
+      emit(status());
+      const timer = setInterval(() => emit(status()), STATUS_EVERY_MS);
+      return () => clearInterval(timer);
+    },
+  };
+
+  for (const r of records.all()) startRunner(r);
+
+  return {
+    outbox,
+    handlers,
+    streams,
+    status,
+    onIngest(accepted) {
+      if (sinkCount === 0 || accepted.length === 0 || closed) return;
+      try {
+        outbox.appendReadings(accepted);
+      } catch (error) {
+        // the readings are stored locally; only their trip to the cloud is lost, and said so
+        appendErrors++;
+        log.error('cannot add readings to the outbox', {
+          error: (error as Error).message,
+          readings: accepted.length,
+          errors: appendErrors,
+        });
+        return;
+      }
+      for (const runner of runners.values()) runner.wake();
+    },
+    enqueueEvent(type, subject, data) {
+      if (closed) return;
+      outbox.appendEvent({ type, subject, data });
+      for (const runner of runners.values()) runner.wake();
+    },
+    async close() {
+      closed = true;
+      await Promise.all([...runners.keys()].map(stopRunner));
+    },
+  };
+
+  function defaultTransports(kind: SinkKind, _id: string, config: Record<string, unknown>): SinkTransport {
+    if (kind === 'http') {
+      const c = HttpSinkConfigSchema.parse(config);
+      return createHttpTransport({
+        url: c.url,
+        authorization: c.authorization || undefined,
+        ca: c.caPem,
+        cert: c.certPem,
+        key: c.keyPem || undefined,
+        timeoutMs: c.timeoutMs,
+      });
+    }
+    throw new Error('MQTT sinks are not available yet');
+  }
+
+  function targetOf(r: SinkRecord): string {
+    const url = typeof r.config.url === 'string' ? r.config.url : '';
+    try {
+      const u = new URL(url);
+      u.username = '';
+      u.password = '';
+      return u.toString();
+    } catch {
+      return url;
+    }
+  }
+}
