@@ -28,6 +28,8 @@ export interface ReceiverOptions {
   /** serve HTTPS; with `ca` and requestCert, clients must present a certificate from it */
   tls?: { cert: string; key: string; ca?: string; requestCert?: boolean };
   log?: (line: string) => void;
+  /** in-process hook, after a batch is committed and before it is answered (tests kill senders here) */
+  onStored?: (key: string) => void;
 }
 
 export interface Receiver {
@@ -202,6 +204,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
       });
     }
     const outcome = store.store(events, key);
+    options.onStored?.(key);
     if (faults.dropAfterCommit > 0) {
       faults.dropAfterCommit--;
       store.count('faults');

@@ -13,6 +13,8 @@ export interface SinkRecord {
   config: Record<string, unknown>;
   cursor: number;
   rollupCursor: number;
+  /** last seq of the raw batch last put on the wire (0 for none) */
+  inflight: number;
   createdAt: number;
 }
 
@@ -38,6 +40,7 @@ interface SinkRow {
   config: string;
   cursor: number;
   rollup_cursor: number;
+  inflight: number;
   created_at: number;
 }
 
@@ -53,13 +56,14 @@ export class SinkRecords {
       all: db.prepare<[], SinkRow>('SELECT * FROM sync_sinks ORDER BY created_at, id'),
       get: db.prepare<[string], SinkRow>('SELECT * FROM sync_sinks WHERE id = ?'),
       insert: db.prepare(
-        `INSERT INTO sync_sinks (id, kind, name, enabled, config, cursor, rollup_cursor, created_at)
-         VALUES (@id, @kind, @name, @enabled, @config, @cursor, @rollupCursor, @createdAt)`,
+        `INSERT INTO sync_sinks (id, kind, name, enabled, config, cursor, rollup_cursor, inflight, created_at)
+         VALUES (@id, @kind, @name, @enabled, @config, @cursor, @rollupCursor, @inflight, @createdAt)`,
       ),
       update: db.prepare('UPDATE sync_sinks SET name = ?, enabled = ?, config = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM sync_sinks WHERE id = ?'),
       cursor: db.prepare('UPDATE sync_sinks SET cursor = ? WHERE id = ? AND cursor < ?'),
       rollupCursor: db.prepare('UPDATE sync_sinks SET rollup_cursor = ? WHERE id = ? AND rollup_cursor < ?'),
+      inflight: db.prepare('UPDATE sync_sinks SET inflight = ? WHERE id = ?'),
       minCursor: db.prepare('SELECT min(cursor) FROM sync_sinks').pluck(),
       park: db.prepare(
         `INSERT INTO sync_parked (sink_id, first_seq, last_seq, idempotency_key, events, readings, status,
@@ -104,6 +108,11 @@ export class SinkRecords {
   /** Moves a cursor forward only: a late answer for an old batch can never move it back. */
   advance(id: string, seq: number, channel: 'raw' | 'rollup' = 'raw'): void {
     (channel === 'raw' ? this.s.cursor : this.s.rollupCursor).run(seq, id, seq);
+  }
+
+  /** Remembers the raw batch about to go out, so a restart rebuilds the very same batch. */
+  setInflight(id: string, lastSeq: number): void {
+    this.s.inflight.run(lastSeq, id);
   }
 
   /** Lowest cursor over every sink, or null without sinks: rows up to it can go. */
@@ -165,6 +174,7 @@ function fromRow(row: SinkRow): SinkRecord {
     config: JSON.parse(row.config) as Record<string, unknown>,
     cursor: row.cursor,
     rollupCursor: row.rollup_cursor,
+    inflight: row.inflight,
     createdAt: row.created_at,
   };
 }

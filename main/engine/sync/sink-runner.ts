@@ -13,6 +13,8 @@ import { backoffDelay, type SendOutcome, type SinkTransport } from './transport'
 export interface Cursors {
   raw: number;
   rollup: number;
+  /** a raw batch that was on the wire when the process stopped: rebuild exactly (raw, replay] */
+  replay?: number;
 }
 
 export interface RunnerOptions {
@@ -132,6 +134,7 @@ export class SinkRunner {
         if (this.stopped) break;
       }
       this.stats.state = 'sending';
+      if (batch.channel === 'raw') this.o.records.setInflight(this.o.id, batch.lastSeq);
       const sending = this.o.transport.send(batch);
       // build the next batch while this one is on the wire; thrown away if this one fails
       const after = advanced(this.o.cursors, batch);
@@ -215,5 +218,7 @@ export class SinkRunner {
 
 function advanced(c: Cursors, batch: OutgoingBatch): Cursors {
   const channel: SyncChannel = batch.channel;
-  return channel === 'raw' ? { raw: batch.lastSeq, rollup: c.rollup } : { raw: c.raw, rollup: batch.lastSeq };
+  return channel === 'raw'
+    ? { raw: batch.lastSeq, rollup: c.rollup }
+    : { raw: c.raw, rollup: batch.lastSeq, replay: c.replay };
 }

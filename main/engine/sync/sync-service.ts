@@ -117,8 +117,9 @@ export function createSync(options: SyncOptions): Sync {
       const limit = maxReadings();
       const rows: OutboxRow[] = [];
       let readings = 0;
+      const replay = cursors.replay !== undefined && cursors.replay > cursors.raw ? cursors.replay : null;
       for (const row of outbox.read(cursors.raw, MAX_ROWS_PER_BATCH)) {
-        if (rows.length > 0 && readings + row.readings > limit) break;
+        if (replay !== null ? row.seq > replay : rows.length > 0 && readings + row.readings > limit) break;
         rows.push(row);
         readings += row.readings;
       }
@@ -146,7 +147,7 @@ export function createSync(options: SyncOptions): Sync {
       records,
       budget,
       log,
-      cursors: { raw: r.cursor, rollup: r.rollupCursor },
+      cursors: { raw: r.cursor, rollup: r.rollupCursor, replay: r.inflight },
       prepare: prepare(r.id),
       delivered: trim,
       baseDelayMs: options.baseDelayMs,
@@ -254,6 +255,7 @@ export function createSync(options: SyncOptions): Sync {
         // a new sink takes what the outbox still holds, and everything after
         cursor: outbox.start(),
         rollupCursor: outbox.start(),
+        inflight: 0,
         createdAt: Date.now(),
       };
       db.transaction(() => {

@@ -10,7 +10,9 @@ import type { Migration } from './index';
  *   keys are derived from sequence numbers, and a reused one would make the receiver drop
  *   new data as a duplicate.
  * - sync_sinks: one row per sink; `cursor` is the last outbox seq it delivered,
- *   `rollup_cursor` the last seq whose 1-minute rollups it sent (metered mode).
+ *   `rollup_cursor` the last seq whose 1-minute rollups it sent (metered mode), `inflight`
+ *   the last seq of the raw batch on the wire: after a crash that same batch is rebuilt, so
+ *   it carries the same Idempotency-Key even though more rows have arrived since.
  * - sync_parked: batches a sink refused for good (4xx), kept whole (the exact gzip payload and
  *   its key) so the user can see, retry or discard them.
  * - sync_down: documents fetched by down-sync (firmware catalog, settings, ...) by kind, with
@@ -36,6 +38,7 @@ export const migration007: Migration = {
       config        TEXT NOT NULL CHECK (json_valid(config)),
       cursor        INTEGER NOT NULL,
       rollup_cursor INTEGER NOT NULL,
+      inflight      INTEGER NOT NULL DEFAULT 0,
       created_at    INTEGER NOT NULL
     ) STRICT;
     CREATE TABLE sync_parked (
