@@ -184,7 +184,7 @@ export function RegistryTable({
         key={device?.id ?? `placeholder-${i}`}
         device={device}
         index={i}
-        selected={device !== undefined && (device.id === selectedId || i === active)}
+        selected={device !== undefined && device.id === selectedId}
         now={now}
         onOpen={(index) => {
           setActive(index);
@@ -216,11 +216,11 @@ export function RegistryTable({
         data-search={filters.search}
       >
         <colgroup>
-          <col style={{ width: '22%' }} />
-          <col style={{ width: '16%' }} />
+          <col style={{ width: '20%' }} />
           <col style={{ width: '14%' }} />
-          <col style={{ width: '12%' }} />
-          <col style={{ width: '10%' }} />
+          <col style={{ width: '13%' }} />
+          <col style={{ width: '14%' }} />
+          <col style={{ width: '9%' }} />
           <col style={{ width: '10%' }} />
           <col />
         </colgroup>

@@ -89,6 +89,7 @@ export function parseDeviceEdit(
 ): { ok: true; update: DeviceUpdate; changed: boolean } | { ok: false; errors: DeviceEditErrors } {
   const update: DeviceUpdate = { deviceId: device.id };
   const name = fields.name.trim();
+  if (name === '') return { ok: false, errors: { name: 'a device needs a name' } };
   if (name !== device.name) update.name = name;
   const site = fields.site.trim() === '' ? null : fields.site.trim();
   if (site !== device.site) update.site = site;
