@@ -87,6 +87,19 @@ export const EngineInfoSchema = z.object({
   databaseFile: z.string(),
   demo: z.boolean(),
   host: z.enum(['electron', 'node', 'test']),
+  /**
+   * The demo site's commissioning plant (null or absent outside demo mode): what to type in
+   * the wizard. brokerUrl is null while the demo broker starts (read again) or when it failed (error).
+   */
+  demoPlant: z
+    .object({
+      brokerUrl: z.string().nullable(),
+      error: z.string().nullable(),
+      bleConnectorId: z.string(),
+      wifi: z.array(z.object({ ssid: z.string(), password: z.string() })),
+    })
+    .nullable()
+    .optional(),
 });
 export type EngineInfo = z.infer<typeof EngineInfoSchema>;
 
