@@ -233,6 +233,16 @@ export const streams = {
   'connectors.changed': { params: empty, data: z.array(ConnectorStatusSchema) },
   /** raw bytes both ways on a serial connector, batched every 100 ms */
   'serial.monitor': { params: connectorRef, data: z.object({ chunks: z.array(SerialChunkSchema) }) },
+  /** notifications from one GATT characteristic, batched at most 10 times a second; error: not (or no longer) subscribed, retrying */
+  'ble.notifications': {
+    params: z.object(gattRef).strict(),
+    data: z.object({
+      values: z.array(GattValueSchema.extend({ ts: timestamp })),
+      error: z.string().nullable(),
+      /** values left out of this batch because the subscriber fell behind */
+      dropped: z.number().int().nonnegative(),
+    }),
+  },
   ...registryStreams,
   ...credentialsStreams,
   ...commissioningStreams,

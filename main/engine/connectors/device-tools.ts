@@ -1,7 +1,7 @@
 /**
  * The technician's tools on a live connector: serial monitor and send, MQTT topic browser
- * and publish, BLE GATT explorer. Thin: each finds the connector, checks it is the right
- * kind, and turns its answer into the contract's shapes.
+ * and publish, BLE GATT explorer and its notifications. Thin: each finds the connector,
+ * checks it is the right kind, and turns its answer into the contract's shapes.
  */
 import type { z } from 'zod';
 import type {
@@ -11,7 +11,7 @@ import type {
   SerialChunkSchema,
 } from '../../../common/contract';
 import { RpcError } from '../../../common/protocol';
-import type { BleConnector } from './ble/ble-connector';
+import type { BleConnector, GattValue } from './ble/ble-connector';
 import type { Connector } from './connector';
 import type { MqttConnector } from './mqtt/mqtt-connector';
 import type { RawSerialEvent, SerialConnector } from './serial/serial-connector';
@@ -19,6 +19,19 @@ import type { RawSerialEvent, SerialConnector } from './serial/serial-connector'
 const MONITOR_FLUSH_MS = 100;
 /** a monitor that falls this far behind drops the oldest chunks rather than growing */
 const MONITOR_MAX_PENDING = 2000;
+/** GATT notifications go to a subscriber at most 10 times a second... */
+const NOTIFY_FLUSH_MS = 100;
+/** ...at most this many a batch (the newest); a faster characteristic has the rest counted as dropped */
+const NOTIFY_MAX_PENDING = 200;
+/** after a failed subscription or a dropped link, try again this often while the stream is open */
+const NOTIFY_RETRY_MS = 2000;
+
+type NotificationValue = z.infer<typeof GattValueSchema> & { ts: number };
+type GattRef = { connectorId: string; peripheralId: string; service: string; characteristic: string };
+
+function contractValue(v: GattValue): z.infer<typeof GattValueSchema> {
+  return { hex: v.hex, text: v.text, decoded: v.decoded, error: v.error };
+}
 
 function find<T extends Connector>(
   lookup: (id: string) => Connector | undefined,
@@ -152,13 +165,100 @@ export function createDeviceTools(lookup: (id: string) => Connector | undefined)
     async bleRead(p: { connectorId: string; peripheralId: string; service: string; characteristic: string }) {
       const ble = find<BleConnector>(lookup, p.connectorId, 'read', 'BLE');
       const v = await gatt(() => ble.read(p.peripheralId, p.service, p.characteristic));
-      const value: z.infer<typeof GattValueSchema> = {
-        hex: v.hex,
-        text: v.text,
-        decoded: v.decoded,
-        error: v.error,
+      return contractValue(v);
+    },
+
+    /**
+     * A characteristic's notifications for one subscriber, batched. Stopping lets go of the
+     * connector's subscription, which turns notifications off on the peripheral only when
+     * nobody else (the connector's own measurements, another subscriber) still listens.
+     */
+    bleNotifications(
+      p: GattRef,
+      emit: (data: { values: NotificationValue[]; error: string | null; dropped: number }) => void,
+    ): () => void {
+      find<BleConnector>(lookup, p.connectorId, 'subscribe', 'BLE');
+      let stopped = false;
+      let pending: NotificationValue[] = [];
+      let dropped = 0;
+      let error: string | null = null;
+      let errorChanged = false;
+      let attempt = 0;
+      let unsubscribe: (() => Promise<void>) | undefined;
+      let retry: NodeJS.Timeout | undefined;
+
+      const setError = (text: string | null) => {
+        if (text !== error) errorChanged = true;
+        error = text;
       };
-      return value;
+      const scheduleRetry = () => {
+        if (!stopped && !retry) retry = setTimeout(open, NOTIFY_RETRY_MS);
+      };
+      const release = (u: () => Promise<void>) => {
+        u().catch(() => {});
+      };
+      function open() {
+        retry = undefined;
+        if (stopped) return;
+        const mine = ++attempt;
+        let ble: BleConnector;
+        try {
+          ble = find<BleConnector>(lookup, p.connectorId, 'subscribe', 'BLE');
+        } catch (e) {
+          setError((e as Error).message);
+          return scheduleRetry();
+        }
+        ble
+          .subscribe(
+            p.peripheralId,
+            p.service,
+            p.characteristic,
+            (v) => {
+              if (stopped) return;
+              pending.push({ ...contractValue(v), ts: Date.now() });
+              if (pending.length > NOTIFY_MAX_PENDING) {
+                pending = pending.slice(-NOTIFY_MAX_PENDING);
+                dropped++;
+              }
+            },
+            (reason) => {
+              if (mine !== attempt) return;
+              unsubscribe = undefined;
+              setError(`${reason}; subscribing again when it is back`);
+              scheduleRetry();
+            },
+          )
+          .then(
+            (u) => {
+              if (stopped || mine !== attempt) return release(u);
+              unsubscribe = u;
+              setError(null);
+            },
+            (e: unknown) => {
+              if (stopped || mine !== attempt) return;
+              setError(`cannot subscribe: ${e instanceof Error ? e.message : String(e)}`);
+              scheduleRetry();
+            },
+          );
+      }
+
+      const timer = setInterval(() => {
+        if (pending.length === 0 && !errorChanged && dropped === 0) return;
+        const values = pending;
+        pending = [];
+        errorChanged = false;
+        const d = dropped;
+        dropped = 0;
+        emit({ values, error, dropped: d });
+      }, NOTIFY_FLUSH_MS);
+      open();
+      return () => {
+        stopped = true;
+        clearInterval(timer);
+        if (retry) clearTimeout(retry);
+        if (unsubscribe) release(unsubscribe);
+        unsubscribe = undefined;
+      };
     },
 
     async bleWrite(p: {

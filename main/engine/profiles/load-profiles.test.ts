@@ -14,7 +14,13 @@ function dirWith(files: Record<string, string>): string {
 describe('device profiles', () => {
   test('the shipped profiles load', () => {
     const profiles = loadProfiles(path.join(findResourcesDir(__dirname), 'profiles'));
-    expect([...profiles.keys()].sort()).toEqual(['env-sensor', 'power-meter', 'pressure-sensor', 'pump']);
+    expect([...profiles.keys()].sort()).toEqual([
+      'ble-vibration-tag',
+      'env-sensor',
+      'power-meter',
+      'pressure-sensor',
+      'pump',
+    ]);
     expect(profiles.get('env-sensor')?.metrics.temperature?.unit).toBe('°C');
   });
 

@@ -3,6 +3,7 @@
  * which values are physically possible. Validation flags readings against them.
  */
 import { z } from 'zod';
+import { BleProfileSchema } from '../decoders/gatt-custom';
 
 export const MetricProfileSchema = z
   .object({
@@ -26,8 +27,29 @@ export const DeviceProfileSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
     name: z.string(),
     metrics: z.record(z.string().regex(/^[a-zA-Z0-9_.-]+$/), MetricProfileSchema),
+    /** vendor GATT characteristics that carry this device's metrics (BLE connector) */
+    ble: BleProfileSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    for (const [i, m] of (p.ble?.characteristics ?? []).entries()) {
+      const path = ['ble', 'characteristics', i];
+      const metric = Object.hasOwn(p.metrics, m.metric) ? p.metrics[m.metric] : undefined;
+      if (!metric) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'metric'],
+          message: `no metric "${m.metric}" in metrics`,
+        });
+      } else if (m.unit !== undefined && m.unit !== metric.unit) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'unit'],
+          message: `unit "${m.unit}" differs from metric ${m.metric}'s unit "${metric.unit}"`,
+        });
+      }
+    }
+  });
 
 export type MetricProfile = z.infer<typeof MetricProfileSchema>;
 export type DeviceProfile = z.infer<typeof DeviceProfileSchema>;

@@ -8,12 +8,18 @@
  * noble is loaded lazily: on a machine without Bluetooth `require('@abandonware/noble')`
  * throws, and the connector then reports "Bluetooth unavailable" instead of taking the
  * engine down. GATT values are hostile input: a malformed one is a counted decode error.
+ *
+ * A device's profile may map vendor characteristics to metrics (its `ble` section); those
+ * are subscribed to and decoded like the standard ones. Notifications on a characteristic
+ * are reference-counted: the connector's own subscription and every explorer subscriber
+ * hold it, and the peripheral is told to stop only when the last holder lets go.
  */
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import type { ConnectorStatus } from '../../../../common/contract';
 import type { Reading } from '../../../../common/reading';
+import { type BleCharacteristicMapping, decodeMapped, mappingsFor } from '../../decoders/gatt-custom';
 import {
   DEVICE_INFORMATION_SERVICE,
   DEVICE_INFORMATION_STRINGS,
@@ -23,6 +29,8 @@ import {
   normalizeUuid,
 } from '../../decoders/gatt-extra';
 import type { Logger } from '../../log';
+import type { DeviceProfile } from '../../profiles/profile';
+import { shippedProfile } from '../../profiles/shipped-profiles';
 import type { Connector, ConnectorSink } from '../connector';
 
 // ---- the part of noble this connector uses -------------------------------------------
@@ -209,12 +217,17 @@ export interface BleConnector extends Connector {
     data: Uint8Array,
     withoutResponse?: boolean,
   ): Promise<void>;
-  /** resolves to an unsubscribe function */
+  /**
+   * Notifications from a characteristic (not its read answers). Resolves to an unsubscribe
+   * function once the peripheral notifies; `onEnded` is told when the link drops, which ends
+   * the subscription (subscribe again once it is back).
+   */
   subscribe(
     peripheralId: string,
     service: string,
     characteristic: string,
     listener: (value: GattValue) => void,
+    onEnded?: (reason: string) => void,
   ): Promise<() => Promise<void>>;
   /**
    * For provisioning (Improv, the configuration protocol): connects when needed and hands
@@ -251,7 +264,12 @@ function toHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
-export function describeValue(uuid: string, data: Uint8Array): GattValue {
+/** `mapped`: the device profile's mappings for this characteristic; they win over the standard decoder */
+export function describeValue(
+  uuid: string,
+  data: Uint8Array,
+  mapped: readonly BleCharacteristicMapping[] = [],
+): GattValue {
   const bytes = Array.from(data);
   let text: string | null = null;
   const decodedText = new TextDecoder('utf-8', { fatal: false }).decode(data);
@@ -262,7 +280,12 @@ export function describeValue(uuid: string, data: Uint8Array): GattValue {
   let decoded: GattValue['decoded'] = null;
   let error: string | null = null;
   const m = gattMetricFor(uuid);
-  if (m) {
+  const first = mapped[0];
+  if (first) {
+    const r = decodeMapped(first, data);
+    if (r.error === null) decoded = { metric: first.metric, unit: first.unit ?? '', value: r.value };
+    else error = r.error;
+  } else if (m) {
     try {
       const v = m.decode(data);
       decoded = { metric: m.metric, unit: m.unit, value: v !== null && Number.isFinite(v) ? v : null };
@@ -295,6 +318,14 @@ interface Link {
   info: DeviceInformation | null;
   services: Map<string, NobleService>;
   characteristics: Map<string, NobleCharacteristic>;
+  /** the device profile's vendor characteristic mappings */
+  profileBle: DeviceProfile['ble'];
+  /** counts one per connection: a holder from an earlier connection has nothing to release */
+  generation: number;
+  /** notification holders per characteristic key on the current connection */
+  cccd: Map<string, { holders: number; ready: Promise<void> }>;
+  /** explorer subscribers on the current connection, told when it goes */
+  subscribers: Set<() => void>;
   /** listeners on the current connection's characteristics */
   cleanups: (() => void)[];
   onDisconnect: (reason: unknown) => void;
@@ -308,13 +339,23 @@ function charKey(service: string, characteristic: string): string {
 
 // ---- the connector ---------------------------------------------------------------------
 
+export interface BleConnectorOptions {
+  /**
+   * Device profiles by id, for the vendor characteristics in their `ble` section. Default:
+   * the profiles shipped in resources/profiles.
+   */
+  profiles?: (id: string) => DeviceProfile | undefined;
+}
+
 export function createBleConnector(
   config: BleConnectorConfig,
   sink: ConnectorSink,
   log: Logger,
   loadNoble?: () => Noble,
+  options: BleConnectorOptions = {},
 ): BleConnector {
   const cfg: ParsedConfig = BleConnectorConfigSchema.parse(config);
+  const profileOf = options.profiles ?? ((id: string) => shippedProfile(id, log));
   const load = loadNoble ?? (() => createRequire(__filename)('@abandonware/noble') as Noble);
   const table = new Map<string, PeripheralEntry>();
   const timers = new Set<NodeJS.Timeout>();
@@ -530,6 +571,10 @@ export function createBleConnector(
       info: null,
       services: new Map(),
       characteristics: new Map(),
+      profileBle: undefined,
+      generation: 0,
+      cccd: new Map(),
+      subscribers: new Set(),
       cleanups: [],
       onDisconnect: () => {},
       establishing: undefined,
@@ -546,6 +591,18 @@ export function createBleConnector(
       }
     });
     p.on('disconnect', link.onDisconnect);
+    try {
+      const profile = profileOf(link.profile);
+      // each mapping carries its metric's unit, so a value can be shown without the profile
+      link.profileBle = profile?.ble && {
+        characteristics: profile.ble.characteristics.map((m) => ({
+          ...m,
+          unit: m.unit ?? profile.metrics[m.metric]?.unit,
+        })),
+      };
+    } catch (e) {
+      log.warn('BLE device profile unavailable', { profile: link.profile, error: message(e) });
+    }
     entry.link = link;
     return link;
   }
@@ -554,6 +611,11 @@ export function createBleConnector(
   function teardown(link: Link): void {
     link.abort?.abort();
     link.abort = undefined;
+    link.generation++;
+    link.cccd.clear();
+    const ended = [...link.subscribers];
+    link.subscribers.clear();
+    for (const end of ended) end();
     for (const c of link.cleanups) c();
     link.cleanups = [];
     link.services.clear();
@@ -650,17 +712,16 @@ export function createBleConnector(
         transport: 'ble',
         connectorId: cfg.id,
       });
-      // standard measurements: listen, subscribe where possible, and read the current value once
+      // standard and profile-mapped measurements: listen, subscribe where possible, read the current value once
       const initialReads: NobleCharacteristic[] = [];
       for (const [key, c] of link.characteristics) {
-        const uuid = key.split('/')[1]!;
-        if (!gattMetricFor(uuid)) continue;
-        const onData = guard('value', (data: unknown) => onValue(link, uuid, data));
+        const [su, uuid] = key.split('/') as [string, string];
+        const mapped = mappingsFor(link.profileBle, su, uuid);
+        if (mapped.length === 0 && !gattMetricFor(uuid)) continue;
+        const onData = guard('value', (data: unknown) => onValue(link, uuid, mapped, data));
         c.on('data', onData);
         link.cleanups.push(() => c.removeListener('data', onData));
-        if (c.properties.includes('notify') || c.properties.includes('indicate')) {
-          await call<void>(`subscribe ${uuid}`, cfg.gattTimeoutMs, signal, (cb) => c.subscribe(cb));
-        }
+        if (notifies(c)) await hold(link, key, c);
         if (c.properties.includes('read')) initialReads.push(c);
       }
       link.state = 'connected';
@@ -687,9 +748,92 @@ export function createBleConnector(
     }
   }
 
-  function onValue(link: Link, uuid: string, data: unknown): void {
+  function notifies(c: NobleCharacteristic): boolean {
+    return c.properties.includes('notify') || c.properties.includes('indicate');
+  }
+
+  /** Take a hold on a characteristic's notifications; the first holder turns them on. */
+  async function hold(link: Link, key: string, c: NobleCharacteristic): Promise<void> {
+    let entry = link.cccd.get(key);
+    if (!entry) {
+      const ready = call<void>(`subscribe ${key}`, cfg.gattTimeoutMs, link.abort?.signal, (cb) =>
+        c.subscribe(cb),
+      );
+      const created = { holders: 0, ready };
+      entry = created;
+      link.cccd.set(key, created);
+      ready.catch(() => {
+        if (link.cccd.get(key) === created) link.cccd.delete(key);
+      });
+    }
+    entry.holders++;
+    try {
+      await entry.ready;
+    } catch (e) {
+      entry.holders--;
+      throw e;
+    }
+  }
+
+  /** Let go of a hold; the last holder on the same connection turns notifications off. */
+  async function release(link: Link, generation: number, key: string, c: NobleCharacteristic): Promise<void> {
+    if (link.generation !== generation) return; // that connection, and its notifications, are gone
+    const entry = link.cccd.get(key);
+    if (!entry) return;
+    entry.holders--;
+    if (entry.holders > 0) return;
+    link.cccd.delete(key);
+    if (link.state !== 'connected') return;
+    await call<void>('unsubscribe', cfg.gattTimeoutMs, link.abort?.signal, (cb) => c.unsubscribe(cb)).catch(
+      (e: unknown) =>
+        log.debug('BLE unsubscribe failed', { deviceId: link.deviceId, key, error: message(e) }),
+    );
+  }
+
+  function decodeError(link: Link, uuid: string, text: string): void {
+    status.decodeErrors++;
+    noteError(`${link.deviceId} ${uuid}: ${text}`);
+    if (link.errorsLogged++ < 5) log.warn('BLE decode error', { deviceId: link.deviceId, uuid, error: text });
+    publish();
+  }
+
+  function onValue(
+    link: Link,
+    uuid: string,
+    mapped: readonly BleCharacteristicMapping[],
+    data: unknown,
+  ): void {
     const now = Date.now();
     status.messagesIn++;
+    if (mapped.length > 0) {
+      if (!(data instanceof Uint8Array)) {
+        decodeError(link, uuid, 'value is not a byte buffer');
+        return;
+      }
+      const readings: Reading[] = [];
+      const errors: string[] = [];
+      for (const m of mapped) {
+        const r = decodeMapped(m, data);
+        if (r.error !== null) errors.push(r.error);
+        else
+          readings.push({
+            deviceId: link.deviceId,
+            metric: m.metric,
+            ts: now,
+            value: r.value,
+            quality: r.value === null ? 'null' : 'good',
+            source: cfg.id,
+            arrivedAt: now,
+          });
+      }
+      // one bad value is one error, however many metrics it carried
+      if (errors.length > 0) decodeError(link, uuid, errors.join('; '));
+      if (readings.length > 0) {
+        status.readingsIn += readings.length;
+        sink.readings(readings);
+      }
+      return;
+    }
     const m = gattMetricFor(uuid);
     if (!m) return;
     let value: number | null;
@@ -698,12 +842,7 @@ export function createBleConnector(
       value = m.decode(data);
       if (value !== null && !Number.isFinite(value)) value = null;
     } catch (e) {
-      status.decodeErrors++;
-      const text = `${link.deviceId} ${uuid}: ${message(e)}`;
-      noteError(text);
-      if (link.errorsLogged++ < 5)
-        log.warn('BLE decode error', { deviceId: link.deviceId, uuid, error: message(e) });
-      publish();
+      decodeError(link, uuid, message(e));
       return;
     }
     const reading: Reading = {
@@ -929,8 +1068,11 @@ export function createBleConnector(
         const characteristics: GattCharacteristicInfo[] = [];
         for (const [key, c] of link.characteristics) {
           const [s, cu] = key.split('/') as [string, string];
-          if (s === su)
-            characteristics.push({ uuid: cu, name: GATT_NAMES[cu] ?? null, properties: [...c.properties] });
+          if (s !== su) continue;
+          const mapped = mappingsFor(link.profileBle, su, cu).map((m) => m.metric);
+          const name =
+            GATT_NAMES[cu] ?? (mapped.length > 0 ? `${mapped.join(', ')} (${link.profile})` : null);
+          characteristics.push({ uuid: cu, name, properties: [...c.properties] });
         }
         out.push({ uuid: su, name: GATT_NAMES[su] ?? null, characteristics });
       }
@@ -945,7 +1087,12 @@ export function createBleConnector(
         table.get(peripheralId)?.link?.abort?.signal,
         (cb) => c.read(cb),
       );
-      return describeValue(normalizeUuid(char), data instanceof Uint8Array ? data : new Uint8Array());
+      const link = gattTarget(peripheralId);
+      return describeValue(
+        normalizeUuid(char),
+        data instanceof Uint8Array ? data : new Uint8Array(),
+        mappingsFor(link.profileBle, service, char),
+      );
     },
 
     async write(peripheralId, service, char, data, withoutResponse = false) {
@@ -961,30 +1108,41 @@ export function createBleConnector(
       return gattTarget(peripheralId).peripheral;
     },
 
-    async subscribe(peripheralId, service, char, listener) {
+    async subscribe(peripheralId, service, char, listener, onEnded) {
       const link = gattTarget(peripheralId);
       const c = characteristic(peripheralId, service, char);
+      if (!notifies(c)) throw new Error(`characteristic ${normalizeUuid(char)} does not notify or indicate`);
+      const key = charKey(service, char);
       const uuid = normalizeUuid(char);
+      const mapped = mappingsFor(link.profileBle, service, char);
+      const generation = link.generation;
+      let active = true;
       const onData = guard('subscriber', (data: unknown, isNotification: unknown) => {
         if (isNotification === false) return;
-        listener(describeValue(uuid, data instanceof Uint8Array ? data : new Uint8Array()));
+        listener(describeValue(uuid, data instanceof Uint8Array ? data : new Uint8Array(), mapped));
+      });
+      const end = () => {
+        active = false;
+        c.removeListener('data', onData);
+        link.subscribers.delete(dropped);
+      };
+      const dropped = guard('subscriber ended', () => {
+        if (!active) return;
+        end();
+        onEnded?.('the link to the peripheral dropped');
       });
       c.on('data', onData);
-      const remove = () => c.removeListener('data', onData);
-      link.cleanups.push(remove);
-      await call<void>('subscribe', cfg.gattTimeoutMs, link.abort?.signal, (cb) => c.subscribe(cb)).catch(
-        (e) => {
-          remove();
-          throw e;
-        },
-      );
+      link.subscribers.add(dropped);
+      try {
+        await hold(link, key, c);
+      } catch (e) {
+        end();
+        throw e;
+      }
       return async () => {
-        remove();
-        // keep the connector's own subscription to standard measurements
-        if (gattMetricFor(uuid) || link.state !== 'connected') return;
-        await call<void>('unsubscribe', cfg.gattTimeoutMs, link.abort?.signal, (cb) =>
-          c.unsubscribe(cb),
-        ).catch(() => {});
+        if (!active) return;
+        end();
+        await release(link, generation, key, c);
       };
     },
   };
