@@ -23,6 +23,7 @@ import { ConnectorManager } from './connectors/connector-manager';
 import { createDeviceTools } from './connectors/device-tools';
 import { createConnectorFactories } from './connectors/factories';
 import { listSerialPorts } from './connectors/serial/serial-ports';
+import { createDemoPlant, type DemoPlant } from './demo/demo-plant';
 import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
 import { DeviceRegistry } from './devices/device-registry';
@@ -133,12 +134,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     statusChanged: () => {},
   };
 
+  let demoPlant: DemoPlant | undefined;
   if (options.demo) {
     const site = loadDemoSite(path.join(resourcesDir, 'demo-site.json'));
     for (const profile of new Set(site.devices.map((d) => d.profile))) {
       if (!profiles.has(profile)) throw new Error(`demo site uses unknown profile "${profile}"`);
     }
     demoConnectors.push(...createDemoConnectors(site, sink));
+    // credentials is declared below; the plant only calls it once the engine serves
+    demoPlant = createDemoPlant({ sink, log: log.child('demo-plant'), credentials: () => credentials(), secrets });
+    demoConnectors.push(...demoPlant.connectors);
   }
 
   const connectorManager = new ConnectorManager(
@@ -150,7 +155,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     secrets,
   );
   manager = connectorManager;
-  const tools = createDeviceTools((id) => connectorManager.get(id));
+  // the demo plant's Bluetooth and broker connectors are not the manager's, but the tools and the wizard use them
+  const findConnector = (id: string) => connectorManager.get(id) ?? demoConnectors.find((c) => c.id === id);
+  const tools = createDeviceTools(findConnector);
 
   // the CA is opened (or created) on first use: a site that never commissions never has one
   const credentials = lazyCredentials({
@@ -166,7 +173,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     openChannel: (link) =>
       openDeviceChannel(link, {
         bleConnector: (id) => {
-          const c = connectorManager.get(id);
+          const c = findConnector(id);
           return c && 'peripherals' in c ? (c as BleConnector) : undefined;
         },
         log: log.child('provisioning'),
@@ -177,7 +184,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     devices: registry,
     profileExists: (p) => profiles.has(p),
     watchReadings: (listener) => pipeline.onBatch((result) => listener(result.accepted)),
-    subscribedTo: (brokerUrl) => mqttHostsSubscribed(connectorManager).has(hostOf(brokerUrl)),
+    subscribedTo: (brokerUrl) =>
+      mqttHostsSubscribed(connectorManager).has(hostOf(brokerUrl)) || (demoPlant?.subscribedTo(brokerUrl) ?? false),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
@@ -225,6 +233,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     databaseFile: file,
     demo: options.demo,
     host: options.host,
+    demoPlant: demoPlant?.info() ?? null,
   });
 
   const rpc = new RpcServer(
@@ -323,6 +332,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   );
 
   for (const connector of demoConnectors) connector.start();
+  void demoPlant?.start();
   connectorManager.startSaved();
   log.info('engine started', {
     dataDir: options.dataDir,
@@ -351,6 +361,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       clearInterval(retentionTimer);
       for (const detach of clients) detach();
       await Promise.all(demoConnectors.map((c) => c.stop()));
+      await demoPlant?.close();
       await commissioning.close();
       await connectorManager.stopAll();
       pipeline.close();
