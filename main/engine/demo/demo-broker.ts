@@ -46,7 +46,12 @@ export interface DemoBrokerStats {
 const NOT_AUTHORIZED = 5;
 
 export class DemoBroker {
-  readonly stats: DemoBrokerStats = { tlsRefused: 0, connectRefused: 0, publishRefused: 0, subscribeRefused: 0 };
+  readonly stats: DemoBrokerStats = {
+    tlsRefused: 0,
+    connectRefused: 0,
+    publishRefused: 0,
+    subscribeRefused: 0,
+  };
   private readonly identities = new WeakMap<Client, { cn: string; serial: string }>();
   private readonly clients = new Set<Client>();
   private readonly sockets = new Set<net.Socket>();
@@ -85,7 +90,8 @@ export class DemoBroker {
       maxClientsIdLength: 256,
       authenticate: (client, _u, _p, done) => broker!.authenticate(client, done),
       authorizePublish: (client, packet, done) => done(broker!.authorizePublish(client, packet.topic)),
-      authorizeSubscribe: (client, sub, done) => done(null, broker!.authorizeSubscribe(client, sub.topic) ? sub : null),
+      authorizeSubscribe: (client, sub, done) =>
+        done(null, broker!.authorizeSubscribe(client, sub.topic) ? sub : null),
     });
     await aedes.listen();
     const deviceServer = tls.createServer(
@@ -153,7 +159,9 @@ export class DemoBroker {
       log.debug('demo broker refused a TLS client', { error: error.message });
     });
     this.localServer.on('error', (error) => log.warn('demo broker (local) error', { error: error.message }));
-    this.deviceServer.on('error', (error) => log.warn('demo broker (devices) error', { error: error.message }));
+    this.deviceServer.on('error', (error) =>
+      log.warn('demo broker (devices) error', { error: error.message }),
+    );
     this.aedes.on('client', (client) => this.clients.add(client));
     this.aedes.on('clientDisconnect', (client) => this.clients.delete(client));
     this.aedes.on('clientError', (client, error) => {
@@ -192,7 +200,10 @@ export class DemoBroker {
     }
   }
 
-  private authenticate(client: Client, done: (error: AuthenticateError | null, ok: boolean | null) => void): void {
+  private authenticate(
+    client: Client,
+    done: (error: AuthenticateError | null, ok: boolean | null) => void,
+  ): void {
     const conn = client.conn;
     if (!(conn instanceof tls.TLSSocket)) {
       // the plain listener is bound to loopback: Fieldline's own connector

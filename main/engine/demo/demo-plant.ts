@@ -21,7 +21,7 @@ import {
 import type { Logger } from '../log';
 import type { DeviceCredentials } from '../pki/device-credentials';
 import { normalizeSerial } from '../pki/x509';
-import { SimulatedProvisionableDevice, type SimulatedNetwork } from '../provisioning/simulated-device';
+import { type SimulatedNetwork, SimulatedProvisionableDevice } from '../provisioning/simulated-device';
 import type { SecretStore } from '../secrets/secret-store';
 import { type BrokerTrust, DemoBroker } from './demo-broker';
 
@@ -236,7 +236,9 @@ async function demoServerCertificate(
       if (cert.verify(ca.publicKey) && ledger?.revokedAt === null && fresh) return kept;
     }
   } catch (e) {
-    log.warn('the kept demo broker certificate is unusable; issuing a new one', { error: (e as Error).message });
+    log.warn('the kept demo broker certificate is unusable; issuing a new one', {
+      error: (e as Error).message,
+    });
   }
   const issued = await credentials.issueServerCertificate({
     dnsNames: ['localhost'],
