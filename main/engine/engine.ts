@@ -142,7 +142,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     }
     demoConnectors.push(...createDemoConnectors(site, sink));
     // credentials is declared below; the plant only calls it once the engine serves
-    demoPlant = createDemoPlant({ sink, log: log.child('demo-plant'), credentials: () => credentials(), secrets });
+    demoPlant = createDemoPlant({
+      sink,
+      log: log.child('demo-plant'),
+      credentials: () => credentials(),
+      secrets,
+    });
     demoConnectors.push(...demoPlant.connectors);
   }
 
@@ -185,7 +190,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     profileExists: (p) => profiles.has(p),
     watchReadings: (listener) => pipeline.onBatch((result) => listener(result.accepted)),
     subscribedTo: (brokerUrl) =>
-      mqttHostsSubscribed(connectorManager).has(hostOf(brokerUrl)) || (demoPlant?.subscribedTo(brokerUrl) ?? false),
+      mqttHostsSubscribed(connectorManager).has(hostOf(brokerUrl)) ||
+      (demoPlant?.subscribedTo(brokerUrl) ?? false),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
