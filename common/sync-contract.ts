@@ -41,12 +41,25 @@ export const MqttSinkConfigSchema = z
         (u) => /^(mqtts?|wss?):\/\//i.test(u) && URL.canParse(u),
         'an mqtt://, mqtts://, ws:// or wss:// URL',
       ),
-    /** placeholders: {sink} (the sink id), {kind} (readings | events | rollups) */
+    /** placeholders: {sink} (the sink id), {kind} (raw | rollup) */
     topic: z
       .string()
       .min(1)
       .max(1024)
       .regex(/^[^#+]*$/, 'no wildcards in a publish topic'),
+    /**
+     * when set, a batch counts as delivered only when the receiver's receipt arrives on this
+     * topic (MQTT 5 response topic + correlation data), not on the broker's PUBACK: exactly-once
+     * then holds even through a broker that loses messages when it restarts. Placeholder {sink}.
+     */
+    receiptTopic: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[^#+]*$/, 'no wildcards in a receipt topic')
+      .optional(),
+    /** how long to wait for the PUBACK (or the receipt) before sending the batch again */
+    ackTimeoutMs: z.number().int().min(500).max(600_000).optional(),
     clientId: z.string().min(1).max(128).optional(),
     username: z.string().max(256).optional(),
     /** sealed at rest */

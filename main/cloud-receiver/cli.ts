@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     port,
     host: values.host,
     token: values.token,
+    ...(values.mqtt ? { mqtt: { url: values.mqtt, topic: values['mqtt-topic']! } } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`listening ${receiver.url}\n`);

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { BatchFormatError, type CloudEvent, parseBatch } from './cloudevents-input';
 import { applyFaults, type FaultState, noFaults } from './faults';
+import { type MqttConsumer, type MqttConsumerOptions, startMqttConsumer } from './mqtt-consumer';
 import { ReceiverStore } from './receiver-store';
 
 export interface ReceiverOptions {
@@ -30,6 +31,8 @@ export interface ReceiverOptions {
   log?: (line: string) => void;
   /** in-process hook, after a batch is committed and before it is answered (tests kill senders here) */
   onStored?: (key: string) => void;
+  /** also consume the MQTT uplink from this broker */
+  mqtt?: MqttConsumerOptions;
 }
 
 export interface Receiver {
@@ -37,6 +40,7 @@ export interface Receiver {
   readonly port: number;
   readonly store: ReceiverStore;
   readonly faults: FaultState;
+  readonly mqtt: MqttConsumer | null;
   setFaults(input: unknown): void;
   /** stops listening for `ms` (connection refused), then listens again on the same port */
   down(ms: number): Promise<void>;
@@ -233,6 +237,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     });
 
   const port = await listen(options.port ?? 0);
+  const consumer = options.mqtt ? startMqttConsumer(store, { log, ...options.mqtt }) : null;
   const scheme = options.tls ? 'https' : 'http';
   let closed = false;
   const receiver: Receiver = {
@@ -240,6 +245,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     port,
     store,
     faults,
+    mqtt: consumer,
     setFaults: (input) => {
       const downMs = applyFaults(faults, input);
       if (downMs) void receiver.down(downMs);
@@ -253,6 +259,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     },
     async close() {
       closed = true;
+      await consumer?.close();
       await stopListening();
       store.close();
     },

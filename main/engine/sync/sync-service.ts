@@ -26,6 +26,7 @@ import type { SecretStore } from '../secrets/secret-store';
 import { BandwidthBudget } from './bandwidth';
 import { buildBatch, type OutgoingBatch } from './cloudevents';
 import { createHttpTransport } from './http-transport';
+import { createMqttTransport } from './mqtt-transport';
 import { Outbox, type OutboxRow } from './outbox';
 import { type SinkRecord, SinkRecords } from './sink-records';
 import { type Cursors, SinkRunner } from './sink-runner';
@@ -104,17 +105,21 @@ export function createSync(options: SyncOptions): Sync {
     return config;
   };
 
-  const maxReadings = () => {
+  const maxReadings = (kind: SinkKind) => {
     const cap = budget.bytesPerSecond;
-    const base = options.maxBatchReadings ?? 50_000;
+    // brokers cap a message's size (AWS IoT Core: 128 KB): ~20k readings gzip to ~50 KB
+    const base = Math.min(
+      options.maxBatchReadings ?? 50_000,
+      kind === 'mqtt' ? 20_000 : Number.POSITIVE_INFINITY,
+    );
     // with a cap, keep a batch to a few seconds of the link (assuming a few bytes a reading)
     return cap === null ? base : Math.max(200, Math.min(base, cap));
   };
 
   const prepare =
-    (sinkId: string) =>
+    (sinkId: string, kind: SinkKind) =>
     async (cursors: Cursors): Promise<OutgoingBatch | null> => {
-      const limit = maxReadings();
+      const limit = maxReadings(kind);
       const rows: OutboxRow[] = [];
       let readings = 0;
       const replay = cursors.replay !== undefined && cursors.replay > cursors.raw ? cursors.replay : null;
@@ -148,7 +153,7 @@ export function createSync(options: SyncOptions): Sync {
       budget,
       log,
       cursors: { raw: r.cursor, rollup: r.rollupCursor, replay: r.inflight },
-      prepare: prepare(r.id),
+      prepare: prepare(r.id, r.kind),
       delivered: trim,
       baseDelayMs: options.baseDelayMs,
       maxDelayMs: options.maxDelayMs,
@@ -372,7 +377,7 @@ export function createSync(options: SyncOptions): Sync {
     },
   };
 
-  function defaultTransports(kind: SinkKind, _id: string, config: Record<string, unknown>): SinkTransport {
+  function defaultTransports(kind: SinkKind, id: string, config: Record<string, unknown>): SinkTransport {
     if (kind === 'http') {
       const c = HttpSinkConfigSchema.parse(config);
       return createHttpTransport({
@@ -384,7 +389,20 @@ export function createSync(options: SyncOptions): Sync {
         timeoutMs: c.timeoutMs,
       });
     }
-    throw new Error('MQTT sinks are not available yet');
+    const c = MqttSinkConfigSchema.parse(config);
+    return createMqttTransport({
+      url: c.url,
+      topic: c.topic,
+      receiptTopic: c.receiptTopic,
+      ackTimeoutMs: c.ackTimeoutMs,
+      sinkId: id,
+      clientId: c.clientId,
+      username: c.username,
+      password: c.password || undefined,
+      ca: c.caPem,
+      cert: c.certPem,
+      key: c.keyPem || undefined,
+    });
   }
 
   function targetOf(r: SinkRecord): string {
