@@ -216,6 +216,11 @@ export class DemoBroker {
       const error = Object.assign(new Error(why), { returnCode: NOT_AUTHORIZED }) as AuthenticateError;
       done(error, false);
     };
+    // rejectUnauthorized already ends such handshakes; this keeps it so if that ever changes
+    if (!conn.authorized) {
+      refuse(`certificate not trusted: ${String(conn.authorizationError)}`);
+      return;
+    }
     const cert = conn.getPeerCertificate();
     const cn: unknown = cert?.subject?.CN;
     if (typeof cn !== 'string' || cn === '' || typeof cert.serialNumber !== 'string') {
