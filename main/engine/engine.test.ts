@@ -38,7 +38,8 @@ describe('engine with the demo site (real SQLite file in a temp folder)', () => 
       state: string;
       readingsIn: number;
     }[];
-    expect(connectors).toHaveLength(3);
+    // the demo site's three, and the demo plant's Bluetooth and broker (demo/demo-plant.ts)
+    expect(connectors).toHaveLength(5);
     for (const c of connectors) expect(c).toMatchObject({ state: 'connected' });
   });
 
