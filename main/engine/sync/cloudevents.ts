@@ -137,3 +137,105 @@ export async function buildBatch(
     oldestAt: rows[0]!.createdAt,
   };
 }
+
+export const ROLLUPS_EVENT_TYPE = 'io.fieldline.rollups.1m.v1';
+const MINUTE = 60_000;
+
+/**
+ * Metered links: 1-minute rollups of the given rows, one event per series:
+ *   data: { deviceId, metric, bucketMs: 60000, start: [first, delta, ...], count, sum, min, max, first, last }
+ * A minute split across two batches arrives as two partial buckets; the receiver merges them
+ * (counts and sums add, min/max combine). Null values count in neither sum, min nor max.
+ */
+export async function buildRollupBatch(
+  sinkId: string,
+  source: string,
+  rows: readonly OutboxRow[],
+): Promise<OutgoingBatch> {
+  const firstSeq = rows[0]!.seq;
+  const lastSeq = rows.at(-1)!.seq;
+  type Bucket = {
+    count: number;
+    sum: number;
+    min: number;
+    max: number;
+    first: number;
+    last: number;
+    firstTs: number;
+    lastTs: number;
+  };
+  const series = new Map<string, { deviceId: string; metric: string; buckets: Map<number, Bucket> }>();
+  let readings = 0;
+  for (const row of rows) {
+    if (row.kind !== 'readings') continue;
+    for (const c of decodeChunks(row.body)) {
+      const k = `${c.deviceId}\u0000${c.metric}`;
+      let s = series.get(k);
+      if (!s) {
+        s = { deviceId: c.deviceId, metric: c.metric, buckets: new Map() };
+        series.set(k, s);
+      }
+      for (let i = 0; i < c.ts.length; i++) {
+        const v = c.values[i]!;
+        if (!Number.isFinite(v)) continue;
+        readings++;
+        const t = c.ts[i]!;
+        const start = Math.floor(t / MINUTE) * MINUTE;
+        const b = s.buckets.get(start);
+        if (!b) {
+          s.buckets.set(start, {
+            count: 1,
+            sum: v,
+            min: v,
+            max: v,
+            first: v,
+            last: v,
+            firstTs: t,
+            lastTs: t,
+          });
+          continue;
+        }
+        b.count++;
+        b.sum += v;
+        if (v < b.min) b.min = v;
+        if (v > b.max) b.max = v;
+        if (t < b.firstTs) {
+          b.firstTs = t;
+          b.first = v;
+        }
+        if (t >= b.lastTs) {
+          b.lastTs = t;
+          b.last = v;
+        }
+      }
+    }
+  }
+  const src = JSON.stringify(source);
+  const events: string[] = [];
+  let i = 0;
+  for (const s of series.values()) {
+    const starts = [...s.buckets.keys()].sort((a, b) => a - b);
+    if (starts.length === 0) continue;
+    const col = (f: (b: Bucket) => number) => starts.map((t) => String(f(s.buckets.get(t)!))).join(',');
+    const deltas = starts.map((t, j) => (j === 0 ? t : t - starts[j - 1]!)).join(',');
+    events.push(
+      `{"specversion":"1.0","id":"u${firstSeq}-${lastSeq}-${i++}","source":${src},"type":"${ROLLUPS_EVENT_TYPE}",` +
+        `"subject":${JSON.stringify(`${s.deviceId}/${s.metric}`)},"time":"${new Date(starts[0]!).toISOString()}",` +
+        `"datacontenttype":"application/json","data":{"deviceId":${JSON.stringify(s.deviceId)},` +
+        `"metric":${JSON.stringify(s.metric)},"bucketMs":${MINUTE},"start":[${deltas}],"count":[${col((b) => b.count)}],` +
+        `"sum":[${col((b) => b.sum)}],"min":[${col((b) => b.min)}],"max":[${col((b) => b.max)}],` +
+        `"first":[${col((b) => b.first)}],"last":[${col((b) => b.last)}]}}`,
+    );
+  }
+  return {
+    sinkId,
+    channel: 'rollup',
+    firstSeq,
+    lastSeq,
+    events: events.length,
+    readings,
+    key: idempotencyKey(sinkId, 'rollup', firstSeq, lastSeq),
+    payload: await gzipAsync(`[${events.join(',')}]`, { level: 6 }),
+    oldestAt: rows[0]!.createdAt,
+  };
+}

@@ -15,6 +15,7 @@ export interface SinkRecord {
   rollupCursor: number;
   /** last seq of the raw batch last put on the wire (0 for none) */
   inflight: number;
+  rollupInflight: number;
   createdAt: number;
 }
 
@@ -41,6 +42,7 @@ interface SinkRow {
   cursor: number;
   rollup_cursor: number;
   inflight: number;
+  rollup_inflight: number;
   created_at: number;
 }
 
@@ -56,14 +58,15 @@ export class SinkRecords {
       all: db.prepare<[], SinkRow>('SELECT * FROM sync_sinks ORDER BY created_at, id'),
       get: db.prepare<[string], SinkRow>('SELECT * FROM sync_sinks WHERE id = ?'),
       insert: db.prepare(
-        `INSERT INTO sync_sinks (id, kind, name, enabled, config, cursor, rollup_cursor, inflight, created_at)
-         VALUES (@id, @kind, @name, @enabled, @config, @cursor, @rollupCursor, @inflight, @createdAt)`,
+        `INSERT INTO sync_sinks (id, kind, name, enabled, config, cursor, rollup_cursor, inflight, rollup_inflight, created_at)
+         VALUES (@id, @kind, @name, @enabled, @config, @cursor, @rollupCursor, @inflight, @rollupInflight, @createdAt)`,
       ),
       update: db.prepare('UPDATE sync_sinks SET name = ?, enabled = ?, config = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM sync_sinks WHERE id = ?'),
       cursor: db.prepare('UPDATE sync_sinks SET cursor = ? WHERE id = ? AND cursor < ?'),
       rollupCursor: db.prepare('UPDATE sync_sinks SET rollup_cursor = ? WHERE id = ? AND rollup_cursor < ?'),
       inflight: db.prepare('UPDATE sync_sinks SET inflight = ? WHERE id = ?'),
+      rollupInflight: db.prepare('UPDATE sync_sinks SET rollup_inflight = ? WHERE id = ?'),
       minCursor: db.prepare('SELECT min(cursor) FROM sync_sinks').pluck(),
       park: db.prepare(
         `INSERT INTO sync_parked (sink_id, first_seq, last_seq, idempotency_key, events, readings, status,
@@ -111,8 +114,8 @@ export class SinkRecords {
   }
 
   /** Remembers the raw batch about to go out, so a restart rebuilds the very same batch. */
-  setInflight(id: string, lastSeq: number): void {
-    this.s.inflight.run(lastSeq, id);
+  setInflight(id: string, lastSeq: number, channel: 'raw' | 'rollup' = 'raw'): void {
+    (channel === 'raw' ? this.s.inflight : this.s.rollupInflight).run(lastSeq, id);
   }
 
   /** Lowest cursor over every sink, or null without sinks: rows up to it can go. */
@@ -175,6 +178,7 @@ function fromRow(row: SinkRow): SinkRecord {
     cursor: row.cursor,
     rollupCursor: row.rollup_cursor,
     inflight: row.inflight,
+    rollupInflight: row.rollup_inflight,
     createdAt: row.created_at,
   };
 }

@@ -15,6 +15,8 @@ export interface Cursors {
   rollup: number;
   /** a raw batch that was on the wire when the process stopped: rebuild exactly (raw, replay] */
   replay?: number;
+  /** the same for a rollup batch */
+  replayRollup?: number;
 }
 
 export interface RunnerOptions {
@@ -134,7 +136,7 @@ export class SinkRunner {
         if (this.stopped) break;
       }
       this.stats.state = 'sending';
-      if (batch.channel === 'raw') this.o.records.setInflight(this.o.id, batch.lastSeq);
+      this.o.records.setInflight(this.o.id, batch.lastSeq, batch.channel);
       const sending = this.o.transport.send(batch);
       // build the next batch while this one is on the wire; thrown away if this one fails
       const after = advanced(this.o.cursors, batch);
@@ -219,6 +221,6 @@ export class SinkRunner {
 function advanced(c: Cursors, batch: OutgoingBatch): Cursors {
   const channel: SyncChannel = batch.channel;
   return channel === 'raw'
-    ? { raw: batch.lastSeq, rollup: c.rollup }
+    ? { raw: batch.lastSeq, rollup: c.rollup, replayRollup: c.replayRollup }
     : { raw: c.raw, rollup: batch.lastSeq, replay: c.replay };
 }

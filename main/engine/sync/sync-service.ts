@@ -24,7 +24,7 @@ import {
 import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
 import { BandwidthBudget } from './bandwidth';
-import { buildBatch, type OutgoingBatch } from './cloudevents';
+import { buildBatch, buildRollupBatch, type OutgoingBatch } from './cloudevents';
 import { createHttpTransport } from './http-transport';
 import { createMqttTransport } from './mqtt-transport';
 import { Outbox, type OutboxRow } from './outbox';
@@ -116,18 +116,31 @@ export function createSync(options: SyncOptions): Sync {
     return cap === null ? base : Math.max(200, Math.min(base, cap));
   };
 
+  /** Whole rows after `after`, up to `limit` readings, or exactly up to `replay` when a batch is being rebuilt. */
+  const takeRows = (after: number, limit: number, replay: number | undefined): OutboxRow[] => {
+    const exact = replay !== undefined && replay > after ? replay : null;
+    const rows: OutboxRow[] = [];
+    let readings = 0;
+    for (const row of outbox.read(after, MAX_ROWS_PER_BATCH)) {
+      if (exact !== null ? row.seq > exact : rows.length > 0 && readings + row.readings > limit) break;
+      rows.push(row);
+      readings += row.readings;
+    }
+    return rows;
+  };
+
   const prepare =
     (sinkId: string, kind: SinkKind) =>
     async (cursors: Cursors): Promise<OutgoingBatch | null> => {
       const limit = maxReadings(kind);
-      const rows: OutboxRow[] = [];
-      let readings = 0;
-      const replay = cursors.replay !== undefined && cursors.replay > cursors.raw ? cursors.replay : null;
-      for (const row of outbox.read(cursors.raw, MAX_ROWS_PER_BATCH)) {
-        if (replay !== null ? row.seq > replay : rows.length > 0 && readings + row.readings > limit) break;
-        rows.push(row);
-        readings += row.readings;
+      // metered link: the 1-minute picture of everything not yet sent goes first, raw after
+      const rollupAfter = Math.max(cursors.rollup, cursors.raw);
+      if (metered && rollupAfter < outbox.head()) {
+        // a rollup batch summarises many readings in few bytes: take more rows per batch
+        const rows = takeRows(rollupAfter, limit * 20, cursors.replayRollup);
+        if (rows.length > 0) return buildRollupBatch(sinkId, source, rows);
       }
+      const rows = takeRows(cursors.raw, limit, cursors.replay);
       if (rows.length === 0) return null;
       return buildBatch(sinkId, source, rows);
     };
@@ -152,7 +165,7 @@ export function createSync(options: SyncOptions): Sync {
       records,
       budget,
       log,
-      cursors: { raw: r.cursor, rollup: r.rollupCursor, replay: r.inflight },
+      cursors: { raw: r.cursor, rollup: r.rollupCursor, replay: r.inflight, replayRollup: r.rollupInflight },
       prepare: prepare(r.id, r.kind),
       delivered: trim,
       baseDelayMs: options.baseDelayMs,
@@ -261,6 +274,7 @@ export function createSync(options: SyncOptions): Sync {
         cursor: outbox.start(),
         rollupCursor: outbox.start(),
         inflight: 0,
+        rollupInflight: 0,
         createdAt: Date.now(),
       };
       db.transaction(() => {

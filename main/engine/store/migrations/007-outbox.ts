@@ -12,7 +12,8 @@ import type { Migration } from './index';
  * - sync_sinks: one row per sink; `cursor` is the last outbox seq it delivered,
  *   `rollup_cursor` the last seq whose 1-minute rollups it sent (metered mode), `inflight`
  *   the last seq of the raw batch on the wire: after a crash that same batch is rebuilt, so
- *   it carries the same Idempotency-Key even though more rows have arrived since.
+ *   it carries the same Idempotency-Key even though more rows have arrived since;
+ *   `rollup_inflight` the same for rollup batches.
  * - sync_parked: batches a sink refused for good (4xx), kept whole (the exact gzip payload and
  *   its key) so the user can see, retry or discard them.
  * - sync_down: documents fetched by down-sync (firmware catalog, settings, ...) by kind, with
@@ -39,6 +40,7 @@ export const migration007: Migration = {
       cursor        INTEGER NOT NULL,
       rollup_cursor INTEGER NOT NULL,
       inflight      INTEGER NOT NULL DEFAULT 0,
+      rollup_inflight INTEGER NOT NULL DEFAULT 0,
       created_at    INTEGER NOT NULL
     ) STRICT;
     CREATE TABLE sync_parked (
