@@ -4,7 +4,8 @@
  * simulated binding's standard GATT sensors, and real Chromium drives the real UI. A BLE
  * connector is added through the Connections form; the explorer lists the simulated
  * peripherals with name and RSSI, opens one, lists its services and characteristics,
- * reads and decodes the Battery Level, and the device's temperature readings arrive.
+ * reads and decodes the Battery Level, switches Notify on the Temperature and back off,
+ * and the device's temperature readings arrive.
  */
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -132,6 +133,44 @@ describe('BLE GATT explorer on a simulated adapter (--simulated-ble)', () => {
       .poll(() => manufacturer.getByTestId('gatt-value').textContent(), { timeout: 10_000 })
       .toContain('Fieldline Labs');
     await screenshot('ble-gatt.png');
+  });
+
+  test('Notify on the temperature: values arrive with their time; switched off, they stop', async () => {
+    const temperature = characteristic('2a6e');
+    const toggle = temperature.getByTestId('gatt-notify');
+    // Battery Level notifies too; Manufacturer Name (read only) offers no toggle
+    expect(await characteristic('2a19').getByTestId('gatt-notify').count()).toBe(1);
+    expect(await characteristic('2a29').getByTestId('gatt-notify').count()).toBe(0);
+    const startedAt = Date.now();
+    await toggle.check();
+    const entries = temperature.getByTestId('gatt-notification');
+    // the simulated sensor notifies once a second
+    await expect.poll(() => entries.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    const texts = await entries.allTextContents();
+    for (const text of texts)
+      expect(text).toMatch(/^\d\d:\d\d:\d\d\.\d{3} temperature: -?\d+(\.\d+)?\s*°C [0-9a-f]{4}$/);
+    const stamps = (await entries.evaluateAll((els) =>
+      els.map((e) => Number(e.getAttribute('data-ts'))),
+    )) as number[];
+    // newest first, and stamped while we watched
+    expect([...stamps].sort((a, b) => b - a)).toEqual(stamps);
+    expect(Math.min(...stamps)).toBeGreaterThanOrEqual(startedAt - 1_000);
+    expect(Math.max(...stamps)).toBeLessThanOrEqual(Date.now() + 1_000);
+    await screenshot('ble-notify.png');
+
+    await toggle.uncheck();
+    const panel = temperature.getByTestId('gatt-notifications');
+    await expect.poll(() => panel.getAttribute('data-state')).toBe('off');
+    const stopped = await entries.count();
+    await page.waitForTimeout(2_500);
+    expect(await entries.count()).toBe(stopped);
+    expect(await panel.textContent()).toContain('stopped');
+
+    // on again: a fresh list fills; the connector's own temperature subscription was never stopped
+    await toggle.check();
+    await expect.poll(() => entries.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await toggle.uncheck();
+    expect(pageErrors).toEqual([]);
   });
 
   test('with "Connect automatically" off, opening a peripheral connects to it for the explorer', async () => {
