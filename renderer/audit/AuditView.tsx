@@ -45,8 +45,8 @@ function VerifyChain() {
       {verify.state === 'done' &&
         (verify.ok ? (
           <span className="form-ok" role="status" data-testid="audit-verify-result">
-            ✓ Chain intact: {formatCount(verify.checked)} entries checked, head{' '}
-            <span className="mono">{verify.headHash.slice(0, 16)}…</span>
+            ✓ Chain intact: {formatCount(verify.checked)} {verify.checked === 1 ? 'entry' : 'entries'}{' '}
+            checked, head <span className="mono">{verify.headHash.slice(0, 16)}…</span>
           </span>
         ) : (
           <span className="form-error" role="alert" data-testid="audit-verify-result">

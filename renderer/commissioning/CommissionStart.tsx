@@ -73,7 +73,7 @@ function StartForm() {
             onChange={(e) => setBatch(e.target.value)}
             data-testid="batch-name"
           />
-          <button type="submit" disabled={busy} data-testid="batch-start">
+          <button type="submit" className="primary-button" disabled={busy} data-testid="batch-start">
             Start a batch
           </button>
         </form>

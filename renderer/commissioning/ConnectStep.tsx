@@ -6,7 +6,7 @@
 
 import { useState } from 'react';
 import { engine } from '../rpc/engine';
-import { draftKey, dropDraft, useDraft } from '../state/commissioning';
+import { draftKey, useDraft } from '../state/commissioning';
 import { useConnectors } from '../state/connectors';
 import { Field } from '../tools/Field';
 import { usePoll } from '../tools/use-poll';
@@ -78,7 +78,8 @@ function BleFields({
   set(p: Partial<ConnectFields>): void;
   errors: Errors<ConnectFields>;
 }) {
-  const adapters = useConnectors((s) => s.connectors.filter((c) => c.kind === 'ble'));
+  // selected whole: a filtered array is new on every call and would re-render forever
+  const adapters = useConnectors((s) => s.connectors).filter((c) => c.kind === 'ble');
   const peripherals = usePoll(
     () => engine().request('ble.peripherals', { connectorId: value.connectorId }),
     PERIPHERAL_POLL_MS,
@@ -147,7 +148,7 @@ export function ConnectStep({ session, run, busy }: StepProps) {
     const parsed = parseConnect(fields);
     if (!parsed.ok) return setErrors(parsed.errors);
     setErrors({});
-    void run(parsed.value).then((ok) => ok && dropDraft(key));
+    void run(parsed.value);
   };
   const link = session.link;
   return (

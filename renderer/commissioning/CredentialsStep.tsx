@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { formatDateTime } from '../format';
 import { expiryOf } from '../registry/device-facts';
-import { draftKey, dropDraft, useDraft } from '../state/commissioning';
+import { draftKey, useDraft } from '../state/commissioning';
 import { Field } from '../tools/Field';
 import { Facts, StepFrame, type StepProps } from './StepFrame';
 import { type CredentialsFields, credentialsFieldsFrom, type Errors, parseCredentials } from './wizard-forms';
@@ -15,7 +15,7 @@ export function CredentialsStep({ session, run, busy }: StepProps) {
     const parsed = parseCredentials(fields);
     if (!parsed.ok) return setErrors(parsed.errors);
     setErrors({});
-    void run(parsed.value).then((ok) => ok && dropDraft(key));
+    void run(parsed.value);
   };
   const c = session.credentials;
   return (

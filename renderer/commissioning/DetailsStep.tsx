@@ -1,6 +1,6 @@
 /** Name & profile: the device id, a name, the site, its profile (those the fleet uses are offered) and tags. */
 import { useMemo, useState } from 'react';
-import { draftKey, dropDraft, useDraft } from '../state/commissioning';
+import { draftKey, useDraft } from '../state/commissioning';
 import { useDevices } from '../state/devices';
 import { useRegistry } from '../state/registry';
 import { Field } from '../tools/Field';
@@ -15,7 +15,7 @@ export function DetailsStep({ session, run, busy }: StepProps) {
   const [fields, setFields] = useDraft(key, () => detailsFieldsFrom(session));
   const [errors, setErrors] = useState<Errors<DetailsFields>>({});
   const devices = useDevices((s) => s.devices);
-  const sites = useRegistry((s) => s.facets?.sites ?? []);
+  const sites = useRegistry((s) => s.facets)?.sites ?? [];
   const profiles = useMemo(
     () => [...new Set([...BUILT_IN_PROFILES, ...devices.map((d) => d.profile)])].filter(Boolean).sort(),
     [devices],
@@ -25,7 +25,7 @@ export function DetailsStep({ session, run, busy }: StepProps) {
     const parsed = parseDetails(fields);
     if (!parsed.ok) return setErrors(parsed.errors);
     setErrors({});
-    void run(parsed.value).then((ok) => ok && dropDraft(key));
+    void run(parsed.value);
   };
   const input = (
     name: keyof DetailsFields,

@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import type { RequestResult } from '../../common/contract';
 import { engine } from '../rpc/engine';
-import { draftKey, dropDraft, useDraft } from '../state/commissioning';
+import { draftKey, useDraft } from '../state/commissioning';
 import { Field } from '../tools/Field';
 import { errorMessage } from '../tools/use-poll';
 import { Facts, StepFrame, type StepProps } from './StepFrame';
@@ -80,7 +80,7 @@ export function NetworkStep({ session, run, busy }: StepProps) {
     const parsed = parseNetwork(fields);
     if (!parsed.ok) return setErrors(parsed.errors);
     setErrors({});
-    void run(parsed.value).then((ok) => ok && dropDraft(key));
+    void run(parsed.value);
   };
   const n = session.network;
   const text = (

@@ -8,7 +8,7 @@ import type { CommissioningSession } from '../../common/commissioning-contract';
 import { downloadText } from '../export/download';
 import { hrefFor, navigate } from '../router';
 import { engine } from '../rpc/engine';
-import { applySession, draftKey, dropDraft, useDraft } from '../state/commissioning';
+import { applySession, draftKey, useDraft } from '../state/commissioning';
 import { Field } from '../tools/Field';
 import { errorMessage } from '../tools/use-poll';
 import { StepFrame, type StepProps } from './StepFrame';
@@ -118,7 +118,7 @@ export function RecordStep({ session, run, busy }: StepProps) {
     const parsed = parseRecord(fields);
     if (!parsed.ok) return setErrors(parsed.errors);
     setErrors({});
-    void run(parsed.value).then((ok) => ok && dropDraft(key));
+    void run(parsed.value);
   };
   const done = session.steps.record.state === 'done';
   return (

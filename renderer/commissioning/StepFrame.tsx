@@ -9,7 +9,7 @@ import { formatDateTime } from '../format';
 
 export interface StepProps {
   session: CommissioningSession;
-  /** runs the step with this input; resolves true when the engine accepted it */
+  /** starts the step with this input; resolves true when the engine accepted it (the outcome follows on the stream) */
   run(input: StepInput): Promise<boolean>;
   /** a run is on its way or the step is running in the engine */
   busy: boolean;

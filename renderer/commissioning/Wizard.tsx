@@ -13,7 +13,7 @@ import {
 } from '../../common/commissioning-contract';
 import { hrefFor, navigate } from '../router';
 import { engine } from '../rpc/engine';
-import { applySession, useCommissioning, watchSession } from '../state/commissioning';
+import { applySession, draftKey, dropDraft, useCommissioning, watchSession } from '../state/commissioning';
 import { useOperator } from '../state/operator';
 import { errorMessage } from '../tools/use-poll';
 import { ConnectStep } from './ConnectStep';
@@ -149,8 +149,16 @@ export function Wizard({ sessionId }: { sessionId: string }) {
 
   useEffect(() => {
     if (!session) return;
-    setViewing((v) => followSession(v, shown.current, session));
+    // read now: the updater runs later, after shown.current already holds this session
+    const before = shown.current;
     shown.current = session;
+    setViewing((v) => followSession(v, before, session));
+    // a step done drops what was typed for it: the form then shows what the session
+    // recorded (and a typed Wi-Fi password leaves memory); a failed step keeps it to edit
+    for (const step of COMMISSIONING_STEPS) {
+      if (session.steps[step].state === 'done' && before?.steps[step].state !== 'done')
+        dropDraft(draftKey(session.id, step));
+    }
   }, [session]);
 
   if (!session) {

@@ -62,7 +62,8 @@ function CaFacts({ status, now }: { status: Status; now: number }) {
   );
 }
 
-function BrokerConfigPanel() {
+/** `revision` changes after a revocation: a CRL already shown is fetched again, never left stale. */
+function BrokerConfigPanel({ revision }: { revision: number }) {
   const [config, setConfig] = useState<BrokerConfig | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -74,6 +75,11 @@ function BrokerConfigPanel() {
       .then(setConfig, (e: unknown) => setError(errorMessage(e)))
       .finally(() => setLoading(false));
   };
+  const shown = config !== null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `revision` is the trigger
+  useEffect(() => {
+    if (shown) load();
+  }, [revision]);
   const files: { label: string; name: string; text: (c: BrokerConfig) => string; mime: string }[] = [
     {
       label: 'CA certificate',
@@ -146,6 +152,7 @@ export function CredentialsPanel() {
   const [revoking, setRevoking] = useState<IssuedCertificateView | null>(null);
   const [revokeBusy, setRevokeBusy] = useState(false);
   const [revokeError, setRevokeError] = useState<string | null>(null);
+  const [revision, setRevision] = useState(0);
 
   const load = useCallback(() => {
     setError(null);
@@ -169,6 +176,7 @@ export function CredentialsPanel() {
       .then(
         () => {
           setRevoking(null);
+          setRevision((r) => r + 1);
           load();
         },
         (e: unknown) => setRevokeError(errorMessage(e)),
@@ -194,7 +202,6 @@ export function CredentialsPanel() {
         </div>
       )}
       {status ? <CaFacts status={status} now={now} /> : !error && <p className="muted">loading…</p>}
-      <BrokerConfigPanel />
       <div className="toolbar">
         <h2 className="section-title">Certificates</h2>
         <input
@@ -267,6 +274,7 @@ export function CredentialsPanel() {
           {certs.length === 0 ? 'No certificates issued yet.' : 'No certificate matches.'}
         </p>
       )}
+      <BrokerConfigPanel revision={revision} />
       {revoking && (
         <RevokeDialog
           certificate={revoking}
