@@ -327,6 +327,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return () => deviceListeners.delete(emit);
       },
       'serial.monitor': (params, emit) => tools.serialMonitor(params, emit),
+      'ble.notifications': (params, emit) => tools.bleNotifications(params, emit),
       ...createCommissioningStreams(commissioning),
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
