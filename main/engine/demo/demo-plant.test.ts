@@ -153,7 +153,7 @@ describe('demo plant (simulated BLE binding behind real noble, in-process aedes 
     const wifi = demo.wifi[0]!;
     s = await plant.step(s, {
       step: 'network',
-      input: { ssid: wifi.ssid, password: wifi.password, brokerUrl: demo.brokerUrl, reportingIntervalS: 1 },
+      input: { ssid: wifi.ssid, password: wifi.password, brokerUrl: demo.brokerUrl!, reportingIntervalS: 1 },
     });
     expect(s.steps.network.error).toBeNull();
     s = await plant.step(s, { step: 'verify', input: { timeoutS: 30 } }, 40_000);
