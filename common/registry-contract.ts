@@ -14,12 +14,13 @@ export type Lifecycle = z.infer<typeof LifecycleSchema>;
 
 /**
  * Where registry.setLifecycle may take a device from each state: forward through
- * commissioning, active ⇄ commissioned (taken out of service), decommissioned from
- * anywhere, and a decommissioned device back to discovered to be commissioned again.
+ * commissioning, active ⇄ commissioned (taken out of service), commissioned back to
+ * discovered (commissioning undone), decommissioned from anywhere, and a decommissioned
+ * device back to discovered to be commissioned again. The engine's LIFECYCLE_MOVES.
  */
 export const LIFECYCLE_TRANSITIONS: Readonly<Record<Lifecycle, readonly Lifecycle[]>> = {
   discovered: ['commissioned', 'decommissioned'],
-  commissioned: ['active', 'decommissioned'],
+  commissioned: ['active', 'decommissioned', 'discovered'],
   active: ['commissioned', 'decommissioned'],
   decommissioned: ['discovered'],
 };
