@@ -28,6 +28,12 @@ export const HttpSinkConfigSchema = z
     /** its private key (PEM); sealed at rest */
     keyPem: secret.optional(),
     timeoutMs: z.number().int().min(1000).max(600_000).optional(),
+    /** down-sync base URL: GET {downUrl}/registry, /firmware, /settings (same auth and TLS) */
+    downUrl: z
+      .string()
+      .max(2048)
+      .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), 'an http:// or https:// URL')
+      .optional(),
   })
   .strict();
 export type HttpSinkConfig = z.infer<typeof HttpSinkConfigSchema>;
@@ -130,6 +136,16 @@ export const SyncSettingsSchema = z.object({
 });
 export type SyncSettings = z.infer<typeof SyncSettingsSchema>;
 
+export const DownResultSchema = z.object({
+  sinkId: id,
+  kind: z.enum(['registry', 'firmware', 'settings']),
+  /** the ETag of the version now applied */
+  version: z.string().nullable(),
+  changed: z.boolean(),
+  errors: z.array(z.string()),
+});
+export type DownResult = z.infer<typeof DownResultSchema>;
+
 const sinkInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('http'), config: HttpSinkConfigSchema }),
   z.object({ kind: z.literal('mqtt'), config: MqttSinkConfigSchema }),
@@ -188,6 +204,20 @@ export const syncRequests = {
   },
   'sync.settings': { params: z.object({}).strict().optional(), result: SyncSettingsSchema },
   'sync.configure': { params: SyncSettingsSchema.partial().strict(), result: SyncSettingsSchema },
+  /** fetch registry entries, firmware catalog and settings from every sink with a downUrl, now */
+  'sync.pullDown': { params: z.object({}).strict().optional(), result: z.array(DownResultSchema) },
+  /** the firmware catalog, settings and registry document as last applied */
+  'sync.downDocs': {
+    params: z.object({}).strict().optional(),
+    result: z.array(
+      z.object({
+        kind: z.enum(['registry', 'firmware', 'settings']),
+        version: z.string(),
+        appliedAt: timestamp,
+        data: z.unknown(),
+      }),
+    ),
+  },
 } as const;
 
 export const syncStreams = {

@@ -25,6 +25,7 @@ import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
 import { BandwidthBudget } from './bandwidth';
 import { buildBatch, buildRollupBatch, type OutgoingBatch } from './cloudevents';
+import { DownSync, type RegistryEntry } from './down-sync';
 import { createHttpTransport } from './http-transport';
 import { createMqttTransport } from './mqtt-transport';
 import { Outbox, type OutboxRow } from './outbox';
@@ -62,6 +63,10 @@ export interface SyncOptions {
   idlePollMs?: number;
   /** for tests: replaces the real transports */
   transports?: TransportFactory;
+  /** down-sync: applies one device registry entry from the cloud (wire to the registry's update) */
+  applyRegistry?: (entry: RegistryEntry) => void | Promise<void>;
+  /** how often down-sync runs by itself; 5 minutes unless told */
+  downSyncEveryMs?: number;
 }
 
 export interface Sync {
@@ -93,6 +98,36 @@ export function createSync(options: SyncOptions): Sync {
   let sinkCount = records.all().length;
   let closed = false;
   let appendErrors = 0;
+  const down = new DownSync(db, log, options.applyRegistry);
+  const pullDown = async () => {
+    const results = [];
+    for (const r of records.all()) {
+      if (!r.enabled || r.kind !== 'http' || typeof r.config.downUrl !== 'string') continue;
+      const c = unsealed(r);
+      const pulled = await down.pull({
+        url: c.downUrl as string,
+        authorization: (c.authorization as string) || undefined,
+        ca: c.caPem as string | undefined,
+        cert: c.certPem as string | undefined,
+        key: (c.keyPem as string) || undefined,
+      });
+      results.push(...pulled.map((x) => ({ sinkId: r.id, ...x })));
+    }
+    return results;
+  };
+  let pulling: Promise<unknown> | null = null;
+  const downTimer = setInterval(
+    () => {
+      if (pulling) return;
+      pulling = pullDown()
+        .catch((error: unknown) => log.warn('down-sync failed', { error: (error as Error).message }))
+        .finally(() => {
+          pulling = null;
+        });
+    },
+    options.downSyncEveryMs ?? 5 * 60_000,
+  );
+  downTimer.unref?.();
 
   const secretName = (sinkId: string, field: string) => `sync.sink.${sinkId}.${field}`;
 
@@ -332,6 +367,8 @@ export function createSync(options: SyncOptions): Sync {
       records.unpark(id);
       return { ok: true, error: null };
     },
+    'sync.pullDown': () => pullDown(),
+    'sync.downDocs': () => down.docs(),
     'sync.discardParked': ({ id }) => ({ ok: records.unpark(id) }),
     'sync.settings': () => records.settings(),
     'sync.configure': (change) => {
@@ -387,6 +424,7 @@ export function createSync(options: SyncOptions): Sync {
     },
     async close() {
       closed = true;
+      clearInterval(downTimer);
       await Promise.all([...runners.keys()].map(stopRunner));
     },
   };
