@@ -153,7 +153,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   const connectorManager = new ConnectorManager(
     db,
-    createConnectorFactories({ bleBinding: options.bleBinding }),
+    createConnectorFactories({ bleBinding: options.bleBinding, profiles: (id) => profiles.get(id) }),
     sink,
     log.child('connectors'),
     () => demoConnectors.map((c) => c.id),

@@ -3,10 +3,12 @@
  */
 import { createRequire } from 'node:module';
 import type { ConnectorStatus } from '../../../common/contract';
+import type { DeviceProfile } from '../profiles/profile';
 import {
   type BleConnector,
   type BleConnectorConfig,
   BleConnectorConfigSchema,
+  type BleConnectorOptions,
   createBleConnector,
   type Noble,
 } from './ble/ble-connector';
@@ -33,12 +35,15 @@ export interface NobleBindingSource {
 export interface ConnectorFactoryOptions {
   /** BLE connectors use this binding instead of the machine's adapter */
   bleBinding?: NobleBindingSource;
+  /** the engine's device profiles (vendor GATT characteristics); default: the shipped ones */
+  profiles?: (id: string) => DeviceProfile | undefined;
 }
 
 export function createConnectorFactories(
   options: ConnectorFactoryOptions = {},
 ): Readonly<Record<string, ConnectorFactory>> {
-  const { bleBinding } = options;
+  const { bleBinding, profiles } = options;
+  const bleOptions = profiles ? { profiles } : {};
   return {
     serial: serialConnectorFactory,
     mqtt: {
@@ -49,8 +54,8 @@ export function createConnectorFactories(
       schema: BleConnectorConfigSchema,
       create: (config, sink, log) =>
         bleBinding
-          ? createBoundBleConnector(config as BleConnectorConfig, sink, log, bleBinding)
-          : createBleConnector(config as BleConnectorConfig, sink, log),
+          ? createBoundBleConnector(config as BleConnectorConfig, sink, log, bleBinding, bleOptions)
+          : createBleConnector(config as BleConnectorConfig, sink, log, undefined, bleOptions),
     },
   };
 }
@@ -65,6 +70,7 @@ function createBoundBleConnector(
   sink: ConnectorSink,
   log: Parameters<typeof createBleConnector>[2],
   source: NobleBindingSource,
+  options: BleConnectorOptions,
 ): BleConnector {
   const note = (s: ConnectorStatus): ConnectorStatus => ({
     ...s,
@@ -75,10 +81,16 @@ function createBoundBleConnector(
     deviceSeen: (device) => sink.deviceSeen(device),
     statusChanged: (status) => sink.statusChanged(note(status)),
   };
-  const connector = createBleConnector(config, noted, log, () => {
-    // loaded only here: with-bindings is noble without its native hci/mac bindings
-    const withBindings = requireHere('@abandonware/noble/with-bindings') as (binding: unknown) => Noble;
-    return withBindings(source.create());
-  });
+  const connector = createBleConnector(
+    config,
+    noted,
+    log,
+    () => {
+      // loaded only here: with-bindings is noble without its native hci/mac bindings
+      const withBindings = requireHere('@abandonware/noble/with-bindings') as (binding: unknown) => Noble;
+      return withBindings(source.create());
+    },
+    options,
+  );
   return { ...connector, status: () => note(connector.status()) };
 }
