@@ -268,6 +268,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return device;
       },
       ...createRegistryHandlers(registryService, audit, operator),
+      'profiles.list': () =>
+        [...profiles.values()]
+          .map((p) => ({
+            id: p.id,
+            name: p.name,
+            metrics: Object.entries(p.metrics).map(([name, m]) => ({ name, unit: m.unit })),
+          }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
       ...createPkiHandlers(credentials, keyProtection),
       ...createCommissioningHandlers({
         service: commissioning,

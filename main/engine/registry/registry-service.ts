@@ -8,20 +8,15 @@ import type { DeviceSummary } from '../../../common/contract';
 import { RpcError } from '../../../common/protocol';
 import type { Reading } from '../../../common/reading';
 import type { Lifecycle, RegistryDevice, RegistryQuery } from '../../../common/registry-contract';
-import { RegistryQuerySchema } from '../../../common/registry-contract';
+import { LIFECYCLE_TRANSITIONS, RegistryQuerySchema } from '../../../common/registry-contract';
 import type { AuditLog } from '../audit/audit-log';
 import type { DeviceRegistry } from '../devices/device-registry';
 import type { Db } from '../store/database';
 import { configDiff } from './config-diff';
 import { emptyRecord, type RegistryRecord, RegistryRecords } from './registry-records';
 
-/** Which lifecycle moves a person may make; the wizard and the engine use the same table. */
-export const LIFECYCLE_MOVES: Readonly<Record<Lifecycle, readonly Lifecycle[]>> = {
-  discovered: ['commissioned', 'decommissioned'],
-  commissioned: ['active', 'decommissioned', 'discovered'],
-  active: ['commissioned', 'decommissioned'],
-  decommissioned: ['discovered'],
-};
+/** Which lifecycle moves a person may make: one table, in the contract, for the UI and the engine. */
+const LIFECYCLE_MOVES = LIFECYCLE_TRANSITIONS;
 
 /** Metrics a device reports about itself rather than the process: they make its heartbeat and health. */
 export const HEARTBEAT_METRIC = 'uptime';
