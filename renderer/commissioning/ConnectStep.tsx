@@ -1,16 +1,17 @@
 /**
  * Connect: a serial port (picked from the list, refreshed every second, or typed: ptys
  * and odd drivers are not listed) or a BLE peripheral seen by one of the Bluetooth
- * adapters.
+ * adapters. On the demo site the demo plant's Bluetooth connector is preselected.
  */
 
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { engine } from '../rpc/engine';
-import { draftKey, useDraft } from '../state/commissioning';
+import { draftKey, hasDraft, useDraft } from '../state/commissioning';
 import { useConnectors } from '../state/connectors';
 import { Field } from '../tools/Field';
 import { usePoll } from '../tools/use-poll';
 import { Facts, StepFrame, type StepProps } from './StepFrame';
+import { useDemoPlant, useReachableBleConnectors } from './site-hints';
 import { type ConnectFields, connectFieldsFrom, type Errors, parseConnect } from './wizard-forms';
 
 const PORT_POLL_MS = 1000;
@@ -79,7 +80,10 @@ function BleFields({
   errors: Errors<ConnectFields>;
 }) {
   // selected whole: a filtered array is new on every call and would re-render forever
-  const adapters = useConnectors((s) => s.connectors).filter((c) => c.kind === 'ble');
+  const bleConnectors = useConnectors((s) => s.connectors).filter((c) => c.kind === 'ble');
+  const reachable = useReachableBleConnectors(bleConnectors.map((c) => c.id));
+  // only adapters that can list peripherals can reach a device; the chosen one stays listed
+  const adapters = bleConnectors.filter((c) => c.id === value.connectorId || reachable?.has(c.id) === true);
   const peripherals = usePoll(
     () => engine().request('ble.peripherals', { connectorId: value.connectorId }),
     PERIPHERAL_POLL_MS,
@@ -90,7 +94,13 @@ function BleFields({
     <div className="form-grid">
       <Field
         label="Bluetooth adapter"
-        hint={adapters.length === 0 ? 'add a BLE connector under Connections first' : undefined}
+        hint={
+          reachable === null && bleConnectors.length > 0
+            ? 'checking the adapters…'
+            : adapters.length === 0
+              ? 'add a BLE connector under Connections first'
+              : undefined
+        }
       >
         <select
           value={value.connectorId}
@@ -144,6 +154,13 @@ export function ConnectStep({ session, run, busy }: StepProps) {
   const [fields, setFields] = useDraft(key, () => connectFieldsFrom(session));
   const [errors, setErrors] = useState<Errors<ConnectFields>>({});
   const set = (patch: Partial<ConnectFields>) => setFields({ ...fields, ...patch });
+  const demo = useDemoPlant();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: applied once, when the demo plant is known
+  useEffect(() => {
+    // the demo's devices are on its Bluetooth connector; a link already chosen or anything typed wins
+    if (!demo || session.link || hasDraft(key)) return;
+    setFields({ ...connectFieldsFrom(session), kind: 'ble', connectorId: demo.bleConnectorId });
+  }, [demo]);
   const submit = () => {
     const parsed = parseConnect(fields);
     if (!parsed.ok) return setErrors(parsed.errors);

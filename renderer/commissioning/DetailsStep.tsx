@@ -1,25 +1,20 @@
-/** Name & profile: the device id, a name, the site, its profile (those the fleet uses are offered) and tags. */
-import { useMemo, useState } from 'react';
+/** Name & profile: the device id, a name, the site, its profile (the engine's profiles are offered) and tags. */
+import { useState } from 'react';
 import { draftKey, useDraft } from '../state/commissioning';
-import { useDevices } from '../state/devices';
 import { useRegistry } from '../state/registry';
 import { Field } from '../tools/Field';
 import { StepFrame, type StepProps } from './StepFrame';
+import { useProfiles } from './site-hints';
 import { type DetailsFields, detailsFieldsFrom, type Errors, parseDetails } from './wizard-forms';
-
-/** The device profiles shipped in resources/profiles, offered even on an empty fleet. */
-const BUILT_IN_PROFILES = ['env-sensor', 'power-meter', 'pressure-sensor', 'pump'];
 
 export function DetailsStep({ session, run, busy }: StepProps) {
   const key = draftKey(session.id, 'details');
   const [fields, setFields] = useDraft(key, () => detailsFieldsFrom(session));
   const [errors, setErrors] = useState<Errors<DetailsFields>>({});
-  const devices = useDevices((s) => s.devices);
   const sites = useRegistry((s) => s.facets)?.sites ?? [];
-  const profiles = useMemo(
-    () => [...new Set([...BUILT_IN_PROFILES, ...devices.map((d) => d.profile)])].filter(Boolean).sort(),
-    [devices],
-  );
+  // the engine refuses a profile it does not know, so only its own are offered
+  const { profiles: known, error: profilesError } = useProfiles();
+  const profiles = known ?? [];
   const set = (patch: Partial<DetailsFields>) => setFields({ ...fields, ...patch });
   const submit = () => {
     const parsed = parseDetails(fields);
@@ -58,20 +53,28 @@ export function DetailsStep({ session, run, busy }: StepProps) {
         {input('deviceId', 'Device id', { placeholder: 'pump-07', hint: 'letters, digits, . _ -' })}
         {input('name', 'Name', { placeholder: 'Cooling pump 7' })}
         {input('site', 'Site', { list: 'wizard-sites' })}
-        <Field label="Profile" hint="units, ranges and checks for its readings">
+        <Field
+          label="Profile"
+          hint={
+            profilesError
+              ? `could not list the profiles: ${profilesError}`
+              : 'units, ranges and checks for its readings'
+          }
+        >
           <select
             value={fields.profile}
             aria-invalid={errors.profile ? true : undefined}
             onChange={(e) => set({ profile: e.target.value })}
             data-testid="details-profile"
           >
-            <option value="">choose a profile…</option>
-            {(profiles.includes(fields.profile) || fields.profile === ''
-              ? profiles
-              : [fields.profile, ...profiles]
-            ).map((p) => (
-              <option key={p} value={p}>
-                {p}
+            <option value="">{known === null && !profilesError ? 'loading…' : 'choose a profile…'}</option>
+            {/* a batch may carry a profile the engine no longer has: shown, so the choice is visible */}
+            {fields.profile !== '' && !profiles.some((p) => p.id === fields.profile) && (
+              <option value={fields.profile}>{fields.profile} (not known to the engine)</option>
+            )}
+            {profiles.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name && p.name !== p.id ? `${p.name} (${p.id})` : p.id}
               </option>
             ))}
           </select>

@@ -3,13 +3,14 @@
  * (sealed in the engine, never shown again), the broker and the reporting interval,
  * written to the device and read back.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { RequestResult } from '../../common/contract';
 import { engine } from '../rpc/engine';
-import { draftKey, useDraft } from '../state/commissioning';
+import { draftKey, hasDraft, useDraft } from '../state/commissioning';
 import { Field } from '../tools/Field';
 import { errorMessage } from '../tools/use-poll';
 import { Facts, StepFrame, type StepProps } from './StepFrame';
+import { type DemoPlantHints, useDemoPlant } from './site-hints';
 import { type Errors, type NetworkFields, networkFieldsFrom, parseNetwork } from './wizard-forms';
 
 type Networks = RequestResult<'commissioning.wifiScan'>;
@@ -70,11 +71,78 @@ function WifiScan({
   );
 }
 
+/** On the demo site: what to type, and a button that types it. */
+function DemoHint({
+  plant,
+  onFill,
+  disabled,
+}: {
+  plant: DemoPlantHints;
+  onFill(patch: Partial<NetworkFields>): void;
+  disabled: boolean;
+}) {
+  const secured = plant.wifi.find((w) => w.password !== '') ?? plant.wifi[0];
+  return (
+    <div className="notice notice-info" data-testid="network-demo-hint">
+      Demo site: the demo devices see{' '}
+      {plant.wifi.map((w, i) => (
+        <span key={w.ssid}>
+          {i > 0 ? ' and ' : ''}
+          <strong className="mono">{w.ssid}</strong>
+          {w.password ? (
+            <>
+              {' '}
+              (password <span className="mono">{w.password}</span>)
+            </>
+          ) : (
+            ' (open)'
+          )}
+        </span>
+      ))}
+      ; they report to the demo broker{' '}
+      {plant.brokerUrl ? (
+        <span className="mono">{plant.brokerUrl}</span>
+      ) : plant.error ? (
+        <span className="form-error">which is not running: {plant.error}</span>
+      ) : (
+        <span className="muted">(starting…)</span>
+      )}
+      .{' '}
+      {secured && (
+        <button
+          type="button"
+          className="small-button"
+          disabled={disabled}
+          onClick={() =>
+            onFill({
+              ssid: secured.ssid,
+              password: secured.password,
+              reusePassword: false,
+              ...(plant.brokerUrl ? { brokerUrl: plant.brokerUrl } : {}),
+            })
+          }
+          data-testid="network-demo-fill"
+        >
+          Fill these in
+        </button>
+      )}
+    </div>
+  );
+}
+
 export function NetworkStep({ session, run, busy }: StepProps) {
   const key = draftKey(session.id, 'network');
   const [fields, setFields] = useDraft(key, () => networkFieldsFrom(session));
   const [errors, setErrors] = useState<Errors<NetworkFields>>({});
   const set = (patch: Partial<NetworkFields>) => setFields({ ...fields, ...patch });
+  const demo = useDemoPlant();
+  const demoBroker = demo?.brokerUrl ?? null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: applied once the demo broker's URL is known
+  useEffect(() => {
+    // an empty broker field on the demo site gets the demo broker; anything typed or recorded wins
+    if (demoBroker === null || hasDraft(key) || fields.brokerUrl !== '') return;
+    setFields({ ...fields, brokerUrl: demoBroker });
+  }, [demoBroker]);
   const canReuse = session.network !== null || session.carried?.network?.hasPassword === true;
   const submit = () => {
     const parsed = parseNetwork(fields);
@@ -127,6 +195,7 @@ export function NetworkStep({ session, run, busy }: StepProps) {
         )
       }
     >
+      {demo && <DemoHint plant={demo} onFill={set} disabled={busy} />}
       <WifiScan sessionId={session.id} onPick={(ssid) => set({ ssid })} disabled={busy} />
       <div className="form-grid">
         {text('ssid', 'Wi-Fi network (SSID)', 'plant-iot')}

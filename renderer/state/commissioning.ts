@@ -60,6 +60,11 @@ export function useDraft<F>(key: string, init: () => F): [F, (next: F) => void] 
   return [stored ?? init(), set];
 }
 
+/** Whether the technician has typed into this form (a default may then no longer be applied). */
+export function hasDraft(key: string): boolean {
+  return key in useDrafts.getState().drafts;
+}
+
 export function dropDraft(key: string): void {
   useDrafts.setState((s) => {
     if (!(key in s.drafts)) return s;
