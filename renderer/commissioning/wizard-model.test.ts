@@ -8,7 +8,9 @@ import {
   describeRunError,
   followSession,
   newerSession,
+  peripheralsUsed,
   stepMark,
+  suggestNextPeripheral,
   verifyCountdown,
 } from './wizard-model';
 
@@ -81,4 +83,21 @@ test('a long step outliving its request is waiting, not failed', () => {
     text: 'the port is busy',
     waiting: false,
   });
+});
+
+test("a batch's next BLE device: the strongest connectable peripheral the batch has not used", () => {
+  const seen = [
+    { id: 'a', rssi: -50, connectable: true },
+    { id: 'b', rssi: -70, connectable: true },
+    { id: 'c', rssi: -40, connectable: false },
+    { id: 'd', rssi: -60, connectable: true },
+  ];
+  const used = peripheralsUsed([
+    sessionAt('record', 'done', { link: { kind: 'ble', connectorId: 'r', peripheralId: 'a' } }),
+    sessionAt('record', 'done', { link: { kind: 'serial', path: '/dev/ttyUSB0', baudRate: 115200 } }),
+  ]);
+  expect([...used]).toEqual(['a']);
+  expect(suggestNextPeripheral(seen, used)).toBe('d');
+  expect(suggestNextPeripheral(seen, new Set(['a', 'b', 'd']))).toBe('');
+  expect(suggestNextPeripheral([], new Set())).toBe('');
 });

@@ -119,3 +119,22 @@ export function defaultBatchName(now: number): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `batch-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
 }
+
+/**
+ * The BLE peripheral a batch's next device is likely to be: the strongest connectable one
+ * the batch has not used yet ('' when there is none). The technician can pick another.
+ */
+export function suggestNextPeripheral(
+  peripherals: readonly { id: string; rssi: number; connectable: boolean }[],
+  used: ReadonlySet<string>,
+): string {
+  const fresh = peripherals.filter((p) => p.connectable && !used.has(p.id)).sort((a, b) => b.rssi - a.rssi);
+  return fresh[0]?.id ?? '';
+}
+
+/** The BLE peripherals a batch's sessions were linked to. */
+export function peripheralsUsed(sessions: readonly CommissioningSession[]): Set<string> {
+  const used = new Set<string>();
+  for (const s of sessions) if (s.link?.kind === 'ble') used.add(s.link.peripheralId);
+  return used;
+}
