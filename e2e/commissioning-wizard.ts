@@ -1,0 +1,77 @@
+/**
+ * What the commissioning e2e tests share: driving the wizard's steps through the page the
+ * way a technician does (forms, the run button, the step list's marks), and reading the
+ * downloads the report buttons produce.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { CommissioningStep } from '../common/commissioning-contract';
+import { ensureArtifactsDir } from './harness';
+
+export function wizardDriver(page: Page) {
+  const step = (s: CommissioningStep) => page.getByTestId(`step-${s}`);
+  return {
+    step,
+    /** the session id the wizard shows */
+    async sessionId(): Promise<string> {
+      return (await page.getByTestId('wizard').getAttribute('data-session-id')) ?? '';
+    },
+    /** presses the step's run button (the wizard must be showing that step) */
+    async run(s: CommissioningStep): Promise<void> {
+      await step(s).waitFor({ timeout: 10_000 });
+      await step(s).getByTestId('step-run').click();
+    },
+    /** presses Retry in the step's failure notice */
+    async retry(s: CommissioningStep): Promise<void> {
+      await step(s).getByTestId('step-retry').click();
+    },
+    /** waits until the step is no longer pending or running, and says how it ended */
+    async settled(s: CommissioningStep, timeoutMs = 30_000): Promise<'done' | 'failed'> {
+      const nav = page.locator(
+        `[data-testid="wizard-nav-${s}"][data-mark="done"], [data-testid="wizard-nav-${s}"][data-mark="failed"]`,
+      );
+      await nav.waitFor({ timeout: timeoutMs });
+      return (await nav.getAttribute('data-mark')) as 'done' | 'failed';
+    },
+    /** the step's error and diagnosis as shown */
+    async failure(s: CommissioningStep): Promise<{ error: string; diagnosis: string }> {
+      const notice = step(s).getByTestId('step-error');
+      await notice.waitFor({ timeout: 10_000 });
+      const diagnosis = step(s).getByTestId('step-diagnosis');
+      return {
+        error: (await notice.locator('strong').textContent()) ?? '',
+        diagnosis: (await diagnosis.count()) > 0 ? ((await diagnosis.textContent()) ?? '') : '',
+      };
+    },
+    async view(s: CommissioningStep): Promise<void> {
+      await page.getByTestId(`wizard-nav-${s}`).click();
+      await step(s).waitFor({ timeout: 10_000 });
+    },
+    async screenshot(name: string): Promise<void> {
+      await page.screenshot({ path: path.join(ensureArtifactsDir(), `commission-${name}.png`), fullPage: true });
+    },
+  };
+}
+
+/** Clicks a button that downloads a file and returns the file's name and text. */
+export async function downloadOf(
+  page: Page,
+  click: () => Promise<void>,
+): Promise<{ filename: string; text: string }> {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), click()]);
+  const file = await download.path();
+  return { filename: download.suggestedFilename(), text: readFileSync(file, 'utf8') };
+}
+
+/** Picks the option of a select whose label starts with `prefix` (labels carry RSSI, which moves). */
+export async function selectByLabelPrefix(page: Page, testId: string, prefix: string): Promise<string> {
+  const select = page.getByTestId(testId);
+  const value = await select.evaluate((el, p) => {
+    const option = [...(el as HTMLSelectElement).options].find((o) => o.text.startsWith(p) && !o.disabled);
+    return option?.value ?? '';
+  }, prefix);
+  if (value === '') throw new Error(`no option starting with "${prefix}" in ${testId}`);
+  await select.selectOption(value);
+  return value;
+}
