@@ -18,6 +18,7 @@ import {
 } from './contract-core';
 import { credentialsRequests, credentialsStreams } from './credentials-contract';
 import { registryRequests, registryStreams } from './registry-contract';
+import { syncRequests, syncStreams } from './sync-contract';
 
 export * from './contract-core';
 
@@ -208,6 +209,7 @@ export const requests = {
   ...registryRequests,
   ...credentialsRequests,
   ...commissioningRequests,
+  ...syncRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
@@ -246,6 +248,7 @@ export const streams = {
   ...registryStreams,
   ...credentialsStreams,
   ...commissioningStreams,
+  ...syncStreams,
 } as const;
 
 export type Requests = typeof requests;

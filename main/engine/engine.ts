@@ -43,6 +43,7 @@ import { loadOrCreateMasterKeyFile, MASTER_KEY_FILE, MasterKey } from './secrets
 import { SecretStore } from './secrets/secret-store';
 import { DatabaseError, openDatabase } from './store/database';
 import { ReadingStore } from './store/reading-store';
+import { createSync } from './sync/sync-service';
 
 export type { Engine, EngineOptions } from './engine-types';
 
@@ -100,7 +101,33 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     (p) => profiles.has(p),
   );
   const validator = new ReadingValidator((id) => registry.profileOf(id));
-  const pipeline = new IngestPipeline({ store, validator, log: log.child('ingest') });
+  const sync = createSync({
+    db,
+    secrets,
+    log: log.child('sync'),
+    // the cloud's registry entries: a device the site has not seen yet is registered first
+    applyRegistry: ({ deviceId, ...change }) => {
+      if (!registry.has(deviceId)) {
+        registry.register({
+          id: deviceId,
+          name: change.name ?? deviceId,
+          kind: 'from the cloud registry',
+          profile: change.profile ?? '',
+          transport: 'mqtt',
+          connectorId: '',
+        });
+      }
+      registryService.update(deviceId, change, 'cloud');
+    },
+  });
+  // audit entries and commissioning records travel to the cloud like readings do
+  audit.onAppend = (entry) => sync.enqueueEvent('io.fieldline.audit.v1', entry.subject, entry);
+  const pipeline = new IngestPipeline({
+    store,
+    validator,
+    log: log.child('ingest'),
+    withinCommit: (accepted) => sync.onIngest(accepted),
+  });
   pipeline.onBatch((result) => {
     registry.applyBatch(result);
     registryService.observe(result.accepted);
@@ -189,6 +216,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     devices: registry,
     profileExists: (p) => profiles.has(p),
     watchReadings: (listener) => pipeline.onBatch((result) => listener(result.accepted)),
+    recorded: (session) =>
+      sync.enqueueEvent('io.fieldline.commissioning.v1', session.details?.deviceId ?? session.id, session),
     subscribedTo: (brokerUrl) =>
       mqttHostsSubscribed(connectorManager).has(hostOf(brokerUrl)) ||
       (demoPlant?.subscribedTo(brokerUrl) ?? false),
@@ -268,6 +297,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return device;
       },
       ...createRegistryHandlers(registryService, audit, operator),
+      ...sync.handlers,
       'profiles.list': () =>
         [...profiles.values()]
           .map((p) => ({
@@ -337,6 +367,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'serial.monitor': (params, emit) => tools.serialMonitor(params, emit),
       'ble.notifications': (params, emit) => tools.bleNotifications(params, emit),
       ...createCommissioningStreams(commissioning),
+      ...sync.streams,
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
         emit(allConnectors().map((c) => c.status()));
@@ -379,7 +410,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await demoPlant?.close();
       await commissioning.close();
       await connectorManager.stopAll();
+      // the last readings reach the store and the outbox before the sync loop stops
       pipeline.close();
+      await sync.close();
       store.flush();
       db.close();
       log.info('engine stopped');

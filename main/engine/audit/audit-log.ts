@@ -82,6 +82,8 @@ export class AuditLog {
   private readonly statements;
   private readonly listStatements = new Map<string, ReturnType<Db['prepare']>>();
   private readonly appendTx: (input: AuditInput) => AuditEntry;
+  /** runs inside the entry's transaction: a copy for the cloud commits with the entry or not at all */
+  onAppend: ((entry: AuditEntry) => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -181,6 +183,7 @@ export class AuditLog {
       before: jsonText(entry.before),
       after: jsonText(entry.after),
     });
+    this.onAppend?.(entry);
     return entry;
   }
 }

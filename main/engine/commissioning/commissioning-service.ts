@@ -26,6 +26,8 @@ export interface CommissioningServiceOptions extends StepDeps {
   db: Db;
   openChannel: OpenChannel;
   technician: () => string;
+  /** a finished session, in the same transaction as its last save (the cloud outbox) */
+  recorded?: (session: CommissioningSession) => void;
 }
 
 const pending = (): StepState => ({ state: 'pending', at: null, error: null, diagnosis: null });
@@ -299,7 +301,15 @@ export class CommissioningService {
       };
     } finally {
       session.progress = null;
-      this.commit(session);
+      if (session.status === 'done' && input.step === 'record' && this.o.recorded) {
+        const recorded = this.o.recorded;
+        this.o.db.transaction(() => {
+          this.commit(session);
+          recorded(this.view(session));
+        })();
+      } else {
+        this.commit(session);
+      }
     }
   }
 

@@ -16,6 +16,11 @@ export interface PipelineOptions {
   maxBatch?: number;
   /** readings waiting beyond this are spilled (counted and logged) rather than growing memory */
   maxQueued?: number;
+  /**
+   * Runs inside each batch's commit with the readings accepted: whatever must never miss
+   * a stored reading (the cloud outbox) commits with it or not at all.
+   */
+  withinCommit?: (accepted: readonly Reading[]) => void;
 }
 
 export interface PipelineCounters {
@@ -89,7 +94,7 @@ export class IngestPipeline {
       const started = performance.now();
       let result: BatchResult;
       try {
-        result = this.options.store.insertBatch(batch);
+        result = this.options.store.insertBatch(batch, Date.now(), this.options.withinCommit);
       } catch (error) {
         // the transaction rolled back: keep the batch for the next attempt instead of losing it
         this.counters.writeErrors++;

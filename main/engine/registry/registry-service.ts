@@ -118,7 +118,7 @@ export class RegistryService {
     return { sites: [...sites].sort(), tags: [...tags].sort() };
   }
 
-  update(id: string, change: RegistryUpdate): RegistryDevice {
+  update(id: string, change: RegistryUpdate, actor = this.actor()): RegistryDevice {
     const before = this.require(id);
     if (change.profile !== undefined && change.profile !== '' && !this.profileExists(change.profile)) {
       throw new RpcError('INVALID_PARAMS', `no device profile "${change.profile}"`);
@@ -136,7 +136,7 @@ export class RegistryService {
       this.save(id, record);
       const after = this.require(id);
       this.audit.append({
-        actor: this.actor(),
+        actor,
         action: 'device.updated',
         subject: id,
         ...changedFields(before, after),

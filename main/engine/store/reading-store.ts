@@ -185,9 +185,16 @@ export class ReadingStore {
   }
 
   /** Stores a batch durably. Readings for unknown devices must not reach here. */
-  insertBatch(batch: readonly Reading[], now = Date.now()): BatchResult {
+  insertBatch(
+    batch: readonly Reading[],
+    now = Date.now(),
+    withinCommit?: (accepted: readonly Reading[]) => void,
+  ): BatchResult {
     const columns = batchFromReadings(batch, (d, m) => this.seriesId(d, m), now);
-    const outcome = this.ingestColumns(columns);
+    const outcome = this.ingestColumns(
+      columns,
+      withinCommit && ((mask) => withinCommit(batch.filter((_, i) => mask[i] !== 0))),
+    );
     const accepted: Reading[] = [];
     const perDevice = new Map<string, DeviceBatchCounts>();
     let flagged = 0;
@@ -214,8 +221,8 @@ export class ReadingStore {
   }
 
   /** The fast path: columns in, durable and deduplicated out. */
-  ingestColumns(batch: ColumnBatch): IngestOutcome {
-    const outcome = this.series.ingest(batch);
+  ingestColumns(batch: ColumnBatch, withinCommit?: (accepted: Uint8Array) => void): IngestOutcome {
+    const outcome = this.series.ingest(batch, withinCommit);
     for (let i = 0; i < batch.length; i++) {
       const deviceId = this.seriesById.get(batch.series[i]!)?.deviceId;
       if (deviceId === undefined) continue;

@@ -100,9 +100,10 @@ export class TimeSeriesStore {
   /**
    * Dedups a batch against everything stored, appends the accepted readings to the log
    * (durable when this returns) and to the heads. Throws if the write fails, leaving the
-   * store as it was.
+   * store as it was. `withinCommit` runs inside the log row's transaction, only when
+   * something was accepted.
    */
-  ingest(batch: ColumnBatch): IngestOutcome {
+  ingest(batch: ColumnBatch, withinCommit?: (accepted: Uint8Array) => void): IngestOutcome {
     const accepted = new Uint8Array(batch.length);
     let stored = 0;
     for (let i = 0; i < batch.length; i++) {
@@ -125,7 +126,16 @@ export class TimeSeriesStore {
     }
     if (stored > 0) {
       try {
-        this.statements.appendLog.run(this.now(), stored, encodeLogRecord(batch, accepted, stored));
+        const record = encodeLogRecord(batch, accepted, stored);
+        if (withinCommit) {
+          // what else must be durable exactly when these readings are (the cloud outbox) commits with them
+          this.db.transaction(() => {
+            this.statements.appendLog.run(this.now(), stored, record);
+            withinCommit(accepted);
+          })();
+        } else {
+          this.statements.appendLog.run(this.now(), stored, record);
+        }
       } catch (error) {
         this.undo(batch, accepted);
         throw error;
