@@ -84,12 +84,10 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     );
     expect(bleConnectors.map((c) => c.id)).toContain('demo-ble');
     // the probe of every BLE connector has answered once its hint is gone
-    await expect
-      .poll(() => page.getByText('checking the adapters…').count(), { timeout: 15_000 })
-      .toBe(0);
-    const offered = await adapter.locator('option').evaluateAll((os) =>
-      os.map((o) => (o as HTMLOptionElement).value).filter(Boolean),
-    );
+    await expect.poll(() => page.getByText('checking the adapters…').count(), { timeout: 15_000 }).toBe(0);
+    const offered = await adapter
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
     expect(offered).toEqual(['demo-plant-ble']);
     const devices = page.getByTestId('connect-ble-peripheral').locator('option');
     await expect.poll(() => devices.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
@@ -114,10 +112,13 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
         .step('details')
         .getByTestId('details-profile')
         .locator('option')
-        .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean).sort());
-    await expect
-      .poll(profileOptions, { timeout: 10_000 })
-      .toEqual(profiles.map((p) => p.id).sort());
+        .evaluateAll((os) =>
+          os
+            .map((o) => (o as HTMLOptionElement).value)
+            .filter(Boolean)
+            .sort(),
+        );
+    await expect.poll(profileOptions, { timeout: 10_000 }).toEqual(profiles.map((p) => p.id).sort());
     await page.getByTestId('details-deviceId').fill('demo-env-01');
     await page.getByTestId('details-name').fill('Demo env 01');
     await page.getByTestId('details-site').fill('Demo plant');
@@ -160,7 +161,9 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     // record with notes
     await page.getByTestId('record-notes').fill('mounted on the demo rack, e2e');
     await w.run('record');
-    await expect.poll(() => page.getByTestId('session-status').textContent(), { timeout: 15_000 }).toBe('done');
+    await expect
+      .poll(() => page.getByTestId('session-status').textContent(), { timeout: 15_000 })
+      .toBe('done');
     const first = await call<SessionView>('commissioning.get', { sessionId: firstId });
     const fingerprint = first.credentials?.fingerprint ?? '';
     expect(fingerprint).toMatch(/^[0-9A-F:]{20,}$/i);
@@ -182,9 +185,7 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     await expect.poll(() => nextPick.inputValue(), { timeout: 15_000 }).not.toBe('');
     expect(await nextPick.inputValue()).not.toBe(firstPeripheral);
     await page.getByTestId('commission-next-run').click();
-    await expect
-      .poll(async () => await w.sessionId(), { timeout: 10_000 })
-      .not.toBe(firstId);
+    await expect.poll(async () => await w.sessionId(), { timeout: 10_000 }).not.toBe(firstId);
     const secondId = await w.sessionId();
     await expect
       .poll(() => page.getByTestId('session-status').textContent(), { timeout: 60_000, interval: 500 })

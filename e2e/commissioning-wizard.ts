@@ -11,6 +11,14 @@ import { ensureArtifactsDir } from './harness';
 
 export function wizardDriver(page: Page) {
   const step = (s: CommissioningStep) => page.getByTestId(`step-${s}`);
+  const nav = (s: CommissioningStep) => page.getByTestId(`wizard-nav-${s}`);
+  /** when each step last changed before it was run: settled() waits for a newer outcome */
+  const before = new Map<CommissioningStep, string>();
+  const press = async (s: CommissioningStep, button: 'step-run' | 'step-retry') => {
+    await step(s).waitFor({ timeout: 10_000 });
+    before.set(s, (await nav(s).getAttribute('data-at')) ?? '');
+    await step(s).getByTestId(button).click();
+  };
   return {
     step,
     /** the session id the wizard shows */
@@ -18,21 +26,23 @@ export function wizardDriver(page: Page) {
       return (await page.getByTestId('wizard').getAttribute('data-session-id')) ?? '';
     },
     /** presses the step's run button (the wizard must be showing that step) */
-    async run(s: CommissioningStep): Promise<void> {
-      await step(s).waitFor({ timeout: 10_000 });
-      await step(s).getByTestId('step-run').click();
-    },
+    run: (s: CommissioningStep) => press(s, 'step-run'),
     /** presses Retry in the step's failure notice */
-    async retry(s: CommissioningStep): Promise<void> {
-      await step(s).getByTestId('step-retry').click();
-    },
-    /** waits until the step is no longer pending or running, and says how it ended */
+    retry: (s: CommissioningStep) => press(s, 'step-retry'),
+    /** waits until the step run last has an outcome (not the one it had before), and says which */
     async settled(s: CommissioningStep, timeoutMs = 30_000): Promise<'done' | 'failed'> {
-      const nav = page.locator(
-        `[data-testid="wizard-nav-${s}"][data-mark="done"], [data-testid="wizard-nav-${s}"][data-mark="failed"]`,
-      );
-      await nav.waitFor({ timeout: timeoutMs });
-      return (await nav.getAttribute('data-mark')) as 'done' | 'failed';
+      const old = before.get(s) ?? '';
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const [mark, at] = await Promise.all([
+          nav(s).getAttribute('data-mark'),
+          nav(s).getAttribute('data-at'),
+        ]);
+        if ((mark === 'done' || mark === 'failed') && at !== old) return mark;
+        if (Date.now() > deadline)
+          throw new Error(`step ${s} did not finish in ${timeoutMs} ms (mark ${mark}, at ${at})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     /** the step's error and diagnosis as shown */
     async failure(s: CommissioningStep): Promise<{ error: string; diagnosis: string }> {
@@ -49,7 +59,10 @@ export function wizardDriver(page: Page) {
       await step(s).waitFor({ timeout: 10_000 });
     },
     async screenshot(name: string): Promise<void> {
-      await page.screenshot({ path: path.join(ensureArtifactsDir(), `commission-${name}.png`), fullPage: true });
+      await page.screenshot({
+        path: path.join(ensureArtifactsDir(), `commission-${name}.png`),
+        fullPage: true,
+      });
     },
   };
 }

@@ -71,6 +71,8 @@ function StepList({
               onClick={() => onView(step)}
               data-testid={`wizard-nav-${step}`}
               data-mark={mark}
+              // when the step last changed state: tells a new outcome from an old one of the same kind
+              data-at={session.steps[step].at ?? ''}
             >
               <span className="step-icon" aria-hidden="true">
                 {MARK_ICONS[mark]}
