@@ -87,7 +87,7 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     await expect.poll(() => page.getByText('checking the adapters…').count(), { timeout: 15_000 }).toBe(0);
     const offered = await adapter
       .locator('option')
-      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+      .evaluateAll((os) => os.map((o) => o.getAttribute('value') ?? '').filter(Boolean));
     expect(offered).toEqual(['demo-plant-ble']);
     const devices = page.getByTestId('connect-ble-peripheral').locator('option');
     await expect.poll(() => devices.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
@@ -114,7 +114,7 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
         .locator('option')
         .evaluateAll((os) =>
           os
-            .map((o) => (o as HTMLOptionElement).value)
+            .map((o) => o.getAttribute('value') ?? '')
             .filter(Boolean)
             .sort(),
         );

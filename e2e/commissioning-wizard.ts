@@ -81,7 +81,11 @@ export async function downloadOf(
 export async function selectByLabelPrefix(page: Page, testId: string, prefix: string): Promise<string> {
   const select = page.getByTestId(testId);
   const value = await select.evaluate((el, p) => {
-    const option = [...(el as HTMLSelectElement).options].find((o) => o.text.startsWith(p) && !o.disabled);
+    // no DOM types on the Node side: the select's options, structurally
+    const { options } = el as unknown as {
+      options: ArrayLike<{ text: string; value: string; disabled: boolean }>;
+    };
+    const option = Array.from(options).find((o) => o.text.startsWith(p) && !o.disabled);
     return option?.value ?? '';
   }, prefix);
   if (value === '') throw new Error(`no option starting with "${prefix}" in ${testId}`);

@@ -12,9 +12,13 @@ import { usePoll } from '../tools/use-poll';
 export type DemoPlantHints = NonNullable<EngineInfo['demoPlant']>;
 export type ProfileSummary = RequestResult<'profiles.list'>[number];
 
-/** engine.info is asked again this often while the demo broker starts (it listens after ~60 ms) */
-const DEMO_RETRY_MS = 300;
-const DEMO_RETRIES = 20;
+/**
+ * engine.info is asked again while the demo broker starts: it listens ~60 ms after the
+ * engine, but creating the project CA on a first start on a busy machine takes longer.
+ * Backing off from 300 ms to 5 s, about a minute in all.
+ */
+const DEMO_RETRIES = 15;
+const retryDelay = (attempt: number) => Math.min(300 * 2 ** attempt, 5000);
 
 /**
  * The demo plant, or null outside demo mode (and until engine.info answered). While the
@@ -35,11 +39,12 @@ export function useDemoPlant(): DemoPlantHints | null {
             const demo = info.demoPlant ?? null;
             setPlant(demo);
             if (demo && demo.brokerUrl === null && demo.error === null && attempt < DEMO_RETRIES)
-              timer = setTimeout(() => ask(attempt + 1), DEMO_RETRY_MS);
+              timer = setTimeout(() => ask(attempt + 1), retryDelay(attempt));
           },
           () => {
             // no hints is not an error for the wizard: everything can be typed
-            if (!stopped && attempt < DEMO_RETRIES) timer = setTimeout(() => ask(attempt + 1), DEMO_RETRY_MS);
+            if (!stopped && attempt < DEMO_RETRIES)
+              timer = setTimeout(() => ask(attempt + 1), retryDelay(attempt));
           },
         );
     };
