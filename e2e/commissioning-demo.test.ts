@@ -204,6 +204,12 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     expect(batchText).toContain('demo-env-02');
     expect(batchText.match(/done/g)?.length).toBe(2);
     expect(batchText).toContain(fingerprint);
+    const batchCsv = await downloadOf(page, () => page.getByTestId('report-csv').click());
+    const batchRows = batchCsv.text.trim().split(/\r?\n/);
+    expect(batchRows).toHaveLength(3);
+    expect(batchRows[1]).toContain('demo-env-01');
+    expect(batchRows[2]).toContain('demo-env-02');
+    expect(batchRows[2]).toContain(second.credentials?.fingerprint ?? '(none)');
     await w.screenshot('demo-batch');
 
     // the registry: both commissioned or active, with their fingerprints
