@@ -14,6 +14,7 @@ import { RegistryView } from './registry/RegistryView';
 import { hrefFor, type Route, useRoute } from './router';
 import { SerialMonitor } from './serial/SerialMonitor';
 import { StoragePanel } from './storage/StoragePanel';
+import { SyncView } from './sync/SyncView';
 import { ComparePage } from './views/ComparePage';
 import { ConnectionsView } from './views/ConnectionsView';
 import { DevicePage } from './views/DevicePage';
@@ -37,6 +38,7 @@ const TITLES: Record<Route['name'], string> = {
   registry: 'Registry',
   audit: 'Audit log',
   credentials: 'Credentials',
+  sync: 'Cloud sync',
   'not-found': 'Not found',
 };
 
@@ -73,6 +75,8 @@ function Page({ route }: { route: Route }) {
       return <AuditView />;
     case 'credentials':
       return <CredentialsPanel />;
+    case 'sync':
+      return <SyncView />;
     case 'not-found':
       return (
         <section className="page">

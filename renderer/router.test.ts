@@ -39,6 +39,7 @@ describe('parseRoute', () => {
     ['#/registry/%E0%A4%A', { name: 'not-found', hash: '#/registry/%E0%A4%A' }],
     ['#/audit', { name: 'audit' }],
     ['#/credentials', { name: 'credentials' }],
+    ['#/sync', { name: 'sync' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
   });
@@ -79,6 +80,7 @@ test('commissioning, registry, audit and credentials routes round-trip', () => {
     { name: 'registry', deviceId: 'mqtt:plant/pump 3' },
     { name: 'audit' },
     { name: 'credentials' },
+    { name: 'sync' },
   ];
   for (const route of routes) expect(parseRoute(hrefFor(route))).toEqual(route);
 });

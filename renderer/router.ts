@@ -26,6 +26,7 @@ export type Route =
   | { name: 'registry'; deviceId: string | null }
   | { name: 'audit' }
   | { name: 'credentials' }
+  | { name: 'sync' }
   | { name: 'not-found'; hash: string };
 
 const TOOL_ROUTES = ['serial', 'mqtt', 'ble'] as const;
@@ -66,6 +67,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/registry' || path === '/registry/') return { name: 'registry', deviceId: null };
   if (path === '/audit') return { name: 'audit' };
   if (path === '/credentials') return { name: 'credentials' };
+  if (path === '/sync') return { name: 'sync' };
   const segment = (pattern: RegExp, make: (value: string) => Route): Route | null => {
     const match = pattern.exec(path);
     if (!match?.[1]) return null;
@@ -134,6 +136,8 @@ export function hrefFor(route: Route): string {
       return '#/audit';
     case 'credentials':
       return '#/credentials';
+    case 'sync':
+      return '#/sync';
     case 'compare': {
       // ',' separates items and the last ':' splits one, so both are escaped in parts
       const device = (id: string) =>

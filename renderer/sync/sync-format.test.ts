@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { SinkStatus } from '../../common/sync-contract';
 import {
+  describeDownData,
   describeState,
   errorIsCurrent,
   fieldsFromSettings,
@@ -161,4 +162,12 @@ describe('settings form', () => {
       settings: { bandwidthBytesPerS: null, metered: true },
     });
   });
+});
+
+test('down-synced documents are summarised, whatever shape they come in', () => {
+  expect(describeDownData([{ deviceId: 'a' }, { deviceId: 'b' }])).toBe('2 entries');
+  expect(describeDownData([1])).toBe('1 entry');
+  expect(describeDownData({ a: 1 })).toBe('1 setting');
+  expect(describeDownData(null)).toBe('empty');
+  expect(describeDownData('x')).toBe('string');
 });

@@ -170,3 +170,13 @@ export function parseSettingsFields(
 export function formatCap(bytesPerS: number | null): string {
   return bytesPerS === null ? 'no cap' : `${formatBytes(bytesPerS)}/s`;
 }
+
+/** A down-synced document in a few words: "12 entries", "3 settings", never its raw JSON. */
+export function describeDownData(data: unknown): string {
+  if (Array.isArray(data)) return `${formatCount(data.length)} ${data.length === 1 ? 'entry' : 'entries'}`;
+  if (typeof data === 'object' && data !== null) {
+    const n = Object.keys(data).length;
+    return `${formatCount(n)} ${n === 1 ? 'setting' : 'settings'}`;
+  }
+  return data === null || data === undefined ? 'empty' : typeof data;
+}

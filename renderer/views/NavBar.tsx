@@ -88,6 +88,9 @@ export function NavBar({ route }: { route: Route }) {
         <NavLink href={hrefFor({ name: 'credentials' })} active={route.name === 'credentials'}>
           Credentials
         </NavLink>
+        <NavLink href={hrefFor({ name: 'sync' })} active={route.name === 'sync'}>
+          Sync
+        </NavLink>
         <NavLink href={hrefFor({ name: 'connections' })} active={route.name === 'connections'}>
           Connections
         </NavLink>
