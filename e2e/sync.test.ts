@@ -1,0 +1,232 @@
+/**
+ * Cloud sync end to end: the reference receiver (in this process, 127.0.0.1, a bearer
+ * token required), the built headless host with the demo site feeding readings, and the
+ * Sync panel in a real Chromium. A sink added through the panel connects and drains; the
+ * receiver switched off shows as an error with a growing backlog, which drains once it is
+ * back; a 422 parks batches, Retry delivers one after the fault is cleared and Discard
+ * drops the other after asking. Prints the figures the panel showed.
+ */
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createReceiver, type Receiver } from '../main/cloud-receiver/receiver';
+import {
+  connectRpc,
+  ensureArtifactsDir,
+  launchChromium,
+  type RunningHost,
+  startHost,
+  tempDataDir,
+  waitFor,
+} from './harness';
+
+const TOKEN = 'e2e-sync-token';
+let receiver: Receiver;
+let host: RunningHost;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+const figures: Record<string, string | number> = {};
+
+beforeAll(async () => {
+  receiver = await createReceiver({
+    dbFile: path.join(tempDataDir('sync-receiver'), 'receiver.sqlite'),
+    host: '127.0.0.1',
+    token: TOKEN,
+  });
+  host = await startHost({ dataDir: tempDataDir('sync-e2e') });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // a read of an element not there yet must not block a poll for Playwright's default 30 s
+  page.setDefaultTimeout(3000);
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  await page.goto(host.url);
+  await page.evaluate("location.hash = '#/sync'");
+});
+
+afterAll(async () => {
+  console.log(`[sync e2e] ${JSON.stringify(figures)}`);
+  await browser?.close();
+  await host?.stop();
+  await receiver?.close();
+});
+
+/** Polls until the value passes (vitest's expect.poll; the page's CSP forbids waitForFunction). */
+const eventually = <T>(read: () => Promise<T> | T, timeout = 10_000) => expect.poll(read, { timeout });
+const text = (l: Locator) => l.textContent().then((t) => t ?? '');
+
+const card = (): Locator => page.getByTestId('sink-card').first();
+const num = async (attribute: string): Promise<number> => Number(await card().getAttribute(attribute));
+
+describe('the Sync panel against the reference receiver', () => {
+  test('an HTTP sink added through the panel connects, drains, and the receiver counts readings', async () => {
+    await expect.poll(() => page.getByTestId('sync-empty').isVisible(), { timeout: 15_000 }).toBe(true);
+    await page.getByTestId('add-sink').click();
+    // keyboard: the form takes the focus, on its first control
+    await expect
+      .poll(() => page.evaluate('document.activeElement?.getAttribute("data-testid")'))
+      .toBe('sink-kind-http');
+
+    // a mistake is named at its field and nothing is sent
+    await page.getByTestId('sink-name').fill('Reference receiver');
+    await page.getByTestId('sink-url').fill('ftp://127.0.0.1/v1/batches');
+    await page.getByTestId('sink-url').press('Enter');
+    await eventually(() => text(page.getByTestId('sink-form-error'))).toMatch(/Fix the marked fields/);
+    await eventually(() => page.getByText('must start with http:// or https://').isVisible()).toBe(true);
+    expect(await page.getByTestId('sink-card').count()).toBe(0);
+
+    await page.getByTestId('sink-url').fill(`${receiver.url}/v1/batches`);
+    await page.getByTestId('sink-authorization').fill(`Bearer ${TOKEN}`);
+    await page.getByTestId('sink-down-url').fill(`${receiver.url}/v1/down`);
+    await page.getByTestId('sink-url').press('Enter');
+    await eventually(() => page.getByTestId('sink-form').count()).toBe(0);
+
+    await expect.poll(() => card().getAttribute('data-health'), { timeout: 15_000 }).toBe('connected');
+    await expect.poll(() => num('data-delivered-readings'), { timeout: 15_000 }).toBeGreaterThan(0);
+    const first = receiver.store.totalReadings();
+    expect(first).toBeGreaterThan(0);
+    await expect.poll(() => receiver.store.totalReadings(), { timeout: 10_000 }).toBeGreaterThan(first);
+    // live figures: the panel moves without a reload
+    const sent = await num('data-delivered-readings');
+    await expect.poll(() => num('data-delivered-readings'), { timeout: 10_000 }).toBeGreaterThan(sent);
+    await eventually(() => text(card().getByTestId('sink-throughput'))).toMatch(
+      /[1-9][\d\u2009.]* readings\/s/,
+    );
+    figures.steadyReadingsPerS = await num('data-readings-per-s');
+    figures.steadyBacklog = await num('data-backlog');
+    expect(figures.steadyBacklog).toBeLessThan(1000);
+  });
+
+  test('edit: the stored auth header is never shown and, left empty, is kept', async () => {
+    await card().getByTestId('sink-edit').click();
+    const auth = page.getByTestId('sink-authorization');
+    await eventually(() => auth.inputValue()).toBe('');
+    await eventually(() => auth.getAttribute('placeholder')).toMatch(/stored/);
+    expect(await page.content()).not.toContain(TOKEN);
+    await page.getByTestId('sink-name').fill('Reference receiver (edited)');
+    await page.getByTestId('sink-save').click();
+    await eventually(() => page.getByTestId('sink-form').count()).toBe(0);
+    await eventually(() => text(card().locator('h2'))).toBe('Reference receiver (edited)');
+    // the receiver answers 401 without the token: readings still arriving prove it was kept
+    const before = receiver.store.totalReadings();
+    await expect.poll(() => receiver.store.totalReadings(), { timeout: 10_000 }).toBeGreaterThan(before);
+    expect(await num('data-parked')).toBe(0);
+  });
+
+  test('receiver down: the panel shows the error and a growing backlog; back up, it drains', async () => {
+    const downMs = 10_000;
+    const back = receiver.down(downMs);
+    await expect.poll(() => card().getAttribute('data-connected'), { timeout: 8_000 }).toBe('false');
+    await eventually(() => text(card().getByTestId('sink-health'))).toBe('not connected');
+    const error = card().getByTestId('sink-last-error');
+    await eventually(() => error.getAttribute('data-current')).toBe('true');
+    await eventually(() => text(error)).toMatch(/ECONNREFUSED/);
+    const b1 = await num('data-backlog');
+    await expect.poll(() => num('data-backlog'), { timeout: 6_000 }).toBeGreaterThan(b1 + 10);
+    await eventually(() => text(card().getByTestId('sink-backlog-age'))).not.toBe('empty');
+    await back;
+    const peak = await num('data-backlog');
+    figures.backlogAfterDownMs = downMs;
+    figures.peakBacklog = peak;
+    // the backoff may have grown to several seconds: Sync now cuts it short
+    const upAt = Date.now();
+    await card().getByTestId('sink-sync-now').click();
+    let maxRate = 0;
+    await waitFor(
+      'the backlog to drain',
+      async () => {
+        maxRate = Math.max(maxRate, await num('data-readings-per-s'));
+        const backlog = await num('data-backlog');
+        return backlog < Math.max(50, peak / 20) ? backlog : undefined;
+      },
+      15_000,
+    );
+    figures.drainedInMs = Date.now() - upAt;
+    figures.drainReadingsPerSShown = maxRate;
+    figures.drainedTo = await num('data-backlog');
+    await eventually(() => text(card().getByTestId('sink-health'))).toBe('connected');
+    await eventually(() => card().getByTestId('sink-last-error').getAttribute('data-current')).toBe('false');
+    await eventually(() => text(card().getByTestId('sink-last-error'))).toContain('resolved since');
+    expect(receiver.store.counters.duplicateReadings).toBe(0);
+  });
+
+  test('a 422 parks batches; Retry delivers one after the fault is cleared, Discard drops one after asking', async () => {
+    receiver.setFaults({ reject: 2 });
+    await expect.poll(() => num('data-parked'), { timeout: 10_000 }).toBe(2);
+    const rows = card().getByTestId('parked-row');
+    await eventually(() => rows.count()).toBe(2);
+    await eventually(() => text(rows.first())).toContain('422');
+    const retried = rows.first();
+    const key = (await retried.getAttribute('data-key')) ?? '';
+    const retriedId = await retried.getAttribute('data-parked-id');
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(receiver.store.hasBatch(key)).toBe(false);
+
+    receiver.setFaults({ clear: true });
+    await retried.getByTestId('parked-retry').click();
+    await eventually(() => card().locator(`[data-parked-id="${retriedId}"]`).count()).toBe(0);
+    expect(receiver.store.hasBatch(key)).toBe(true);
+    await expect.poll(() => num('data-parked')).toBe(1);
+
+    // Discard asks first; Escape keeps the batch
+    const other = card().getByTestId('parked-row').first();
+    const otherId = await other.getAttribute('data-parked-id');
+    await other.getByTestId('parked-discard').click();
+    const dialog = page.getByTestId('discard-dialog');
+    await eventually(() => dialog.isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await eventually(() => dialog.count()).toBe(0);
+    await eventually(() => card().locator(`[data-parked-id="${otherId}"]`).count()).toBe(1);
+    await other.getByTestId('parked-discard').click();
+    await page.getByTestId('discard-dialog-confirm').click();
+    await eventually(() => card().getByTestId('parked-row').count()).toBe(0);
+    await expect.poll(() => num('data-parked')).toBe(0);
+  });
+
+  test('link settings and down-sync from the panel', async () => {
+    await page.getByTestId('sync-capped').check();
+    await page.getByTestId('sync-cap').fill('4');
+    await page.getByTestId('sync-cap-unit').selectOption('Mbit/s');
+    await page.getByTestId('sync-metered').check();
+    await page.getByTestId('sync-settings-save').click();
+    await eventually(() => text(page.getByTestId('sync-settings'))).toContain('Saved');
+    const rpc = await connectRpc(host);
+    try {
+      expect((await rpc.call('sync.settings')).result).toEqual({
+        bandwidthBytesPerS: 500_000,
+        metered: true,
+      });
+      // back to an open link so the sink is not slowed for anything after
+      await page.getByTestId('sync-capped').uncheck();
+      await page.getByTestId('sync-metered').uncheck();
+      await page.getByTestId('sync-settings-save').click();
+      await eventually(() => text(page.getByTestId('sync-settings-current'))).toContain('no cap, unmetered');
+      expect((await rpc.call('sync.settings')).result).toEqual({ bandwidthBytesPerS: null, metered: false });
+    } finally {
+      rpc.close();
+    }
+
+    receiver.store.putDoc('firmware', [
+      { version: '2.1.0', url: 'https://fw.example.com/2.1.0.bin' },
+      { version: '2.0.3', url: 'https://fw.example.com/2.0.3.bin' },
+    ]);
+    await page.getByTestId('down-sync-pull').click();
+    const result = page.locator('[data-testid="down-sync-result"][data-kind="firmware"]');
+    await eventually(() => text(result)).toContain('new version applied');
+    await eventually(() =>
+      text(page.locator('[data-testid="down-sync-doc"][data-kind="firmware"]')),
+    ).toContain('2 entries');
+    // a second pull of the same version changes nothing
+    await page.getByTestId('down-sync-pull').click();
+    await eventually(() => text(result)).toContain('unchanged');
+
+    await page.screenshot({ path: path.join(ensureArtifactsDir(), 'sync-panel.png'), fullPage: true });
+    figures.receiverReadings = receiver.store.totalReadings();
+    figures.receiverDuplicateReadings = receiver.store.counters.duplicateReadings;
+    figures.bytesSent = (await card().getByTestId('sink-sent').textContent()) ?? '';
+    expect(pageErrors).toEqual([]);
+  });
+});
