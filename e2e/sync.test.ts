@@ -127,6 +127,7 @@ describe('the Sync panel against the reference receiver', () => {
     const b1 = await num('data-backlog');
     await expect.poll(() => num('data-backlog'), { timeout: 6_000 }).toBeGreaterThan(b1 + 10);
     await eventually(() => text(card().getByTestId('sink-backlog-age'))).not.toBe('empty');
+    await page.screenshot({ path: path.join(ensureArtifactsDir(), 'sync-receiver-down.png') });
     await back;
     const peak = await num('data-backlog');
     figures.backlogAfterDownMs = downMs;
@@ -165,6 +166,7 @@ describe('the Sync panel against the reference receiver', () => {
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     expect(receiver.store.hasBatch(key)).toBe(false);
 
+    await page.screenshot({ path: path.join(ensureArtifactsDir(), 'sync-parked.png') });
     receiver.setFaults({ clear: true });
     await retried.getByTestId('parked-retry').click();
     await eventually(() => card().locator(`[data-parked-id="${retriedId}"]`).count()).toBe(0);

@@ -9,7 +9,7 @@ import type { DownResult } from '../../common/sync-contract';
 import { formatAgo, formatDateTime } from '../format';
 import { engine } from '../rpc/engine';
 import { errorMessage } from '../tools/use-poll';
-import { describeDownData } from './sync-format';
+import { describeDownData, formatEtag } from './sync-format';
 
 type Docs = RequestResult<'sync.downDocs'>;
 
@@ -90,7 +90,7 @@ export function DownSyncPanel({ now, hasDownUrl }: { now: number; hasDownUrl: bo
                   <tr key={`${r.sinkId}-${r.kind}`} data-testid="down-sync-result" data-kind={r.kind}>
                     <td className="mono small">{r.sinkId}</td>
                     <td>{KIND_TEXT[r.kind]}</td>
-                    <td className="mono small">{r.version ?? '—'}</td>
+                    <td className="mono small">{r.version === null ? '—' : formatEtag(r.version)}</td>
                     <td className={r.errors.length > 0 ? 'last-error' : undefined}>
                       {r.errors.length > 0
                         ? r.errors.join('; ')
@@ -124,7 +124,7 @@ export function DownSyncPanel({ now, hasDownUrl }: { now: number; hasDownUrl: bo
             {docs.map((d) => (
               <tr key={d.kind} data-testid="down-sync-doc" data-kind={d.kind}>
                 <td>{KIND_TEXT[d.kind]}</td>
-                <td className="mono small">{d.version}</td>
+                <td className="mono small">{formatEtag(d.version)}</td>
                 <td title={formatDateTime(d.appliedAt)}>{formatAgo(d.appliedAt, now)}</td>
                 <td>{describeDownData(d.data)}</td>
               </tr>

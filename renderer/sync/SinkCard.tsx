@@ -4,7 +4,7 @@
  * Pause / Resume, Edit and Remove. The figures are exposed as data-* attributes too, so
  * tests read numbers rather than parse text.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ParkedBatch, SinkStatus } from '../../common/sync-contract';
 import { formatAgo, formatBytes, formatCount, formatDateTime } from '../format';
 import { engine } from '../rpc/engine';
@@ -70,6 +70,13 @@ export function SinkCard({
       await engine().request('sync.now', { id: s.id });
       setMessage({ kind: 'ok', text: 'Sending now.' });
     });
+
+  // a confirmation is news for a moment; the live figures say the rest
+  useEffect(() => {
+    if (message?.kind !== 'ok') return;
+    const timer = setTimeout(() => setMessage(null), 3000);
+    return () => clearTimeout(timer);
+  }, [message]);
   const edit = () =>
     act('edit', async () => {
       const saved = await engine().request('sync.getSink', { id: s.id });
@@ -114,7 +121,7 @@ export function SinkCard({
         <h2 className="section-title sync-sink-title" id={`sink-title-${s.id}`}>
           {s.name}
         </h2>
-        <span className={`transport transport-${s.kind}`}>{s.kind === 'http' ? 'HTTPS' : 'MQTT'}</span>
+        <span className={`transport transport-${s.kind}`}>{s.kind === 'http' ? 'HTTP POST' : 'MQTT'}</span>
         <span className={`badge ${HEALTH_CLASS[health]}`} data-testid="sink-health">
           {HEALTH_TEXT[health]}
         </span>

@@ -10,6 +10,7 @@ import {
   formatBacklogSize,
   formatByteRate,
   formatBytesPerReading,
+  formatEtag,
   formatReadingRate,
   parseSettingsFields,
   sinkHealth,
@@ -170,4 +171,10 @@ test('down-synced documents are summarised, whatever shape they come in', () => 
   expect(describeDownData({ a: 1 })).toBe('1 setting');
   expect(describeDownData(null)).toBe('empty');
   expect(describeDownData('x')).toBe('string');
+});
+
+test('ETags read without their quotes', () => {
+  expect(formatEtag('"firmware-3"')).toBe('firmware-3');
+  expect(formatEtag('W/"abc"')).toBe('W/abc');
+  expect(formatEtag('sha:12:ff')).toBe('sha:12:ff');
 });

@@ -180,3 +180,9 @@ export function describeDownData(data: unknown): string {
   }
   return data === null || data === undefined ? 'empty' : typeof data;
 }
+
+/** An ETag without the quotes HTTP wraps it in (W/ kept: a weak version is worth knowing). */
+export function formatEtag(etag: string): string {
+  const m = /^(W\/)?"(.*)"$/.exec(etag);
+  return m ? `${m[1] ?? ''}${m[2]}` : etag;
+}
