@@ -94,6 +94,26 @@ describe('HTTP sink → reference receiver (real SQLite both ends, 127.0.0.1)', 
     expect(e.sync.status()[0]!.retries).toBeGreaterThan(0);
   });
 
+  test('while the receiver is down, data arriving every 20 ms does not cut the backoff short; sync now does', async () => {
+    const e = await setup();
+    ingest(e.sync, 1);
+    await waitUntil(() => e.receiver.store.totalReadings() > 0, 'first delivery');
+    const down = e.receiver.down(1500);
+    const before = e.sync.status()[0]!.retries;
+    let b = 1;
+    const feeding = setInterval(() => ingest(e.sync, 1, b++), 20);
+    await new Promise((r) => setTimeout(r, 1200));
+    const retries = e.sync.status()[0]!.retries - before;
+    // backoff 20 ms doubling to 200 ms with full jitter: a handful in 1.2 s, not one per ingest (60)
+    expect(retries).toBeGreaterThan(0);
+    expect(retries).toBeLessThan(25);
+    clearInterval(feeding);
+    await down;
+    e.sync.handlers['sync.now']({});
+    await drained(e, e.receiver, 500 * b);
+    expectExactlyOnce(e.receiver, b);
+  });
+
   test('500s, 429 with Retry-After, cuts mid-request and after commit, partial acceptance', async () => {
     const e = await setup();
     e.receiver.setFaults({

@@ -56,7 +56,8 @@ const THROUGHPUT_WINDOW_MS = 10_000;
 export class SinkRunner {
   private stopped = false;
   private wakeUp: (() => void) | null = null;
-  private woken = false;
+  /** a wake that arrived while not sleeping: 'data' ends the next idle wait, 'urgent' any backoff too */
+  private woken: 'data' | 'urgent' | null = null;
   private running: Promise<void> | null = null;
   private attempt = 0;
   private readonly samples: { at: number; readings: number; bytes: number }[] = [];
@@ -91,16 +92,21 @@ export class SinkRunner {
     });
   }
 
-  /** New data, or "sync now": cut any wait short (a backoff too). */
-  wake(): void {
-    this.woken = true;
+  /**
+   * New data ends an idle wait only: while the receiver fails, data keeps arriving, and
+   * letting it cut the backoff short would retry many times a second. "Sync now", a
+   * configuration change and stop are urgent and cut a backoff too (never a Retry-After).
+   */
+  wake(urgent = false): void {
+    if (urgent) this.woken = 'urgent';
+    else this.woken ??= 'data';
     this.wakeUp?.();
   }
 
   /** Resolves when the loop has fully stopped; an in-flight batch is left to its fate (at-least-once). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake();
+    this.wake(true);
     await this.running;
     await this.o.transport.close();
     this.stats.state = 'stopped';
@@ -126,13 +132,13 @@ export class SinkRunner {
       if (this.stopped) break;
       if (!batch) {
         this.stats.state = 'idle';
-        await this.sleep(this.o.idlePollMs ?? 1000);
+        await this.sleep(this.o.idlePollMs ?? 1000, 'any');
         continue;
       }
       const wait = this.o.budget.charge(batch.payload.length);
       if (wait > 0) {
         this.stats.state = 'throttled';
-        await this.sleep(wait, false);
+        await this.sleep(wait, 'stop');
         if (this.stopped) break;
       }
       this.stats.state = 'sending';
@@ -177,7 +183,7 @@ export class SinkRunner {
         this.stats.nextAttemptAt = Date.now() + delay;
         this.o.log.debug('batch not delivered; retrying', { sink: this.o.id, error: outcome.error, delay });
         // Retry-After is the receiver's own word: "sync now" does not cut it short
-        await this.sleep(delay, outcome.retryAfterMs === undefined);
+        await this.sleep(delay, outcome.retryAfterMs === undefined ? 'urgent' : 'stop');
         this.stats.nextAttemptAt = null;
       }
     }
@@ -196,9 +202,14 @@ export class SinkRunner {
     this.stats.lastError = { message, status: status ?? null, at: Date.now() };
   }
 
-  private sleep(ms: number, wakeable = true): Promise<void> {
-    if (wakeable && this.woken) {
-      this.woken = false;
+  /** `endedBy`: what may end the wait early: any wake (idle), an urgent one (backoff), or only stop. */
+  private sleep(ms: number, endedBy: 'any' | 'urgent' | 'stop'): Promise<void> {
+    const ends = () =>
+      this.stopped ||
+      (endedBy === 'any' && this.woken !== null) ||
+      (endedBy === 'urgent' && this.woken === 'urgent');
+    if (ends()) {
+      this.woken = null;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
@@ -208,9 +219,9 @@ export class SinkRunner {
         resolve();
       }
       this.wakeUp = () => {
-        if (wakeable || this.stopped) {
+        if (ends()) {
           this.wakeUp = null;
-          this.woken = false;
+          this.woken = null;
           finish();
         }
       };

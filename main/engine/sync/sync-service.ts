@@ -343,7 +343,7 @@ export function createSync(options: SyncOptions): Sync {
       return { ok };
     },
     'sync.now': (p) => {
-      for (const [id, runner] of runners) if (!p?.id || p.id === id) runner.wake();
+      for (const [id, runner] of runners) if (!p?.id || p.id === id) runner.wake(true);
       return { ok: true };
     },
     'sync.parked': (p) => records.parked(p?.sinkId ?? null),
@@ -381,7 +381,7 @@ export function createSync(options: SyncOptions): Sync {
       records.setSettings(next.bandwidthBytesPerS, next.metered);
       budget.setRate(next.bandwidthBytesPerS);
       metered = next.metered;
-      for (const runner of runners.values()) runner.wake();
+      for (const runner of runners.values()) runner.wake(true);
       return next;
     },
   };
