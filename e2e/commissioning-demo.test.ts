@@ -93,11 +93,11 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     await expect.poll(() => devices.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
     const firstPeripheral = await selectByLabelPrefix(page, 'connect-ble-peripheral', 'FL-ENV-2 setup');
     await w.run('connect');
-    expect(await w.settled('connect')).toBe('done');
+    await w.done('connect');
 
     // identify: what the device says it is
     await w.run('identify');
-    expect(await w.settled('identify')).toBe('done');
+    await w.done('identify');
     await w.view('identify');
     const identity = (await w.step('identify').locator('dl.facts').textContent()) ?? '';
     expect(identity).toContain('FL-DEMO-0001');
@@ -125,12 +125,12 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     await page.getByTestId('details-profile').selectOption('env-sensor');
     await page.getByTestId('details-tags').fill('e2e, hall-1');
     await w.run('details');
-    expect(await w.settled('details')).toBe('done');
+    await w.done('details');
 
     // credentials: an X.509 certificate of its own
     expect(await page.getByTestId('credentials-x509').isChecked()).toBe(true);
     await w.run('credentials');
-    expect(await w.settled('credentials', 30_000)).toBe('done');
+    await w.done('credentials', 30_000);
 
     // network: the demo hint, the demo broker prefilled
     await page.getByTestId('network-demo-hint').waitFor();
@@ -146,12 +146,12 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     await page.getByTestId('network-reportingIntervalS').fill('1');
     await w.screenshot('demo-network');
     await w.run('network');
-    expect(await w.settled('network', 30_000)).toBe('done');
+    await w.done('network', 30_000);
 
     // verify: first telemetry and heartbeat through the demo broker
     await page.getByTestId('verify-timeout').fill('30');
     await w.run('verify');
-    expect(await w.settled('verify', 45_000)).toBe('done');
+    await w.done('verify', 45_000);
     await w.view('verify');
     const verdict = (await w.step('verify').locator('dl.facts').textContent()) ?? '';
     expect(verdict).toMatch(/First telemetry\s*\S/);

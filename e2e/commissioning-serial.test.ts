@@ -148,7 +148,7 @@ describe('commissioning over USB serial (simulated device on a socat pty, real m
     await w.screenshot('serial-connect-failed');
     await page.getByTestId('connect-path').fill(pty.a);
     await w.retry('connect');
-    expect(await w.settled('connect')).toBe('done');
+    await w.done('connect');
     lap('connect');
 
     // identify: the cable comes out first
@@ -160,7 +160,7 @@ describe('commissioning over USB serial (simulated device on a socat pty, real m
     await w.screenshot('serial-identify-failed');
     await replug();
     await w.retry('identify');
-    expect(await w.settled('identify')).toBe('done');
+    await w.done('identify');
     await w.view('identify');
     expect(await w.step('identify').locator('dl.facts').textContent()).toContain(SERIAL_NUMBER);
     await w.view('details');
@@ -182,7 +182,7 @@ describe('commissioning over USB serial (simulated device on a socat pty, real m
     await w.screenshot('serial-details-failed');
     await page.getByTestId('details-deviceId').fill('line-env-01');
     await w.retry('details');
-    expect(await w.settled('details')).toBe('done');
+    await w.done('details');
     lap('details');
 
     // the page is reloaded mid-wizard: the same session comes back, and is listed to resume
@@ -212,7 +212,7 @@ describe('commissioning over USB serial (simulated device on a socat pty, real m
     await w.step('credentials').getByTestId('step-error').waitFor({ timeout: 10_000 });
     await replug();
     await w.retry('credentials');
-    expect(await w.settled('credentials', 30_000)).toBe('done');
+    await w.done('credentials', 30_000);
     lap('credentials (with a host restart)');
 
     // network: the device's own Wi-Fi scan, a mistyped password, and a broker nobody listens on
@@ -229,7 +229,7 @@ describe('commissioning over USB serial (simulated device on a socat pty, real m
     await w.screenshot('serial-network-failed');
     await page.getByTestId('network-password').fill(WIFI.password);
     await w.retry('network');
-    expect(await w.settled('network', 30_000)).toBe('done');
+    await w.done('network', 30_000);
     lap('network');
 
     // verify: the broker URL leads nowhere
@@ -252,7 +252,7 @@ describe('commissioning over USB serial (simulated device on a socat pty, real m
     await w.step('verify').waitFor();
     await page.getByTestId('verify-timeout').fill('30');
     await w.run('verify');
-    expect(await w.settled('verify', 40_000)).toBe('done');
+    await w.done('verify', 40_000);
     lap('verify');
 
     // record

@@ -34,15 +34,22 @@ export function wizardDriver(page: Page) {
       const old = before.get(s) ?? '';
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const [mark, at] = await Promise.all([
-          nav(s).getAttribute('data-mark'),
-          nav(s).getAttribute('data-at'),
+        // both read in one go: two reads could straddle a re-render (an old mark with a new time)
+        const [mark, at] = await nav(s).evaluate((el) => [
+          el.getAttribute('data-mark'),
+          el.getAttribute('data-at') ?? '',
         ]);
         if ((mark === 'done' || mark === 'failed') && at !== old) return mark;
         if (Date.now() > deadline)
           throw new Error(`step ${s} did not finish in ${timeoutMs} ms (mark ${mark}, at ${at})`);
         await new Promise((r) => setTimeout(r, 100));
       }
+    },
+    /** waits for the step run last to succeed; a failure throws with what the wizard showed */
+    async done(s: CommissioningStep, timeoutMs = 30_000): Promise<void> {
+      if ((await this.settled(s, timeoutMs)) === 'done') return;
+      const shown = await this.failure(s);
+      throw new Error(`step ${s} failed: ${shown.error} — ${shown.diagnosis}`);
     },
     /** the step's error and diagnosis as shown */
     async failure(s: CommissioningStep): Promise<{ error: string; diagnosis: string }> {
