@@ -114,6 +114,22 @@ describe('HTTP sink → reference receiver (real SQLite both ends, 127.0.0.1)', 
     expectExactlyOnce(e.receiver, b);
   });
 
+  test('receiver down for a whole minute while data keeps coming: afterwards every reading once, outbox empty', async () => {
+    const e = await setup();
+    ingest(e.sync, 1);
+    await waitUntil(() => e.receiver.store.totalReadings() > 0, 'first delivery');
+    const down = e.receiver.down(60_000);
+    let b = 1;
+    const feeding = setInterval(() => ingest(e.sync, 1, b++), 500);
+    await down;
+    clearInterval(feeding);
+    expect(b).toBeGreaterThan(100);
+    expect(e.sync.status()[0]!.retries).toBeGreaterThan(10);
+    await drained(e, e.receiver, 500 * b);
+    expectExactlyOnce(e.receiver, b);
+    expect(e.db.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(0);
+  }, 120_000);
+
   test('500s, 429 with Retry-After, cuts mid-request and after commit, partial acceptance', async () => {
     const e = await setup();
     e.receiver.setFaults({
