@@ -227,6 +227,8 @@ describe('commissioning over USB serial (simulated device on a socat pty, real m
     expect(await w.settled('network', 30_000)).toBe('failed');
     expect((await w.failure('network')).diagnosis).toMatch(/password/i);
     await w.screenshot('serial-network-failed');
+    // the refused password is not offered again
+    expect(await page.getByTestId('network-reuse-password').count()).toBe(0);
     await page.getByTestId('network-password').fill(WIFI.password);
     await w.retry('network');
     await w.done('network', 30_000);

@@ -11,7 +11,13 @@ import { Field } from '../tools/Field';
 import { errorMessage } from '../tools/use-poll';
 import { Facts, StepFrame, type StepProps } from './StepFrame';
 import { type DemoPlantHints, useDemoPlant } from './site-hints';
-import { type Errors, type NetworkFields, networkFieldsFrom, parseNetwork } from './wizard-forms';
+import {
+  canReusePassword,
+  type Errors,
+  type NetworkFields,
+  networkFieldsFrom,
+  parseNetwork,
+} from './wizard-forms';
 
 type Networks = RequestResult<'commissioning.wifiScan'>;
 
@@ -143,7 +149,7 @@ export function NetworkStep({ session, run, busy }: StepProps) {
     if (demoBroker === null || hasDraft(key) || fields.brokerUrl !== '') return;
     setFields({ ...fields, brokerUrl: demoBroker });
   }, [demoBroker]);
-  const canReuse = session.network !== null || session.carried?.network?.hasPassword === true;
+  const canReuse = canReusePassword(session);
   const submit = () => {
     const parsed = parseNetwork(fields);
     if (!parsed.ok) return setErrors(parsed.errors);

@@ -148,6 +148,11 @@ test('network: a batch session reuses the sealed password unless a new one is ty
   expect(batch).toMatchObject({ reusePassword: true, ssid: 'plant', reportingIntervalS: '30' });
   const parsed = parseNetwork(batch);
   expect(parsed.ok && parsed.value.step === 'network' && 'password' in parsed.value.input).toBe(false);
+  // after a failed run the sealed password may be the refused one: it is typed again
+  const refused = sessionAt('network', 'failed', {
+    network: { ssid: 'plant', brokerUrl: 'mqtts://b', reportingIntervalS: 30, verified: false },
+  });
+  expect(networkFieldsFrom(refused).reusePassword).toBe(false);
   expect(parseNetwork({ ...fields, brokerUrl: 'http://x' })).toMatchObject({
     ok: false,
     errors: { brokerUrl: expect.any(String) },

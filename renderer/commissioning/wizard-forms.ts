@@ -183,13 +183,22 @@ export interface NetworkFields {
   reportingIntervalS: string;
 }
 
+/**
+ * Whether the engine holds a Wi-Fi password worth offering again: sealed when this step
+ * ran, or for the batch's previous device. Not after this step failed: the password sealed
+ * then may be the one the device refused.
+ */
+export function canReusePassword(session: CommissioningSession): boolean {
+  if (session.steps.network.state === 'failed') return false;
+  return session.network !== null || session.carried?.network?.hasPassword === true;
+}
+
 export function networkFieldsFrom(session: CommissioningSession): NetworkFields {
   const n = session.network ?? session.carried?.network ?? null;
   return {
     ssid: n?.ssid ?? '',
     password: '',
-    // the engine sealed the password when this step ran, or for the batch's previous device
-    reusePassword: session.network !== null || session.carried?.network?.hasPassword === true,
+    reusePassword: canReusePassword(session),
     brokerUrl: n?.brokerUrl ?? '',
     reportingIntervalS: String(n?.reportingIntervalS ?? 10),
   };
