@@ -21,6 +21,8 @@ export interface ReceiverCounters {
   faults: number;
   mqttMessages: number;
   bytes: number;
+  /** readings events that arrived for a device after a later outbox batch of that device had: per-device order broken */
+  outOfOrder: number;
 }
 
 export interface StoreOutcome {
@@ -63,12 +65,15 @@ const COUNTER_NAMES: (keyof ReceiverCounters)[] = [
   'faults',
   'mqttMessages',
   'bytes',
+  'outOfOrder',
 ];
 
 export class ReceiverStore {
   readonly db: Database.Database;
   readonly counters: ReceiverCounters;
   private readonly seriesIds = new Map<string, number>();
+  /** per source and device, the highest outbox sequence seen in a readings event id (r<first>-<last>-<n>) */
+  private readonly lastSeqOf = new Map<string, number>();
   private readonly s;
 
   constructor(file: string) {
@@ -137,8 +142,11 @@ export class ReceiverStore {
     this.db.transaction(() => {
       for (let i = 0; i < limit && i < events.length; i++) {
         const e = events[i]!;
-        if (isReadingsEvent(e)) this.storeReadings(e.data, outcome);
-        else if (
+        if (isReadingsEvent(e)) {
+          const before = outcome.readings;
+          this.storeReadings(e.data, outcome);
+          if (outcome.readings > before) this.checkOrder(e.source, e.data.deviceId, e.id);
+        } else if (
           this.s.event.run(
             e.source,
             e.id,
@@ -162,6 +170,17 @@ export class ReceiverStore {
       this.saveCounters();
     })();
     return outcome;
+  }
+
+  /** The sender promises per-device order: new readings of a device never come from an older batch. */
+  private checkOrder(source: string, deviceId: string, eventId: string): void {
+    const m = /^r(\d+)-(\d+)-\d+$/.exec(eventId);
+    if (!m) return;
+    const first = Number(m[1]);
+    const k = `${source}\u0000${deviceId}`;
+    const last = this.lastSeqOf.get(k) ?? -1;
+    if (first < last) this.counters.outOfOrder++;
+    else this.lastSeqOf.set(k, first);
   }
 
   private storeReadings(d: ReadingsData, outcome: StoreOutcome): void {
