@@ -175,6 +175,13 @@ export class CommissioningService {
       previous.batchId = previous.id;
       this.commit(previous);
     }
+    if (options.run && !options.link && previous.link?.kind === 'ble') {
+      // over serial the next device comes on the same cable; over BLE the same peripheral is the same device
+      throw new RpcError(
+        'INVALID_PARAMS',
+        'pick the next Bluetooth device: the previous one is already commissioned',
+      );
+    }
     await this.closeChannel(id);
     const session = this.require(this.start(previous.batchId).id);
     const d = previous.details;

@@ -21,10 +21,11 @@ export function diagnoseConnect(error: unknown, link: DeviceLink): string {
       return 'Bluetooth is off or missing on this computer: turn it on, or connect the device over USB.';
     return 'The device did not accept a Bluetooth connection: bring the laptop closer, power-cycle the device, then Retry.';
   }
-  if (/ENOENT|no such file|not found/i.test(text)) {
+  const linkKind = kindOf(error);
+  if (linkKind === 'not-found' || /ENOENT|no such file|not found|no serial port/i.test(text)) {
     return `There is no port ${link.path}: check the USB cable (a charge-only cable has no data lines) and pick the port again.`;
   }
-  if (/lock|busy|EBUSY|EACCES|permission/i.test(text)) {
+  if (linkKind === 'busy' || linkKind === 'permission' || /lock|busy|EBUSY|EACCES|permission/i.test(text)) {
     return `${link.path} is in use or not permitted: close other serial monitors (Arduino IDE, screen, the Fieldline serial connector on this port) or add your user to the dialout group.`;
   }
   return 'The port could not be opened: unplug and replug the device, then Retry.';
@@ -42,7 +43,12 @@ export function diagnoseIdentify(improvError: unknown, configError: unknown): st
 
 export function diagnoseStepError(error: unknown, step: string): string {
   const kind = kindOf(error);
-  if (kind === 'link' || /closed|disconnected|not open/i.test(messageOf(error))) {
+  // 'not-found': reopening the link found no port any more, which after a pulled cable is the same story
+  if (
+    kind === 'link' ||
+    kind === 'not-found' ||
+    /closed|disconnected|not open|no serial port/i.test(messageOf(error))
+  ) {
     return 'The connection to the device dropped (cable pulled or device reset): reconnect it and Retry; the wizard reopens the link.';
   }
   if (kind === 'timeout') return `The device stopped answering during ${step}: power-cycle it and Retry.`;

@@ -108,6 +108,22 @@ export function details(ctx: StepContext, input: Extract<StepInput, { step: 'det
   }
   const existing = registry.get(input.deviceId);
   const serial = ctx.session.identity?.serialNumber ?? null;
+  // a device that already carries another commissioned id (the last one of a batch picked
+  // again, say) must not quietly become a second device
+  const carried = ctx.session.identity?.existingDeviceId ?? null;
+  if (carried && carried !== input.deviceId) {
+    const other = registry.get(carried);
+    if (
+      other &&
+      (other.lifecycle === 'commissioned' || other.lifecycle === 'active') &&
+      other.serialNumber === serial
+    ) {
+      throw new StepFailure(
+        `this device (serial ${serial}) is already commissioned as "${carried}"`,
+        `Pick the next device, keep the id "${carried}" to re-commission it, or decommission "${carried}" in the Registry first.`,
+      );
+    }
+  }
   if (
     existing &&
     (existing.lifecycle === 'commissioned' || existing.lifecycle === 'active') &&
@@ -211,7 +227,6 @@ export async function network(
       'Type the Wi-Fi password (leave it empty for an open network).',
     );
   }
-  ctx.deps.secrets.put(secretName, password);
   const desired = { deviceId, brokerUrl: input.brokerUrl, reportingIntervalS: input.reportingIntervalS };
   ctx.progress('writing broker and device settings', 0.1);
   await channel.config.setConfig(desired);
@@ -223,12 +238,6 @@ export async function network(
       'The device did not store the settings: check its firmware accepts them (lengths, URL scheme), then Retry.',
     );
   }
-  ctx.session.network = {
-    ssid: input.ssid,
-    brokerUrl: input.brokerUrl,
-    reportingIntervalS: input.reportingIntervalS,
-    verified: true,
-  };
   if (!ctx.session.identity?.improv) {
     throw new StepFailure(
       'the device does not speak Improv, so Wi-Fi cannot be set over this link',
@@ -241,6 +250,14 @@ export async function network(
   } catch (error) {
     throw new StepFailure(messageOf(error), diagnoseStepError(error, 'network'));
   }
+  // kept only once the device joined with it: a refused password must never be offered again
+  ctx.deps.secrets.put(secretName, password);
+  ctx.session.network = {
+    ssid: input.ssid,
+    brokerUrl: input.brokerUrl,
+    reportingIntervalS: input.reportingIntervalS,
+    verified: true,
+  };
 }
 
 export async function verify(
