@@ -9,12 +9,12 @@ import {
   type CommissioningSession,
   CredentialsInputSchema,
   DetailsInputSchema,
-  DeviceLinkSchema,
   NetworkInputSchema,
   RecordInputSchema,
   type StepInput,
   VerifyInputSchema,
 } from '../../common/commissioning-contract';
+import { type LinkFields, linkFieldsFrom, parseLink } from '../devices/link-fields';
 import { parseTags } from '../registry/device-facts';
 
 export type Errors<F> = Partial<Record<keyof F & string, string>>;
@@ -46,48 +46,16 @@ function wholeNumber(text: string): number | null {
 
 // --- connect -------------------------------------------------------------------------
 
-export interface ConnectFields {
-  kind: 'serial' | 'ble';
-  path: string;
-  baudRate: string;
-  connectorId: string;
-  peripheralId: string;
-}
+/** The Connect step's fields are the shared link picker's. */
+export type ConnectFields = LinkFields;
 
 export function connectFieldsFrom(session: CommissioningSession | null): ConnectFields {
-  const link = session?.link;
-  return {
-    kind: link?.kind ?? 'serial',
-    path: link?.kind === 'serial' ? link.path : '',
-    baudRate: link?.kind === 'serial' ? String(link.baudRate) : '115200',
-    connectorId: link?.kind === 'ble' ? link.connectorId : '',
-    peripheralId: link?.kind === 'ble' ? link.peripheralId : '',
-  };
+  return linkFieldsFrom(session?.link);
 }
 
 export function parseConnect(f: ConnectFields): Parsed<ConnectFields, StepInput> {
-  if (f.kind === 'serial') {
-    const baud = wholeNumber(f.baudRate);
-    if (f.path.trim() === '') return { ok: false, errors: { path: 'choose a port or type its path' } };
-    if (baud === null) return { ok: false, errors: { baudRate: 'a whole number, e.g. 115200' } };
-    const checked = DeviceLinkSchema.safeParse({ kind: 'serial', path: f.path.trim(), baudRate: baud });
-    if (!checked.success)
-      return { ok: false, errors: errorsFrom<ConnectFields>(checked.error, ['path', 'baudRate'], 'path') };
-    return { ok: true, value: { step: 'connect', link: checked.data } };
-  }
-  if (f.connectorId === '') return { ok: false, errors: { connectorId: 'choose a Bluetooth adapter' } };
-  if (f.peripheralId === '') return { ok: false, errors: { peripheralId: 'choose the device' } };
-  const checked = DeviceLinkSchema.safeParse({
-    kind: 'ble',
-    connectorId: f.connectorId,
-    peripheralId: f.peripheralId,
-  });
-  if (!checked.success)
-    return {
-      ok: false,
-      errors: errorsFrom<ConnectFields>(checked.error, ['connectorId', 'peripheralId'], 'peripheralId'),
-    };
-  return { ok: true, value: { step: 'connect', link: checked.data } };
+  const parsed = parseLink(f);
+  return parsed.ok ? { ok: true, value: { step: 'connect', link: parsed.link } } : parsed;
 }
 
 // --- details -------------------------------------------------------------------------

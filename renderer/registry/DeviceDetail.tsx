@@ -23,6 +23,7 @@ import {
   formatUptime,
   parseDeviceEdit,
 } from './device-facts';
+import { RotateCertificate } from './RotateCertificate';
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -351,6 +352,7 @@ export function DeviceDetail({
               </Fact>
             </dl>
           )}
+          <RotateCertificate device={device} onDevice={onDevice} />
           <h3 className="detail-heading">
             Configuration{' '}
             {device.configDiff.length > 0 ? (
