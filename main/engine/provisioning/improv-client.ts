@@ -1,8 +1,8 @@
 /**
- * The Improv client the commissioning engine uses, one interface for both transports,
- * and its serial implementation. Improv Serial has no request ids, so commands run one at
- * a time and each waits for the packets that answer it (current state, error state, RPC
- * result with its command byte).
+ * The Improv client the commissioning engine uses, one interface for both transports, the
+ * RPC core both transports share, and the serial implementation. Improv has no request
+ * ids, so commands run one at a time and each waits for the packets that answer it
+ * (current state, error state, RPC result with its command byte).
  */
 import {
   decodeRpc,
@@ -54,6 +54,43 @@ export interface ImprovFrameLink {
 
 type Step<T> = { resolve: T } | { reject: ImprovError } | undefined;
 
+/** What a transport hears from the device, already told apart by packet type or characteristic. */
+export type ImprovEvent =
+  | { kind: 'state'; code: number | undefined }
+  | { kind: 'error'; code: number }
+  | { kind: 'result'; rpc: { command: number; data: Uint8Array } | { error: string } };
+
+/**
+ * What the transport-neutral RPC core needs from a transport: the serial frame link and
+ * the BLE characteristics both reduce to this.
+ */
+export interface ImprovRpcPort {
+  /** Sends one RPC command; rejects with an ImprovError that says what failed. */
+  sendRpc(command: number, data: Uint8Array, what: string, timeoutMs: number): Promise<void>;
+  onEvent(listener: (event: ImprovEvent) => void): () => void;
+  /** the reason the link closed, or null while it is open */
+  closedReason(): string | null;
+  onClose(listener: (reason: string) => void): () => void;
+}
+
+export type ImprovStep<T> = (
+  event: ImprovEvent,
+  settleLater: (fn: () => Step<T>, ms: number) => void,
+) => Step<T>;
+
+/** The RPC exchanges both transports share; each transport adds its own way to read the current state. */
+export interface ImprovRpcCore extends Omit<ImprovClient, 'currentState'> {
+  /** Sends one command and feeds every event to `step` until it settles, times out or the link ends. */
+  exchange<T>(
+    what: string,
+    timeoutMs: number,
+    command: number,
+    data: Uint8Array,
+    context: { ssid?: string },
+    step: ImprovStep<T>,
+  ): Promise<T>;
+}
+
 /** A serial queue: Improv answers carry no request id, so only one command is in flight. */
 export class CommandQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -71,21 +108,21 @@ export function linkError(reason: string): ImprovError {
   );
 }
 
-export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
+export function createImprovRpcCore(port: ImprovRpcPort): ImprovRpcCore {
   const queue = new CommandQueue();
 
-  /** Sends one command and feeds every frame to `step` until it settles, times out or the link ends. */
   function exchange<T>(
     what: string,
     timeoutMs: number,
     command: number,
     data: Uint8Array,
-    step: (frame: ImprovFrame, settleLater: (fn: () => Step<T>, ms: number) => void) => Step<T>,
+    context: { ssid?: string },
+    step: ImprovStep<T>,
   ): Promise<T> {
     return queue.run(
       () =>
         new Promise<T>((resolve, reject) => {
-          const closed = link.closedReason();
+          const closed = port.closedReason();
           if (closed !== null) return reject(linkError(closed));
           let done = false;
           const timers: NodeJS.Timeout[] = [];
@@ -93,7 +130,7 @@ export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
             if (!s || done) return;
             done = true;
             for (const t of timers) clearTimeout(t);
-            offFrame();
+            offEvent();
             offClose();
             if ('reject' in s) reject(s.reject);
             else resolve(s.resolve);
@@ -101,28 +138,29 @@ export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
           const settleLater = (fn: () => Step<T>, ms: number) => {
             timers.push(setTimeout(() => finish(fn()), ms));
           };
-          const offFrame = link.onFrame((frame) => {
+          const offEvent = port.onEvent((event) => {
             if (done) return;
             // the device clears its error state (0x00) when a command arrives; only real errors count
-            if (frame.type === ImprovPacketType.errorState) {
-              const code = frame.data[0] ?? 0xff;
-              if (code !== 0x00) finish({ reject: ImprovError.fromDevice(code, contextFor(command, data)) });
+            if (event.kind === 'error') {
+              if (event.code !== 0x00) finish({ reject: ImprovError.fromDevice(event.code, context) });
               return;
             }
-            finish(step(frame, settleLater));
+            finish(step(event, settleLater));
           });
-          const offClose = link.onClose((reason) => finish({ reject: linkError(reason) }));
+          const offClose = port.onClose((reason) => finish({ reject: linkError(reason) }));
           timers.push(setTimeout(() => finish({ reject: timeoutError(what, timeoutMs) }), timeoutMs));
-          link
-            .write(encodeImprovFrame(ImprovPacketType.rpcCommand, encodeRpc(command, data)))
-            .catch((e: unknown) => finish({ reject: linkError(e instanceof Error ? e.message : String(e)) }));
+          port.sendRpc(command, data, what, timeoutMs).catch((e: unknown) =>
+            finish({
+              reject: e instanceof ImprovError ? e : linkError(e instanceof Error ? e.message : String(e)),
+            }),
+          );
         }),
     );
   }
 
-  function rpcResult(frame: ImprovFrame, command: number): string[] | ImprovError | undefined {
-    if (frame.type !== ImprovPacketType.rpcResult) return undefined;
-    const rpc = decodeRpc(frame.data);
+  function rpcResult(event: ImprovEvent, command: number): string[] | ImprovError | undefined {
+    if (event.kind !== 'result') return undefined;
+    const { rpc } = event;
     if ('error' in rpc) return new ImprovError('bad-response', `malformed Improv RPC result: ${rpc.error}`);
     if (rpc.command !== command) return undefined;
     const strings = decodeStrings(rpc.data);
@@ -132,26 +170,7 @@ export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
   }
 
   return {
-    currentState(timeoutMs = IMPROV_TIMEOUTS.currentState) {
-      return exchange<ImprovStateName>(
-        'the Improv state request',
-        timeoutMs,
-        ImprovCommand.currentStateOrIdentify,
-        new Uint8Array(0),
-        (frame) => {
-          if (frame.type !== ImprovPacketType.currentState) return undefined;
-          const name = stateName(frame.data[0] ?? -1);
-          return name
-            ? { resolve: name }
-            : {
-                reject: new ImprovError(
-                  'bad-response',
-                  `the device reported an unknown Improv state 0x${(frame.data[0] ?? 0).toString(16)}`,
-                ),
-              };
-        },
-      );
-    },
+    exchange,
 
     deviceInfo(timeoutMs = IMPROV_TIMEOUTS.deviceInfo) {
       return exchange<ImprovDeviceInfo>(
@@ -159,8 +178,9 @@ export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
         timeoutMs,
         ImprovCommand.deviceInfo,
         new Uint8Array(0),
-        (frame) => {
-          const r = rpcResult(frame, ImprovCommand.deviceInfo);
+        {},
+        (event) => {
+          const r = rpcResult(event, ImprovCommand.deviceInfo);
           if (r === undefined) return undefined;
           if (r instanceof ImprovError) return { reject: r };
           const info = deviceInfoFromStrings(r);
@@ -183,8 +203,9 @@ export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
         timeoutMs,
         ImprovCommand.scanWifi,
         new Uint8Array(0),
-        (frame) => {
-          const r = rpcResult(frame, ImprovCommand.scanWifi);
+        {},
+        (event) => {
+          const r = rpcResult(event, ImprovCommand.scanWifi);
           if (r === undefined) return undefined;
           if (r instanceof ImprovError) return { reject: r };
           // one result per network, then an empty result ends the list
@@ -196,33 +217,75 @@ export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
     },
 
     sendWifi(ssid, password, timeoutMs = IMPROV_TIMEOUTS.sendWifi) {
-      const data = encodeWifiSettings(ssid, password);
       return exchange<{ redirectUrl: string | null }>(
         `the Wi-Fi settings for ${ssid}`,
         timeoutMs,
         ImprovCommand.wifiSettings,
-        data,
-        (frame, settleLater) => {
-          if (frame.type === ImprovPacketType.currentState && frame.data[0] === 0x04) {
+        encodeWifiSettings(ssid, password),
+        { ssid: `"${ssid}"` },
+        (event, settleLater) => {
+          if (event.kind === 'state' && event.code === 0x04) {
             // ESPHome sends "provisioned" then the RPC result with the URL; wait briefly for it
             settleLater(() => ({ resolve: { redirectUrl: null } }), IMPROV_TIMEOUTS.redirectGrace);
             return undefined;
           }
-          const r = rpcResult(frame, ImprovCommand.wifiSettings);
+          const r = rpcResult(event, ImprovCommand.wifiSettings);
           if (r === undefined) return undefined;
           if (r instanceof ImprovError) return { reject: r };
-          const url = r.find((s) => s.length > 0);
-          return { resolve: { redirectUrl: url ?? null } };
+          return { resolve: { redirectUrl: r.find((x) => x.length > 0) ?? null } };
         },
       );
     },
   };
 }
 
-function contextFor(command: number, data: Uint8Array): { ssid?: string } {
-  if (command !== ImprovCommand.wifiSettings) return {};
-  const s = decodeStrings(data);
-  return Array.isArray(s) && s[0] !== undefined ? { ssid: `"${s[0]}"` } : {};
+/** Improv Serial: frames in and out over the link; the current state is a command like any other. */
+export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
+  const core = createImprovRpcCore({
+    sendRpc: (command, data) =>
+      link
+        .write(encodeImprovFrame(ImprovPacketType.rpcCommand, encodeRpc(command, data)))
+        .catch((e: unknown) => {
+          throw linkError(e instanceof Error ? e.message : String(e));
+        }),
+    onEvent: (listener) =>
+      link.onFrame((frame) => {
+        if (frame.type === ImprovPacketType.currentState) listener({ kind: 'state', code: frame.data[0] });
+        else if (frame.type === ImprovPacketType.errorState)
+          listener({ kind: 'error', code: frame.data[0] ?? 0xff });
+        else if (frame.type === ImprovPacketType.rpcResult)
+          listener({ kind: 'result', rpc: decodeRpc(frame.data) });
+      }),
+    closedReason: () => link.closedReason(),
+    onClose: (listener) => link.onClose(listener),
+  });
+
+  return {
+    deviceInfo: core.deviceInfo,
+    scanWifi: core.scanWifi,
+    sendWifi: core.sendWifi,
+    currentState(timeoutMs = IMPROV_TIMEOUTS.currentState) {
+      return core.exchange<ImprovStateName>(
+        'the Improv state request',
+        timeoutMs,
+        ImprovCommand.currentStateOrIdentify,
+        new Uint8Array(0),
+        {},
+        (event) => {
+          if (event.kind !== 'state') return undefined;
+          const name = stateName(event.code ?? -1);
+          return name
+            ? { resolve: name }
+            : {
+                reject: new ImprovError(
+                  'bad-response',
+                  `the device reported an unknown Improv state 0x${(event.code ?? 0).toString(16)}`,
+                ),
+              };
+        },
+      );
+    },
+  };
 }
 
 /** Strongest first, one entry per SSID (several access points of one network). */
