@@ -197,12 +197,21 @@ describe('certificate rotation from the registry (simulated BLE binding behind r
     await selectByLabelPrefix(page, 'rotate-ble-peripheral', 'FL-ENV-2 setup');
     expect(await panel.getByTestId('rotate-ble-peripheral').inputValue()).toBe(peripheralId);
     const clicked = Date.now();
+    // over the demo radio it takes a fraction of a second: the phases are recorded in the page,
+    // so the progress shown while it ran is seen even if it is gone before a poll would look
+    await page.evaluate(`(() => {
+      const el = document.querySelector('[data-testid="rotate-panel"]');
+      const seen = (window.__rotatePhases = []);
+      new MutationObserver(() => {
+        seen.push(el.getAttribute('data-phase') + (el.querySelector('[data-testid="rotate-progress"]') ? '+progress' : ''));
+      }).observe(el, { attributes: true, attributeFilter: ['data-phase'] });
+    })()`);
     await panel.getByTestId('rotate-run').click();
-    await panel.getByTestId('rotate-progress').waitFor({ timeout: 5_000 });
     await expect.poll(() => panel.getAttribute('data-phase'), { timeout: 30_000 }).toMatch(/^(done|failed)$/);
     if ((await panel.getAttribute('data-phase')) === 'failed')
       throw new Error(`rotation failed: ${await panel.getByTestId('rotate-error').textContent()}`);
     const rotatedAt = Date.now();
+    expect(await page.evaluate('window.__rotatePhases')).toEqual(['running+progress', 'done']);
     const newFingerprint = (await panel.getByTestId('rotate-new-fingerprint').textContent()) ?? '';
     const newSerial = (await panel.getByTestId('rotate-new-serial').textContent()) ?? '';
     expect(newFingerprint).toMatch(/^[0-9A-F:]{20,}$/i);
