@@ -1,10 +1,10 @@
 /**
  * Asks before a certificate is revoked: revocation cannot be undone, and the device drops
- * off the broker at its next connect. A modal <dialog>, so focus stays in it and Escape
- * cancels.
+ * off the broker at its next connect. The shared confirm dialog, with the reason to give.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { type IssuedCertificateView, REVOCATION_REASONS } from '../../common/credentials-contract';
+import { ConfirmDialog } from '../tools/ConfirmDialog';
 
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 type Reason = RevocationReason;
@@ -29,25 +29,21 @@ export function RevokeDialog({
   onConfirm(reason: Reason): void;
   onCancel(): void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState<Reason>('unspecified');
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
+  // the reason is the first thing to choose, so it has the first focus, not Cancel
   return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby="revoke-title"
-      onCancel={(e) => {
-        e.preventDefault();
-        if (!busy) onCancel();
-      }}
-      data-testid="revoke-dialog"
+    <ConfirmDialog
+      title="Revoke certificate?"
+      confirmLabel="Revoke"
+      busyLabel="Revoking…"
+      busy={busy}
+      error={error}
+      onConfirm={() => onConfirm(reason)}
+      onCancel={onCancel}
+      testId="revoke-dialog"
+      confirmTestId="revoke-confirm"
+      focusCancel={false}
     >
-      <h2 id="revoke-title">Revoke certificate?</h2>
       <p>
         The certificate <span className="mono">{certificate.serialHex}</span> of{' '}
         <strong>{certificate.deviceId}</strong> goes on the revocation list. A broker using the exported CRL
@@ -63,25 +59,6 @@ export function RevokeDialog({
           ))}
         </select>
       </label>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="form-actions dialog-actions">
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="danger"
-          onClick={() => onConfirm(reason)}
-          disabled={busy}
-          data-testid="revoke-confirm"
-        >
-          {busy ? 'Revoking…' : 'Revoke'}
-        </button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }

@@ -7,8 +7,8 @@ import { useState } from 'react';
 import type { ParkedBatch } from '../../common/sync-contract';
 import { formatAgo, formatBytes, formatCount, formatDateTime } from '../format';
 import { engine } from '../rpc/engine';
+import { ConfirmDialog } from '../tools/ConfirmDialog';
 import { errorMessage } from '../tools/use-poll';
-import { ConfirmDialog } from './ConfirmDialog';
 import { refreshParked } from './sync-store';
 
 type RowOutcome = { kind: 'busy' } | { kind: 'error'; text: string } | null;

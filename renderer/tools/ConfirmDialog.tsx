@@ -1,7 +1,8 @@
 /**
  * Asks before something that cannot be undone (discarding a parked batch, removing a
- * sink). A modal <dialog>: focus stays in it, Escape cancels, and the safe choice has
- * the focus first so Enter does no harm.
+ * sink, revoking a certificate). A modal <dialog>: focus stays in it, Escape cancels, and
+ * unless the dialog has a choice to make first, the safe choice has the focus so Enter
+ * does no harm.
  */
 import { type ReactNode, useEffect, useRef } from 'react';
 
@@ -15,6 +16,8 @@ export function ConfirmDialog({
   onConfirm,
   onCancel,
   testId,
+  confirmTestId = `${testId}-confirm`,
+  focusCancel = true,
 }: {
   title: string;
   children: ReactNode;
@@ -25,15 +28,18 @@ export function ConfirmDialog({
   onConfirm(): void;
   onCancel(): void;
   testId: string;
+  confirmTestId?: string;
+  /** false: the browser's own first focus (the first control in the content) */
+  focusCancel?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
-    cancelRef.current?.focus();
+    if (focusCancel) cancelRef.current?.focus();
     return () => dialog?.close();
-  }, []);
+  }, [focusCancel]);
   return (
     <dialog
       ref={ref}
@@ -61,7 +67,7 @@ export function ConfirmDialog({
           className="danger"
           onClick={onConfirm}
           disabled={busy}
-          data-testid={`${testId}-confirm`}
+          data-testid={confirmTestId}
         >
           {busy ? busyLabel : confirmLabel}
         </button>
