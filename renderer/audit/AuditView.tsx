@@ -5,7 +5,7 @@
  */
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import type { AuditEntryView } from '../../common/registry-contract';
-import { downloadText } from '../export/download';
+import { FileButtons } from '../export/FileButtons';
 import { formatCount } from '../format';
 import { engine } from '../rpc/engine';
 import { errorMessage } from '../tools/use-poll';
@@ -63,44 +63,19 @@ function VerifyChain() {
   );
 }
 
+const EXPORTS = [
+  { format: 'jsonl', label: 'Export JSONL', testId: 'audit-export-jsonl' },
+  { format: 'csv', label: 'Export CSV', testId: 'audit-export-csv' },
+] as const;
+
 function ExportButtons() {
-  const [busy, setBusy] = useState<'jsonl' | 'csv' | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const run = (format: 'jsonl' | 'csv') => {
-    setBusy(format);
-    setError(null);
-    engine()
-      .request('audit.export', { format })
-      .then(
-        (file) => downloadText(file.content, file.filename, file.mime),
-        (e: unknown) => setError(errorMessage(e)),
-      )
-      .finally(() => setBusy(null));
-  };
   return (
-    <div className="toolbar">
-      <button
-        type="button"
-        onClick={() => run('jsonl')}
-        disabled={busy !== null}
-        data-testid="audit-export-jsonl"
-      >
-        {busy === 'jsonl' ? 'Exporting…' : 'Export JSONL'}
-      </button>
-      <button
-        type="button"
-        onClick={() => run('csv')}
-        disabled={busy !== null}
-        data-testid="audit-export-csv"
-      >
-        {busy === 'csv' ? 'Exporting…' : 'Export CSV'}
-      </button>
-      {error && (
-        <span className="form-error" role="alert">
-          Export failed: {error}
-        </span>
-      )}
-    </div>
+    <FileButtons
+      choices={EXPORTS}
+      fetchFile={(format) => engine().request('audit.export', { format })}
+      busyLabel="Exporting…"
+      errorPrefix="Export failed: "
+    />
   );
 }
 
