@@ -352,7 +352,8 @@ export function DeviceDetail({
               </Fact>
             </dl>
           )}
-          <RotateCertificate device={device} onDevice={onDevice} />
+          {/* keyed: a half-filled rotation never carries over to another device */}
+          <RotateCertificate key={device.id} device={device} onDevice={onDevice} />
           <h3 className="detail-heading">
             Configuration{' '}
             {device.configDiff.length > 0 ? (

@@ -5,7 +5,7 @@
  * old certificate. The engine gives no progress for this one call, so the time it has
  * been running is shown instead; it takes a few seconds over Bluetooth.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DeviceLink } from '../../common/commissioning-contract';
 import type { RequestResult } from '../../common/contract';
 import type { RegistryDevice } from '../../common/registry-contract';
@@ -57,6 +57,14 @@ export function RotateCertificate({
   const [errors, setErrors] = useState<LinkErrors>({});
   const demo = useDemoPlant();
   const eligible = rotationEligibility(device);
+  // a rotation that ends after the detail moved on to another device must not touch it
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
 
   // the first guess at the link, once, when the form opens: how the device was commissioned,
   // else on the demo site the demo's Bluetooth adapter
@@ -95,7 +103,10 @@ export function RotateCertificate({
   const reload = () =>
     engine()
       .request('registry.get', { deviceId: device.id })
-      .then(onDevice, () => {});
+      .then(
+        (d) => mounted.current && onDevice(d),
+        () => {},
+      );
 
   const rotate = () => {
     if (!fields) return;
