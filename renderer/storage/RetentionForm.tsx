@@ -7,6 +7,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import type { Retention } from '../../common/contract';
 import { engine } from '../rpc/engine';
 import { applyStoreStatus } from '../state/store-health';
+import { FormActions, type FormOutcome } from '../tools/FormActions';
 import {
   fieldsFromRetention,
   parseRetentionFields,
@@ -14,8 +15,6 @@ import {
   type RetentionErrors,
   type RetentionFields,
 } from './retention-form';
-
-type Outcome = { kind: 'ok' | 'error'; text: string } | null;
 
 const DAY_INPUTS: { name: 'rawDays' | 'minuteDays' | 'hourDays' | 'dayDays'; label: string }[] = [
   { name: 'rawDays', label: 'Raw readings' },
@@ -37,7 +36,7 @@ export function RetentionForm({ retention }: { retention: Retention }) {
   const [dirty, setDirty] = useState(false);
   const [errors, setErrors] = useState<RetentionErrors>({});
   const [saving, setSaving] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome>(null);
+  const [outcome, setOutcome] = useState<FormOutcome>(null);
 
   // follow the engine's settings until the user starts editing
   useEffect(() => {
@@ -127,31 +126,17 @@ export function RetentionForm({ retention }: { retention: Retention }) {
       <p className="muted small">
         Over the limit, the oldest raw readings go first, then the oldest rollups.
       </p>
-      <div className="form-actions">
-        <button type="submit" disabled={saving}>
-          {saving ? 'Saving…' : 'Save retention'}
-        </button>
-        {dirty && (
-          <button
-            type="button"
-            onClick={() => {
-              setDirty(false);
-              setErrors({});
-              setFields(fieldsFromRetention(retention));
-            }}
-          >
-            Reset
-          </button>
-        )}
-        {outcome && (
-          <span
-            className={outcome.kind === 'error' ? 'form-error' : 'form-ok'}
-            role={outcome.kind === 'error' ? 'alert' : 'status'}
-          >
-            {outcome.text}
-          </span>
-        )}
-      </div>
+      <FormActions
+        saveLabel="Save retention"
+        saving={saving}
+        dirty={dirty}
+        onReset={() => {
+          setDirty(false);
+          setErrors({});
+          setFields(fieldsFromRetention(retention));
+        }}
+        outcome={outcome}
+      />
     </form>
   );
 }

@@ -6,6 +6,7 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import type { SyncSettings } from '../../common/sync-contract';
 import { engine } from '../rpc/engine';
+import { FormActions, type FormOutcome } from '../tools/FormActions';
 import { errorMessage } from '../tools/use-poll';
 import {
   fieldsFromSettings,
@@ -16,15 +17,13 @@ import {
   type SettingsFields,
 } from './sync-format';
 
-type Outcome = { kind: 'ok' | 'error'; text: string } | null;
-
 export function SyncSettingsForm() {
   const [settings, setSettings] = useState<SyncSettings | null>(null);
   const [fields, setFields] = useState<SettingsFields | null>(null);
   const [dirty, setDirty] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [outcome, setOutcome] = useState<Outcome>(null);
+  const [outcome, setOutcome] = useState<FormOutcome>(null);
   const [saving, setSaving] = useState(false);
   const capId = useId();
 
@@ -131,35 +130,24 @@ export function SyncSettingsForm() {
           {error}
         </p>
       )}
-      <div className="form-actions">
-        <button type="submit" disabled={saving || !dirty} data-testid="sync-settings-save">
-          {saving ? 'Saving…' : 'Save link settings'}
-        </button>
-        {dirty && (
-          <button
-            type="button"
-            onClick={() => {
-              setDirty(false);
-              setError(null);
-            }}
-          >
-            Reset
-          </button>
-        )}
+      <FormActions
+        saveLabel="Save link settings"
+        saving={saving}
+        saveDisabled={saving || !dirty}
+        saveTestId="sync-settings-save"
+        dirty={dirty}
+        onReset={() => {
+          setDirty(false);
+          setError(null);
+        }}
+        outcome={outcome}
+      >
         {!dirty && (
           <span className="muted small" data-testid="sync-settings-current">
             Now: {formatCap(settings.bandwidthBytesPerS)}, {settings.metered ? 'metered' : 'unmetered'}
           </span>
         )}
-        {outcome && (
-          <span
-            className={outcome.kind === 'error' ? 'form-error' : 'form-ok'}
-            role={outcome.kind === 'error' ? 'alert' : 'status'}
-          >
-            {outcome.text}
-          </span>
-        )}
-      </div>
+      </FormActions>
     </form>
   );
 }
