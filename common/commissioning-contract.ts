@@ -240,7 +240,7 @@ export const commissioningRequests = {
     result: SessionSchema,
   },
   /** Wi-Fi networks the device can see (Improv scan), strongest first */
-  'commissioning.wifiScan': { params: sessionRef, result: z.array(WifiNetworkSchema) },
+  'commissioning.wifiScan': { params: sessionRef, result: z.array(WifiNetworkSchema), timeoutMs: 30_000 },
   'commissioning.abandon': { params: sessionRef, result: SessionSchema },
   /**
    * Batch mode: the next device, with the finished session's site, profile, tags, credential
@@ -263,6 +263,8 @@ export const commissioningRequests = {
       newFingerprint: z.string(),
       revokedSerialHex: z.string().nullable(),
     }),
+    /** a key pair, a write over Bluetooth and a read-back: slow links take a while */
+    timeoutMs: 120_000,
   },
   /** a printable HTML report or a CSV, for one session or a whole batch */
   'commissioning.report': {

@@ -151,6 +151,24 @@ describe('requests', () => {
     expect((error as RpcError).code).toBe('TIMEOUT');
   });
 
+  test('a method the contract marks as slow waits as long as the contract says (rotation: 2 min)', async () => {
+    const { client } = setup({ 'commissioning.rotateCredentials': () => undefined });
+    client.start();
+    await settle();
+    const link = { kind: 'serial' as const, path: '/dev/ttyUSB0' };
+    const outcome = client
+      .request('commissioning.rotateCredentials', { deviceId: 'd1', link })
+      .catch((e: unknown) => e);
+    let done = false;
+    void outcome.then(() => {
+      done = true;
+    });
+    await settle(60_000);
+    expect(done).toBe(false);
+    await settle(60_000);
+    expect(await outcome).toMatchObject({ code: 'TIMEOUT' });
+  });
+
   test('a late answer after a timeout is ignored', async () => {
     const { client, current } = setup({ 'engine.info': () => undefined });
     client.start();

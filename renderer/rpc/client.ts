@@ -171,7 +171,11 @@ export class RpcClient {
 
     return new Promise<RequestResult<M>>((resolve, reject) => {
       const id = this.nextId++;
-      const timeoutMs = this.options.requestTimeoutMs;
+      // methods that wait on a device or the network say so in the contract
+      const timeoutMs = Math.max(
+        this.options.requestTimeoutMs,
+        (contract as { timeoutMs?: number }).timeoutMs ?? 0,
+      );
       const pending: Pending = {
         method,
         message: params === undefined ? { id, method } : { id, method, params },
