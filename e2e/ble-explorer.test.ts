@@ -8,29 +8,34 @@
  * and the device's temperature readings arrive.
  */
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureArtifactsDir, launchChromium, type RunningHost, startHost, tempDataDir } from './harness';
+import {
+  type AppInBrowser,
+  ensureArtifactsDir,
+  openAppInBrowser,
+  type RunningHost,
+  tempDataDir,
+} from './harness';
 
 const CONNECTOR_ID = 'e2e-sim-ble';
 
+let app: AppInBrowser | undefined;
 let host: RunningHost;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  host = await startHost({ dataDir: tempDataDir('e2e-ble'), args: ['--simulated-ble', '--no-demo'] });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(host.url);
+  app = await openAppInBrowser({
+    dataDir: tempDataDir('e2e-ble'),
+    args: ['--simulated-ble', '--no-demo'],
+    viewport: { width: 1280, height: 900 },
+    pageErrors,
+  });
+  ({ host, page } = app);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-});
+afterAll(() => app?.close());
 
 const peripheralRow = (name: string): Locator =>
   page.getByTestId('ble-peripheral').filter({ has: page.getByRole('cell', { name, exact: true }) });

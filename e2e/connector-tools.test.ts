@@ -17,21 +17,21 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MosquittoBroker } from '../main/engine/connectors/mqtt/mosquitto-harness';
 import {
+  type AppInBrowser,
   connectRpc,
   ensureArtifactsDir,
-  launchChromium,
+  openAppInBrowser,
   type RunningHost,
-  startHost,
   tempDataDir,
   waitFor,
 } from './harness';
 
+let app: AppInBrowser | undefined;
 let host: RunningHost;
-let browser: Browser;
 let page: Page;
 let socat: ChildProcess | undefined;
 let broker: MosquittoBroker | undefined;
@@ -115,16 +115,17 @@ beforeAll(async () => {
   await startPtyPair();
   broker = new MosquittoBroker();
   await broker.start();
-  host = await startHost({ dataDir: tempDataDir('e2e-tools'), args: ['--no-demo'] });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(host.url);
+  app = await openAppInBrowser({
+    dataDir: tempDataDir('e2e-tools'),
+    args: ['--no-demo'],
+    viewport: { width: 1280, height: 900 },
+    pageErrors,
+  });
+  ({ host, page } = app);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
+  await app?.close();
   await broker?.stop();
   if (deviceFd !== undefined) closeSync(deviceFd);
   if (socat && socat.exitCode === null) {

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 
 export const repoRoot = path.resolve(__dirname, '..');
@@ -98,6 +98,60 @@ export async function launchChromium(): Promise<Browser> {
     );
   }
   return await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+}
+
+export interface AppInBrowser {
+  host: RunningHost;
+  browser: Browser;
+  page: Page;
+  /** the browser, then the host */
+  close(): Promise<void>;
+}
+
+/**
+ * What most end-to-end tests start with: the built headless host on its own data dir and a
+ * Chromium page on it. The page's uncaught errors (and with consoleErrors its console
+ * errors) go into pageErrors for the test to check; setup runs before the first load
+ * (listeners, timeouts); hash is the route to open. If any of it fails, what had started
+ * is stopped before the error is thrown.
+ */
+export async function openAppInBrowser(options: {
+  dataDir: string;
+  args?: string[];
+  viewport: { width: number; height: number };
+  pageErrors: string[];
+  consoleErrors?: boolean;
+  setup?: (page: Page) => void;
+  hash?: string;
+}): Promise<AppInBrowser> {
+  const host = await startHost({ dataDir: options.dataDir, args: options.args });
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: options.viewport });
+    page.on('pageerror', (error) => options.pageErrors.push(error.message));
+    if (options.consoleErrors)
+      page.on('console', (message) => {
+        if (message.type() === 'error') options.pageErrors.push(message.text());
+      });
+    options.setup?.(page);
+    await page.goto(host.url);
+    if (options.hash) await page.evaluate(`location.hash = ${JSON.stringify(options.hash)}`);
+    const opened = browser;
+    return {
+      host,
+      browser: opened,
+      page,
+      async close() {
+        await opened.close();
+        await host.stop();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await host.stop();
+    throw error;
+  }
 }
 
 export function ensureArtifactsDir(): string {

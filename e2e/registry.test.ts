@@ -6,23 +6,15 @@
  * device's audit trail. Prints the time from typing to the filtered table.
  */
 import path from 'node:path';
-import type { Browser, Page, WebSocket as PageSocket } from 'playwright-core';
+import type { Page, WebSocket as PageSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../main/engine/log';
 import { seededDevice, seedFleet } from '../main/engine/registry/seed-fleet';
 import { openDatabase } from '../main/engine/store/database';
-import {
-  ensureArtifactsDir,
-  launchChromium,
-  type RunningHost,
-  startHost,
-  tempDataDir,
-  waitFor,
-} from './harness';
+import { type AppInBrowser, ensureArtifactsDir, openAppInBrowser, tempDataDir, waitFor } from './harness';
 
 const DEVICES = 10_000;
-let host: RunningHost;
-let browser: Browser;
+let app: AppInBrowser | undefined;
 let page: Page;
 const pageErrors: string[] = [];
 /** registry.list requests the page sent, in order */
@@ -57,24 +49,24 @@ beforeAll(async () => {
   const { db } = openDatabase({ dataDir, log: createLogger({ level: 'warn' }) });
   seedFleet(db, DEVICES);
   db.close();
-  host = await startHost({ dataDir, args: ['--no-demo'] });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('websocket', (socket: PageSocket) => {
-    socket.on('framesent', ({ payload }) => {
-      const text = typeof payload === 'string' ? payload : payload.toString();
-      if (text.includes('"registry.list"')) listRequests.push(text);
-    });
+  app = await openAppInBrowser({
+    dataDir,
+    args: ['--no-demo'],
+    viewport: { width: 1400, height: 900 },
+    pageErrors,
+    setup: (p) =>
+      p.on('websocket', (socket: PageSocket) => {
+        socket.on('framesent', ({ payload }) => {
+          const text = typeof payload === 'string' ? payload : payload.toString();
+          if (text.includes('"registry.list"')) listRequests.push(text);
+        });
+      }),
+    hash: '#/registry',
   });
-  await page.goto(host.url);
-  await page.evaluate("location.hash = '#/registry'");
+  ({ page } = app);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-});
+afterAll(() => app?.close());
 
 describe('registry of 10,000 devices', () => {
   test('only the rows in view are in the DOM, and scrolling fetches the rows it reaches', async () => {

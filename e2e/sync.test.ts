@@ -7,23 +7,23 @@
  * drops the other after asking. Prints the figures the panel showed.
  */
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createReceiver, type Receiver } from '../main/cloud-receiver/receiver';
 import {
+  type AppInBrowser,
   connectRpc,
   ensureArtifactsDir,
-  launchChromium,
+  openAppInBrowser,
   type RunningHost,
-  startHost,
   tempDataDir,
   waitFor,
 } from './harness';
 
 const TOKEN = 'e2e-sync-token';
 let receiver: Receiver;
+let app: AppInBrowser | undefined;
 let host: RunningHost;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 const figures: Record<string, string | number> = {};
@@ -34,23 +34,21 @@ beforeAll(async () => {
     host: '127.0.0.1',
     token: TOKEN,
   });
-  host = await startHost({ dataDir: tempDataDir('sync-e2e') });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  // a read of an element not there yet must not block a poll for Playwright's default 30 s
-  page.setDefaultTimeout(3000);
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
+  app = await openAppInBrowser({
+    dataDir: tempDataDir('sync-e2e'),
+    viewport: { width: 1400, height: 1000 },
+    pageErrors,
+    consoleErrors: true,
+    // a read of an element not there yet must not block a poll for Playwright's default 30 s
+    setup: (p) => p.setDefaultTimeout(3000),
+    hash: '#/sync',
   });
-  await page.goto(host.url);
-  await page.evaluate("location.hash = '#/sync'");
+  ({ host, page } = app);
 });
 
 afterAll(async () => {
   console.log(`[sync e2e] ${JSON.stringify(figures)}`);
-  await browser?.close();
-  await host?.stop();
+  await app?.close();
   await receiver?.close();
 });
 
