@@ -1,13 +1,20 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConnectorStatusSchema } from '../../../../common/contract';
-import { type BleConnector, BleConnectorConfigSchema, createBleConnector } from './ble-connector';
+import {
+  type BleConnector,
+  type BleConnectorConfig,
+  BleConnectorConfigSchema,
+  createBleConnector,
+} from './ble-connector';
 import { nobleIdFor, type SimulatedBleBinding, type SimulatedPeripheralSpec } from './simulated-binding';
 import {
   nobleWithSimulatedBinding,
   quietLogger,
   type RecordingSink,
   recordingSink,
+  type SimulatedBleSetup,
+  simulatedBleConnector,
   waitFor,
 } from './test-helpers';
 
@@ -37,28 +44,15 @@ afterEach(async () => {
 });
 
 function setup(
-  config: Partial<Parameters<typeof createBleConnector>[0]> = {},
+  config: Partial<BleConnectorConfig> = {},
   peripherals: SimulatedPeripheralSpec[] = [
     fixed(ENV1, 'Fieldline ENV-1', { temperature: 22.5, humidity: 45.25, pressure: 1013.25, battery: 87 }),
     fixed(ENV2, 'Fieldline ENV-2', { temperature: -3.75, humidity: 80, pressure: 990.5, battery: 12 }),
   ],
-): { sink: RecordingSink; connector: BleConnector; binding: SimulatedBleBinding } {
-  const sim = nobleWithSimulatedBinding({ peripherals });
-  binding = sim.binding;
-  const sink = recordingSink();
-  connector = createBleConnector(
-    {
-      id: 'ble-1',
-      reconnect: { initialMs: 20, maxMs: 100 },
-      connectTimeoutMs: 500,
-      gattTimeoutMs: 500,
-      ...config,
-    },
-    sink,
-    quietLogger(),
-    () => sim.noble,
-  );
-  return { sink, connector, binding: sim.binding };
+): SimulatedBleSetup {
+  const s = simulatedBleConnector(config, { peripherals });
+  ({ binding, connector } = s);
+  return s;
 }
 
 const latest = (sink: RecordingSink, deviceId: string, metric: string) =>

@@ -8,15 +8,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { streams } from '../../../../common/contract';
 import { RpcError } from '../../../../common/protocol';
 import { createDeviceTools } from '../device-tools';
-import { type BleConnector, createBleConnector, type GattValue } from './ble-connector';
+import type { BleConnector, GattValue } from './ble-connector';
 import { nobleIdFor, type SimulatedBleBinding, type SimulatedPeripheralSpec } from './simulated-binding';
-import {
-  nobleWithSimulatedBinding,
-  quietLogger,
-  type RecordingSink,
-  recordingSink,
-  waitFor,
-} from './test-helpers';
+import { type RecordingSink, type SimulatedBleSetup, simulatedBleConnector, waitFor } from './test-helpers';
 
 const TAG = 'c0:ff:ee:00:00:71';
 const ENV = 'c0:ff:ee:00:00:72';
@@ -79,38 +73,27 @@ afterEach(async () => {
   binding = undefined;
 });
 
-interface Setup {
-  sink: RecordingSink;
-  connector: BleConnector;
-  binding: SimulatedBleBinding;
+interface Setup extends SimulatedBleSetup {
   /** every CCCD change the binding was asked for, as "characteristic on|off" */
   cccd: string[];
 }
 
 function setup(peripherals: SimulatedPeripheralSpec[], notifyIntervalMs = 30): Setup {
-  const sim = nobleWithSimulatedBinding({ peripherals, notifyIntervalMs });
-  binding = sim.binding;
-  const cccd: string[] = [];
-  sim.binding.on('notify', (_id: string, _s: string, c: string, enable: boolean) =>
-    cccd.push(`${c} ${enable ? 'on' : 'off'}`),
-  );
-  const sink = recordingSink();
-  connector = createBleConnector(
+  const s = simulatedBleConnector(
     {
-      id: 'ble-1',
       devices: [
         { name: 'VIB-TAG-1', deviceId: 'vib-1', profile: 'ble-vibration-tag' },
         { name: 'ENV-DBG', deviceId: 'env-dbg' },
       ],
-      reconnect: { initialMs: 20, maxMs: 100 },
-      connectTimeoutMs: 500,
-      gattTimeoutMs: 500,
     },
-    sink,
-    quietLogger(),
-    () => sim.noble,
+    { peripherals, notifyIntervalMs },
   );
-  return { sink, connector, binding: sim.binding, cccd };
+  ({ binding, connector } = s);
+  const cccd: string[] = [];
+  s.binding.on('notify', (_id: string, _s: string, c: string, enable: boolean) =>
+    cccd.push(`${c} ${enable ? 'on' : 'off'}`),
+  );
+  return { ...s, cccd };
 }
 
 const latest = (sink: RecordingSink, deviceId: string, metric: string) =>

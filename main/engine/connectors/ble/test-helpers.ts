@@ -1,13 +1,13 @@
 /**
- * Shared by the BLE tests: real noble on top of the simulated binding, a recording sink
- * and a quiet logger.
+ * Shared by the BLE tests: real noble on top of the simulated binding, a recording sink,
+ * a quiet logger, and a connector on all three.
  */
 import { createRequire } from 'node:module';
 import type { ConnectorStatus } from '../../../../common/contract';
 import type { Reading } from '../../../../common/reading';
 import type { Logger } from '../../log';
 import type { ConnectorSink, DeviceDescriptor } from '../connector';
-import type { Noble } from './ble-connector';
+import { type BleConnector, type BleConnectorConfig, createBleConnector, type Noble } from './ble-connector';
 import { type SimulatedBindingOptions, SimulatedBleBinding } from './simulated-binding';
 
 const requireHere = createRequire(__filename);
@@ -48,6 +48,38 @@ export function recordingSink(): RecordingSink {
 export function quietLogger(): Logger {
   const l: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => l };
   return l;
+}
+
+export interface SimulatedBleSetup {
+  sink: RecordingSink;
+  connector: BleConnector;
+  binding: SimulatedBleBinding;
+}
+
+/**
+ * A BLE connector (not started) on real noble over a simulated binding, with a fast
+ * reconnect and short timeouts so a lost link or a silent peripheral shows in milliseconds.
+ * The caller stops the connector and closes the binding.
+ */
+export function simulatedBleConnector(
+  config: Partial<BleConnectorConfig>,
+  bindingOptions: SimulatedBindingOptions,
+): SimulatedBleSetup {
+  const sim = nobleWithSimulatedBinding(bindingOptions);
+  const sink = recordingSink();
+  const connector = createBleConnector(
+    {
+      id: 'ble-1',
+      reconnect: { initialMs: 20, maxMs: 100 },
+      connectTimeoutMs: 500,
+      gattTimeoutMs: 500,
+      ...config,
+    },
+    sink,
+    quietLogger(),
+    () => sim.noble,
+  );
+  return { sink, connector, binding: sim.binding };
 }
 
 export async function waitFor(what: string, check: () => boolean, timeoutMs = 3_000): Promise<void> {
