@@ -6,10 +6,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, mosquittoBinary, sleep } from '../connectors/mqtt/mosquitto-harness';
+import { freePort, mosquittoBinary, waitUntilListening } from '../connectors/mqtt/mosquitto-harness';
 import type { DeviceCredentials } from '../pki/device-credentials';
 
 export interface PlantBrokerOptions {
@@ -92,12 +91,7 @@ export class PlantBroker {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const deadline = Date.now() + 10_000;
-    while (!((await listening(this.devicePort)) && (await listening(this.localPort)))) {
-      if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}): ${this.output}`);
-      if (Date.now() > deadline) throw new Error(`mosquitto did not start: ${this.output}`);
-      await sleep(25);
-    }
+    await waitUntilListening(child, [this.devicePort, this.localPort], () => this.output);
   }
 
   async stop(): Promise<void> {
@@ -109,15 +103,4 @@ export class PlantBroker {
       child.kill('SIGTERM');
     });
   }
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

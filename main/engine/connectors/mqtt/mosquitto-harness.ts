@@ -208,14 +208,7 @@ export class MosquittoBroker {
     child.stdout?.on('data', (d: Buffer) => this.keep(d));
     child.stderr?.on('data', (d: Buffer) => this.keep(d));
     const ports = [this.port, this.tlsPort, this.mtlsPort].filter((p) => p > 0);
-    const deadline = Date.now() + 10_000;
-    for (const port of ports) {
-      while (!(await canConnect(port))) {
-        if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}): ${this.output}`);
-        if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}: ${this.output}`);
-        await sleep(25);
-      }
-    }
+    await waitUntilListening(child, ports, () => this.output);
   }
 
   private keep(d: Buffer): void {
@@ -244,7 +237,27 @@ export class MosquittoBroker {
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
+/**
+ * Waits until a mosquitto just spawned accepts connections on every one of `ports`; fails
+ * with its output if it exits first or is not listening within `timeoutMs`.
+ */
+export async function waitUntilListening(
+  child: ChildProcess,
+  ports: readonly number[],
+  output: () => string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const port of ports) {
+    while (!(await canConnect(port))) {
+      if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}): ${output()}`);
+      if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}: ${output()}`);
+      await sleep(25);
+    }
+  }
+}
+
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
