@@ -158,15 +158,17 @@ export function createImprovRpcCore(port: ImprovRpcPort): ImprovRpcCore {
     );
   }
 
-  function rpcResult(event: ImprovEvent, command: number): string[] | ImprovError | undefined {
+  /** This command's RPC result strings go to `handle`; a malformed result rejects; other events pass. */
+  function onResult<T>(event: ImprovEvent, command: number, handle: (strings: string[]) => Step<T>): Step<T> {
     if (event.kind !== 'result') return undefined;
     const { rpc } = event;
-    if ('error' in rpc) return new ImprovError('bad-response', `malformed Improv RPC result: ${rpc.error}`);
+    if ('error' in rpc)
+      return { reject: new ImprovError('bad-response', `malformed Improv RPC result: ${rpc.error}`) };
     if (rpc.command !== command) return undefined;
     const strings = decodeStrings(rpc.data);
     if (!Array.isArray(strings))
-      return new ImprovError('bad-response', `malformed Improv RPC result: ${strings.error}`);
-    return strings;
+      return { reject: new ImprovError('bad-response', `malformed Improv RPC result: ${strings.error}`) };
+    return handle(strings);
   }
 
   return {
@@ -179,20 +181,18 @@ export function createImprovRpcCore(port: ImprovRpcPort): ImprovRpcCore {
         ImprovCommand.deviceInfo,
         new Uint8Array(0),
         {},
-        (event) => {
-          const r = rpcResult(event, ImprovCommand.deviceInfo);
-          if (r === undefined) return undefined;
-          if (r instanceof ImprovError) return { reject: r };
-          const info = deviceInfoFromStrings(r);
-          return info
-            ? { resolve: info }
-            : {
-                reject: new ImprovError(
-                  'bad-response',
-                  `device info has ${r.length} fields, expected at least 4`,
-                ),
-              };
-        },
+        (event) =>
+          onResult<ImprovDeviceInfo>(event, ImprovCommand.deviceInfo, (r) => {
+            const info = deviceInfoFromStrings(r);
+            return info
+              ? { resolve: info }
+              : {
+                  reject: new ImprovError(
+                    'bad-response',
+                    `device info has ${r.length} fields, expected at least 4`,
+                  ),
+                };
+          }),
       );
     },
 
@@ -204,15 +204,13 @@ export function createImprovRpcCore(port: ImprovRpcPort): ImprovRpcCore {
         ImprovCommand.scanWifi,
         new Uint8Array(0),
         {},
-        (event) => {
-          const r = rpcResult(event, ImprovCommand.scanWifi);
-          if (r === undefined) return undefined;
-          if (r instanceof ImprovError) return { reject: r };
-          // one result per network, then an empty result ends the list
-          if (r.length === 0) return { resolve: dedupeNetworks(found) };
-          if (found.length < 500) found.push(...networksFromStrings(r));
-          return undefined;
-        },
+        (event) =>
+          onResult<WifiNetwork[]>(event, ImprovCommand.scanWifi, (r) => {
+            // one result per network, then an empty result ends the list
+            if (r.length === 0) return { resolve: dedupeNetworks(found) };
+            if (found.length < 500) found.push(...networksFromStrings(r));
+            return undefined;
+          }),
       );
     },
 
@@ -229,10 +227,9 @@ export function createImprovRpcCore(port: ImprovRpcPort): ImprovRpcCore {
             settleLater(() => ({ resolve: { redirectUrl: null } }), IMPROV_TIMEOUTS.redirectGrace);
             return undefined;
           }
-          const r = rpcResult(event, ImprovCommand.wifiSettings);
-          if (r === undefined) return undefined;
-          if (r instanceof ImprovError) return { reject: r };
-          return { resolve: { redirectUrl: r.find((x) => x.length > 0) ?? null } };
+          return onResult(event, ImprovCommand.wifiSettings, (r) => ({
+            resolve: { redirectUrl: r.find((x) => x.length > 0) ?? null },
+          }));
         },
       );
     },
