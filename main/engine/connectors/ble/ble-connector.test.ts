@@ -50,9 +50,7 @@ function setup(
     fixed(ENV2, 'Fieldline ENV-2', { temperature: -3.75, humidity: 80, pressure: 990.5, battery: 12 }),
   ],
 ): SimulatedBleSetup {
-  const s = simulatedBleConnector(config, { peripherals });
-  ({ binding, connector } = s);
-  return s;
+  return simulatedBleConnector(config, { peripherals });
 }
 
 const latest = (sink: RecordingSink, deviceId: string, metric: string) =>
@@ -76,7 +74,7 @@ describe('BLE connector with noble over the simulated BLE binding', () => {
   });
 
   test('scan finds peripherals with RSSI, name, manufacturer data and advertised services (autoConnect off)', async () => {
-    const { connector: c, sink } = setup({ autoConnect: false });
+    const { connector: c, sink, binding: b } = setup({ autoConnect: false });
     c.start();
     await waitFor('two peripherals', () => c.peripherals().length === 2);
     const [a] = c.peripherals().filter((p) => p.address === ENV1);
@@ -93,7 +91,7 @@ describe('BLE connector with noble over the simulated BLE binding', () => {
     expect(a!.rssi).toBeGreaterThanOrEqual(-64);
     expect(c.status()).toMatchObject({ state: 'connected', devices: 0 });
     expect(() => ConnectorStatusSchema.parse(c.status())).not.toThrow();
-    expect(binding!.stats.connects).toBe(0);
+    expect(b.stats.connects).toBe(0);
     expect(sink.all).toHaveLength(0);
   });
 

@@ -4,12 +4,12 @@
  * What the peripheral is told is read from the binding's own 'notify' events.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { streams } from '../../../../common/contract';
 import { RpcError } from '../../../../common/protocol';
 import { createDeviceTools } from '../device-tools';
 import type { BleConnector, GattValue } from './ble-connector';
-import { nobleIdFor, type SimulatedBleBinding, type SimulatedPeripheralSpec } from './simulated-binding';
+import { nobleIdFor, type SimulatedPeripheralSpec } from './simulated-binding';
 import { type RecordingSink, type SimulatedBleSetup, simulatedBleConnector, waitFor } from './test-helpers';
 
 const TAG = 'c0:ff:ee:00:00:71';
@@ -64,15 +64,6 @@ const envSpec: SimulatedPeripheralSpec = {
   ],
 };
 
-let binding: SimulatedBleBinding | undefined;
-let connector: BleConnector | undefined;
-afterEach(async () => {
-  await connector?.stop();
-  binding?.close();
-  connector = undefined;
-  binding = undefined;
-});
-
 interface Setup extends SimulatedBleSetup {
   /** every CCCD change the binding was asked for, as "characteristic on|off" */
   cccd: string[];
@@ -88,7 +79,6 @@ function setup(peripherals: SimulatedPeripheralSpec[], notifyIntervalMs = 30): S
     },
     { peripherals, notifyIntervalMs },
   );
-  ({ binding, connector } = s);
   const cccd: string[] = [];
   s.binding.on('notify', (_id: string, _s: string, c: string, enable: boolean) =>
     cccd.push(`${c} ${enable ? 'on' : 'off'}`),

@@ -3,6 +3,7 @@
  * a quiet logger, and a connector on all three.
  */
 import { createRequire } from 'node:module';
+import { onTestFinished } from 'vitest';
 import type { ConnectorStatus } from '../../../../common/contract';
 import type { Reading } from '../../../../common/reading';
 import type { Logger } from '../../log';
@@ -59,7 +60,7 @@ export interface SimulatedBleSetup {
 /**
  * A BLE connector (not started) on real noble over a simulated binding, with a fast
  * reconnect and short timeouts so a lost link or a silent peripheral shows in milliseconds.
- * The caller stops the connector and closes the binding.
+ * Called in a test: the connector is stopped and the binding closed when that test ends.
  */
 export function simulatedBleConnector(
   config: Partial<BleConnectorConfig>,
@@ -79,6 +80,10 @@ export function simulatedBleConnector(
     quietLogger(),
     () => sim.noble,
   );
+  onTestFinished(async () => {
+    await connector.stop();
+    sim.binding.close();
+  });
   return { sink, connector, binding: sim.binding };
 }
 
