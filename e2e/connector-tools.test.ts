@@ -291,4 +291,23 @@ describe('connector tools', () => {
     await form.getByRole('button', { name: 'Cancel' }).click();
     expect(pageErrors).toEqual([]);
   });
+
+  test('mqtt: remove asks first; Escape keeps the connector, Remove forgets it', async () => {
+    const row = page.locator('[data-testid="connector-row"][data-connector-id="e2e-mqtt"]');
+    await row.getByTestId('connector-remove').click();
+    const dialog = page.getByTestId('connector-remove-dialog');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await row.count()).toBe(1);
+    await row.getByTestId('connector-remove').click();
+    await page.getByTestId('connector-remove-dialog-confirm').click();
+    await row.waitFor({ state: 'detached' });
+    const rpc = await connectRpc(host);
+    const left = (await rpc.call('connectors.list')).result as { id: string }[];
+    expect(left.map((c) => c.id)).not.toContain('e2e-mqtt');
+    expect((await rpc.call('connectors.get', { id: 'e2e-mqtt' })).error?.code).toBe('NOT_FOUND');
+    rpc.close();
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { CommissioningSession } from '../../common/commissioning-contract';
-import { downloadText } from '../export/download';
+import { FileButtons } from '../export/FileButtons';
 import { hrefFor, navigate } from '../router';
 import { engine } from '../rpc/engine';
 import { applySession, draftKey, useDraft } from '../state/commissioning';
@@ -15,6 +15,11 @@ import { StepFrame, type StepProps } from './StepFrame';
 import { type Errors, parseRecord, type RecordFields } from './wizard-forms';
 import { peripheralsUsed, suggestNextPeripheral } from './wizard-model';
 
+const REPORT_CHOICES = [
+  { format: 'html', label: 'Printable report (HTML)', testId: 'report-html' },
+  { format: 'csv', label: 'CSV', testId: 'report-csv' },
+] as const;
+
 export function ReportButtons({
   params,
   label,
@@ -22,46 +27,14 @@ export function ReportButtons({
   params: { sessionId: string } | { batchId: string };
   label: string;
 }) {
-  const [busy, setBusy] = useState<'html' | 'csv' | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const get = (format: 'html' | 'csv') => {
-    setBusy(format);
-    setError(null);
-    engine()
-      .request('commissioning.report', { ...params, format })
-      .then(
-        (file) => downloadText(file.content, file.filename, file.mime),
-        (e: unknown) => setError(errorMessage(e)),
-      )
-      .finally(() => setBusy(null));
-  };
   return (
-    <div className="toolbar">
-      <span>{label}</span>
-      <button
-        type="button"
-        className="small-button"
-        onClick={() => get('html')}
-        disabled={busy !== null}
-        data-testid="report-html"
-      >
-        {busy === 'html' ? 'Preparing…' : 'Printable report (HTML)'}
-      </button>
-      <button
-        type="button"
-        className="small-button"
-        onClick={() => get('csv')}
-        disabled={busy !== null}
-        data-testid="report-csv"
-      >
-        {busy === 'csv' ? 'Preparing…' : 'CSV'}
-      </button>
-      {error && (
-        <span className="form-error" role="alert">
-          {error}
-        </span>
-      )}
-    </div>
+    <FileButtons
+      choices={REPORT_CHOICES}
+      fetchFile={(format) => engine().request('commissioning.report', { ...params, format })}
+      busyLabel="Preparing…"
+      buttonClassName="small-button"
+      lead={<span>{label}</span>}
+    />
   );
 }
 

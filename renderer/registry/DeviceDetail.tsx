@@ -10,6 +10,7 @@ import { formatAgo, formatDateTime } from '../format';
 import { hrefFor } from '../router';
 import { engine } from '../rpc/engine';
 import { Field } from '../tools/Field';
+import { FormActions, type FormOutcome } from '../tools/FormActions';
 import { errorMessage } from '../tools/use-poll';
 import { CONFIG_ROW_LABELS, configRows } from './config-diff';
 import {
@@ -111,7 +112,7 @@ function EditForm({ device, onDevice }: { device: RegistryDevice; onDevice(d: Re
   const [dirty, setDirty] = useState(false);
   const [errors, setErrors] = useState<DeviceEditErrors>({});
   const [saving, setSaving] = useState(false);
-  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  const [outcome, setOutcome] = useState<FormOutcome>(null);
   useEffect(() => {
     if (!dirty) setFields(editFieldsFrom(device));
   }, [device, dirty]);
@@ -130,7 +131,7 @@ function EditForm({ device, onDevice }: { device: RegistryDevice; onDevice(d: Re
     setErrors({});
     if (!parsed.changed) {
       setDirty(false);
-      setOutcome({ ok: true, text: 'Nothing changed.' });
+      setOutcome({ kind: 'ok', text: 'Nothing changed.' });
       return;
     }
     setSaving(true);
@@ -139,11 +140,11 @@ function EditForm({ device, onDevice }: { device: RegistryDevice; onDevice(d: Re
       .then(
         (d) => {
           setDirty(false);
-          setOutcome({ ok: true, text: 'Saved.' });
+          setOutcome({ kind: 'ok', text: 'Saved.' });
           onDevice(d);
         },
         // the typed text stays in the form: nothing is lost on a failed save
-        (e: unknown) => setOutcome({ ok: false, text: `Could not save: ${errorMessage(e)}` }),
+        (e: unknown) => setOutcome({ kind: 'error', text: `Could not save: ${errorMessage(e)}` }),
       )
       .finally(() => setSaving(false));
   };
@@ -165,28 +166,18 @@ function EditForm({ device, onDevice }: { device: RegistryDevice; onDevice(d: Re
           </Field>
         ))}
       </div>
-      <div className="form-actions">
-        <button type="submit" disabled={saving || !dirty}>
-          {saving ? 'Saving…' : 'Save'}
-        </button>
-        {dirty && (
-          <button
-            type="button"
-            onClick={() => {
-              setDirty(false);
-              setErrors({});
-              setFields(editFieldsFrom(device));
-            }}
-          >
-            Reset
-          </button>
-        )}
-        {outcome && (
-          <span className={outcome.ok ? 'form-ok' : 'form-error'} role={outcome.ok ? 'status' : 'alert'}>
-            {outcome.text}
-          </span>
-        )}
-      </div>
+      <FormActions
+        saveLabel="Save"
+        saving={saving}
+        saveDisabled={saving || !dirty}
+        dirty={dirty}
+        onReset={() => {
+          setDirty(false);
+          setErrors({});
+          setFields(editFieldsFrom(device));
+        }}
+        outcome={outcome}
+      />
     </form>
   );
 }

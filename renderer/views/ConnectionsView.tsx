@@ -8,6 +8,7 @@ import { hrefFor } from '../router';
 import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
 import { useConnectors } from '../state/connectors';
+import { ConfirmDialog } from '../tools/ConfirmDialog';
 import { errorMessage } from '../tools/use-poll';
 import { StateBadge } from './StateBadge';
 
@@ -25,22 +26,53 @@ function ToolLink({ connector: c }: { connector: ConnectorStatus }) {
 
 /** Remove asks first: a removed connector forgets its config, and its devices stop updating. */
 function RemoveButton({ id }: { id: string }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const remove = () => {
-    if (!window.confirm(`Remove connector "${id}"? Its saved settings are forgotten.`)) return;
+    setBusy(true);
     engine()
       .request('connectors.remove', { id })
       .then(
-        (r) => setError(r.ok ? null : 'the engine did not remove it'),
+        (r) => {
+          if (r.ok) setAsking(false);
+          setError(r.ok ? null : 'the engine did not remove it');
+        },
         (e: unknown) => setError(errorMessage(e)),
-      );
+      )
+      .finally(() => setBusy(false));
   };
   return (
     <>
-      <button type="button" className="small-button" onClick={remove} data-testid="connector-remove">
+      <button
+        type="button"
+        className="small-button"
+        onClick={() => {
+          setError(null);
+          setAsking(true);
+        }}
+        data-testid="connector-remove"
+      >
         Remove
       </button>
-      {error && <div className="flagged small">{error}</div>}
+      {asking && (
+        <ConfirmDialog
+          title={`Remove connector "${id}"?`}
+          confirmLabel="Remove"
+          busyLabel="Removing…"
+          busy={busy}
+          error={error}
+          onConfirm={remove}
+          onCancel={() => setAsking(false)}
+          testId="connector-remove-dialog"
+        >
+          <p>
+            Its saved settings and stored secrets are forgotten, and its devices stop updating. Their history
+            stays.
+          </p>
+        </ConfirmDialog>
+      )}
+      {!asking && error && <div className="flagged small">{error}</div>}
     </>
   );
 }
