@@ -2,26 +2,39 @@
  * The shell: nav bar, the engine notice when there is no link, the cache banner when the
  * store is unusable, and the page for the route.
  */
-import { useEffect } from 'react';
-import { AuditView } from './audit/AuditView';
-import { BleExplorer } from './ble/BleExplorer';
-import { BatchView } from './commissioning/BatchView';
-import { CommissionStart } from './commissioning/CommissionStart';
-import { Wizard } from './commissioning/Wizard';
-import { CredentialsPanel } from './credentials/CredentialsPanel';
-import { MqttBrowser } from './mqtt/MqttBrowser';
-import { RegistryView } from './registry/RegistryView';
+import { lazy, Suspense, useEffect } from 'react';
 import { hrefFor, type Route, useRoute } from './router';
-import { SerialMonitor } from './serial/SerialMonitor';
-import { StoragePanel } from './storage/StoragePanel';
-import { SyncView } from './sync/SyncView';
-import { ComparePage } from './views/ComparePage';
-import { ConnectionsView } from './views/ConnectionsView';
 import { DevicePage } from './views/DevicePage';
 import { EngineNotice } from './views/EngineNotice';
 import { FleetView } from './views/FleetView';
 import { NavBar } from './views/NavBar';
 import { StoreErrorBanner } from './views/StoreErrorBanner';
+
+/**
+ * Pages past the first screen load when first opened: the fleet and device pages come up
+ * without parsing the wizard, registry, sync and tools (npm run bench:startup).
+ */
+const AuditView = lazy(() => import('./audit/AuditView').then((m) => ({ default: m.AuditView })));
+const BleExplorer = lazy(() => import('./ble/BleExplorer').then((m) => ({ default: m.BleExplorer })));
+const BatchView = lazy(() => import('./commissioning/BatchView').then((m) => ({ default: m.BatchView })));
+const CommissionStart = lazy(() =>
+  import('./commissioning/CommissionStart').then((m) => ({ default: m.CommissionStart })),
+);
+const Wizard = lazy(() => import('./commissioning/Wizard').then((m) => ({ default: m.Wizard })));
+const CredentialsPanel = lazy(() =>
+  import('./credentials/CredentialsPanel').then((m) => ({ default: m.CredentialsPanel })),
+);
+const MqttBrowser = lazy(() => import('./mqtt/MqttBrowser').then((m) => ({ default: m.MqttBrowser })));
+const RegistryView = lazy(() => import('./registry/RegistryView').then((m) => ({ default: m.RegistryView })));
+const SerialMonitor = lazy(() =>
+  import('./serial/SerialMonitor').then((m) => ({ default: m.SerialMonitor })),
+);
+const StoragePanel = lazy(() => import('./storage/StoragePanel').then((m) => ({ default: m.StoragePanel })));
+const SyncView = lazy(() => import('./sync/SyncView').then((m) => ({ default: m.SyncView })));
+const ComparePage = lazy(() => import('./views/ComparePage').then((m) => ({ default: m.ComparePage })));
+const ConnectionsView = lazy(() =>
+  import('./views/ConnectionsView').then((m) => ({ default: m.ConnectionsView })),
+);
 
 const TITLES: Record<Route['name'], string> = {
   fleet: 'Fleet',
@@ -98,7 +111,9 @@ export function App() {
       <main>
         <EngineNotice />
         <StoreErrorBanner />
-        <Page route={route} />
+        <Suspense fallback={<p className="muted page">Loading…</p>}>
+          <Page route={route} />
+        </Suspense>
       </main>
     </>
   );

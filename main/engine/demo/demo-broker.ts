@@ -8,9 +8,9 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../log';
-import { normalizeSerial } from '../pki/x509';
+import { normalizeSerial } from '../pki/fingerprints';
 
 /** What the broker asks the project CA. */
 export interface BrokerTrust {
@@ -84,6 +84,8 @@ export class DemoBroker {
       minVersion: 'TLSv1.2',
     };
     let broker: DemoBroker | undefined;
+    // loaded only when the demo plant starts, after the engine already serves
+    const { Aedes } = await import('aedes');
     const aedes = new Aedes({
       connectTimeout: 10_000,
       drainTimeout: 10_000,

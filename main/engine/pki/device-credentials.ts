@@ -13,6 +13,7 @@
  * device with a working credential.
  */
 
+import { CredentialsError, UnknownCertificateError } from './pki-errors';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type Database from 'better-sqlite3';
@@ -48,8 +49,7 @@ const PSK_BYTES = 32;
  */
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
-export class CredentialsError extends Error {}
-export class UnknownCertificateError extends CredentialsError {}
+export { CredentialsError, UnknownCertificateError } from './pki-errors';
 
 export interface DeviceCredentialsOptions {
   db: Database.Database;

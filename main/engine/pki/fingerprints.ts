@@ -18,3 +18,11 @@ export function sha256Colon(data: Uint8Array | ArrayBuffer): string {
 export function pskFingerprint(identity: string, keyHex: string): string {
   return sha256Colon(Buffer.from(`${identity}:${keyHex.toLowerCase()}`, 'utf8'));
 }
+
+/** Serial numbers are compared as lowercase hex without separators or leading zero bytes. */
+export function normalizeSerial(serialHex: string): string {
+  return serialHex
+    .toLowerCase()
+    .replace(/[:\s]/g, '')
+    .replace(/^(00)+(?=[0-9a-f])/, '');
+}

@@ -5,13 +5,8 @@
  */
 import { RpcError } from '../../../common/protocol';
 import type { RequestHandlers } from '../rpc/rpc-server';
-import {
-  CredentialsError,
-  DeviceCredentials,
-  type DeviceCredentialsOptions,
-  UnknownCertificateError,
-} from './device-credentials';
-import { ProjectCaError } from './project-ca';
+import type { DeviceCredentials, DeviceCredentialsOptions } from './device-credentials';
+import { CredentialsError, ProjectCaError, UnknownCertificateError } from './pki-errors';
 
 export type PkiHandlers = Pick<
   RequestHandlers,
@@ -22,7 +17,8 @@ export function lazyCredentials(options: DeviceCredentialsOptions): () => Promis
   let opening: Promise<DeviceCredentials> | undefined;
   return () => {
     if (!opening) {
-      opening = DeviceCredentials.open(options);
+      // loaded here, not at start: @peculiar/x509 and its polyfills cost ~60 ms a start that may never need them
+      opening = import('./device-credentials').then(({ DeviceCredentials }) => DeviceCredentials.open(options));
       opening.catch(() => {
         opening = undefined;
       });

@@ -4,6 +4,7 @@
  * `pki_ca`. Devices trust nothing else from Fieldline, so losing this key means
  * re-commissioning every device: it is never regenerated once it exists.
  */
+import { ProjectCaError } from './pki-errors';
 import type Database from 'better-sqlite3';
 import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
@@ -37,7 +38,7 @@ export interface ProjectCaOptions {
   now?: () => Date;
 }
 
-export class ProjectCaError extends Error {}
+export { ProjectCaError } from './pki-errors';
 
 export class ProjectCa {
   readonly certificatePem: string;

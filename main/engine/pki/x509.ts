@@ -57,10 +57,4 @@ export function sha256Hex(data: Uint8Array | ArrayBuffer): string {
     .digest('hex');
 }
 
-/** Serial numbers are compared as lowercase hex without separators or leading zero bytes. */
-export function normalizeSerial(serialHex: string): string {
-  return serialHex
-    .toLowerCase()
-    .replace(/[:\s]/g, '')
-    .replace(/^(00)+(?=[0-9a-f])/, '');
-}
+export { normalizeSerial } from './fingerprints';
