@@ -13,7 +13,6 @@
  * device with a working credential.
  */
 
-import { CredentialsError, UnknownCertificateError } from './pki-errors';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type Database from 'better-sqlite3';
@@ -24,6 +23,7 @@ import { DEFAULT_CRL_VALIDITY_DAYS, issueCrl } from './crl';
 import { pskFingerprint } from './fingerprints';
 import type { CertificateKind, IssuedCertificate } from './issued-certificates';
 import { type MosquittoConfOptions, mosquittoListenerConf } from './mosquitto-conf';
+import { CredentialsError, UnknownCertificateError } from './pki-errors';
 import { CLOCK_SKEW_MS, ProjectCa } from './project-ca';
 import {
   generateKeyPair,

@@ -18,7 +18,9 @@ export function lazyCredentials(options: DeviceCredentialsOptions): () => Promis
   return () => {
     if (!opening) {
       // loaded here, not at start: @peculiar/x509 and its polyfills cost ~60 ms a start that may never need them
-      opening = import('./device-credentials').then(({ DeviceCredentials }) => DeviceCredentials.open(options));
+      opening = import('./device-credentials').then(({ DeviceCredentials }) =>
+        DeviceCredentials.open(options),
+      );
       opening.catch(() => {
         opening = undefined;
       });

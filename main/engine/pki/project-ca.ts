@@ -4,12 +4,13 @@
  * `pki_ca`. Devices trust nothing else from Fieldline, so losing this key means
  * re-commissioning every device: it is never regenerated once it exists.
  */
-import { ProjectCaError } from './pki-errors';
+
 import type Database from 'better-sqlite3';
 import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
 import { SecretStoreError } from '../secrets/secret-store';
 import { IssuedCertificates } from './issued-certificates';
+import { ProjectCaError } from './pki-errors';
 import {
   type CryptoKey,
   crypto,
