@@ -67,8 +67,9 @@ export const credentialsRequests = {
   },
   /**
    * Everything the plant's broker needs to trust commissioned devices: the CA certificate,
-   * a fresh CRL and a mosquitto listener snippet (cafile, crlfile, require_certificate,
-   * use_identity_as_username) naming the files as the user will save them.
+   * a fresh CRL, the psk_file of every device with a pre-shared key, and a mosquitto
+   * snippet (cafile, crlfile, require_certificate, use_identity_as_username; with `pskPort`
+   * also a TLS-PSK listener reading psk_file) naming the files as the user will save them.
    */
   'pki.brokerConfig': {
     params: z
@@ -80,6 +81,10 @@ export const credentialsRequests = {
         keyFile: z.string().max(500).default('/etc/mosquitto/certs/server.key'),
         /** the address the listener binds; all interfaces when left out */
         bindAddress: z.string().min(1).max(100).optional(),
+        /** add a TLS-PSK listener on this port (for devices commissioned with a PSK) */
+        pskPort: z.number().int().min(1).max(65535).optional(),
+        /** where the broker reads the psk_file (the path; the content is in the result) */
+        pskFile: z.string().max(500).default('/etc/mosquitto/fieldline.psk'),
       })
       .strict()
       .optional(),
@@ -87,6 +92,8 @@ export const credentialsRequests = {
       caPem: z.string(),
       crlPem: z.string(),
       mosquittoConf: z.string(),
+      /** mosquitto psk_file content, `identity:hexkey` per device with a PSK: secret, like a password file */
+      pskFile: z.string(),
     }),
   },
 } as const;

@@ -22,7 +22,7 @@ import type { SecretStore } from '../secrets/secret-store';
 import { DEFAULT_CRL_VALIDITY_DAYS, issueCrl } from './crl';
 import { pskFingerprint } from './fingerprints';
 import type { CertificateKind, IssuedCertificate } from './issued-certificates';
-import { type MosquittoConfOptions, mosquittoListenerConf } from './mosquitto-conf';
+import { type MosquittoConfOptions, mosquittoListenerConf, mosquittoPskFile } from './mosquitto-conf';
 import { CredentialsError, UnknownCertificateError } from './pki-errors';
 import { CLOCK_SKEW_MS, ProjectCa } from './project-ca';
 import {
@@ -113,6 +113,8 @@ export function pskSecretName(deviceId: string): string {
   return `device.${checkDeviceId(deviceId)}.psk`;
 }
 
+const PSK_SECRET = /^device\.(.+)\.psk$/;
+
 export class DeviceCredentials {
   private constructor(
     private readonly ca: ProjectCa,
@@ -201,9 +203,18 @@ export class DeviceCredentials {
     return issued;
   }
 
-  /** A fresh random PSK for the device (replacing any earlier one), sealed in the secret store. */
+  /**
+   * A fresh random PSK for the device (replacing any earlier one: once the broker's psk_file
+   * is exported again, the old key is refused), sealed in the secret store.
+   */
   issuePsk(deviceId: string): IssuedPsk {
     const name = pskSecretName(deviceId);
+    if (deviceId.includes(':')) {
+      // mosquitto's psk_file is `identity:key`, split at the first colon
+      throw new CredentialsError(
+        `device id "${deviceId}" cannot be a PSK identity: mosquitto's psk_file cannot hold a ":" in it; use a certificate or another id`,
+      );
+    }
     const key = randomBytes(PSK_BYTES);
     const keyHex = key.toString('hex');
     this.secrets.put(name, keyHex);
@@ -216,6 +227,37 @@ export class DeviceCredentials {
     const keyHex = this.secrets.get(pskSecretName(deviceId));
     if (keyHex === undefined) return undefined;
     return { identity: deviceId, keyHex, fingerprint: pskFingerprint(deviceId, keyHex) };
+  }
+
+  /** Forgets the device's PSK (decommissioned, key compromised): left out of the next psk_file. */
+  removePsk(deviceId: string): boolean {
+    const removed = this.secrets.delete(pskSecretName(deviceId));
+    if (removed) this.log?.info('device PSK removed', { deviceId });
+    return removed;
+  }
+
+  /** Every device's current PSK, by identity; a key that cannot go in a psk_file is logged and left out. */
+  psks(): IssuedPsk[] {
+    const out: IssuedPsk[] = [];
+    for (const name of this.secrets.names('device.')) {
+      const deviceId = PSK_SECRET.exec(name)?.[1];
+      if (deviceId === undefined) continue;
+      const keyHex = this.secrets.get(name);
+      if (keyHex === undefined) continue;
+      try {
+        mosquittoPskFile([{ identity: deviceId, keyHex }]);
+      } catch (error) {
+        this.log?.warn('device PSK left out of the psk_file', { deviceId, error: (error as Error).message });
+        continue;
+      }
+      out.push({ identity: deviceId, keyHex, fingerprint: pskFingerprint(deviceId, keyHex) });
+    }
+    return out;
+  }
+
+  /** The broker's psk_file (mosquitto format, `identity:hexkey` a line): secret material. */
+  pskFile(): string {
+    return mosquittoPskFile(this.psks());
   }
 
   /** Revokes a certificate; revoking it again keeps the first date and reason. */

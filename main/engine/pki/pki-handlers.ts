@@ -68,6 +68,9 @@ export function createPkiHandlers(
         certFile: params?.certFile ?? '/etc/mosquitto/certs/server.pem',
         keyFile: params?.keyFile ?? '/etc/mosquitto/certs/server.key',
         ...(params?.bindAddress ? { bindAddress: params.bindAddress } : {}),
+        ...(params?.pskPort !== undefined
+          ? { pskPort: params.pskPort, pskFile: params.pskFile ?? '/etc/mosquitto/fieldline.psk' }
+          : {}),
       };
       let mosquittoConf: string;
       try {
@@ -75,7 +78,7 @@ export function createPkiHandlers(
       } catch (error) {
         throw new RpcError('INVALID_PARAMS', (error as Error).message);
       }
-      return { caPem: creds.caPem, crlPem: await creds.crlPem(), mosquittoConf };
+      return { caPem: creds.caPem, crlPem: await creds.crlPem(), mosquittoConf, pskFile: creds.pskFile() };
     },
   };
 }

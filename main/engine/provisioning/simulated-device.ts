@@ -48,6 +48,7 @@ import {
 } from './improv-protocol';
 import { encodeImprovFrame, ImprovPacketType, SerialStreamSplitter } from './improv-serial-codec';
 import { chunkLine, LineAssembler } from './line-links';
+import { pskTlsOptions } from './psk-tls';
 
 export interface SimulatedNetwork {
   ssid: string;
@@ -570,10 +571,19 @@ export class SimulatedProvisionableDevice {
         rejectUnauthorized: true,
       });
     } else if (creds?.kind === 'psk') {
-      Object.assign(options, { username: creds.identity, password: creds.keyHex });
-      if (creds.caPem) Object.assign(options, { ca: creds.caPem, rejectUnauthorized: true });
+      if (/^wss:/.test(brokerUrl)) {
+        this.brokerFailed(
+          generation,
+          'unreachable',
+          'a pre-shared key needs an mqtts:// broker URL (TLS-PSK); wss:// is not supported with one',
+        );
+        return;
+      }
+      // mqtts://: TLS-PSK. mqtt:// (a bench broker): the identity alone; the key never goes out in clear
+      Object.assign(options, /^mqtts:/.test(brokerUrl) ? pskTlsOptions(creds) : { username: creds.identity });
     }
     const tls = /^(mqtts|wss):/.test(brokerUrl);
+    const psk = creds?.kind === 'psk' && tls;
     let client: MqttClient;
     try {
       client = mqtt.connect(brokerUrl, options);
@@ -596,7 +606,9 @@ export class SimulatedProvisionableDevice {
     });
     client.on('error', (e: Error & { code?: unknown }) => {
       if (generation !== this.brokerGeneration) return;
-      failure ??= classifyBrokerError(e);
+      if (failure) return;
+      const classified = classifyBrokerError(e);
+      failure = psk && classified.state === 'tls-refused' ? pskRefused(e.message) : classified;
     });
     client.on('close', () => {
       if (generation !== this.brokerGeneration) return;
@@ -606,12 +618,14 @@ export class SimulatedProvisionableDevice {
         failure ??
         (wasConnected
           ? { state: 'disconnected' as const, message: 'connection to the broker lost' }
-          : tls
-            ? {
-                state: 'tls-refused' as const,
-                message: 'the broker closed the connection during the TLS handshake (certificate refused?)',
-              }
-            : { state: 'unreachable' as const, message: 'the broker closed the connection' });
+          : psk
+            ? pskRefused('the broker closed the connection during the TLS handshake')
+            : tls
+              ? {
+                  state: 'tls-refused' as const,
+                  message: 'the broker closed the connection during the TLS handshake (certificate refused?)',
+                }
+              : { state: 'unreachable' as const, message: 'the broker closed the connection' });
       failure = undefined;
       this.brokerFailed(generation, f.state, f.message);
     });
@@ -754,6 +768,13 @@ function checkCredentials(c: Credentials): string | { error: string } {
     return { error: 'privateKeyPem is not a PEM private key' };
   }
   return cert.fingerprint256;
+}
+
+function pskRefused(detail: string): { state: BrokerState; message: string } {
+  return {
+    state: 'tls-refused',
+    message: `TLS-PSK refused: the broker does not know this PSK identity or holds another key for it (${detail})`,
+  };
 }
 
 const TLS_CODES = new Set([
