@@ -283,6 +283,25 @@ describe('PSKs and server certificates', () => {
     expect(() => credentials.issuePsk('../etc')).toThrow(CredentialsError);
   });
 
+  it("exports every device's current PSK as mosquitto's psk_file, re-keyed and removed ones as they now are", async () => {
+    const { credentials, secrets } = await openCredentials();
+    expect(credentials.pskFile()).toBe('');
+    const a = credentials.issuePsk('pump.a');
+    const b = credentials.issuePsk('pump-b');
+    await credentials.issueCertificate('cert-only');
+    expect(credentials.pskFile()).toBe(`pump-b:${b.keyHex}\npump.a:${a.keyHex}\n`);
+    const b2 = credentials.issuePsk('pump-b');
+    expect(credentials.removePsk('pump.a')).toBe(true);
+    expect(credentials.removePsk('pump.a')).toBe(false);
+    expect(credentials.pskFile()).toBe(`pump-b:${b2.keyHex}\n`);
+    // a colon would split the psk_file line: such an id gets no PSK, and one stored earlier is left out
+    expect(() => credentials.issuePsk('plant:7')).toThrow(/cannot be a PSK identity/);
+    secrets.put('device.plant:7.psk', 'ab'.repeat(32));
+    secrets.put('device.broken.psk', 'not hex');
+    expect(credentials.pskFile()).toBe(`pump-b:${b2.keyHex}\n`);
+    expect(credentials.psks().map((p) => p.identity)).toEqual(['pump-b']);
+  });
+
   it('issues a broker server certificate with its names and serverAuth, recorded apart from devices', async () => {
     const { credentials } = await openCredentials();
     const server = await credentials.issueServerCertificate({

@@ -47,6 +47,19 @@ describe('pki.* handlers', () => {
     expect(config.crlPem).toMatch(/^-----BEGIN X509 CRL-----/);
     expect(config.caPem).toBe(a.caPem);
     expect(config.mosquittoConf).toMatch(/cafile \/etc\/mosquitto\/certs\/fieldline-ca.pem/);
+    // no PSK listener unless asked for; the psk_file is there either way
+    expect(config.mosquittoConf).not.toMatch(/psk_hint/);
+    expect(config.pskFile).toBe('');
+    const psk = a.issuePsk('dev-2');
+    const withPsk = credentialsRequests['pki.brokerConfig'].result.parse(
+      await handlers['pki.brokerConfig'](parse('pki.brokerConfig', { pskPort: 8885 })),
+    );
+    expect(withPsk.pskFile).toBe(`dev-2:${psk.keyHex}\n`);
+    expect(withPsk.mosquittoConf).toMatch(
+      /^listener 8885\npsk_hint fieldline\npsk_file \/etc\/mosquitto\/fieldline.psk$/m,
+    );
+    // the handler called without params (the contract leaves them undefined) still works
+    expect((await handlers['pki.brokerConfig'](undefined)).pskFile).toBe(withPsk.pskFile);
   });
 
   it('maps an unknown serial to NOT_FOUND, a bad path to INVALID_PARAMS and an unopenable CA to UNAVAILABLE', async () => {
@@ -56,6 +69,12 @@ describe('pki.* handlers', () => {
     });
     await expect(
       handlers['pki.brokerConfig'](parse('pki.brokerConfig', { caFile: '/x\nallow_anonymous true' })),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+    await expect(
+      handlers['pki.brokerConfig'](parse('pki.brokerConfig', { pskPort: 8884, pskFile: '/p\nx' })),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+    await expect(
+      handlers['pki.brokerConfig'](parse('pki.brokerConfig', { port: 8884, pskPort: 8884 })),
     ).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
     await get();
     // a second engine on the same folder whose CA key is gone: a clear, typed error, retried each call
