@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { quietLogger } from '../connectors/ble/test-helpers';
 import { freePort, MosquittoBroker, waitFor } from '../connectors/mqtt/mosquitto-harness';
 import { PtyPair } from '../connectors/serial/pty-pair';
+import { mosquittoPskFile, mosquittoPskListenerConf } from '../pki/mosquitto-conf';
 import { type DeviceChannel, openDeviceChannel } from './device-channel';
 import { SimulatedProvisionableDevice } from './simulated-device';
 
@@ -134,6 +135,50 @@ describe('simulated device and a real mosquitto', () => {
     });
     const s = await brokerStateBecomes(ch, 'tls-refused');
     expect(s.lastError).toMatch(/TLS|certificate|handshake/i);
+  });
+
+  test('TLS-PSK: its own key connects over mqtts:// as its identity; a wrong key is tls-refused', async () => {
+    const pskDir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-psk-'));
+    const keyHex = '3c'.repeat(32);
+    writeFileSync(path.join(pskDir, 'psk'), mosquittoPskFile([{ identity: 'pump-10', keyHex }]));
+    const pskPort = await freePort();
+    const pskBroker = new MosquittoBroker({
+      extra: [
+        'log_type notice',
+        ...mosquittoPskListenerConf({
+          pskPort,
+          pskFile: path.join(pskDir, 'psk'),
+          bindAddress: '127.0.0.1',
+        }).split('\n'),
+      ],
+    });
+    await pskBroker.start();
+    const watcher = await mqtt.connectAsync(pskBroker.url);
+    let seen = 0;
+    watcher.on('message', () => seen++);
+    await watcher.subscribeAsync('fieldline/pump-10/#');
+    try {
+      const ch = await provisioned();
+      await ch.config.setCredentials({ kind: 'psk', identity: 'pump-10', keyHex });
+      await ch.config.setConfig({
+        deviceId: 'pump-10',
+        brokerUrl: `mqtts://127.0.0.1:${pskPort}`,
+        reportingIntervalS: 0.2,
+      });
+      await brokerStateBecomes(ch, 'connected');
+      await waitFor(() => seen >= 4, 'telemetry over TLS-PSK');
+      // the broker took the PSK identity as the username (use_identity_as_username)
+      expect(pskBroker.output).toMatch(/u'pump-10'/);
+      await ch.config.setCredentials({ kind: 'psk', identity: 'pump-10', keyHex: '3d'.repeat(32) });
+      const s = await brokerStateBecomes(ch, 'tls-refused');
+      expect(s.lastError).toMatch(/TLS-PSK refused.*(bad record mac|decrypt error)/);
+      await ch.config.setCredentials({ kind: 'psk', identity: 'pump-11', keyHex });
+      expect((await brokerStateBecomes(ch, 'tls-refused')).lastError).toMatch(/unknown psk identity/);
+    } finally {
+      await watcher.endAsync();
+      await pskBroker.stop();
+      rmSync(pskDir, { recursive: true, force: true });
+    }
   });
 
   test('refused credentials are auth-refused', async () => {
