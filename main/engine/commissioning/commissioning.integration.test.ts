@@ -207,7 +207,7 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     await call('commissioning.abandon', { sessionId: again.id });
   }, 60_000);
 
-  test('a pre-shared key instead of a certificate: per device, and the device reports the same fingerprint', async () => {
+  test('a pre-shared key instead of a certificate: per device, refused until the broker has the exported psk_file, then reporting over TLS-PSK', async () => {
     const { device, path: port } = await plugInDevice('SN-ENV-0030');
     let s = await plant.startSession();
     s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
@@ -220,8 +220,44 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     expect(s.steps.credentials.error).toBeNull();
     expect(s.credentials).toMatchObject({ kind: 'psk', serialHex: null });
     expect(s.credentials?.fingerprint).toBe(device.credentialFingerprint());
-    await call('commissioning.abandon', { sessionId: s.id });
-  }, 30_000);
+
+    const network = {
+      ssid: WIFI.ssid,
+      password: WIFI.password,
+      brokerUrl: plant.broker.pskUrl,
+      reportingIntervalS: 1,
+    };
+    s = await step(s, { step: 'network', input: network });
+    expect(s.steps.network.error).toBeNull();
+    // the plant's broker was set up before this device had a key: the handshake fails, and the wizard says why
+    s = await step(s, { step: 'verify', input: { timeoutS: 5 } }, 20_000);
+    expect(s.steps.verify.state).toBe('failed');
+    expect(s.steps.verify.diagnosis).toMatch(/pre-shared key.*psk_file/);
+    expect(device.status()).toMatchObject({ broker: 'tls-refused' });
+
+    // the site engineer exports the psk_file (with the PSK listener) and reloads mosquitto
+    const exported = await call<{ mosquittoConf: string; pskFile: string }>('pki.brokerConfig', {
+      pskPort: 8884,
+    });
+    expect(exported.mosquittoConf).toMatch(/^psk_hint fieldline$/m);
+    expect(exported.pskFile).toMatch(/^env-030:[0-9a-f]{64}$/m);
+    plant.broker.writePskFile(exported.pskFile);
+    await plant.broker.reload();
+
+    s = await step(s, { step: 'verify', input: { timeoutS: 30 } }, 40_000);
+    expect(s.steps.verify.error).toBeNull();
+    expect(s.verify?.firstTelemetryAt).not.toBeNull();
+    expect(s.verify?.heartbeatAt).not.toBeNull();
+    // TLS-PSK, identity as username: the broker logged the device id as the user
+    expect(plant.broker.output).toMatch(/u'env-030'/);
+    s = await step(s, { step: 'record', input: {} });
+    expect(s.status).toBe('done');
+    const registered = RegistryDeviceSchema.parse(await call('registry.get', { deviceId: 'env-030' }));
+    expect(registered).toMatchObject({
+      serialNumber: 'SN-ENV-0030',
+      credential: { kind: 'psk', fingerprint: s.credentials?.fingerprint },
+    });
+  }, 90_000);
 
   test('broker unreachable: verify fails with a diagnosis naming the broker, not a bare timeout', async () => {
     const { path: port } = await plugInDevice('SN-ENV-0002', { uplink: false });

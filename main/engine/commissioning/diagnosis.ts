@@ -76,6 +76,9 @@ export function diagnoseVerify(
     if (status.broker === 'unreachable') {
       return `Broker unreachable: the device is on Wi-Fi but cannot reach ${brokerUrl}. Check the address and port, the plant firewall, and that the broker is running.`;
     }
+    if (status.broker === 'tls-refused' && /PSK/.test(status.lastError ?? '')) {
+      return "The broker refused the device's pre-shared key: save the psk_file from Credentials ▸ Broker config on the broker, reload mosquitto, and give the device the PSK listener's port.";
+    }
     if (status.broker === 'tls-refused') {
       return 'The broker refused the device certificate: make the broker trust the project CA (Credentials ▸ Broker config: cafile and crlfile) and check the device certificate was not revoked.';
     }

@@ -23,7 +23,7 @@ export const WIFI = { ssid: 'plant-floor', password: 'correct horse', rssi: -48 
 
 export class TestPlant {
   readonly dataDir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-commissioning-'));
-  readonly broker = new PlantBroker();
+  readonly broker = new PlantBroker({ psk: true });
   engine: Engine | undefined;
   private client: ReturnType<typeof rawClient> | undefined;
 
