@@ -95,6 +95,8 @@ export const SinkStatusSchema = z.object({
   backlog: z.object({
     readings: z.number().int().nonnegative(),
     events: z.number().int().nonnegative(),
+    /** folded outbox rows (1-minute rollups standing in for raw readings) still to send */
+    rollups: z.number().int().nonnegative(),
     /** created_at of the oldest undelivered entry */
     oldestAt: timestamp.nullable(),
   }),
@@ -110,6 +112,18 @@ export const SinkStatusSchema = z.object({
   lastSuccessAt: timestamp.nullable(),
   nextAttemptAt: timestamp.nullable(),
   parked: z.number().int().nonnegative(),
+  /**
+   * raw readings the outbox quota folded into 1-minute rollups before this sink sent them:
+   * how many, their device-time range, when it last happened; null when none were
+   */
+  folded: z
+    .object({
+      readings: z.number().int().positive(),
+      fromTs: timestamp,
+      toTs: timestamp,
+      at: timestamp,
+    })
+    .nullable(),
 });
 export type SinkStatus = z.infer<typeof SinkStatusSchema>;
 
@@ -133,8 +147,24 @@ export const SyncSettingsSchema = z.object({
   bandwidthBytesPerS: z.number().int().min(1024).max(10_000_000_000).nullable(),
   /** send 1-minute rollups of the backlog first, raw readings after */
   metered: z.boolean(),
+  /**
+   * the most payload the outbox holds: past it, the oldest raw readings are folded into
+   * 1-minute rollups that stay queued; events are never dropped. 16 MiB at least.
+   */
+  outboxQuotaBytes: z
+    .number()
+    .int()
+    .min(16 * 1024 ** 2)
+    .max(1024 ** 4),
 });
 export type SyncSettings = z.infer<typeof SyncSettingsSchema>;
+
+/** The settings as the engine reports them, with what the outbox holds now. */
+export const SyncSettingsStateSchema = SyncSettingsSchema.extend({
+  /** payload bytes in the outbox (readings, rollups, events) */
+  outboxBytes: z.number().int().nonnegative(),
+});
+export type SyncSettingsState = z.infer<typeof SyncSettingsStateSchema>;
 
 export const DownResultSchema = z.object({
   sinkId: id,
@@ -202,8 +232,8 @@ export const syncRequests = {
     params: z.object({ id: z.number().int().positive() }).strict(),
     result: z.object({ ok: z.boolean() }),
   },
-  'sync.settings': { params: z.object({}).strict().optional(), result: SyncSettingsSchema },
-  'sync.configure': { params: SyncSettingsSchema.partial().strict(), result: SyncSettingsSchema },
+  'sync.settings': { params: z.object({}).strict().optional(), result: SyncSettingsStateSchema },
+  'sync.configure': { params: SyncSettingsSchema.partial().strict(), result: SyncSettingsStateSchema },
   /** fetch registry entries, firmware catalog and settings from every sink with a downUrl, now */
   'sync.pullDown': { params: z.object({}).strict().optional(), result: z.array(DownResultSchema) },
   /** the firmware catalog, settings and registry document as last applied */

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { OutboxEventBody, OutboxRow } from './outbox';
+import { decodeFolded, RollupAccumulator, rollupDataJson } from './rollup-buckets';
 import { decodeChunks, type SeriesChunk } from './series-chunks';
 
 const gzipAsync = promisify(gzip);
@@ -57,6 +58,7 @@ interface SeriesParts {
 export function batchJson(
   rows: readonly OutboxRow[],
   source: string,
+  foldedSentUpTo = 0,
 ): { json: string; events: number; readings: number } {
   const first = rows[0]!.seq;
   const last = rows.at(-1)!.seq;
@@ -72,6 +74,11 @@ export function batchJson(
           `"subject":${JSON.stringify(e.subject)},"time":"${new Date(row.createdAt).toISOString()}",` +
           `"datacontenttype":"application/json","data":${JSON.stringify(e.data ?? null)}}`,
       );
+      continue;
+    }
+    if (row.kind === 'rollup') {
+      // a metered sink already has a folded row's buckets from its rollup channel
+      if (row.seq > foldedSentUpTo) events.push(...foldedEvents(row, src));
       continue;
     }
     for (const chunk of decodeChunks(row.body)) {
@@ -117,12 +124,14 @@ function seriesEvent(id: string, src: string, s: SeriesParts): string {
   );
 }
 
+/** `foldedSentUpTo`: the sink's rollup cursor; folded rows up to it went out on the rollup channel. */
 export async function buildBatch(
   sinkId: string,
   source: string,
   rows: readonly OutboxRow[],
+  foldedSentUpTo = 0,
 ): Promise<OutgoingBatch> {
-  const { json, events, readings } = batchJson(rows, source);
+  const { json, events, readings } = batchJson(rows, source, foldedSentUpTo);
   const firstSeq = rows[0]!.seq;
   const lastSeq = rows.at(-1)!.seq;
   return {
@@ -139,13 +148,29 @@ export async function buildBatch(
 }
 
 export const ROLLUPS_EVENT_TYPE = 'io.fieldline.rollups.1m.v1';
-const MINUTE = 60_000;
 
 /**
- * Metered links: 1-minute rollups of the given rows, one event per series:
- *   data: { deviceId, metric, bucketMs: 60000, start: [first, delta, ...], count, sum, min, max, first, last }
- * A minute split across two batches arrives as two partial buckets; the receiver merges them
- * (counts and sums add, min/max combine). Null values count in neither sum, min nor max.
+ * The rollup events of one folded outbox row: one per series, ids `f<seq>-<n>`, the same
+ * text whichever channel carries them, so a receiver that gets them twice (metered rollups
+ * and later the raw channel) stores them once.
+ */
+function foldedEvents(row: OutboxRow, src: string): string[] {
+  const folded = decodeFolded(row.body);
+  return folded.series.map((s, i) => {
+    const { json, firstStart } = rollupDataJson(s, true);
+    return (
+      `{"specversion":"1.0","id":"f${row.seq}-${i}","source":${src},"type":"${ROLLUPS_EVENT_TYPE}",` +
+      `"subject":${JSON.stringify(`${s.deviceId}/${s.metric}`)},"time":"${new Date(firstStart).toISOString()}",` +
+      `"datacontenttype":"application/json","data":${json}}`
+    );
+  });
+}
+
+/**
+ * Metered links: 1-minute rollups of the given rows, one event per series (see
+ * rollup-buckets.ts for the data). A minute split across two batches arrives as two partial
+ * buckets; the receiver merges them (counts and sums add, min/max combine). Folded rows go
+ * as their own events (see foldedEvents).
  */
 export async function buildRollupBatch(
   sinkId: string,
@@ -154,77 +179,20 @@ export async function buildRollupBatch(
 ): Promise<OutgoingBatch> {
   const firstSeq = rows[0]!.seq;
   const lastSeq = rows.at(-1)!.seq;
-  type Bucket = {
-    count: number;
-    sum: number;
-    min: number;
-    max: number;
-    first: number;
-    last: number;
-    firstTs: number;
-    lastTs: number;
-  };
-  const series = new Map<string, { deviceId: string; metric: string; buckets: Map<number, Bucket> }>();
-  let readings = 0;
-  for (const row of rows) {
-    if (row.kind !== 'readings') continue;
-    for (const c of decodeChunks(row.body)) {
-      const k = `${c.deviceId}\u0000${c.metric}`;
-      let s = series.get(k);
-      if (!s) {
-        s = { deviceId: c.deviceId, metric: c.metric, buckets: new Map() };
-        series.set(k, s);
-      }
-      for (let i = 0; i < c.ts.length; i++) {
-        const v = c.values[i]!;
-        if (!Number.isFinite(v)) continue;
-        readings++;
-        const t = c.ts[i]!;
-        const start = Math.floor(t / MINUTE) * MINUTE;
-        const b = s.buckets.get(start);
-        if (!b) {
-          s.buckets.set(start, {
-            count: 1,
-            sum: v,
-            min: v,
-            max: v,
-            first: v,
-            last: v,
-            firstTs: t,
-            lastTs: t,
-          });
-          continue;
-        }
-        b.count++;
-        b.sum += v;
-        if (v < b.min) b.min = v;
-        if (v > b.max) b.max = v;
-        if (t < b.firstTs) {
-          b.firstTs = t;
-          b.first = v;
-        }
-        if (t >= b.lastTs) {
-          b.lastTs = t;
-          b.last = v;
-        }
-      }
-    }
-  }
+  const acc = new RollupAccumulator();
   const src = JSON.stringify(source);
   const events: string[] = [];
+  for (const row of rows) {
+    if (row.kind === 'readings') for (const c of decodeChunks(row.body)) acc.addChunk(c);
+    else if (row.kind === 'rollup') events.push(...foldedEvents(row, src));
+  }
   let i = 0;
-  for (const s of series.values()) {
-    const starts = [...s.buckets.keys()].sort((a, b) => a - b);
-    if (starts.length === 0) continue;
-    const col = (f: (b: Bucket) => number) => starts.map((t) => String(f(s.buckets.get(t)!))).join(',');
-    const deltas = starts.map((t, j) => (j === 0 ? t : t - starts[j - 1]!)).join(',');
+  for (const s of acc.series()) {
+    const { json, firstStart } = rollupDataJson(s, false);
     events.push(
       `{"specversion":"1.0","id":"u${firstSeq}-${lastSeq}-${i++}","source":${src},"type":"${ROLLUPS_EVENT_TYPE}",` +
-        `"subject":${JSON.stringify(`${s.deviceId}/${s.metric}`)},"time":"${new Date(starts[0]!).toISOString()}",` +
-        `"datacontenttype":"application/json","data":{"deviceId":${JSON.stringify(s.deviceId)},` +
-        `"metric":${JSON.stringify(s.metric)},"bucketMs":${MINUTE},"start":[${deltas}],"count":[${col((b) => b.count)}],` +
-        `"sum":[${col((b) => b.sum)}],"min":[${col((b) => b.min)}],"max":[${col((b) => b.max)}],` +
-        `"first":[${col((b) => b.first)}],"last":[${col((b) => b.last)}]}}`,
+        `"subject":${JSON.stringify(`${s.deviceId}/${s.metric}`)},"time":"${new Date(firstStart).toISOString()}",` +
+        `"datacontenttype":"application/json","data":${json}}`,
     );
   }
   return {
@@ -233,7 +201,7 @@ export async function buildRollupBatch(
     firstSeq,
     lastSeq,
     events: events.length,
-    readings,
+    readings: acc.numeric,
     key: idempotencyKey(sinkId, 'rollup', firstSeq, lastSeq),
     payload: await gzipAsync(`[${events.join(',')}]`, { level: 6 }),
     oldestAt: rows[0]!.createdAt,

@@ -17,6 +17,22 @@ export interface SinkRecord {
   inflight: number;
   rollupInflight: number;
   createdAt: number;
+  /** raw readings the outbox quota folded before this sink sent them, or null for none */
+  folded?: FoldedRecord | null;
+}
+
+export interface FoldedRecord {
+  readings: number;
+  fromTs: number;
+  toTs: number;
+  /** when the last fold happened */
+  at: number;
+}
+
+export interface SyncSettingsRecord {
+  bandwidthBytesPerS: number | null;
+  metered: boolean;
+  outboxQuotaBytes: number;
 }
 
 export interface ParkedRecord {
@@ -44,6 +60,10 @@ interface SinkRow {
   inflight: number;
   rollup_inflight: number;
   created_at: number;
+  folded_readings: number;
+  folded_from: number | null;
+  folded_to: number | null;
+  folded_at: number | null;
 }
 
 const PARKED_COLUMNS = `id, sink_id AS sinkId, first_seq AS firstSeq, last_seq AS lastSeq,
@@ -80,10 +100,18 @@ export class SinkRecords {
       ),
       parkedCount: db.prepare<[string]>('SELECT count(*) FROM sync_parked WHERE sink_id = ?').pluck(),
       unpark: db.prepare('DELETE FROM sync_parked WHERE id = ?'),
-      settings: db.prepare<[], { bandwidth_bytes_s: number | null; metered: number }>(
-        'SELECT bandwidth_bytes_s, metered FROM sync_settings WHERE id = 1',
+      settings: db.prepare<
+        [],
+        { bandwidth_bytes_s: number | null; metered: number; outbox_quota_bytes: number }
+      >('SELECT bandwidth_bytes_s, metered, outbox_quota_bytes FROM sync_settings WHERE id = 1'),
+      setSettings: db.prepare(
+        'UPDATE sync_settings SET bandwidth_bytes_s = ?, metered = ?, outbox_quota_bytes = ? WHERE id = 1',
       ),
-      setSettings: db.prepare('UPDATE sync_settings SET bandwidth_bytes_s = ?, metered = ? WHERE id = 1'),
+      folded: db.prepare<[number, number, number, number, string]>(
+        `UPDATE sync_sinks SET folded_readings = folded_readings + ?,
+           folded_from = min(coalesce(folded_from, ?2), ?2), folded_to = max(coalesce(folded_to, ?3), ?3),
+           folded_at = ? WHERE id = ?`,
+      ),
     };
   }
 
@@ -97,7 +125,8 @@ export class SinkRecords {
   }
 
   insert(r: SinkRecord): void {
-    this.s.insert.run({ ...r, enabled: r.enabled ? 1 : 0, config: JSON.stringify(r.config) });
+    const { folded: _folded, ...row } = r;
+    this.s.insert.run({ ...row, enabled: r.enabled ? 1 : 0, config: JSON.stringify(r.config) });
   }
 
   update(id: string, name: string, enabled: boolean, config: Record<string, unknown>): void {
@@ -158,13 +187,22 @@ export class SinkRecords {
     return this.s.unpark.run(id).changes > 0;
   }
 
-  settings(): { bandwidthBytesPerS: number | null; metered: boolean } {
+  settings(): SyncSettingsRecord {
     const r = this.s.settings.get()!;
-    return { bandwidthBytesPerS: r.bandwidth_bytes_s, metered: r.metered === 1 };
+    return {
+      bandwidthBytesPerS: r.bandwidth_bytes_s,
+      metered: r.metered === 1,
+      outboxQuotaBytes: r.outbox_quota_bytes,
+    };
   }
 
-  setSettings(bandwidthBytesPerS: number | null, metered: boolean): void {
-    this.s.setSettings.run(bandwidthBytesPerS, metered ? 1 : 0);
+  setSettings(s: SyncSettingsRecord): void {
+    this.s.setSettings.run(s.bandwidthBytesPerS, s.metered ? 1 : 0, s.outboxQuotaBytes);
+  }
+
+  /** Adds a fold to each sink that had not sent the folded rows (in the fold's transaction). */
+  addFolded(ids: readonly string[], readings: number, fromTs: number, toTs: number, at: number): void {
+    for (const id of ids) this.s.folded.run(readings, fromTs, toTs, at, id);
   }
 }
 
@@ -180,5 +218,14 @@ function fromRow(row: SinkRow): SinkRecord {
     inflight: row.inflight,
     rollupInflight: row.rollup_inflight,
     createdAt: row.created_at,
+    folded:
+      row.folded_readings > 0
+        ? {
+            readings: row.folded_readings,
+            fromTs: row.folded_from!,
+            toTs: row.folded_to!,
+            at: row.folded_at!,
+          }
+        : null,
   };
 }

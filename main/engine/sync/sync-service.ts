@@ -18,6 +18,7 @@ import {
   type SinkKind,
   type SinkStatus,
   type SyncSettings,
+  type SyncSettingsState,
   type syncRequests,
   type syncStreams,
 } from '../../../common/sync-contract';
@@ -29,6 +30,7 @@ import { DownSync, type RegistryEntry } from './down-sync';
 import { createHttpTransport } from './http-transport';
 import { createMqttTransport } from './mqtt-transport';
 import { Outbox, type OutboxRow } from './outbox';
+import { foldOldest, groupBytesFor, LOW_WATER, type SinkMarks } from './outbox-quota';
 import { type SinkRecord, SinkRecords } from './sink-records';
 import { type Cursors, SinkRunner } from './sink-runner';
 import type { SinkTransport } from './transport';
@@ -93,6 +95,7 @@ export function createSync(options: SyncOptions): Sync {
   const settings = records.settings();
   const budget = new BandwidthBudget(settings.bandwidthBytesPerS);
   let metered = settings.metered;
+  let quotaBytes = settings.outboxQuotaBytes;
   const runners = new Map<string, SinkRunner>();
   const transportFor: TransportFactory = options.transports ?? defaultTransports;
   let sinkCount = records.all().length;
@@ -157,11 +160,24 @@ export function createSync(options: SyncOptions): Sync {
     const rows: OutboxRow[] = [];
     let readings = 0;
     for (const row of outbox.read(after, MAX_ROWS_PER_BATCH)) {
-      if (exact !== null ? row.seq > exact : rows.length > 0 && readings + row.readings > limit) break;
+      // a folded row weighs what its rollups cost on the wire, not the readings it stands for
+      const weight = row.kind === 'rollup' ? Math.ceil(row.body.length / 2) : row.readings;
+      if (exact !== null ? row.seq > exact : rows.length > 0 && readings + weight > limit) break;
       rows.push(row);
-      readings += row.readings;
+      readings += weight;
     }
     return rows;
+  };
+
+  /**
+   * Per sink, the last seq of the latest batch built from the outbox (raw and rollup): a
+   * built batch may go on the wire next, so the quota leaves its rows alone.
+   */
+  const built = new Map<string, { raw: number; rollup: number }>();
+  const noteBuilt = (sinkId: string, channel: 'raw' | 'rollup', rows: readonly OutboxRow[]) => {
+    const b = built.get(sinkId) ?? { raw: 0, rollup: 0 };
+    b[channel] = Math.max(b[channel], rows.at(-1)!.seq);
+    built.set(sinkId, b);
   };
 
   const prepare =
@@ -173,16 +189,93 @@ export function createSync(options: SyncOptions): Sync {
       if (metered && rollupAfter < outbox.head()) {
         // a rollup batch summarises many readings in few bytes: take more rows per batch
         const rows = takeRows(rollupAfter, limit * 20, cursors.replayRollup);
-        if (rows.length > 0) return buildRollupBatch(sinkId, source, rows);
+        if (rows.length > 0) {
+          noteBuilt(sinkId, 'rollup', rows);
+          return buildRollupBatch(sinkId, source, rows);
+        }
       }
       const rows = takeRows(cursors.raw, limit, cursors.replay);
       if (rows.length === 0) return null;
-      return buildBatch(sinkId, source, rows);
+      noteBuilt(sinkId, 'raw', rows);
+      return buildBatch(sinkId, source, rows, cursors.rollup);
     };
 
   const trim = () => {
     const min = records.minCursor();
     if (min !== null) outbox.trim(min);
+  };
+
+  // --- the outbox quota: fold the oldest raw rows into rollups when over it (outbox-quota.ts)
+  let foldScheduled = false;
+  let foldRetryAt = 0;
+  let recountedAt = 0;
+  let stuckLogged = false;
+  const marks = (): SinkMarks[] =>
+    records.all().map((r) => {
+      const b = built.get(r.id) ?? { raw: 0, rollup: 0 };
+      const rollup = Math.max(r.cursor, r.rollupCursor);
+      return {
+        id: r.id,
+        raw: r.cursor,
+        rollup,
+        busy: [
+          [r.cursor, Math.max(r.inflight, b.raw)],
+          [rollup, Math.max(r.rollupInflight, b.rollup)],
+        ],
+      };
+    });
+  /** Cheap enough for every ingest batch: compares the running total. */
+  const checkQuota = () => {
+    if (foldScheduled || closed || outbox.storedBytes() <= quotaBytes || Date.now() < foldRetryAt) return;
+    foldScheduled = true;
+    // never inside the ingest transaction that called us, and a group per turn of the loop
+    setImmediate(foldStep);
+  };
+  const foldStep = () => {
+    foldScheduled = false;
+    if (closed) return;
+    const now = Date.now();
+    if (now - recountedAt > 5000) {
+      outbox.recount();
+      recountedAt = now;
+    }
+    if (outbox.storedBytes() <= quotaBytes * LOW_WATER) {
+      stuckLogged = false;
+      return;
+    }
+    let outcome: ReturnType<typeof foldOldest>;
+    try {
+      outcome = db.transaction(() => {
+        const o = foldOldest(outbox, marks(), groupBytesFor(quotaBytes));
+        if (o) records.addFolded(o.sinks, o.readings, o.fromTs, o.toTs, now);
+        return o;
+      })();
+    } catch (error) {
+      log.error('cannot fold the outbox', { error: (error as Error).message });
+      outbox.recount();
+      foldRetryAt = now + 5000;
+      return;
+    }
+    if (!outcome) {
+      if (!stuckLogged) {
+        log.warn('the outbox is over its quota and holds no raw readings that can be folded', {
+          bytes: outbox.storedBytes(),
+          quotaBytes,
+        });
+        stuckLogged = true;
+      }
+      foldRetryAt = now + 2000;
+      return;
+    }
+    log.info('outbox over its quota: raw readings folded into 1-minute rollups', {
+      readings: outcome.readings,
+      from: new Date(outcome.fromTs).toISOString(),
+      to: new Date(outcome.toTs).toISOString(),
+      freedBytes: outcome.freedBytes,
+      sinks: outcome.sinks,
+    });
+    foldScheduled = true;
+    setImmediate(foldStep);
   };
 
   const startRunner = (r: SinkRecord) => {
@@ -231,7 +324,12 @@ export function createSync(options: SyncOptions): Sync {
       target: runner?.transport.target ?? targetOf(r),
       connected: runner?.transport.connected() ?? false,
       state: !r.enabled ? 'disabled' : (stats?.state ?? 'stopped'),
-      backlog: { readings: backlog.readings, events: backlog.events, oldestAt: backlog.oldestAt },
+      backlog: {
+        readings: backlog.readings,
+        events: backlog.events,
+        rollups: backlog.rollups,
+        oldestAt: backlog.oldestAt,
+      },
       delivered: {
         batches: stats?.batches ?? 0,
         readings: stats?.readings ?? 0,
@@ -244,6 +342,7 @@ export function createSync(options: SyncOptions): Sync {
       lastSuccessAt: stats?.lastSuccessAt ?? null,
       nextAttemptAt: stats?.nextAttemptAt ?? null,
       parked: records.parkedCount(r.id),
+      folded: r.folded ?? null,
     };
   };
 
@@ -339,6 +438,7 @@ export function createSync(options: SyncOptions): Sync {
         return records.remove(id);
       })();
       if (ok) sinkCount--;
+      built.delete(id);
       trim();
       return { ok };
     },
@@ -370,21 +470,27 @@ export function createSync(options: SyncOptions): Sync {
     'sync.pullDown': () => pullDown(),
     'sync.downDocs': () => down.docs(),
     'sync.discardParked': ({ id }) => ({ ok: records.unpark(id) }),
-    'sync.settings': () => records.settings(),
+    'sync.settings': () => settingsState(records.settings()),
     'sync.configure': (change) => {
       const current = records.settings();
       const next: SyncSettings = {
         bandwidthBytesPerS:
           change.bandwidthBytesPerS === undefined ? current.bandwidthBytesPerS : change.bandwidthBytesPerS,
         metered: change.metered ?? current.metered,
+        outboxQuotaBytes: change.outboxQuotaBytes ?? current.outboxQuotaBytes,
       };
-      records.setSettings(next.bandwidthBytesPerS, next.metered);
+      records.setSettings(next);
       budget.setRate(next.bandwidthBytesPerS);
       metered = next.metered;
+      quotaBytes = next.outboxQuotaBytes;
+      foldRetryAt = 0;
+      checkQuota();
       for (const runner of runners.values()) runner.wake(true);
-      return next;
+      return settingsState(next);
     },
   };
+
+  const settingsState = (s: SyncSettings): SyncSettingsState => ({ ...s, outboxBytes: outbox.storedBytes() });
 
   const streams: SyncStreams = {
     'sync.changed': (_params, emit) => {
@@ -415,11 +521,13 @@ export function createSync(options: SyncOptions): Sync {
         });
         return;
       }
+      checkQuota();
       for (const runner of runners.values()) runner.wake();
     },
     enqueueEvent(type, subject, data) {
       if (closed) return;
       outbox.appendEvent({ type, subject, data });
+      checkQuota();
       for (const runner of runners.values()) runner.wake();
     },
     async close() {

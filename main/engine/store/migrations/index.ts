@@ -10,6 +10,7 @@ import { migration004 } from './004-registry-and-audit';
 import { migration005 } from './005-secrets';
 import { migration006 } from './006-commissioning';
 import { migration007 } from './007-outbox';
+import { migration008 } from './008-outbox-quota';
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration008,
 ];
