@@ -1,7 +1,8 @@
 /**
  * The project CA and what it issued: the CA's subject, fingerprint, validity and where
  * its key is sealed; every certificate with revoke; and what the plant's broker needs to
- * trust the devices (CA certificate, CRL, a mosquitto listener snippet), to copy or save.
+ * trust the devices (CA certificate, CRL, a mosquitto listener snippet, the psk_file of
+ * devices with a pre-shared key), to copy or save.
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { RequestResult } from '../../common/contract';
@@ -12,6 +13,7 @@ import { expiryOf } from '../registry/device-facts';
 import { hrefFor } from '../router';
 import { engine } from '../rpc/engine';
 import { errorMessage } from '../tools/use-poll';
+import { maskPskFile, PSK_LISTENER_PORT, pskFileCount } from './psk-file';
 import { type RevocationReason, RevokeDialog } from './RevokeDialog';
 
 type Status = RequestResult<'pki.status'>;
@@ -62,24 +64,65 @@ function CaFacts({ status, now }: { status: Status; now: number }) {
   );
 }
 
+/** The devices' pre-shared keys: secret, so the keys stay hidden until asked for. */
+function PskFileBlock({ text, listener }: { text: string; listener: boolean }) {
+  const [reveal, setReveal] = useState(false);
+  const count = pskFileCount(text);
+  return (
+    <div className="pem-block" data-testid="broker-psk-file">
+      <div className="toolbar">
+        <strong>Device pre-shared keys (psk_file)</strong>
+        <span className="mono small muted">fieldline.psk</span>
+        <label className="check small">
+          <input
+            type="checkbox"
+            checked={reveal}
+            onChange={(e) => setReveal(e.target.checked)}
+            data-testid="broker-psk-reveal"
+          />{' '}
+          Show keys
+        </label>
+        <button
+          type="button"
+          className="small-button"
+          onClick={() => downloadText(text, 'fieldline.psk', 'text/plain;charset=utf-8')}
+          disabled={count === 0}
+        >
+          Download
+        </button>
+      </div>
+      <p className="notice notice-warn small" role="note">
+        Secret: anyone holding this file can connect as any of these{' '}
+        {count === 1 ? 'device' : `${count} devices`}. Save it only on the broker (readable by mosquitto
+        alone, mode 0600), never in a ticket or an email, and reload mosquitto after saving it.
+        {!listener && count > 0 && ' The listener above has no TLS-PSK part yet: tick "TLS-PSK listener".'}
+      </p>
+      <pre className="payload" data-testid="broker-fieldline.psk">
+        {count === 0 ? '(no device has a pre-shared key)' : reveal ? text : maskPskFile(text)}
+      </pre>
+    </div>
+  );
+}
+
 /** `revision` changes after a revocation: a CRL already shown is fetched again, never left stale. */
 function BrokerConfigPanel({ revision }: { revision: number }) {
   const [config, setConfig] = useState<BrokerConfig | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  const [pskListener, setPskListener] = useState(false);
   const load = () => {
     setLoading(true);
     setError(null);
     engine()
-      .request('pki.brokerConfig')
+      .request('pki.brokerConfig', pskListener ? { pskPort: PSK_LISTENER_PORT } : undefined)
       .then(setConfig, (e: unknown) => setError(errorMessage(e)))
       .finally(() => setLoading(false));
   };
   const shown = config !== null;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `revision` is the trigger
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `revision` and the listener choice are the triggers
   useEffect(() => {
     if (shown) load();
-  }, [revision]);
+  }, [revision, pskListener]);
   const files: { label: string; name: string; text: (c: BrokerConfig) => string; mime: string }[] = [
     {
       label: 'CA certificate',
@@ -104,6 +147,15 @@ function BrokerConfigPanel({ revision }: { revision: number }) {
     <section className="panel" data-testid="broker-config">
       <div className="toolbar">
         <h2 className="section-title">Broker config</h2>
+        <label className="check small">
+          <input
+            type="checkbox"
+            checked={pskListener}
+            onChange={(e) => setPskListener(e.target.checked)}
+            data-testid="broker-psk-listener"
+          />{' '}
+          TLS-PSK listener (port {PSK_LISTENER_PORT})
+        </label>
         <button type="button" onClick={load} disabled={loading} data-testid="broker-config-load">
           {loading ? 'Preparing…' : config ? 'Refresh (new CRL)' : 'Show broker config'}
         </button>
@@ -111,7 +163,8 @@ function BrokerConfigPanel({ revision }: { revision: number }) {
       <p className="muted small">
         Save the CA certificate and the CRL on the broker and add the listener to its configuration, so it
         accepts commissioned devices by their certificate and refuses revoked ones. Export the CRL again after
-        every revocation.
+        every revocation. Devices commissioned with a pre-shared key connect to the TLS-PSK listener, which
+        reads the psk_file: export it again after commissioning or re-keying one.
       </p>
       {error && (
         <p className="form-error" role="alert">
@@ -137,6 +190,7 @@ function BrokerConfigPanel({ revision }: { revision: number }) {
             </pre>
           </div>
         ))}
+      {config && <PskFileBlock text={config.pskFile} listener={pskListener} />}
     </section>
   );
 }

@@ -250,7 +250,7 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     expect(s.verify?.heartbeatAt).not.toBeNull();
     // TLS-PSK, identity as username: the broker logged the device id as the user
     expect(plant.broker.output).toMatch(/u'env-030'/);
-    s = await step(s, { step: 'record', input: {} });
+    s = await step(s, { step: 'record', input: { notes: '' } });
     expect(s.status).toBe('done');
     const registered = RegistryDeviceSchema.parse(await call('registry.get', { deviceId: 'env-030' }));
     expect(registered).toMatchObject({

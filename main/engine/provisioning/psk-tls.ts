@@ -18,8 +18,13 @@ export const PSK_CIPHERS = [
   'PSK-CHACHA20-POLY1305',
 ].join(':');
 
+export type PskTlsOptions = Pick<
+  ConnectionOptions,
+  'ciphers' | 'minVersion' | 'maxVersion' | 'pskCallback' | 'checkServerIdentity' | 'rejectUnauthorized'
+>;
+
 /** tls.connect options (through mqtt.js) for TLS-PSK with the device's own identity and key. */
-export function pskTlsOptions(creds: { identity: string; keyHex: string }): ConnectionOptions {
+export function pskTlsOptions(creds: { identity: string; keyHex: string }): PskTlsOptions {
   const psk = Buffer.from(creds.keyHex, 'hex');
   return {
     ciphers: PSK_CIPHERS,
