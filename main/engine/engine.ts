@@ -37,6 +37,7 @@ import { openDeviceChannel } from './provisioning/device-channel';
 import { Operator } from './registry/operator';
 import { createRegistryHandlers } from './registry/registry-handlers';
 import { RegistryService } from './registry/registry-service';
+import { retireCredentials } from './registry/retire-credentials';
 import { findResourcesDir } from './resources';
 import { RpcServer } from './rpc/rpc-server';
 import { loadOrCreateMasterKeyFile, MASTER_KEY_FILE, MasterKey } from './secrets/master-key';
@@ -296,7 +297,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         if (!device) throw new RpcError('NOT_FOUND', `no device "${deviceId}"`);
         return device;
       },
-      ...createRegistryHandlers(registryService, audit, operator),
+      ...createRegistryHandlers(registryService, audit, operator, (deviceId) =>
+        retireCredentials(deviceId, credentials, registryService),
+      ),
       ...sync.handlers,
       'profiles.list': () =>
         [...profiles.values()]

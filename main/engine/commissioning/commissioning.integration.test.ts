@@ -338,4 +338,38 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     const abandoned = SessionSchema.parse(await call('commissioning.abandon', { sessionId: s.id }));
     expect(abandoned.status).toBe('abandoned');
   }, 60_000);
+  test('decommissioning retires the credentials: certificates revoked, and the broker refuses the device once it has the new CRL', async () => {
+    const device = devices.find((d) => d.config().deviceId === 'env-002');
+    expect(device?.status().broker).toBe('connected');
+    const after = RegistryDeviceSchema.parse(
+      await call('registry.setLifecycle', {
+        deviceId: 'env-002',
+        lifecycle: 'decommissioned',
+        reason: 'replaced',
+      }),
+    );
+    expect(after.lifecycle).toBe('decommissioned');
+    expect(after.credential).toBeNull();
+    const certs = await call<{ revokedAt: number | null; revocationReason: string | null }[]>(
+      'pki.certificates',
+      {
+        deviceId: 'env-002',
+      },
+    );
+    expect(certs.length).toBeGreaterThan(0);
+    expect(certs.every((c) => c.revokedAt !== null && c.revocationReason === 'cessationOfOperation')).toBe(
+      true,
+    );
+    const audit = await call<{ entries: { action: string }[] }>('audit.list', { subject: 'env-002' });
+    expect(audit.entries.map((e) => e.action).slice(0, 2)).toEqual(['device.credential', 'device.lifecycle']);
+
+    // the site copies the new CRL to its broker and restarts it: the device is shut out
+    const { crlPem } = await call<{ crlPem: string }>('pki.brokerConfig');
+    plant.broker.writeCrl(crlPem);
+    await plant.broker.stop();
+    await plant.broker.start();
+    const deadline = Date.now() + 15_000;
+    while (device!.status().broker !== 'tls-refused' && Date.now() < deadline) await sleep(100);
+    expect(device!.status().broker).toBe('tls-refused');
+  }, 60_000);
 });

@@ -102,6 +102,11 @@ export class PlantBroker {
     writeFileSync(this.files.crl, await credentials.crlPem());
   }
 
+  /** Saves an exported CRL (`pki.brokerConfig`'s crlPem); mosquitto reads it when (re)started. */
+  writeCrl(pem: string): void {
+    writeFileSync(this.files.crl, pem);
+  }
+
   /** Saves an exported psk_file (`pki.brokerConfig`'s pskFile) where the listener reads it; reload() applies it. */
   writePskFile(content: string): void {
     writeFileSync(this.files.psk, content, { mode: 0o600 });

@@ -23,14 +23,23 @@ export function createRegistryHandlers(
   registry: RegistryService,
   audit: AuditLog,
   operator: Operator,
+  /** after a device is decommissioned: its credentials stop working (retire-credentials.ts) */
+  onDecommissioned?: (deviceId: string) => Promise<unknown>,
 ): Pick<RequestHandlers, RegistryMethods> {
   return {
     'registry.list': (q) => registry.list(q),
     'registry.get': ({ deviceId }) => registry.require(deviceId),
     'registry.facets': () => registry.facets(),
     'registry.update': ({ deviceId, ...change }) => registry.update(deviceId, change),
-    'registry.setLifecycle': ({ deviceId, lifecycle, reason }) =>
-      registry.setLifecycle(deviceId, lifecycle, reason),
+    'registry.setLifecycle': async ({ deviceId, lifecycle, reason }) => {
+      const before = registry.require(deviceId).lifecycle;
+      const after = registry.setLifecycle(deviceId, lifecycle, reason);
+      if (lifecycle === 'decommissioned' && before !== 'decommissioned' && onDecommissioned) {
+        await onDecommissioned(deviceId);
+        return registry.require(deviceId);
+      }
+      return after;
+    },
     'audit.list': (q) => audit.list(q),
     'audit.verify': () => ({ ...audit.verify(), headHash: audit.head().hash }),
     'audit.export': ({ format }) => {
