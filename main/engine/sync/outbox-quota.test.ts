@@ -100,7 +100,7 @@ describe('outbox quota accounting', () => {
     }
   });
 
-  test('a group never straddles a cursor, never takes busy rows, events or earlier folds', () => {
+  test('a group never straddles a cursor, never takes busy rows or events', () => {
     const { db, outbox, seqs, events } = filled(40, 5);
     // sink a sent up to batch 9; sink b is behind with batches 0..2 on the wire
     const a = sink('a', seqs[9]!);
@@ -130,6 +130,28 @@ describe('outbox quota accounting', () => {
     const first = db.transaction(() => foldOldest(outbox, [sink('a', 0)], rowBytes * 3))()!;
     expect(first.rows).toBe(3);
     expect(first.seq).toBe(seqs[2]);
+  });
+
+  test('small folds merge: one folded row with one bucket per series-minute, every reading counted once', () => {
+    const { db, outbox } = filled(20);
+    const rowBytes = outbox.meta(0, 1)[0]!.bytes;
+    let folded = 0;
+    for (;;) {
+      const o = db.transaction(() => foldOldest(outbox, [sink('a', 0)], rowBytes * 2))();
+      if (!o) break;
+      folded += o.readings;
+    }
+    expect(folded).toBe(20 * 500);
+    const rows = outbox.read(0, 100);
+    expect(rows.map((r) => r.kind)).toEqual(['rollup']);
+    const f = decodeFolded(rows[0]!.body);
+    expect(f.readings).toBe(20 * 500);
+    const all = Array.from({ length: 20 }, (_, b) => readingsBatch(b)).flat();
+    const minutes = new Set(all.map((r) => `${r.deviceId}/${r.metric}@${Math.floor(r.ts / 60_000)}`));
+    expect(f.series.reduce((n, s) => n + s.buckets.size, 0)).toBe(minutes.size);
+    expect(
+      f.series.reduce((n, s) => n + [...s.buckets.values()].reduce((m, b) => m + b.count + b.nulls, 0), 0),
+    ).toBe(all.length);
   });
 
   test('the quota setting is 16 MiB at least', () => {

@@ -1,8 +1,9 @@
 /**
  * The outbox quota: when the outbox holds more than its quota, the oldest raw rows are
  * folded, a group at a time, into one row of 1-minute rollups that takes the seq of the
- * last row of the group. The cloud still gets the aggregates of a period whose raw data
- * had to go; events (audit entries, commissioning records) and earlier folds are never
+ * last row of the group (taking in a small folded row just before it, so minutes split
+ * between two folds become one bucket again). The cloud still gets the aggregates of a
+ * period whose raw data had to go; events (audit entries, commissioning records) are never
  * touched.
  *
  * Why a group never straddles a sink's cursor: every sink then either sent all of the
@@ -12,7 +13,7 @@
  * rebuilt after a crash carries the same rows under the same Idempotency-Key.
  */
 import type { Outbox, OutboxRowMeta } from './outbox';
-import { encodeFolded, RollupAccumulator } from './rollup-buckets';
+import { decodeFolded, encodeFolded, RollupAccumulator } from './rollup-buckets';
 import { decodeChunks } from './series-chunks';
 
 export const DEFAULT_OUTBOX_QUOTA = 1024 ** 3;
@@ -54,9 +55,16 @@ export function groupBytesFor(quotaBytes: number): number {
   return Math.min(1024 ** 2, Math.max(64 * 1024, Math.floor(quotaBytes / 16)));
 }
 
+/**
+ * A folded row takes in neighbouring raw rows (and smaller folded rows before it) until it
+ * is this big: merging keeps one bucket per series-minute instead of one partial bucket
+ * per fold, and the cap keeps a folded row's rollups inside one MQTT message.
+ */
+export const MAX_ROLLUP_ROW_BYTES = 64 * 1024;
+
 const PAGE = 2000;
 
-/** The oldest foldable group, or [] when nothing can be folded. */
+/** The oldest foldable group, or [] when nothing can be folded: raw rows, maybe after a small folded row. */
 export function pickGroup(outbox: Outbox, marks: readonly SinkMarks[], maxBytes: number): OutboxRowMeta[] {
   const cuts = [...new Set(marks.flatMap((m) => [m.raw, m.rollup]))].sort((a, b) => a - b);
   const busy = marks.flatMap((m) => m.busy).filter(([lo, hi]) => hi > lo);
@@ -72,23 +80,34 @@ export function pickGroup(outbox: Outbox, marks: readonly SinkMarks[], maxBytes:
     }
     return lo < cuts.length && cuts[lo]! < seq;
   };
-  const group: OutboxRowMeta[] = [];
-  let bytes = 0;
+  let group: OutboxRowMeta[] = [];
+  let rawBytes = 0;
+  let rollupBytes = 0;
+  const restart = () => {
+    group = [];
+    rawBytes = 0;
+    rollupBytes = 0;
+  };
   let after = outbox.start();
   for (;;) {
     const page = outbox.meta(after, PAGE);
-    if (page.length === 0) return group;
+    if (page.length === 0) return rawBytes > 0 ? group : [];
     for (const row of page) {
       after = row.seq;
-      if (row.kind !== 'readings') continue;
-      if (isBusy(row.seq)) {
-        if (group.length > 0) return group;
-        continue;
+      if (row.kind === 'event') continue;
+      const ends =
+        isBusy(row.seq) ||
+        (group.length > 0 && crossesCut(group[0]!.seq, row.seq)) ||
+        (row.kind === 'rollup' && rollupBytes + row.bytes > MAX_ROLLUP_ROW_BYTES);
+      if (ends) {
+        if (rawBytes > 0) return group;
+        restart();
+        if (isBusy(row.seq) || (row.kind === 'rollup' && row.bytes > MAX_ROLLUP_ROW_BYTES)) continue;
       }
-      if (group.length > 0 && crossesCut(group[0]!.seq, row.seq)) return group;
       group.push(row);
-      bytes += row.bytes;
-      if (bytes >= maxBytes) return group;
+      if (row.kind === 'rollup') rollupBytes += row.bytes;
+      else rawBytes += row.bytes;
+      if (rawBytes >= maxBytes) return group;
     }
   }
 }
@@ -107,10 +126,24 @@ export function foldOldest(
   const acc = new RollupAccumulator();
   let bytes = 0;
   let createdAt = Number.POSITIVE_INFINITY;
+  // what is newly folded: the raw rows (a folded row taken in was counted when it was made)
+  let readings = 0;
+  let fromTs = Number.POSITIVE_INFINITY;
+  let toTs = Number.NEGATIVE_INFINITY;
   for (const row of group) {
-    const body = outbox.readingsBody(row.seq);
+    const body = outbox.body(row.seq);
     if (!body) throw new Error(`outbox row ${row.seq} vanished while folding`);
-    for (const c of decodeChunks(body)) acc.addChunk(c);
+    if (row.kind === 'rollup') acc.addFolded(decodeFolded(body));
+    else {
+      for (const c of decodeChunks(body)) {
+        acc.addChunk(c);
+        const n = c.ts.length;
+        if (n === 0) continue;
+        readings += n;
+        if (c.ts[0]! < fromTs) fromTs = c.ts[0]!;
+        if (c.ts[n - 1]! > toTs) toTs = c.ts[n - 1]!;
+      }
+    }
     bytes += row.bytes;
     createdAt = Math.min(createdAt, row.createdAt);
   }
@@ -119,10 +152,10 @@ export function foldOldest(
   outbox.replaceWithRollup(seqs, bytes, { readings: acc.readings, firstTs: acc.fromTs, createdAt, body });
   const first = seqs[0]!;
   return {
-    rows: group.length,
-    readings: acc.readings,
-    fromTs: acc.fromTs,
-    toTs: acc.toTs,
+    rows: group.filter((r) => r.kind === 'readings').length,
+    readings,
+    fromTs,
+    toTs,
     seq: seqs.at(-1)!,
     freedBytes: bytes - body.length,
     sinks: marks.filter((m) => m.raw < first).map((m) => m.id),

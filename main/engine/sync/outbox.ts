@@ -78,7 +78,7 @@ export class Outbox {
         `SELECT seq, kind, readings, created_at AS createdAt, length(body) AS bytes FROM outbox
          WHERE seq > ? ORDER BY seq LIMIT ?`,
       ),
-      body: db.prepare<[number]>("SELECT body FROM outbox WHERE seq = ? AND kind = 'readings'").pluck(),
+      body: db.prepare<[number]>('SELECT body FROM outbox WHERE seq = ?').pluck(),
       remove: db.prepare<[number]>('DELETE FROM outbox WHERE seq = ?'),
       fold: db.prepare<[number, number, number, Buffer, number]>(
         "UPDATE outbox SET kind = 'rollup', readings = ?, first_ts = ?, created_at = ?, body = ? WHERE seq = ?",
@@ -109,13 +109,13 @@ export class Outbox {
     return this.statements.meta.all(afterSeq, limit);
   }
 
-  /** The body of a raw readings row, or undefined when it is gone or not raw. */
-  readingsBody(seq: number): Buffer | undefined {
+  /** One row's body, or undefined when it is gone. */
+  body(seq: number): Buffer | undefined {
     return this.statements.body.get(seq) as Buffer | undefined;
   }
 
   /**
-   * Replaces raw rows by one rollup row at the seq of the last of them (the caller's
+   * Replaces raw rows (and folded rows taken in) by one rollup row at the seq of the last of them (the caller's
    * transaction makes it atomic). `seqs` ascending; `bytes` what they held.
    */
   replaceWithRollup(

@@ -107,10 +107,10 @@ export class SinkRecords {
       setSettings: db.prepare(
         'UPDATE sync_settings SET bandwidth_bytes_s = ?, metered = ?, outbox_quota_bytes = ? WHERE id = 1',
       ),
-      folded: db.prepare<[number, number, number, number, string]>(
-        `UPDATE sync_sinks SET folded_readings = folded_readings + ?,
-           folded_from = min(coalesce(folded_from, ?2), ?2), folded_to = max(coalesce(folded_to, ?3), ?3),
-           folded_at = ? WHERE id = ?`,
+      folded: db.prepare<[{ readings: number; from: number; to: number; at: number; id: string }]>(
+        `UPDATE sync_sinks SET folded_readings = folded_readings + @readings,
+           folded_from = min(coalesce(folded_from, @from), @from), folded_to = max(coalesce(folded_to, @to), @to),
+           folded_at = @at WHERE id = @id`,
       ),
     };
   }
@@ -202,7 +202,7 @@ export class SinkRecords {
 
   /** Adds a fold to each sink that had not sent the folded rows (in the fold's transaction). */
   addFolded(ids: readonly string[], readings: number, fromTs: number, toTs: number, at: number): void {
-    for (const id of ids) this.s.folded.run(readings, fromTs, toTs, at, id);
+    for (const id of ids) this.s.folded.run({ readings, from: fromTs, to: toTs, at, id });
   }
 }
 

@@ -210,6 +210,8 @@ export function createSync(options: SyncOptions): Sync {
   let foldRetryAt = 0;
   let recountedAt = 0;
   let stuckLogged = false;
+  /** what the current fold pass folded, logged once when it ends */
+  let pass: { readings: number; fromTs: number; toTs: number; freedBytes: number } | null = null;
   const marks = (): SinkMarks[] =>
     records.all().map((r) => {
       const b = built.get(r.id) ?? { raw: 0, rollup: 0 };
@@ -241,6 +243,17 @@ export function createSync(options: SyncOptions): Sync {
     }
     if (outbox.storedBytes() <= quotaBytes * LOW_WATER) {
       stuckLogged = false;
+      if (pass) {
+        log.warn('the outbox was over its quota: raw readings folded into 1-minute rollups', {
+          readings: pass.readings,
+          from: new Date(pass.fromTs).toISOString(),
+          to: new Date(pass.toTs).toISOString(),
+          freedBytes: pass.freedBytes,
+          bytes: outbox.storedBytes(),
+          quotaBytes,
+        });
+        pass = null;
+      }
       return;
     }
     let outcome: ReturnType<typeof foldOldest>;
@@ -267,13 +280,12 @@ export function createSync(options: SyncOptions): Sync {
       foldRetryAt = now + 2000;
       return;
     }
-    log.info('outbox over its quota: raw readings folded into 1-minute rollups', {
-      readings: outcome.readings,
-      from: new Date(outcome.fromTs).toISOString(),
-      to: new Date(outcome.toTs).toISOString(),
-      freedBytes: outcome.freedBytes,
-      sinks: outcome.sinks,
-    });
+    log.debug('outbox fold', { ...outcome });
+    pass ??= { readings: 0, fromTs: outcome.fromTs, toTs: outcome.toTs, freedBytes: 0 };
+    pass.readings += outcome.readings;
+    pass.fromTs = Math.min(pass.fromTs, outcome.fromTs);
+    pass.toTs = Math.max(pass.toTs, outcome.toTs);
+    pass.freedBytes += outcome.freedBytes;
     foldScheduled = true;
     setImmediate(foldStep);
   };
