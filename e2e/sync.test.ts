@@ -191,6 +191,12 @@ describe('the Sync panel against the reference receiver', () => {
     await page.getByTestId('sync-cap').fill('4');
     await page.getByTestId('sync-cap-unit').selectOption('Mbit/s');
     await page.getByTestId('sync-metered').check();
+    // the outbox quota: refused under 16 MiB, saved in the unit chosen
+    await page.getByTestId('sync-quota').fill('8');
+    await page.getByTestId('sync-quota-unit').selectOption('MiB');
+    await page.getByTestId('sync-settings-save').click();
+    await eventually(() => text(page.getByTestId('sync-settings'))).toContain('at least 16 MiB');
+    await page.getByTestId('sync-quota').fill('512');
     await page.getByTestId('sync-settings-save').click();
     await eventually(() => text(page.getByTestId('sync-settings'))).toContain('Saved');
     const rpc = await connectRpc(host);
@@ -198,13 +204,24 @@ describe('the Sync panel against the reference receiver', () => {
       expect((await rpc.call('sync.settings')).result).toEqual({
         bandwidthBytesPerS: 500_000,
         metered: true,
+        outboxQuotaBytes: 512 * 1024 ** 2,
+        outboxBytes: expect.any(Number),
       });
       // back to an open link so the sink is not slowed for anything after
       await page.getByTestId('sync-capped').uncheck();
       await page.getByTestId('sync-metered').uncheck();
+      await page.getByTestId('sync-quota').fill('1');
+      await page.getByTestId('sync-quota-unit').selectOption('GiB');
       await page.getByTestId('sync-settings-save').click();
-      await eventually(() => text(page.getByTestId('sync-settings-current'))).toContain('no cap, unmetered');
-      expect((await rpc.call('sync.settings')).result).toEqual({ bandwidthBytesPerS: null, metered: false });
+      await eventually(() => text(page.getByTestId('sync-settings-current'))).toContain(
+        'no cap, unmetered, outbox quota 1 GiB',
+      );
+      expect((await rpc.call('sync.settings')).result).toEqual({
+        bandwidthBytesPerS: null,
+        metered: false,
+        outboxQuotaBytes: 1024 ** 3,
+        outboxBytes: expect.any(Number),
+      });
     } finally {
       rpc.close();
     }

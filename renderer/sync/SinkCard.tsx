@@ -14,6 +14,7 @@ import { ParkedBatches } from './ParkedBatches';
 import type { SinkEdit } from './SinkForm';
 import { fieldsFromSink } from './sink-form';
 import {
+  describeFolded,
   describeState,
   errorIsCurrent,
   formatBacklogAge,
@@ -54,7 +55,8 @@ export function SinkCard({
   const [removeError, setRemoveError] = useState<string | null>(null);
   const health = sinkHealth(s);
   const current = errorIsCurrent(s);
-  const backlogTotal = s.backlog.readings + s.backlog.events;
+  const backlogTotal = s.backlog.readings + s.backlog.events + s.backlog.rollups;
+  const folded = describeFolded(s.folded);
   const perReading = formatBytesPerReading(s.delivered);
 
   const act = (what: 'now' | 'edit' | 'toggle', run: () => Promise<void>) => {
@@ -116,6 +118,7 @@ export function SinkCard({
       data-readings-per-s={Math.round(s.readingsPerS)}
       data-delivered-readings={s.delivered.readings}
       data-parked={s.parked}
+      data-folded={s.folded?.readings ?? 0}
     >
       <div className="toolbar">
         <h2 className="section-title sync-sink-title" id={`sink-title-${s.id}`}>
@@ -207,6 +210,11 @@ export function SinkCard({
           <span className="muted" title={formatDateTime(s.lastError.at)}>
             ({formatAgo(s.lastError.at, now)})
           </span>
+        </div>
+      )}
+      {folded && (
+        <div className="notice notice-warn" data-testid="sink-folded">
+          {folded}
         </div>
       )}
       <ParkedBatches batches={parked} now={now} />

@@ -1,24 +1,29 @@
 /**
- * The settings every sink shares: a bandwidth cap (one byte budget for all of them) and
- * metered-link mode (1-minute rollups of the backlog first, raw readings after). Follows
+ * The settings every sink shares: a bandwidth cap (one byte budget for all of them),
+ * metered-link mode (1-minute rollups of the backlog first, raw readings after) and the
+ * outbox quota (past it the oldest raw readings are folded into 1-minute rollups). Follows
  * the engine's values until the user starts editing.
  */
 import { type FormEvent, useEffect, useId, useState } from 'react';
-import type { SyncSettings } from '../../common/sync-contract';
+import type { SyncSettingsState } from '../../common/sync-contract';
+import { formatBytes } from '../format';
 import { engine } from '../rpc/engine';
 import { FormActions, type FormOutcome } from '../tools/FormActions';
 import { errorMessage } from '../tools/use-poll';
 import {
   fieldsFromSettings,
   formatCap,
+  formatQuota,
   parseSettingsFields,
   RATE_UNITS,
   type RateUnit,
   type SettingsFields,
+  SIZE_UNITS,
+  type SizeUnit,
 } from './sync-format';
 
 export function SyncSettingsForm() {
-  const [settings, setSettings] = useState<SyncSettings | null>(null);
+  const [settings, setSettings] = useState<SyncSettingsState | null>(null);
   const [fields, setFields] = useState<SettingsFields | null>(null);
   const [dirty, setDirty] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -26,6 +31,7 @@ export function SyncSettingsForm() {
   const [outcome, setOutcome] = useState<FormOutcome>(null);
   const [saving, setSaving] = useState(false);
   const capId = useId();
+  const quotaId = useId();
 
   useEffect(() => {
     engine()
@@ -61,7 +67,7 @@ export function SyncSettingsForm() {
       setDirty(false);
       setOutcome({
         kind: 'ok',
-        text: `Saved: ${formatCap(saved.bandwidthBytesPerS)}, ${saved.metered ? 'metered link' : 'unmetered link'}.`,
+        text: `Saved: ${formatCap(saved.bandwidthBytesPerS)}, ${saved.metered ? 'metered link' : 'unmetered link'}, ${formatQuota(saved.outboxQuotaBytes)}.`,
       });
     } catch (e) {
       setOutcome({ kind: 'error', text: `Could not save: ${errorMessage(e)}` });
@@ -125,6 +131,36 @@ export function SyncSettingsForm() {
         />{' '}
         Metered link: send 1-minute rollups of the backlog first, raw readings when they have caught up
       </label>
+      <div className="sync-settings-row">
+        <label htmlFor={quotaId}>Outbox quota</label>
+        <span className="input-with-unit">
+          <input
+            id={quotaId}
+            inputMode="decimal"
+            className="sync-cap"
+            value={fields.quota}
+            aria-invalid={error ? true : undefined}
+            onChange={(e) => edit({ quota: e.target.value })}
+            data-testid="sync-quota"
+          />{' '}
+          <select
+            aria-label="Outbox quota unit"
+            value={fields.quotaUnit}
+            onChange={(e) => edit({ quotaUnit: e.target.value as SizeUnit })}
+            data-testid="sync-quota-unit"
+          >
+            {SIZE_UNITS.map((u) => (
+              <option key={u} value={u}>
+                {u}
+              </option>
+            ))}
+          </select>
+        </span>
+        <span className="muted small" data-testid="sync-outbox-used">
+          {formatBytes(settings.outboxBytes)} held now; past the quota the oldest raw readings are folded into
+          1-minute rollups, events are always kept
+        </span>
+      </div>
       {error && (
         <p className="field-error" role="alert">
           {error}
@@ -144,7 +180,8 @@ export function SyncSettingsForm() {
       >
         {!dirty && (
           <span className="muted small" data-testid="sync-settings-current">
-            Now: {formatCap(settings.bandwidthBytesPerS)}, {settings.metered ? 'metered' : 'unmetered'}
+            Now: {formatCap(settings.bandwidthBytesPerS)}, {settings.metered ? 'metered' : 'unmetered'},{' '}
+            {formatQuota(settings.outboxQuotaBytes)}
           </span>
         )}
       </FormActions>

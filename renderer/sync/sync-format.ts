@@ -3,7 +3,7 @@
  * one-word health of a sink. Pure, so the rules are tested without a DOM.
  */
 import type { SinkStatus, SyncSettings } from '../../common/sync-contract';
-import { formatBytes, formatCount } from '../format';
+import { formatBytes, formatCount, formatDateTime } from '../format';
 
 /** "2 h 05 min": an age precise enough to tell a stuck sink from a slow one, never "-1 s". */
 export function formatAge(ms: number): string {
@@ -27,15 +27,29 @@ export function formatAge(ms: number): string {
 
 /** How old the oldest undelivered entry is; "empty" when nothing waits. */
 export function formatBacklogAge(backlog: SinkStatus['backlog'], now: number): string {
-  if (backlog.readings + backlog.events === 0 || backlog.oldestAt === null) return 'empty';
+  if (backlog.readings + backlog.events + backlog.rollups === 0 || backlog.oldestAt === null) return 'empty';
   return formatAge(now - backlog.oldestAt);
 }
 
-/** "12 345 readings, 3 events" — the events part only when there are any. */
+/** "12 345 readings, 3 events, 2 rollup blocks" — the later parts only when there are any. */
 export function formatBacklogSize(backlog: SinkStatus['backlog']): string {
-  const readings = `${formatCount(backlog.readings)} ${backlog.readings === 1 ? 'reading' : 'readings'}`;
-  if (backlog.events === 0) return readings;
-  return `${readings}, ${formatCount(backlog.events)} ${backlog.events === 1 ? 'event' : 'events'}`;
+  const parts = [`${formatCount(backlog.readings)} ${backlog.readings === 1 ? 'reading' : 'readings'}`];
+  if (backlog.events > 0)
+    parts.push(`${formatCount(backlog.events)} ${backlog.events === 1 ? 'event' : 'events'}`);
+  if (backlog.rollups > 0) {
+    parts.push(`${formatCount(backlog.rollups)} ${backlog.rollups === 1 ? 'rollup block' : 'rollup blocks'}`);
+  }
+  return parts.join(', ');
+}
+
+/** The Sync panel's word for what the outbox quota folded before this sink sent it; null for nothing. */
+export function describeFolded(folded: SinkStatus['folded']): string | null {
+  if (folded === null) return null;
+  const n = `${formatCount(folded.readings)} ${folded.readings === 1 ? 'reading' : 'readings'}`;
+  return (
+    `The outbox was over its quota: raw readings from ${formatDateTime(folded.fromTs)} to ` +
+    `${formatDateTime(folded.toTs)} were folded into 1-minute rollups (${n}, device time).`
+  );
 }
 
 /** Readings per second: whole numbers from 10 up, one decimal below, "0" when idle. */
@@ -133,29 +147,74 @@ export interface SettingsFields {
   cap: string;
   capUnit: RateUnit;
   metered: boolean;
+  quota: string;
+  quotaUnit: SizeUnit;
+}
+
+// --- the outbox quota -------------------------------------------------------------------
+
+export const SIZE_UNITS = ['MiB', 'GiB'] as const;
+export type SizeUnit = (typeof SIZE_UNITS)[number];
+const SIZE_BYTES: Record<SizeUnit, number> = { MiB: 1024 ** 2, GiB: 1024 ** 3 };
+export const MIN_QUOTA_BYTES = 16 * 1024 ** 2;
+export const MAX_QUOTA_BYTES = 1024 ** 4;
+
+/** The quota in GiB when it reads as a short number there ("1", "2.5"), else in MiB. */
+function quotaFields(bytes: number): { quota: string; quotaUnit: SizeUnit } {
+  const gib = bytes / SIZE_BYTES.GiB;
+  if (gib >= 1 && Math.abs(gib * 100 - Math.round(gib * 100)) < 1e-6) {
+    return { quota: String(Math.round(gib * 100) / 100), quotaUnit: 'GiB' };
+  }
+  return { quota: String(Math.round((bytes / SIZE_BYTES.MiB) * 100) / 100), quotaUnit: 'MiB' };
+}
+
+export function parseQuota(
+  text: string,
+  unit: SizeUnit,
+): { ok: true; bytes: number } | { ok: false; error: string } {
+  const t = text.trim();
+  const n = Number(t);
+  if (t === '' || !Number.isFinite(n) || n <= 0) {
+    return { ok: false, error: 'the outbox quota must be a positive size, e.g. 1 GiB' };
+  }
+  const bytes = Math.round(n * SIZE_BYTES[unit]);
+  if (bytes < MIN_QUOTA_BYTES) return { ok: false, error: 'the outbox quota must be at least 16 MiB' };
+  if (bytes > MAX_QUOTA_BYTES) return { ok: false, error: 'the outbox quota must be at most 1 TiB' };
+  return { ok: true, bytes };
+}
+
+export function formatQuota(bytes: number): string {
+  return `outbox quota ${formatBytes(bytes)}`;
 }
 
 /** The form's fields for the engine's settings; the cap in the largest unit that reads as a short number. */
 export function fieldsFromSettings(s: SyncSettings): SettingsFields {
+  return { ...capFields(s), metered: s.metered, ...quotaFields(s.outboxQuotaBytes) };
+}
+
+function capFields(s: SyncSettings): Pick<SettingsFields, 'capped' | 'cap' | 'capUnit'> {
   const bytes = s.bandwidthBytesPerS;
-  if (bytes === null) return { capped: false, cap: '', capUnit: 'kbit/s', metered: s.metered };
+  if (bytes === null) return { capped: false, cap: '', capUnit: 'kbit/s' };
   // a whole number in some unit first ("256 kbit/s", not "31.25 KiB/s"), then two decimals
   for (const decimals of [1, 100]) {
     for (const unit of ['MiB/s', 'Mbit/s', 'KiB/s', 'kbit/s'] as const) {
       const n = bytes / UNIT_BYTES[unit];
       if (n >= 1 && Math.abs(n * decimals - Math.round(n * decimals)) < 1e-6) {
         const cap = String(Math.round(n * decimals) / decimals);
-        return { capped: true, cap, capUnit: unit, metered: s.metered };
+        return { capped: true, cap, capUnit: unit };
       }
     }
   }
-  return { capped: true, cap: String(bytes / UNIT_BYTES['KiB/s']), capUnit: 'KiB/s', metered: s.metered };
+  return { capped: true, cap: String(bytes / UNIT_BYTES['KiB/s']), capUnit: 'KiB/s' };
 }
 
 export function parseSettingsFields(
   f: SettingsFields,
 ): { ok: true; settings: SyncSettings } | { ok: false; error: string } {
-  if (!f.capped) return { ok: true, settings: { bandwidthBytesPerS: null, metered: f.metered } };
+  const quota = parseQuota(f.quota, f.quotaUnit);
+  if (!quota.ok) return quota;
+  const rest = { metered: f.metered, outboxQuotaBytes: quota.bytes };
+  if (!f.capped) return { ok: true, settings: { bandwidthBytesPerS: null, ...rest } };
   const text = f.cap.trim();
   const n = Number(text);
   if (text === '' || !Number.isFinite(n) || n <= 0) {
@@ -164,7 +223,7 @@ export function parseSettingsFields(
   const bytes = Math.round(n * UNIT_BYTES[f.capUnit]);
   if (bytes < MIN_CAP_BYTES) return { ok: false, error: 'the cap must be at least 1 KiB/s (8.2 kbit/s)' };
   if (bytes > MAX_CAP_BYTES) return { ok: false, error: 'the cap must be at most 10 GB/s' };
-  return { ok: true, settings: { bandwidthBytesPerS: bytes, metered: f.metered } };
+  return { ok: true, settings: { bandwidthBytesPerS: bytes, ...rest } };
 }
 
 export function formatCap(bytesPerS: number | null): string {
