@@ -171,12 +171,14 @@ export function createSync(options: SyncOptions): Sync {
 
   /**
    * Per sink, the last seq of the latest batch built from the outbox (raw and rollup): a
-   * built batch may go on the wire next, so the quota leaves its rows alone.
+   * built batch may go on the wire next, so the quota leaves its rows alone. A runner has
+   * one batch in the making at a time and drops it when it builds another, so the latest
+   * is the only one that matters (the one on the wire is `inflight`).
    */
   const built = new Map<string, { raw: number; rollup: number }>();
   const noteBuilt = (sinkId: string, channel: 'raw' | 'rollup', rows: readonly OutboxRow[]) => {
     const b = built.get(sinkId) ?? { raw: 0, rollup: 0 };
-    b[channel] = Math.max(b[channel], rows.at(-1)!.seq);
+    b[channel] = rows.at(-1)!.seq;
     built.set(sinkId, b);
   };
 
