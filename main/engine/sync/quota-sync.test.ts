@@ -107,9 +107,9 @@ describe('outbox quota → reference receiver (real SQLite both ends, 127.0.0.1)
     const bySeries = new Map<string, Reading[]>();
     for (const r of ingested) {
       const k = `${r.deviceId}/${r.metric}`;
-      let list = bySeries.get(k);
-      if (!list) bySeries.set(k, (list = []));
-      list.push(r);
+      const list = bySeries.get(k);
+      if (list) list.push(r);
+      else bySeries.set(k, [r]);
     }
     for (const [k, rs] of bySeries) {
       const [deviceId, metric] = k.split('/') as [string, string];
@@ -120,9 +120,9 @@ describe('outbox quota → reference receiver (real SQLite both ends, 127.0.0.1)
           expect(at.get(r.ts)).toBe(r.value);
           raw++;
         } else {
-          let list = missing.get(k);
-          if (!list) missing.set(k, (list = []));
-          list.push(r);
+          const list = missing.get(k);
+          if (list) list.push(r);
+          else missing.set(k, [r]);
         }
       }
     }
