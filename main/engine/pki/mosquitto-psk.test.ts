@@ -5,62 +5,30 @@
  * publish only under it; a wrong key, an unknown identity, a replaced key (once the file is
  * exported again and mosquitto reloaded) and a removed one are refused.
  */
-import { rmSync } from 'node:fs';
-import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PlantBroker } from '../commissioning/plant-broker';
 import { pskTlsOptions } from '../provisioning/psk-tls';
 import { masterKeyFromBytes } from '../secrets/master-key';
 import { SecretStore } from '../secrets/secret-store';
 import { openTestDb, silent } from '../store/test-fixtures';
 import { DeviceCredentials } from './device-credentials';
+import { type EchoOutcome, tryEcho, useBroker } from './test-broker';
 
-type Outcome = { ok: true; echoed: string; cipher: string } | { ok: false; error: string };
-
-/** Connects with TLS-PSK, subscribes to and publishes on `fieldline/<topicDevice>/temperature`, waits for the echo. */
-function tryPsk(port: number, identity: string, keyHex: string, topicDevice = identity): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const client = mqtt.connect(`mqtts://127.0.0.1:${port}`, {
-      ...pskTlsOptions({ identity, keyHex }),
-      clientId: `${identity}-${Math.random().toString(16).slice(2, 8)}`,
-      protocolVersion: 5,
-      reconnectPeriod: 0,
-      connectTimeout: 4000,
-    });
-    let settled = false;
-    const finish = (outcome: Outcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      client.end(true);
-      resolve(outcome);
-    };
-    const timer = setTimeout(() => finish({ ok: false, error: 'timed out' }), 6000);
-    client.on('error', (error) => finish({ ok: false, error: error.message }));
-    client.on('close', () => finish({ ok: false, error: 'connection closed' }));
-    client.on('message', (_topic, payload) => {
-      const cipher = (client.stream as unknown as { getCipher(): { name: string } }).getCipher().name;
-      finish({ ok: true, echoed: payload.toString(), cipher });
-    });
-    client.on('connect', () => {
-      const topic = `fieldline/${topicDevice}/temperature`;
-      client.subscribe(topic, { qos: 1 }, (error, granted) => {
-        if (error) return finish({ ok: false, error: `subscribe: ${error.message}` });
-        const code = granted?.[0]?.qos ?? 0;
-        if (code >= 0x80) return finish({ ok: false, error: `subscribe refused (0x${code.toString(16)})` });
-        client.publish(topic, '21.5', { qos: 1 }, (publishError) => {
-          if (publishError) finish({ ok: false, error: `publish refused: ${publishError.message}` });
-        });
-      });
-    });
-  });
+/** Connects with TLS-PSK and publishes on `fieldline/<topicDevice>/temperature`. */
+function tryPsk(
+  port: number,
+  identity: string,
+  keyHex: string,
+  topicDevice = identity,
+): Promise<EchoOutcome> {
+  return tryEcho(port, pskTlsOptions({ identity, keyHex }), identity, `fieldline/${topicDevice}/temperature`);
 }
 
 describe('mosquitto with a TLS-PSK listener from the psk_file export', () => {
   let credentials: DeviceCredentials;
   const broker = new PlantBroker({ acl: 'pattern readwrite fieldline/%u/#', psk: true });
 
-  beforeAll(async () => {
+  useBroker(broker, async () => {
     const { db } = openTestDb('psk');
     const secrets = new SecretStore(db, masterKeyFromBytes(Buffer.alloc(32, 5)));
     credentials = await DeviceCredentials.open({ db, secrets, projectName: 'Plant 9', log: silent });
@@ -68,13 +36,7 @@ describe('mosquitto with a TLS-PSK listener from the psk_file export', () => {
     credentials.issuePsk('pump-1');
     credentials.issuePsk('pump-2');
     credentials.issuePsk('pump-3');
-    await broker.configure(credentials);
-    await broker.start();
-  }, 30_000);
-
-  afterAll(async () => {
-    await broker.stop();
-    rmSync(broker.dir, { recursive: true, force: true });
+    return credentials;
   });
 
   it('lets each device in by its own key as its own user; refuses wrong, unknown, replaced and removed keys', async () => {
