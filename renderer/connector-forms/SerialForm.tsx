@@ -3,35 +3,20 @@
  * so a USB adapter plugged in now shows up within two seconds; ptys and anything else
  * not enumerated can be typed into the path field (the picker only fills it in).
  */
-import { engine } from '../rpc/engine';
 import { BAUD_RATES, SERIAL_FORMATS, type SerialFields } from '../tools/connector-config';
 import { Field } from '../tools/Field';
-import { usePoll } from '../tools/use-poll';
-
-const PORT_POLL_MS = 1000;
+import { SerialPortField } from '../tools/SerialPortField';
 
 export function SerialForm({ value, onChange }: { value: SerialFields; onChange(next: SerialFields): void }) {
-  const ports = usePoll(() => engine().request('serial.ports'), PORT_POLL_MS, 'serial-ports');
   const set = <K extends keyof SerialFields>(key: K, v: SerialFields[K]) => onChange({ ...value, [key]: v });
   return (
     <div className="form-grid">
-      <Field label="Port" hint={ports.error ?? `${ports.data?.length ?? 0} found; ptys are typed as a path`}>
-        <select
-          data-testid="serial-port-picker"
-          value={ports.data?.some((p) => p.path === value.path) ? value.path : ''}
-          onChange={(e) => e.target.value && set('path', e.target.value)}
-        >
-          <option value="">{ports.data === null ? 'looking…' : 'choose a port…'}</option>
-          {ports.data?.map((p) => (
-            <option key={p.path} value={p.path}>
-              {p.path}
-              {p.manufacturer ? ` — ${p.manufacturer}` : ''}
-              {p.vendorId ? ` (${p.vendorId}:${p.productId ?? '?'})` : ''}
-              {p.serialNumber ? ` #${p.serialNumber}` : ''}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SerialPortField
+        path={value.path}
+        onPick={(path) => set('path', path)}
+        testId="serial-port-picker"
+        pollKey="serial-ports"
+      />
       <Field label="Path">
         <input
           data-testid="serial-path"

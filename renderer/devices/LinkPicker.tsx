@@ -10,10 +10,10 @@ import { useReachableBleConnectors } from '../commissioning/site-hints';
 import { engine } from '../rpc/engine';
 import { useConnectors } from '../state/connectors';
 import { Field } from '../tools/Field';
+import { SerialPortField } from '../tools/SerialPortField';
 import { usePoll } from '../tools/use-poll';
 import type { LinkErrors, LinkFields } from './link-fields';
 
-const PORT_POLL_MS = 1000;
 const PERIPHERAL_POLL_MS = 2000;
 
 interface FieldsProps {
@@ -24,26 +24,14 @@ interface FieldsProps {
 }
 
 function SerialFields({ value, set, errors, prefix }: FieldsProps) {
-  const ports = usePoll(() => engine().request('serial.ports'), PORT_POLL_MS, `${prefix}-serial-ports`);
   return (
     <div className="form-grid">
-      <Field label="Port" hint={ports.error ?? `${ports.data?.length ?? 0} found; ptys are typed as a path`}>
-        <select
-          data-testid={`${prefix}-port`}
-          value={ports.data?.some((p) => p.path === value.path) ? value.path : ''}
-          onChange={(e) => e.target.value && set({ path: e.target.value })}
-        >
-          <option value="">{ports.data === null ? 'looking…' : 'choose a port…'}</option>
-          {ports.data?.map((p) => (
-            <option key={p.path} value={p.path}>
-              {p.path}
-              {p.manufacturer ? ` — ${p.manufacturer}` : ''}
-              {p.vendorId ? ` (${p.vendorId}:${p.productId ?? '?'})` : ''}
-              {p.serialNumber ? ` #${p.serialNumber}` : ''}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SerialPortField
+        path={value.path}
+        onPick={(path) => set({ path })}
+        testId={`${prefix}-port`}
+        pollKey={`${prefix}-serial-ports`}
+      />
       <Field label="Path">
         <input
           data-testid={`${prefix}-path`}
