@@ -6,25 +6,18 @@
  * hand, its reports downloaded and read, the next demo device in one click, then the
  * batch, the registry and the audit log show both.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { downloadOf, selectByLabelPrefix, wizardDriver } from './commissioning-wizard';
-import { connectRpc, launchChromium, type RunningHost, startHost, tempDataDir } from './harness';
+import { type AppWithRpc, openAppWithRpc, type RpcClient, tempDataDir } from './harness';
 
 const TECHNICIAN = 'Ana Field (e2e)';
 const BATCH = 'demo-batch-e2e';
 
-let host: RunningHost;
-let browser: Browser;
+let app: AppWithRpc;
 let page: Page;
-let rpc: Awaited<ReturnType<typeof connectRpc>>;
+let rpc: RpcClient;
 const pageErrors: string[] = [];
-
-async function call<T>(method: string, params?: unknown): Promise<T> {
-  const reply = await rpc.call(method, params);
-  if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
-  return reply.result as T;
-}
 
 interface SessionView {
   id: string;
@@ -36,20 +29,16 @@ interface SessionView {
 }
 
 beforeAll(async () => {
-  host = await startHost({ dataDir: tempDataDir('commission-demo') });
-  rpc = await connectRpc(host);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1300, height: 1000 }, acceptDownloads: true });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(host.url);
-  await page.evaluate("location.hash = '#/commission'");
+  app = await openAppWithRpc({
+    dataDir: tempDataDir('commission-demo'),
+    viewport: { width: 1300, height: 1000 },
+    pageErrors,
+    hash: '#/commission',
+  });
+  ({ page, rpc } = app);
 });
 
-afterAll(async () => {
-  rpc?.close();
-  await browser?.close();
-  await host?.stop();
-});
+afterAll(() => app?.close());
 
 describe('commissioning on the demo site (simulated BLE binding behind real noble, demo broker)', () => {
   test('a demo BLE device box to reporting by hand, its reports, the next one in one click, registry and audit', async () => {
@@ -72,14 +61,14 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     expect(await page.evaluate('location.hash')).toBe(`#/commission/${firstId}`);
 
     // connect: the demo's Bluetooth connector is preselected; the older demo radio is not offered
-    const info = await call<{ demoPlant: { bleConnectorId: string; brokerUrl: string | null } | null }>(
-      'engine.info',
-    );
+    const info = await rpc.request<{
+      demoPlant: { bleConnectorId: string; brokerUrl: string | null } | null;
+    }>('engine.info');
     expect(info.demoPlant?.bleConnectorId).toBe('demo-plant-ble');
     await expect.poll(() => page.getByTestId('connect-kind-ble').isChecked(), { timeout: 10_000 }).toBe(true);
     const adapter = page.getByTestId('connect-ble-adapter');
     await expect.poll(() => adapter.inputValue(), { timeout: 10_000 }).toBe('demo-plant-ble');
-    const bleConnectors = (await call<{ id: string; kind: string }[]>('connectors.list')).filter(
+    const bleConnectors = (await rpc.request<{ id: string; kind: string }[]>('connectors.list')).filter(
       (c) => c.kind === 'ble',
     );
     expect(bleConnectors.map((c) => c.id)).toContain('demo-ble');
@@ -105,7 +94,7 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     await w.view('details');
 
     // details: the profiles are the engine's own
-    const profiles = await call<{ id: string }[]>('profiles.list');
+    const profiles = await rpc.request<{ id: string }[]>('profiles.list');
     expect(profiles.length).toBeGreaterThan(0);
     const profileOptions = () =>
       w
@@ -139,7 +128,7 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
       .poll(() => page.getByTestId('network-brokerUrl').inputValue(), { timeout: 10_000 })
       .toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/)
       .then(() => page.getByTestId('network-brokerUrl').inputValue());
-    const again = await call<{ demoPlant: { brokerUrl: string | null } }>('engine.info');
+    const again = await rpc.request<{ demoPlant: { brokerUrl: string | null } }>('engine.info');
     expect(demoBroker).toBe(again.demoPlant.brokerUrl);
     await page.getByTestId('network-ssid').fill('Demo-Plant');
     await page.getByTestId('network-password').fill('fieldline-demo');
@@ -164,7 +153,7 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     await expect
       .poll(() => page.getByTestId('session-status').textContent(), { timeout: 15_000 })
       .toBe('done');
-    const first = await call<SessionView>('commissioning.get', { sessionId: firstId });
+    const first = await rpc.request<SessionView>('commissioning.get', { sessionId: firstId });
     const fingerprint = first.credentials?.fingerprint ?? '';
     expect(fingerprint).toMatch(/^[0-9A-F:]{20,}$/i);
     await w.screenshot('demo-record');
@@ -190,7 +179,7 @@ describe('commissioning on the demo site (simulated BLE binding behind real nobl
     await expect
       .poll(() => page.getByTestId('session-status').textContent(), { timeout: 60_000, interval: 500 })
       .toBe('done');
-    const second = await call<SessionView>('commissioning.get', { sessionId: secondId });
+    const second = await rpc.request<SessionView>('commissioning.get', { sessionId: secondId });
     expect(second).toMatchObject({ status: 'done', batchId: BATCH, details: { deviceId: 'demo-env-02' } });
     expect(second.link?.peripheralId).not.toBe(firstPeripheral);
     expect(second.credentials?.fingerprint).not.toBe(fingerprint);

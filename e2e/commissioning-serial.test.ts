@@ -73,9 +73,7 @@ async function replug(): Promise<SimulatedProvisionableDevice> {
 async function rpcCall<T>(method: string, params?: unknown): Promise<T> {
   const rpc = await connectRpc(host);
   try {
-    const reply = await rpc.call(method, params);
-    if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
-    return reply.result as T;
+    return await rpc.request<T>(method, params);
   } finally {
     rpc.close();
   }

@@ -112,8 +112,9 @@ export interface AppInBrowser {
  * What most end-to-end tests start with: the built headless host on its own data dir and a
  * Chromium page on it. The page's uncaught errors (and with consoleErrors its console
  * errors) go into pageErrors for the test to check; setup runs before the first load
- * (listeners, timeouts); hash is the route to open. If any of it fails, what had started
- * is stopped before the error is thrown.
+ * (listeners, timeouts); hash is the route to open; with load false the page stays blank
+ * for the test to load when it needs to. If any of it fails, what had started is stopped
+ * before the error is thrown.
  */
 export async function openAppInBrowser(options: {
   dataDir: string;
@@ -123,6 +124,7 @@ export async function openAppInBrowser(options: {
   consoleErrors?: boolean;
   setup?: (page: Page) => void;
   hash?: string;
+  load?: boolean;
 }): Promise<AppInBrowser> {
   const host = await startHost({ dataDir: options.dataDir, args: options.args });
   let browser: Browser | undefined;
@@ -135,8 +137,10 @@ export async function openAppInBrowser(options: {
         if (message.type() === 'error') options.pageErrors.push(message.text());
       });
     options.setup?.(page);
-    await page.goto(host.url);
-    if (options.hash) await page.evaluate(`location.hash = ${JSON.stringify(options.hash)}`);
+    if (options.load !== false) {
+      await page.goto(host.url);
+      if (options.hash) await page.evaluate(`location.hash = ${JSON.stringify(options.hash)}`);
+    }
     const opened = browser;
     return {
       host,
@@ -150,6 +154,27 @@ export async function openAppInBrowser(options: {
   } catch (error) {
     await browser?.close();
     await host.stop();
+    throw error;
+  }
+}
+
+export type AppWithRpc = AppInBrowser & { rpc: RpcClient };
+
+/** openAppInBrowser, and an RPC client on its host that close() closes first. */
+export async function openAppWithRpc(options: Parameters<typeof openAppInBrowser>[0]): Promise<AppWithRpc> {
+  const app = await openAppInBrowser(options);
+  try {
+    const rpc = await connectRpc(app.host);
+    return {
+      ...app,
+      rpc,
+      async close() {
+        rpc.close();
+        await app.close();
+      },
+    };
+  } catch (error) {
+    await app.close();
     throw error;
   }
 }
@@ -192,6 +217,12 @@ export async function connectRpc(host: RunningHost, opts: { token?: string; orig
         ws.send(JSON.stringify({ id, method, params }));
       });
     },
+    /** the call's result, or an error naming the method and the engine's error */
+    async request<T>(method: string, params?: unknown): Promise<T> {
+      const reply = await this.call(method, params);
+      if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
+      return reply.result as T;
+    },
     onStream(listener: (message: { stream: string; sub: number; data: unknown }) => void) {
       streamListeners.push(listener);
     },
@@ -200,6 +231,8 @@ export async function connectRpc(host: RunningHost, opts: { token?: string; orig
     },
   };
 }
+
+export type RpcClient = Awaited<ReturnType<typeof connectRpc>>;
 
 export async function waitFor<T>(
   what: string,

@@ -11,15 +11,14 @@
  */
 
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { selectByLabelPrefix } from './commissioning-wizard';
 import {
-  connectRpc,
+  type AppWithRpc,
   ensureArtifactsDir,
-  launchChromium,
-  type RunningHost,
-  startHost,
+  openAppWithRpc,
+  type RpcClient,
   tempDataDir,
   waitFor,
 } from './harness';
@@ -27,17 +26,10 @@ import {
 const DEVICE = 'demo-rot-01';
 const DEMO_BLE = 'demo-plant-ble';
 
-let host: RunningHost;
-let browser: Browser;
+let app: AppWithRpc;
 let page: Page;
-let rpc: Awaited<ReturnType<typeof connectRpc>>;
+let rpc: RpcClient;
 const pageErrors: string[] = [];
-
-async function call<T>(method: string, params?: unknown): Promise<T> {
-  const reply = await rpc.call(method, params);
-  if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
-  return reply.result as T;
-}
 
 interface StepState {
   state: 'pending' | 'running' | 'done' | 'failed';
@@ -74,12 +66,13 @@ async function runStep(
   run: { step: string } & Record<string, unknown>,
   timeoutMs = 30_000,
 ) {
-  const before = (await call<SessionView>('commissioning.get', { sessionId })).steps[run.step]?.at ?? null;
-  await call('commissioning.run', { sessionId, run });
+  const before =
+    (await rpc.request<SessionView>('commissioning.get', { sessionId })).steps[run.step]?.at ?? null;
+  await rpc.request('commissioning.run', { sessionId, run });
   const outcome = await waitFor(
     `step ${run.step}`,
     async () => {
-      const s = (await call<SessionView>('commissioning.get', { sessionId })).steps[run.step]!;
+      const s = (await rpc.request<SessionView>('commissioning.get', { sessionId })).steps[run.step]!;
       return (s.state === 'done' || s.state === 'failed') && s.at !== before ? s : undefined;
     },
     timeoutMs,
@@ -90,24 +83,22 @@ async function runStep(
 
 async function peripheralNamed(prefix: string): Promise<string> {
   return await waitFor(`a demo peripheral named ${prefix}`, async () => {
-    const seen = await call<Peripheral[]>('ble.peripherals', { connectorId: DEMO_BLE });
+    const seen = await rpc.request<Peripheral[]>('ble.peripherals', { connectorId: DEMO_BLE });
     return seen.find((p) => p.name?.startsWith(prefix))?.id;
   });
 }
 
 beforeAll(async () => {
-  host = await startHost({ dataDir: tempDataDir('rotation') });
-  rpc = await connectRpc(host);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1300, height: 1100 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  app = await openAppWithRpc({
+    dataDir: tempDataDir('rotation'),
+    viewport: { width: 1300, height: 1100 },
+    pageErrors,
+    load: false,
+  });
+  ({ page, rpc } = app);
 });
 
-afterAll(async () => {
-  rpc?.close();
-  await browser?.close();
-  await host?.stop();
-});
+afterAll(() => app?.close());
 
 describe('certificate rotation from the registry (simulated BLE binding behind real noble, demo broker)', () => {
   test('a commissioned demo device gets a new certificate over BLE, the old one is revoked, it keeps reporting', async () => {
@@ -116,12 +107,12 @@ describe('certificate rotation from the registry (simulated BLE binding behind r
     const brokerUrl = await waitFor(
       'the demo broker',
       async () =>
-        (await call<{ demoPlant: { brokerUrl: string | null } | null }>('engine.info')).demoPlant
+        (await rpc.request<{ demoPlant: { brokerUrl: string | null } | null }>('engine.info')).demoPlant
           ?.brokerUrl ?? undefined,
       30_000,
     );
     const peripheralId = await peripheralNamed('FL-ENV-2 setup');
-    const session = await call<SessionView>('commissioning.start');
+    const session = await rpc.request<SessionView>('commissioning.start');
     await runStep(session.id, {
       step: 'connect',
       link: { kind: 'ble', connectorId: DEMO_BLE, peripheralId },
@@ -138,7 +129,7 @@ describe('certificate rotation from the registry (simulated BLE binding behind r
     });
     await runStep(session.id, { step: 'verify', input: { timeoutS: 30 } }, 45_000);
     await runStep(session.id, { step: 'record', input: { notes: 'rotation e2e' } });
-    const commissioned = await call<SessionView>('commissioning.get', { sessionId: session.id });
+    const commissioned = await rpc.request<SessionView>('commissioning.get', { sessionId: session.id });
     expect(commissioned.status).toBe('done');
     const oldFingerprint = commissioned.credentials?.fingerprint ?? '';
     const oldSerial = commissioned.credentials?.serialHex ?? '';
@@ -146,7 +137,7 @@ describe('certificate rotation from the registry (simulated BLE binding behind r
     const commissionedMs = Date.now() - started;
 
     // the registry's detail: the action is there for a commissioned device with a certificate
-    await page.goto(host.url);
+    await page.goto(app.host.url);
     await page.evaluate(`location.hash = '#/registry/${DEVICE}'`);
     const detail = page.getByTestId('device-detail');
     await expect
@@ -185,7 +176,7 @@ describe('certificate rotation from the registry (simulated BLE binding behind r
     await expect.poll(() => panel.getAttribute('data-phase'), { timeout: 30_000 }).toBe('failed');
     expect(await panel.getByTestId('rotate-error').getAttribute('data-kind')).toBe('wrong-device');
     expect(await panel.getByTestId('rotate-error').textContent()).toContain('FL-DEMO-0002');
-    let certs = await call<CertificateView[]>('pki.certificates', { deviceId: DEVICE });
+    let certs = await rpc.request<CertificateView[]>('pki.certificates', { deviceId: DEVICE });
     expect(certs.map((c) => [c.serialHex, c.revokedAt])).toEqual([[oldSerial, null]]);
     await page.screenshot({
       path: path.join(ensureArtifactsDir(), 'rotation-wrong-device.png'),
@@ -220,7 +211,7 @@ describe('certificate rotation from the registry (simulated BLE binding behind r
     expect(await panel.getByTestId('rotate-revoked-serial').textContent()).toBe(oldSerial);
     await panel.getByTestId('rotate-crl-reminder').waitFor();
     // the registry and the detail's credential say the same
-    const registered = await call<RegistryView>('registry.get', { deviceId: DEVICE });
+    const registered = await rpc.request<RegistryView>('registry.get', { deviceId: DEVICE });
     expect(registered.credential).toMatchObject({
       kind: 'x509',
       fingerprint: newFingerprint,
@@ -240,7 +231,7 @@ describe('certificate rotation from the registry (simulated BLE binding behind r
     const newRow = page.locator(`[data-testid="certificate-row"][data-serial="${newSerial}"]`);
     expect(await newRow.textContent()).toContain('valid');
     expect(await newRow.textContent()).not.toContain('revoked');
-    certs = await call<CertificateView[]>('pki.certificates', { deviceId: DEVICE });
+    certs = await rpc.request<CertificateView[]>('pki.certificates', { deviceId: DEVICE });
     expect(certs.find((c) => c.serialHex === oldSerial)?.revocationReason).toBe('superseded');
 
     // it keeps reporting: the demo broker refuses a revoked certificate (at connect, and drops
@@ -251,7 +242,7 @@ describe('certificate rotation from the registry (simulated BLE binding behind r
     const after = await waitFor(
       'readings after the rotation',
       async () => {
-        const d = await call<RegistryView>('registry.get', { deviceId: DEVICE });
+        const d = await rpc.request<RegistryView>('registry.get', { deviceId: DEVICE });
         return d.lastSeen !== null && d.lastSeen > rotatedAt + 2_000 && d.counters.readings > before
           ? d
           : undefined;
@@ -259,7 +250,7 @@ describe('certificate rotation from the registry (simulated BLE binding behind r
       20_000,
     );
     expect(after.counters.readings).toBeGreaterThan(before);
-    const raw = await call<{ ts: number[] }>('readings.raw', {
+    const raw = await rpc.request<{ ts: number[] }>('readings.raw', {
       deviceId: DEVICE,
       metric,
       from: rotatedAt,
