@@ -21,15 +21,39 @@ function network(spec: string): SimulatedNetwork {
   return { ssid, password, rssi: Number(rssi) || -55 };
 }
 
+const USAGE = `Usage: npm run sim:device -- [options]
+  --serial FL-0001           serial number (random by default)
+  --model FL-ENV-2           model name
+  --network "SSID:pw:-55"    a Wi-Fi network around the device (repeatable; default FieldlineLab / Plant-Guest)
+  --state-file device.json   keep Wi-Fi, configuration and credentials across restarts
+  --help                     this text
+Makes a socat pty pair, attaches a factory-fresh device (Improv + FLCFG1) to one end and
+prints the other end's path to open in Fieldline's commissioning wizard.
+`;
+
+const OPTIONS = {
+  serial: { type: 'string' },
+  network: { type: 'string', multiple: true },
+  'state-file': { type: 'string' },
+  model: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+function parse() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      serial: { type: 'string' },
-      network: { type: 'string', multiple: true },
-      'state-file': { type: 'string' },
-      model: { type: 'string' },
-    },
-  });
+  const values = parse();
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const networks = (values.network ?? ['FieldlineLab:fieldline123:-48', 'Plant-Guest::-71']).map(network);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-sim-device-'));
   const pair = new PtyPair(path.join(dir, 'ttyFIELDLINE'), path.join(dir, 'ttyDEVICE'));
