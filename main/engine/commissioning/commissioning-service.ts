@@ -138,11 +138,6 @@ export class CommissioningService {
     return done.then(() => this.get(id));
   }
 
-  /** the promise of the step running now, for tests and for chaining batch runs */
-  settled(id: string): Promise<void> {
-    return this.running.get(id) ?? Promise.resolve();
-  }
-
   async wifiScan(id: string) {
     const session = this.require(id);
     if (session.steps.identify.state !== 'done')

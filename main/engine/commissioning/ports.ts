@@ -5,6 +5,8 @@
  */
 import type { DeviceLink } from '../../../common/commissioning-contract';
 import type { Reading } from '../../../common/reading';
+import type { IssuedKeyPair, IssuedPsk } from '../pki/device-credentials';
+import type { DeviceInfoReply, DeviceStatusReply } from '../provisioning/config-protocol';
 
 export interface WifiNetworkInfo {
   ssid: string;
@@ -24,21 +26,7 @@ export interface ImprovPort {
   sendWifi(ssid: string, password: string, timeoutMs?: number): Promise<{ redirectUrl: string | null }>;
 }
 
-export interface DeviceInfoReply {
-  serialNumber: string;
-  model: string;
-  hardwareVersion: string;
-  firmwareVersion: string;
-  mac: string;
-  deviceId: string | null;
-}
-
-export interface DeviceStatusReply {
-  wifi: string;
-  broker: string;
-  lastError: string | null;
-  uptimeS: number;
-}
+export type { DeviceInfoReply, DeviceStatusReply };
 
 export type DeviceCredentialsPayload =
   | { kind: 'x509'; certificatePem: string; privateKeyPem: string; caPem: string }
@@ -62,23 +50,8 @@ export interface DeviceChannelPort {
 
 export type OpenChannel = (link: DeviceLink) => Promise<DeviceChannelPort>;
 
-export interface IssuedX509 {
-  certificatePem: string;
-  privateKeyPem: string;
-  caPem: string;
-  serialHex: string;
-  fingerprint: string;
-  notAfter: number;
-}
-
-export interface IssuedPsk {
-  identity: string;
-  keyHex: string;
-  fingerprint: string;
-}
-
 export interface CredentialsPort {
-  issueCertificate(deviceId: string, options: { validityDays: number }): Promise<IssuedX509>;
+  issueCertificate(deviceId: string, options: { validityDays: number }): Promise<IssuedKeyPair>;
   issuePsk(deviceId: string): IssuedPsk | Promise<IssuedPsk>;
   revoke(serialHex: string, reason: 'superseded' | 'unspecified'): unknown;
 }

@@ -29,6 +29,19 @@ const batchOf = (b: number) => readingsBatch(b, 5000, 100, 10);
 const EVENT_EVERY = 25;
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** The receiver comes back: sync now, and wait until nothing of any kind is left waiting. */
+async function drainAfter(
+  e: { sync: ReturnType<typeof openSync>['sync'] },
+  down: Promise<void>,
+): Promise<void> {
+  await down;
+  e.sync.handlers['sync.now']({});
+  await waitUntil(() => {
+    const s = e.sync.status()[0]!;
+    return s.backlog.readings + s.backlog.events + s.backlog.rollups === 0;
+  }, 'the backlog to drain');
+}
+
 interface RollupData {
   deviceId: string;
   metric: string;
@@ -90,12 +103,7 @@ describe('outbox quota → reference receiver (real SQLite both ends, 127.0.0.1)
 
     // all of the above happened while the receiver was down
     expect(receiver.store.counters.batches).toBe(0);
-    await down;
-    e.sync.handlers['sync.now']({});
-    await waitUntil(() => {
-      const s = e.sync.status()[0]!;
-      return s.backlog.readings + s.backlog.events + s.backlog.rollups === 0;
-    }, 'the backlog to drain');
+    await drainAfter(e, down);
 
     // a fold pass may have gone on below the quota meanwhile: the final figure
     const folded = e.sync.status()[0]!.folded!;
@@ -208,12 +216,7 @@ describe('outbox quota → reference receiver (real SQLite both ends, 127.0.0.1)
     await waitUntil(() => e.sync.outbox.storedBytes() <= QUOTA, 'the outbox to fold under its quota');
     expect(e.sync.status()[0]!.folded!.readings).toBeGreaterThan(0);
     expect(receiver.store.counters.batches).toBe(0);
-    await down;
-    e.sync.handlers['sync.now']({});
-    await waitUntil(() => {
-      const s = e.sync.status()[0]!;
-      return s.backlog.readings + s.backlog.events + s.backlog.rollups === 0;
-    }, 'the backlog to drain');
+    await drainAfter(e, down);
     // a fold pass may have gone on below the quota meanwhile: the final figure
     const folded = e.sync.status()[0]!.folded!;
     expect(receiver.store.totalReadings()).toBe(ingested - folded.readings);
