@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { quietLogger } from '../connectors/ble/test-helpers';
 import { PtyPair } from '../connectors/serial/pty-pair';
 import { type DeviceChannel, openDeviceChannel } from './device-channel';
-import { SimulatedProvisionableDevice } from './simulated-device';
+import { type SimulatedDeviceOptions, SimulatedProvisionableDevice } from './simulated-device';
 
 let dir: string;
 let pair: PtyPair;
@@ -36,8 +36,9 @@ const networks = [
   { ssid: 'Guest', password: '', rssi: -75 },
 ];
 
-async function withDevice(): Promise<DeviceChannel> {
+async function withDevice(options: SimulatedDeviceOptions = {}): Promise<DeviceChannel> {
   device = new SimulatedProvisionableDevice({
+    ...options,
     serialNumber: 'FL-0042',
     networks,
     logIntervalMs: 20,
@@ -85,6 +86,22 @@ describe('device channel over a socat pty with the simulated device', () => {
     expect(logs.some((l) => l.includes('[D][sensor]'))).toBe(true);
     expect(logs.some((l) => l.includes("connected to 'PlantNet'"))).toBe(true);
     expect(logs.every((l) => !l.startsWith('FLCFG1') && !l.includes('IMPROV'))).toBe(true);
+  });
+
+  test('ESPHome framing (a 0x00 after every result): state, device info, scan and the redirect URL all read', async () => {
+    const ch = await withDevice({ improvFraming: 'esphome' });
+    expect(await ch.improv.currentState()).toBe('authorized');
+    expect(await ch.improv.deviceInfo()).toMatchObject({
+      firmwareName: 'fieldline-env',
+      deviceName: 'FL-ENV-2',
+    });
+    expect((await ch.improv.scanWifi()).map((n) => n.ssid)).toEqual(['PlantNet', 'Guest']);
+    await expect(ch.improv.sendWifi('PlantNet', 'wrong')).rejects.toMatchObject({
+      kind: 'unable-to-connect',
+    });
+    expect(await ch.improv.sendWifi('PlantNet', 'correct horse')).toEqual({
+      redirectUrl: 'http://192.168.1.77/',
+    });
   });
 
   test('config protocol: info, set, read back, credentials fingerprint, bad values refused, reboot', async () => {
