@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../provisioning/config-client';
 import { garbledError, linkError } from '../provisioning/improv-client';
 import { ImprovError, timeoutError } from '../provisioning/improv-protocol';
-import { diagnoseIdentify, identifyFailure } from './diagnosis';
+import { diagnoseIdentify, diagnoseStepError, identifyFailure } from './diagnosis';
 
 const serial = { kind: 'serial', path: '/dev/ttyUSB0', baudRate: 115_200 } as const;
 const silentImprov = timeoutError('the Improv device info request', 3_000);
@@ -46,5 +46,14 @@ describe('identify diagnosis: what the device really did', () => {
     expect(diagnoseIdentify(linkError('unplugged'), garbledImprov, serial)).toMatch(/connection dropped/);
     const ble = { kind: 'ble', connectorId: 'ble-1', peripheralId: 'aa:bb' } as const;
     expect(diagnoseIdentify(silentImprov, silentConfig, ble)).not.toMatch(/baud/i);
+  });
+
+  test('a garbled answer during a later step is named, a silent one stays a timeout', () => {
+    expect(diagnoseStepError(garbledImprov, 'network')).toMatch(
+      /answered during network, but the answer could not be read/,
+    );
+    expect(diagnoseStepError(timeoutError('the Wi-Fi settings', 45_000), 'network')).toMatch(
+      /stopped answering/,
+    );
   });
 });

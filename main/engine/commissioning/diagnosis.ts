@@ -99,6 +99,9 @@ export function diagnoseStepError(error: unknown, step: string): string {
     return 'The connection to the device dropped (cable pulled or device reset): reconnect it and Retry; the wizard reopens the link.';
   }
   if (kind === 'timeout') return `The device stopped answering during ${step}: power-cycle it and Retry.`;
+  if (answerKind(error) === 'garbled') {
+    return `The device answered during ${step}, but the answer could not be read: power-cycle it and Retry; if it repeats, note the firmware name and version and update it or report it.`;
+  }
   if (kind === 'unable-to-connect') {
     return 'The device could not join the Wi-Fi network: the password is most likely wrong, or the access point is out of reach or 5 GHz-only (most devices are 2.4 GHz).';
   }
