@@ -48,6 +48,16 @@ async function plugInDevice(
   return { device, pty, path: pty.a };
 }
 
+/** details, an x509 certificate and the plant's Wi-Fi and broker, after identify */
+async function throughNetwork(s: CommissioningSession, deviceId: string, name: string) {
+  s = await step(s, {
+    step: 'details',
+    input: { deviceId, name, site: '', profile: 'env-sensor', tags: [] },
+  });
+  s = await step(s, { step: 'credentials', input: { kind: 'x509', validityDays: 30 } });
+  return await step(s, { step: 'network', input: plant.networkInput() });
+}
+
 beforeAll(() => plant.start(), 60_000);
 
 afterAll(async () => {
@@ -277,20 +287,7 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     });
     const networks = await call<{ ssid: string }[]>('commissioning.wifiScan', { sessionId: s.id });
     expect(networks.map((n) => n.ssid)).toEqual(['plant-floor', 'guest']);
-    s = await step(s, {
-      step: 'details',
-      input: { deviceId: 'env-040', name: 'Env 040', site: '', profile: 'env-sensor', tags: [] },
-    });
-    s = await step(s, { step: 'credentials', input: { kind: 'x509', validityDays: 30 } });
-    s = await step(s, {
-      step: 'network',
-      input: {
-        ssid: WIFI.ssid,
-        password: WIFI.password,
-        brokerUrl: plant.broker.deviceUrl,
-        reportingIntervalS: 1,
-      },
-    });
+    s = await throughNetwork(s, 'env-040', 'Env 040');
     expect(s.steps.network.error).toBeNull();
     expect(s.network).toMatchObject({ ssid: WIFI.ssid, verified: true });
     expect(device.status()).toMatchObject({ wifi: 'connected', ssid: WIFI.ssid });
@@ -302,20 +299,7 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     let s = await plant.startSession();
     s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
     s = await step(s, { step: 'identify' });
-    s = await step(s, {
-      step: 'details',
-      input: { deviceId: 'env-020', name: 'Env 020', site: '', profile: 'env-sensor', tags: [] },
-    });
-    s = await step(s, { step: 'credentials', input: { kind: 'x509', validityDays: 30 } });
-    s = await step(s, {
-      step: 'network',
-      input: {
-        ssid: WIFI.ssid,
-        password: WIFI.password,
-        brokerUrl: plant.broker.deviceUrl,
-        reportingIntervalS: 1,
-      },
-    });
+    s = await throughNetwork(s, 'env-020', 'Env 020');
     expect(s.steps.network.error).toBeNull();
     s = await step(s, { step: 'verify', input: { timeoutS: 6 } }, 20_000);
     expect(s.steps.verify.state).toBe('failed');

@@ -6,16 +6,15 @@
  * ("IMPROV", version 01, type, length, data, checksum = sum of the preceding bytes & 0xFF,
  * then ESPHome's newline).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { SerialPort } from 'serialport';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { quietLogger } from '../connectors/ble/test-helpers';
-import { PtyPair } from '../connectors/serial/pty-pair';
-import { type DeviceChannel, openDeviceChannel } from './device-channel';
+import { describe, expect, test } from 'vitest';
+import type { DeviceChannel } from './device-channel';
 import { SerialStreamSplitter } from './improv-serial-codec';
+import { ptyPairPerTest } from './pty-fixture';
 
+/** RPC command bytes (Improv serial spec) the scripted device answers */
+const WIFI_SETTINGS = 0x01;
+const DEVICE_INFO = 0x03;
+const SCAN = 0x04;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const IMPROV = '49 4d 50 52 4f 56 01';
 const frame = (rest: string) => hex(`${IMPROV} ${rest} 0a`);
@@ -42,49 +41,25 @@ const MALFORMED_SCAN = frame('04 05 04 09 02 2d 35 58');
 const BAD_CHECKSUM_INFO = Buffer.from(ESPHOME.deviceInfo);
 BAD_CHECKSUM_INFO[BAD_CHECKSUM_INFO.length - 2] = 0xde;
 
-let dir: string;
-let pair: PtyPair;
-let devicePort: SerialPort | undefined;
-let channel: DeviceChannel | undefined;
-
-beforeEach(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-improv-raw-'));
-  pair = new PtyPair(path.join(dir, 'host'), path.join(dir, 'device'));
-  await pair.start();
-});
-
-afterEach(async () => {
-  await channel?.close();
-  channel = undefined;
-  if (devicePort?.isOpen) await new Promise<void>((resolve) => devicePort!.close(() => resolve()));
-  devicePort = undefined;
-  await pair.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const pty = ptyPairPerTest();
 
 /** A device that answers each RPC command byte with the given literal frames. */
 async function scriptedDevice(answers: Record<number, Buffer[]>): Promise<DeviceChannel> {
-  const port = new SerialPort({ path: pair.b, baudRate: 115_200, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-  devicePort = port;
+  const port = await pty.openRaw(pty.pair.b);
   const splitter = new SerialStreamSplitter((event) => {
     if (event.kind !== 'frame' || event.frame.type !== 0x03) return;
     for (const bytes of answers[event.frame.data[0]!] ?? []) port.write(bytes);
   });
   port.on('data', (chunk: Buffer) => splitter.push(chunk));
-  channel = await openDeviceChannel(
-    { kind: 'serial', path: pair.a, baudRate: 115_200 },
-    { log: quietLogger() },
-  );
-  return channel;
+  return await pty.openChannel();
 }
 
 describe('Improv serial client vs what devices really send', () => {
   test('an ESPHome device (trailing 0x00 on every result): device info, Wi-Fi scan and the redirect URL', async () => {
     const ch = await scriptedDevice({
-      3: [ESPHOME.noError, ESPHOME.deviceInfo],
-      4: [ESPHOME.noError, ESPHOME.scan1, ESPHOME.scan2, ESPHOME.scanEnd],
-      1: [ESPHOME.noError, ESPHOME.provisioning, ESPHOME.provisioned, ESPHOME.redirect],
+      [DEVICE_INFO]: [ESPHOME.noError, ESPHOME.deviceInfo],
+      [SCAN]: [ESPHOME.noError, ESPHOME.scan1, ESPHOME.scan2, ESPHOME.scanEnd],
+      [WIFI_SETTINGS]: [ESPHOME.noError, ESPHOME.provisioning, ESPHOME.provisioned, ESPHOME.redirect],
     });
     expect(await ch.improv.deviceInfo(2_000)).toEqual({
       firmwareName: 'ESPHome',
@@ -104,12 +79,12 @@ describe('Improv serial client vs what devices really send', () => {
 
   test('a malformed result for another command does not abort the exchange in progress', async () => {
     // a late, damaged scan result arrives while device info is being asked for
-    const ch = await scriptedDevice({ 3: [MALFORMED_SCAN, ESPHOME.deviceInfo] });
+    const ch = await scriptedDevice({ [DEVICE_INFO]: [MALFORMED_SCAN, ESPHOME.deviceInfo] });
     expect(await ch.improv.deviceInfo(2_000)).toMatchObject({ firmwareName: 'ESPHome' });
   });
 
   test('an answer that cannot be read is reported as garbled, not as silence', async () => {
-    const ch = await scriptedDevice({ 3: [BAD_CHECKSUM_INFO], 4: [MALFORMED_SCAN] });
+    const ch = await scriptedDevice({ [DEVICE_INFO]: [BAD_CHECKSUM_INFO], [SCAN]: [MALFORMED_SCAN] });
     const info = await ch.improv.deviceInfo(500).catch((e: unknown) => e);
     expect(info).toMatchObject({ name: 'ImprovError', kind: 'bad-response' });
     expect((info as Error).message).toMatch(/answered .* could not be read .*checksum/);

@@ -9,12 +9,8 @@
  *   - An RPC command whose declared length does not match: SDK parse_improv_data returns
  *     UNKNOWN, which ESPHome answers with ERROR_UNKNOWN_RPC (0x02).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { SerialPort } from 'serialport';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { PtyPair } from '../connectors/serial/pty-pair';
+import { describe, expect, test } from 'vitest';
+import { ptyPairPerTest } from './pty-fixture';
 import { type ImprovFraming, SimulatedProvisionableDevice } from './simulated-device';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -29,24 +25,11 @@ const INFO_SPEC = hex(`${IMPROV} 04 28 03 26 ${STRINGS} de 0a`);
 const ERROR_INVALID_RPC = hex(`${IMPROV} 02 01 01 e2 0a`);
 const ERROR_UNKNOWN_RPC = hex(`${IMPROV} 02 01 02 e3 0a`);
 
-let dir: string;
-let pair: PtyPair;
 let device: SimulatedProvisionableDevice | undefined;
-let host: SerialPort | undefined;
 
-beforeEach(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-sim-raw-'));
-  pair = new PtyPair(path.join(dir, 'host'), path.join(dir, 'device'));
-  await pair.start();
-});
-
-afterEach(async () => {
-  if (host?.isOpen) await new Promise<void>((resolve) => host!.close(() => resolve()));
-  host = undefined;
+const pty = ptyPairPerTest(async () => {
   await device?.close();
   device = undefined;
-  await pair.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** The device on the far end and a raw host port: send bytes, wait for bytes. */
@@ -60,10 +43,8 @@ async function rawDevice(improvFraming?: ImprovFraming) {
     logIntervalMs: 0,
     ...(improvFraming ? { improvFraming } : {}),
   });
-  await device.attachSerial(pair.b);
-  const port = new SerialPort({ path: pair.a, baudRate: 115_200, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-  host = port;
+  await device.attachSerial(pty.pair.b);
+  const port = await pty.openRaw(pty.pair.a);
   let received = Buffer.alloc(0);
   port.on('data', (chunk: Buffer) => {
     received = Buffer.concat([received, chunk]);
