@@ -288,7 +288,7 @@ export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
       const offBad = link.onBadFrame?.((type) =>
         listener({
           kind: 'garbled',
-          reason: `a frame of packet type 0x${type.toString(16).padStart(2, '0')} with a wrong checksum`,
+          reason: `an answer with a wrong checksum (Improv packet type 0x${type.toString(16).padStart(2, '0')})`,
         }),
       );
       return () => {
