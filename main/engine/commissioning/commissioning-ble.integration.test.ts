@@ -58,15 +58,7 @@ describe('commissioning over BLE (simulated BLE binding behind real noble)', () 
     s = await plant.step(s, { step: 'credentials', input: { kind: 'x509', validityDays: 90 } });
     expect(s.steps.credentials.error).toBeNull();
     expect(s.credentials?.fingerprint).toBe(device.credentialFingerprint());
-    s = await plant.step(s, {
-      step: 'network',
-      input: {
-        ssid: WIFI.ssid,
-        password: WIFI.password,
-        brokerUrl: plant.broker.deviceUrl,
-        reportingIntervalS: 1,
-      },
-    });
+    s = await plant.step(s, { step: 'network', input: plant.networkInput() });
     expect(s.steps.network.error).toBeNull();
     s = await plant.step(s, { step: 'verify', input: { timeoutS: 30 } }, 40_000);
     expect(s.steps.verify.error).toBeNull();

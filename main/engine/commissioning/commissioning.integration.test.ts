@@ -15,7 +15,7 @@ import { SessionSchema } from '../../../common/commissioning-contract';
 import { RegistryDeviceSchema } from '../../../common/registry-contract';
 import { sleep } from '../connectors/mqtt/mosquitto-harness';
 import { PtyPair } from '../connectors/serial/pty-pair';
-import { SimulatedProvisionableDevice } from '../provisioning/simulated-device';
+import { type ImprovFraming, SimulatedProvisionableDevice } from '../provisioning/simulated-device';
 import { TestPlant, WIFI } from './test-plant';
 
 const plant = new TestPlant();
@@ -27,7 +27,10 @@ const step = (session: CommissioningSession, run: StepInput, timeoutMs?: number)
   plant.step(session, run, timeoutMs);
 
 /** A factory-fresh device on the far end of a new pty pair; returns the path Fieldline opens. */
-async function plugInDevice(serialNumber: string, options: { uplink?: boolean } = {}) {
+async function plugInDevice(
+  serialNumber: string,
+  options: { uplink?: boolean; improvFraming?: ImprovFraming } = {},
+) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-commission-pty-'));
   const pty = new PtyPair(path.join(dir, 'ttyUSB0'), path.join(dir, 'device'));
   await pty.start();
@@ -38,10 +41,21 @@ async function plugInDevice(serialNumber: string, options: { uplink?: boolean } 
     wifiJoinMs: 50,
     brokerRetryMs: 200,
     ...(options.uplink === false ? { uplink: false } : {}),
+    ...(options.improvFraming ? { improvFraming: options.improvFraming } : {}),
   });
   devices.push(device);
   await device.attachSerial(pty.b);
   return { device, pty, path: pty.a };
+}
+
+/** details, an x509 certificate and the plant's Wi-Fi and broker, after identify */
+async function throughNetwork(s: CommissioningSession, deviceId: string, name: string) {
+  s = await step(s, {
+    step: 'details',
+    input: { deviceId, name, site: '', profile: 'env-sensor', tags: [] },
+  });
+  s = await step(s, { step: 'credentials', input: { kind: 'x509', validityDays: 30 } });
+  return await step(s, { step: 'network', input: plant.networkInput() });
 }
 
 beforeAll(() => plant.start(), 60_000);
@@ -259,25 +273,33 @@ describe('commissioning over USB serial (simulated device on a real pty, real mo
     });
   }, 90_000);
 
+  test('a device framing Improv as current ESPHome does (a 0x00 after every result): identify, scan and network succeed', async () => {
+    const { device, path: port } = await plugInDevice('SN-ENV-0040', { improvFraming: 'esphome' });
+    let s = await plant.startSession();
+    s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
+    s = await step(s, { step: 'identify' });
+    expect(s.steps.identify.error).toBeNull();
+    expect(s.identity).toMatchObject({
+      serialNumber: 'SN-ENV-0040',
+      firmwareName: 'fieldline-env',
+      improv: true,
+      improvState: 'authorized',
+    });
+    const networks = await call<{ ssid: string }[]>('commissioning.wifiScan', { sessionId: s.id });
+    expect(networks.map((n) => n.ssid)).toEqual(['plant-floor', 'guest']);
+    s = await throughNetwork(s, 'env-040', 'Env 040');
+    expect(s.steps.network.error).toBeNull();
+    expect(s.network).toMatchObject({ ssid: WIFI.ssid, verified: true });
+    expect(device.status()).toMatchObject({ wifi: 'connected', ssid: WIFI.ssid });
+    await call('commissioning.abandon', { sessionId: s.id });
+  }, 60_000);
+
   test('broker unreachable: verify fails with a diagnosis naming the broker, not a bare timeout', async () => {
     const { path: port } = await plugInDevice('SN-ENV-0002', { uplink: false });
     let s = await plant.startSession();
     s = await step(s, { step: 'connect', link: { kind: 'serial', path: port, baudRate: 115_200 } });
     s = await step(s, { step: 'identify' });
-    s = await step(s, {
-      step: 'details',
-      input: { deviceId: 'env-020', name: 'Env 020', site: '', profile: 'env-sensor', tags: [] },
-    });
-    s = await step(s, { step: 'credentials', input: { kind: 'x509', validityDays: 30 } });
-    s = await step(s, {
-      step: 'network',
-      input: {
-        ssid: WIFI.ssid,
-        password: WIFI.password,
-        brokerUrl: plant.broker.deviceUrl,
-        reportingIntervalS: 1,
-      },
-    });
+    s = await throughNetwork(s, 'env-020', 'Env 020');
     expect(s.steps.network.error).toBeNull();
     s = await step(s, { step: 'verify', input: { timeoutS: 6 } }, 20_000);
     expect(s.steps.verify.state).toBe('failed');

@@ -31,10 +31,57 @@ export function diagnoseConnect(error: unknown, link: DeviceLink): string {
   return 'The port could not be opened: unplug and replug the device, then Retry.';
 }
 
-export function diagnoseIdentify(improvError: unknown, configError: unknown): string {
-  const kinds = [kindOf(improvError), kindOf(configError)];
-  if (kinds.includes('link'))
+/**
+ * What the device did when asked: said nothing, sent something unreadable, or answered with
+ * a refusal. Improv errors (ImprovError) and configuration protocol errors (ConfigError)
+ * both carry a kind; their vocabularies differ only in names.
+ */
+export type AnswerKind = 'link' | 'silent' | 'garbled' | 'refused';
+
+export function answerKind(error: unknown): AnswerKind {
+  const kind = kindOf(error);
+  if (kind === 'link' || kind === 'not-found') return 'link';
+  if (kind === 'bad-response' || kind === 'bad-reply' || kind === 'too-long') return 'garbled';
+  if (kind === 'timeout' || kind === 'unsupported' || kind === undefined) return 'silent';
+  // the device sent an Improv error state or a configuration protocol error reply
+  return 'refused';
+}
+
+/** The identify step's error line: "no answer" only when there really was none. */
+export function identifyFailure(improvError: unknown, configError: unknown): string {
+  const answers = [answerKind(improvError), answerKind(configError)];
+  const detail = `Improv: ${messageOf(improvError)}; configuration protocol: ${messageOf(configError)}`;
+  if (answers.every((a) => a === 'silent')) return `no answer from the device (${detail})`;
+  return `the device answered, but not with anything usable (${detail})`;
+}
+
+export function diagnoseIdentify(
+  improvError: unknown,
+  configError: unknown,
+  link?: DeviceLink | null,
+): string {
+  const improv = answerKind(improvError);
+  const config = answerKind(configError);
+  if (improv === 'link' || config === 'link')
     return 'The connection dropped: plug the device back in; the wizard reconnects on Retry.';
+  if (improv === 'garbled' || config === 'garbled') {
+    const which = improv === 'garbled' ? 'Improv' : 'configuration protocol';
+    // the device is talking at the right speed: wiring and baud rate are not the problem
+    return (
+      `The device answered, but its ${which} answer could not be read. The cable and port work; ` +
+      'power-cycle the device and Retry. If it happens again, the firmware speaks a variant Fieldline ' +
+      'does not read: note the firmware name and version and update it or report it.'
+    );
+  }
+  if (improv === 'refused' || config === 'refused') {
+    return (
+      'The device answered but refused the request: its firmware may not support device info. ' +
+      'Power-cycle it into setup mode and Retry, or update the firmware.'
+    );
+  }
+  if (link?.kind === 'ble') {
+    return 'The device does not answer Improv or the Fieldline configuration protocol over Bluetooth: power-cycle it into setup mode, bring it closer and Retry.';
+  }
   return (
     'The device does not answer Improv or the Fieldline configuration protocol: check the baud rate (115200 for most ' +
     'boards), that its firmware supports provisioning, and power-cycle it into setup mode.'
@@ -52,6 +99,9 @@ export function diagnoseStepError(error: unknown, step: string): string {
     return 'The connection to the device dropped (cable pulled or device reset): reconnect it and Retry; the wizard reopens the link.';
   }
   if (kind === 'timeout') return `The device stopped answering during ${step}: power-cycle it and Retry.`;
+  if (answerKind(error) === 'garbled') {
+    return `The device answered during ${step}, but the answer could not be read: power-cycle it and Retry; if it repeats, note the firmware name and version and update it or report it.`;
+  }
   if (kind === 'unable-to-connect') {
     return 'The device could not join the Wi-Fi network: the password is most likely wrong, or the access point is out of reach or 5 GHz-only (most devices are 2.4 GHz).';
   }

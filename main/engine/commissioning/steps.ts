@@ -11,7 +11,7 @@ import type { DeviceRegistry } from '../devices/device-registry';
 import type { Logger } from '../log';
 import { HEARTBEAT_METRIC, type RegistryService } from '../registry/registry-service';
 import type { SecretStore } from '../secrets/secret-store';
-import { diagnoseIdentify, diagnoseStepError, diagnoseVerify, messageOf } from './diagnosis';
+import { diagnoseIdentify, diagnoseStepError, diagnoseVerify, identifyFailure, messageOf } from './diagnosis';
 import {
   type CredentialsPort,
   type DeviceChannelPort,
@@ -82,8 +82,8 @@ export async function identify(ctx: StepContext): Promise<void> {
   });
   if (!improvInfo && !info) {
     throw new StepFailure(
-      `no answer to Improv (${messageOf(improvError)}) or to the configuration protocol (${messageOf(configError)})`,
-      diagnoseIdentify(improvError, configError),
+      identifyFailure(improvError, configError),
+      diagnoseIdentify(improvError, configError, ctx.session.link),
     );
   }
   const identity: DeviceIdentity = {

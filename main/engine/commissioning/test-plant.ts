@@ -48,6 +48,16 @@ export class TestPlant {
     });
   }
 
+  /** the network step's input for the plant's Wi-Fi and its broker (mutual TLS), reporting every second */
+  networkInput() {
+    return {
+      ssid: WIFI.ssid,
+      password: WIFI.password,
+      brokerUrl: this.broker.deviceUrl,
+      reportingIntervalS: 1,
+    };
+  }
+
   async startEngine(): Promise<void> {
     this.engine = await createEngine({
       dataDir: this.dataDir,

@@ -2,33 +2,16 @@
  * The device channel over a real serial line: a socat pty pair with the simulated
  * factory-fresh device on the far end, printing its log between the answers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { quietLogger } from '../connectors/ble/test-helpers';
-import { PtyPair } from '../connectors/serial/pty-pair';
-import { type DeviceChannel, openDeviceChannel } from './device-channel';
-import { SimulatedProvisionableDevice } from './simulated-device';
+import { describe, expect, test } from 'vitest';
+import type { DeviceChannel } from './device-channel';
+import { ptyPairPerTest } from './pty-fixture';
+import { type SimulatedDeviceOptions, SimulatedProvisionableDevice } from './simulated-device';
 
-let dir: string;
-let pair: PtyPair;
 let device: SimulatedProvisionableDevice | undefined;
-let channel: DeviceChannel | undefined;
-
-beforeEach(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-prov-'));
-  pair = new PtyPair(path.join(dir, 'host'), path.join(dir, 'device'));
-  await pair.start();
-});
-
-afterEach(async () => {
-  await channel?.close();
-  channel = undefined;
+const pty = ptyPairPerTest(async () => {
   await device?.close();
   device = undefined;
-  await pair.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const networks = [
@@ -36,20 +19,17 @@ const networks = [
   { ssid: 'Guest', password: '', rssi: -75 },
 ];
 
-async function withDevice(): Promise<DeviceChannel> {
+async function withDevice(options: SimulatedDeviceOptions = {}): Promise<DeviceChannel> {
   device = new SimulatedProvisionableDevice({
+    ...options,
     serialNumber: 'FL-0042',
     networks,
     logIntervalMs: 20,
     wifiJoinMs: 100,
     redirectUrl: 'http://192.168.1.77/',
   });
-  await device.attachSerial(pair.b);
-  channel = await openDeviceChannel(
-    { kind: 'serial', path: pair.a, baudRate: 115200 },
-    { log: quietLogger() },
-  );
-  return channel;
+  await device.attachSerial(pty.pair.b);
+  return await pty.openChannel();
 }
 
 describe('device channel over a socat pty with the simulated device', () => {
@@ -85,6 +65,22 @@ describe('device channel over a socat pty with the simulated device', () => {
     expect(logs.some((l) => l.includes('[D][sensor]'))).toBe(true);
     expect(logs.some((l) => l.includes("connected to 'PlantNet'"))).toBe(true);
     expect(logs.every((l) => !l.startsWith('FLCFG1') && !l.includes('IMPROV'))).toBe(true);
+  });
+
+  test('ESPHome framing (a 0x00 after every result): state, device info, scan and the redirect URL all read', async () => {
+    const ch = await withDevice({ improvFraming: 'esphome' });
+    expect(await ch.improv.currentState()).toBe('authorized');
+    expect(await ch.improv.deviceInfo()).toMatchObject({
+      firmwareName: 'fieldline-env',
+      deviceName: 'FL-ENV-2',
+    });
+    expect((await ch.improv.scanWifi()).map((n) => n.ssid)).toEqual(['PlantNet', 'Guest']);
+    await expect(ch.improv.sendWifi('PlantNet', 'wrong')).rejects.toMatchObject({
+      kind: 'unable-to-connect',
+    });
+    expect(await ch.improv.sendWifi('PlantNet', 'correct horse')).toEqual({
+      redirectUrl: 'http://192.168.1.77/',
+    });
   });
 
   test('config protocol: info, set, read back, credentials fingerprint, bad values refused, reboot', async () => {
@@ -127,10 +123,7 @@ describe('device channel over a socat pty with the simulated device', () => {
   });
 
   test('a silent device: every call times out within its bound', async () => {
-    channel = await openDeviceChannel(
-      { kind: 'serial', path: pair.a, baudRate: 115200 },
-      { log: quietLogger() },
-    );
+    const channel = await pty.openChannel();
     const start = Date.now();
     await expect(channel.improv.currentState(300)).rejects.toMatchObject({ kind: 'timeout' });
     await expect(channel.improv.scanWifi(300)).rejects.toMatchObject({
@@ -148,7 +141,7 @@ describe('device channel over a socat pty with the simulated device', () => {
     const pending = ch.improv.scanWifi(10_000).catch((e: unknown) => e);
     const pendingConfig = ch.config.status().catch((e: unknown) => e);
     await device!.close(); // the device stops answering, then the cable goes
-    await pair.stop();
+    await pty.pair.stop();
     const started = Date.now();
     expect(await pending).toMatchObject({ name: 'ImprovError', kind: 'link' });
     expect(await pendingConfig).toMatchObject({ kind: 'link' });
@@ -158,11 +151,10 @@ describe('device channel over a socat pty with the simulated device', () => {
   });
 
   test('opening a missing port says so', async () => {
-    await expect(
-      openDeviceChannel(
-        { kind: 'serial', path: path.join(dir, 'nothing-here'), baudRate: 115200 },
-        { log: quietLogger() },
-      ),
-    ).rejects.toMatchObject({ name: 'DeviceLinkError', kind: 'not-found', message: /plugged in/ });
+    await expect(pty.openChannel(path.join(pty.dir, 'nothing-here'))).rejects.toMatchObject({
+      name: 'DeviceLinkError',
+      kind: 'not-found',
+      message: /plugged in/,
+    });
   });
 });

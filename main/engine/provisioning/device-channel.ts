@@ -82,15 +82,19 @@ async function openSerialChannel(
     port.open((error) => (error ? reject(describeOpenError(link.path, error)) : resolve()));
   });
   const frames = new Listeners<[ImprovFrame]>();
+  const badFrames = new Listeners<[number]>();
   const configLines = new Listeners<[string]>();
   const logs = new Listeners<[string]>();
   const closes = new Listeners<[string]>();
   let closed: string | null = null;
-  const splitter = new SerialStreamSplitter((event) => {
-    if (event.kind === 'frame') frames.emit(event.frame);
-    else if (event.kind === 'line') (isConfigLine(event.text) ? configLines : logs).emit(event.text);
-    else logs.emit(`[Fieldline: dropped a ${event.bytes}-byte line, longer than the protocol allows]`);
-  });
+  const splitter = new SerialStreamSplitter(
+    (event) => {
+      if (event.kind === 'frame') frames.emit(event.frame);
+      else if (event.kind === 'line') (isConfigLine(event.text) ? configLines : logs).emit(event.text);
+      else logs.emit(`[Fieldline: dropped a ${event.bytes}-byte line, longer than the protocol allows]`);
+    },
+    { onBadChecksum: (type) => badFrames.emit(type) },
+  );
   const end = (reason: string) => {
     if (closed !== null) return;
     closed = reason;
@@ -127,7 +131,13 @@ async function openSerialChannel(
     );
   const closedReason = () => closed;
   const onClose = (l: (reason: string) => void) => closes.add(l);
-  const improv = createSerialImprovClient({ write, onFrame: (l) => frames.add(l), closedReason, onClose });
+  const improv = createSerialImprovClient({
+    write,
+    onFrame: (l) => frames.add(l),
+    onBadFrame: (l) => badFrames.add(l),
+    closedReason,
+    onClose,
+  });
   const configLink: ConfigLineLink = {
     sendLine: (line) => write(Buffer.from(`${line}\n`, 'utf8')),
     onLine: (l) => configLines.add(l),

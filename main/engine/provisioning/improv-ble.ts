@@ -14,7 +14,15 @@ import {
   type ImprovEvent,
   linkError,
 } from './improv-client';
-import { decodeRpc, encodeRpc, ImprovError, type ImprovStateName, stateName, sum8 } from './improv-protocol';
+import {
+  type DecodedRpc,
+  decodeRpc,
+  encodeRpc,
+  ImprovError,
+  type ImprovStateName,
+  stateName,
+  sum8,
+} from './improv-protocol';
 
 export const IMPROV_BLE = {
   service: '00467768-6228-2272-4663-277478268000',
@@ -38,11 +46,20 @@ export function encodeBleRpc(command: number, data: Uint8Array): Uint8Array {
   return out;
 }
 
-export function decodeBleRpc(bytes: Uint8Array): { command: number; data: Uint8Array } | { error: string } {
+/**
+ * The checksum is the packet's last byte. The body is read like a serial RPC result, up to
+ * its declared length (the BLE reference client, sdk-ble-js, reads values up to the data
+ * length too); a device checks commands strictly by passing decodeRpcCommandStrict.
+ */
+export function decodeBleRpc(
+  bytes: Uint8Array,
+  decodeBody: (body: Uint8Array) => DecodedRpc = decodeRpc,
+): DecodedRpc {
+  // a packet that fails its checksum is not attributed to a command: its command byte may be the damaged one
   if (bytes.length < 3) return { error: 'RPC packet shorter than its header and checksum' };
   const body = bytes.subarray(0, bytes.length - 1);
   if (sum8(body) !== bytes[bytes.length - 1]) return { error: 'RPC packet checksum mismatch' };
-  return decodeRpc(body);
+  return decodeBody(body);
 }
 
 export interface ImprovServiceData {

@@ -5,6 +5,7 @@
  * (current state, error state, RPC result with its command byte).
  */
 import {
+  type DecodedRpc,
   decodeRpc,
   decodeStrings,
   deviceInfoFromStrings,
@@ -47,6 +48,8 @@ export const IMPROV_TIMEOUTS = {
 export interface ImprovFrameLink {
   write(bytes: Uint8Array): Promise<void>;
   onFrame(listener: (frame: ImprovFrame) => void): () => void;
+  /** complete frames whose checksum was wrong (their packet type): garbled answers, not silence */
+  onBadFrame?(listener: (type: number) => void): () => void;
   /** the reason the link closed, or null while it is open */
   closedReason(): string | null;
   onClose(listener: (reason: string) => void): () => void;
@@ -58,7 +61,9 @@ type Step<T> = { resolve: T } | { reject: ImprovError } | undefined;
 export type ImprovEvent =
   | { kind: 'state'; code: number | undefined }
   | { kind: 'error'; code: number }
-  | { kind: 'result'; rpc: { command: number; data: Uint8Array } | { error: string } };
+  | { kind: 'result'; rpc: DecodedRpc }
+  /** the device sent something that was meant as an Improv packet but could not be read */
+  | { kind: 'garbled'; reason: string };
 
 /**
  * What the transport-neutral RPC core needs from a transport: the serial frame link and
@@ -101,6 +106,14 @@ export class CommandQueue {
   }
 }
 
+/** The exchange timed out, but the device did send something: an answer that could not be read. */
+export function garbledError(what: string, reason: string): ImprovError {
+  return new ImprovError(
+    'bad-response',
+    `the device answered ${what}, but the answer could not be read (${reason})`,
+  );
+}
+
 export function linkError(reason: string): ImprovError {
   return new ImprovError(
     'link',
@@ -125,6 +138,8 @@ export function createImprovRpcCore(port: ImprovRpcPort): ImprovRpcCore {
           const closed = port.closedReason();
           if (closed !== null) return reject(linkError(closed));
           let done = false;
+          /** the last unreadable answer, so a timeout can say the device did answer, badly */
+          let garbled: string | null = null;
           const timers: NodeJS.Timeout[] = [];
           const finish = (s: Step<T>) => {
             if (!s || done) return;
@@ -140,6 +155,11 @@ export function createImprovRpcCore(port: ImprovRpcPort): ImprovRpcCore {
           };
           const offEvent = port.onEvent((event) => {
             if (done) return;
+            if (event.kind === 'garbled') {
+              garbled = event.reason;
+              return;
+            }
+            if (event.kind === 'result' && 'error' in event.rpc) garbled = event.rpc.error;
             // the device clears its error state (0x00) when a command arrives; only real errors count
             if (event.kind === 'error') {
               if (event.code !== 0x00) finish({ reject: ImprovError.fromDevice(event.code, context) });
@@ -148,7 +168,15 @@ export function createImprovRpcCore(port: ImprovRpcPort): ImprovRpcCore {
             finish(step(event, settleLater));
           });
           const offClose = port.onClose((reason) => finish({ reject: linkError(reason) }));
-          timers.push(setTimeout(() => finish({ reject: timeoutError(what, timeoutMs) }), timeoutMs));
+          timers.push(
+            setTimeout(
+              () =>
+                finish({
+                  reject: garbled === null ? timeoutError(what, timeoutMs) : garbledError(what, garbled),
+                }),
+              timeoutMs,
+            ),
+          );
           port.sendRpc(command, data, what, timeoutMs).catch((e: unknown) =>
             finish({
               reject: e instanceof ImprovError ? e : linkError(e instanceof Error ? e.message : String(e)),
@@ -158,13 +186,17 @@ export function createImprovRpcCore(port: ImprovRpcPort): ImprovRpcCore {
     );
   }
 
-  /** This command's RPC result strings go to `handle`; a malformed result rejects; other events pass. */
+  /**
+   * This command's RPC result strings go to `handle`; a malformed result for this command
+   * rejects. Results for other commands pass, malformed or not: the reference client
+   * (sdk-serial-js serial.ts) logs a result for another command and keeps waiting.
+   */
   function onResult<T>(event: ImprovEvent, command: number, handle: (strings: string[]) => Step<T>): Step<T> {
     if (event.kind !== 'result') return undefined;
     const { rpc } = event;
+    if (rpc.command !== command) return undefined;
     if ('error' in rpc)
       return { reject: new ImprovError('bad-response', `malformed Improv RPC result: ${rpc.error}`) };
-    if (rpc.command !== command) return undefined;
     const strings = decodeStrings(rpc.data);
     if (!Array.isArray(strings))
       return { reject: new ImprovError('bad-response', `malformed Improv RPC result: ${strings.error}`) };
@@ -245,14 +277,25 @@ export function createSerialImprovClient(link: ImprovFrameLink): ImprovClient {
         .catch((e: unknown) => {
           throw linkError(e instanceof Error ? e.message : String(e));
         }),
-    onEvent: (listener) =>
-      link.onFrame((frame) => {
+    onEvent: (listener) => {
+      const offFrame = link.onFrame((frame) => {
         if (frame.type === ImprovPacketType.currentState) listener({ kind: 'state', code: frame.data[0] });
         else if (frame.type === ImprovPacketType.errorState)
           listener({ kind: 'error', code: frame.data[0] ?? 0xff });
         else if (frame.type === ImprovPacketType.rpcResult)
           listener({ kind: 'result', rpc: decodeRpc(frame.data) });
-      }),
+      });
+      const offBad = link.onBadFrame?.((type) =>
+        listener({
+          kind: 'garbled',
+          reason: `an answer with a wrong checksum (Improv packet type 0x${type.toString(16).padStart(2, '0')})`,
+        }),
+      );
+      return () => {
+        offFrame();
+        offBad?.();
+      };
+    },
     closedReason: () => link.closedReason(),
     onClose: (listener) => link.onClose(listener),
   });

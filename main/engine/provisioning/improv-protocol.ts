@@ -160,12 +160,38 @@ export function encodeRpc(command: number, data: Uint8Array): Uint8Array {
   return out;
 }
 
-export function decodeRpc(body: Uint8Array): { command: number; data: Uint8Array } | { error: string } {
-  if (body.length < 2) return { error: 'RPC shorter than its 2-byte header' };
+/** A decoded RPC body; `error` carries the command byte when there was one, so the answer can still be attributed. */
+export type DecodedRpc = { command: number; data: Uint8Array } | { error: string; command?: number };
+
+/**
+ * Reads [command, data length, data...] the way the reference client does: the declared
+ * length decides where the data ends, and bytes after it are ignored. ESPHome (Improv
+ * SDK 1.2.4's build_rpc_response, called without a checksum) sends one such byte on every
+ * result; see improv-serial-codec.test.ts for the frames.
+ */
+export function decodeRpc(body: Uint8Array): DecodedRpc {
+  if (body.length === 0) return { error: 'RPC result is empty' };
+  const command = body[0]!;
+  if (body.length < 2) return { error: 'RPC shorter than its 2-byte header', command };
   const len = body[1]!;
-  if (body.length !== 2 + len)
-    return { error: `RPC data length ${len} does not match ${body.length - 2} bytes` };
-  return { command: body[0]!, data: body.subarray(2) };
+  if (body.length < 2 + len)
+    return { error: `RPC declares ${len} data bytes but carries only ${body.length - 2}`, command };
+  return { command, data: body.subarray(2, 2 + len) };
+}
+
+/**
+ * An RPC command as a device checks it (Improv SDK parse_improv_data: the declared length
+ * must match exactly, else the command is UNKNOWN and ESPHome answers "unknown RPC").
+ */
+export function decodeRpcCommandStrict(body: Uint8Array): DecodedRpc {
+  const rpc = decodeRpc(body);
+  if ('error' in rpc) return rpc;
+  if (body.length !== 2 + rpc.data.length)
+    return {
+      error: `RPC data length ${rpc.data.length} does not match ${body.length - 2} bytes`,
+      command: rpc.command,
+    };
+  return rpc;
 }
 
 export function sum8(bytes: Uint8Array, end = bytes.length): number {

@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decodeBleRpc, encodeBleRpc, parseImprovServiceData } from './improv-ble';
 import {
   decodeRpc,
   decodeStrings,
   decodeWifiSettings,
+  deviceInfoFromStrings,
   encodeRpc,
   encodeStrings,
   encodeWifiSettings,
@@ -152,6 +154,133 @@ describe('Improv serial framing', () => {
       { ssid: 'Home', rssi: -60, auth: 'YES', secured: true },
       { ssid: 'Cafe', rssi: -80, auth: 'NO', secured: false },
     ]);
+  });
+});
+
+/**
+ * What ESPHome sends since it pins Improv SDK 1.2.4. The SDK's build_rpc_response
+ * (sdk-cpp src/improv.cpp) sizes its buffer as "3 = Command: 1 + frame length: 1 +
+ * checksum: 1" plus the strings, and ESPHome calls it with add_checksum=false, so the last
+ * byte stays 0x00. ESPHome's send_response_ (esphome/components/improv_serial/
+ * improv_serial_component.cpp) then sets the frame length to `response.size()`: inner data
+ * length + 3. The official client (improv-wifi/sdk-serial-js src/serial.ts) reads strings
+ * `while (idx < 2 + totalLength)` with totalLength = data[1], and ignores what follows.
+ * Frames written out byte by byte; checksum = sum of all preceding bytes & 0xFF
+ * (https://www.improv-wifi.com/serial/), worked out with the inline sum below.
+ */
+describe('Improv serial vs ESPHome (SDK 1.2.4 trailing byte)', () => {
+  const IMPROV = '49 4d 50 52 4f 56 01'; // "IMPROV", version 1
+  const checksumOk = (frame: Uint8Array) =>
+    frame.subarray(0, -1).reduce((a, b) => (a + b) & 0xff, 0) === frame[frame.length - 1];
+  /** the one RPC result the splitter finds, read the way the client reads it */
+  function readResult(bytes: Uint8Array): { command: number; strings: string[] } {
+    expect(checksumOk(bytes)).toBe(true); // the vector itself is right
+    const { events } = split([bytes, Uint8Array.of(0x0a)]);
+    const got = frames(events);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.type).toBe(0x04);
+    const rpc = decodeRpc(got[0]!.data);
+    if ('error' in rpc) throw new Error(rpc.error);
+    const strings = decodeStrings(rpc.data);
+    if (!Array.isArray(strings)) throw new Error(strings.error);
+    return { command: rpc.command, strings };
+  }
+
+  test('device info: frame length 0x29 = 38 data bytes + 3, one 0x00 after the strings', () => {
+    // type 04, length 0x29; command 03 (device info), data length 0x26 = 38:
+    // "ESPHome", "2024.6.0", "ESP32C3", "kitchen-plug"; then 0x00; checksum 0xdf
+    const frame = hex(
+      `${IMPROV} 04 29 03 26 07 45 53 50 48 6f 6d 65 08 32 30 32 34 2e 36 2e 30 07 45 53 50 33 32 43 33 0c 6b 69 74 63 68 65 6e 2d 70 6c 75 67 00 df`,
+    );
+    const { command, strings } = readResult(frame);
+    expect(command).toBe(0x03);
+    expect(deviceInfoFromStrings(strings)).toEqual({
+      firmwareName: 'ESPHome',
+      firmwareVersion: '2024.6.0',
+      chipFamily: 'ESP32C3',
+      deviceName: 'kitchen-plug',
+      extra: [],
+    });
+  });
+
+  test('Wi-Fi scan: one result per network and the empty end-of-list result, each with its 0x00', () => {
+    // ESPHome GET_WIFI_NETWORKS: {ssid, "%d" rssi, YESNO(auth)} per network, then an empty response
+    expect(
+      readResult(hex(`${IMPROV} 04 14 04 11 08 50 6c 61 6e 74 4e 65 74 03 2d 35 32 03 59 45 53 00 c4`)),
+    ).toEqual({ command: 0x04, strings: ['PlantNet', '-52', 'YES'] });
+    expect(readResult(hex(`${IMPROV} 04 10 04 0d 05 47 75 65 73 74 03 2d 37 35 02 4e 4f 00 4b`))).toEqual({
+      command: 0x04,
+      strings: ['Guest', '-75', 'NO'],
+    });
+    // build_rpc_response with no strings: [command, 0, 0x00], frame length 3
+    expect(readResult(hex(`${IMPROV} 04 03 04 00 00 e9`))).toEqual({ command: 0x04, strings: [] });
+  });
+
+  test('provisioned: the Wi-Fi settings result carries the redirect URL, then 0x00', () => {
+    // ESPHome build_rpc_settings_response_(WIFI_SETTINGS) with the web server URL
+    expect(
+      readResult(
+        hex(
+          `${IMPROV} 04 1a 01 17 16 68 74 74 70 3a 2f 2f 31 39 32 2e 31 36 38 2e 31 2e 37 37 3a 38 30 00 88`,
+        ),
+      ),
+    ).toEqual({ command: 0x01, strings: ['http://192.168.1.77:80'] });
+  });
+
+  test('a result that declares more data than it carries is still refused, with its command kept', () => {
+    // scan result declaring 9 data bytes but carrying 3
+    expect(decodeRpc(hex('04 09 02 2d 35'))).toEqual({
+      error: 'RPC declares 9 data bytes but carries only 3',
+      command: 0x04,
+    });
+    expect(decodeRpc(new Uint8Array(0))).toHaveProperty('error');
+  });
+
+  test('BLE: a result with a byte between its data and its checksum is read up to the declared length', () => {
+    // [command 01, length 02, string "x", 00, checksum 01+02+01+78+00 = 0x7c]; the BLE
+    // reference client (sdk-ble-js provision-dialog.ts) reads values `for (start < dataLength)`
+    expect(decodeBleRpc(hex('01 02 01 78 00 7c'))).toEqual({ command: 0x01, data: hex('01 78') });
+  });
+
+  test('property: any strings, any trailing bytes after the declared data: the same strings come back', () => {
+    const str = fc.string({ maxLength: 20 }).filter((x) => Buffer.byteLength(x) <= 20);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(str, { maxLength: 8 }),
+        fc.uint8Array({ maxLength: 8 }),
+        fc.integer({ min: 1, max: 60 }),
+        (command, strings, trailing, cut) => {
+          // the frame built here by hand, not with Fieldline's encoder
+          const data: number[] = [];
+          for (const x of strings) data.push(Buffer.byteLength(x), ...Buffer.from(x));
+          const body = [command, data.length, ...data, ...trailing];
+          const frame = [...Buffer.from('IMPROV'), 0x01, 0x04, body.length, ...body];
+          frame.push(
+            frame.reduce((a, b) => (a + b) & 0xff, 0),
+            0x0a,
+          );
+          const bytes = Uint8Array.from(frame);
+          const at = Math.min(cut, bytes.length);
+          const got = frames(split([bytes.subarray(0, at), bytes.subarray(at)]).events);
+          expect(got).toHaveLength(1);
+          const rpc = decodeRpc(got[0]!.data);
+          if ('error' in rpc) throw new Error(rpc.error);
+          expect(rpc.command).toBe(command);
+          expect(decodeStrings(rpc.data)).toEqual(strings);
+        },
+      ),
+      { numRuns: 300, seed: 10 },
+    );
+  });
+
+  test('a frame with a wrong checksum is reported (with its type), not only counted', () => {
+    const types: number[] = [];
+    const splitter = new SerialStreamSplitter(() => {}, { onBadChecksum: (t) => types.push(t) });
+    // device-info command, checksum e6 turned into e7
+    splitter.push(hex(`${IMPROV} 03 02 03 00 e7 0a`));
+    expect(types).toEqual([0x03]);
+    expect(splitter.stats.badFrames).toBe(1);
   });
 });
 

@@ -60,6 +60,12 @@ export type StreamEvent =
 export interface StreamSplitterOptions {
   /** longest text line kept; longer ones are dropped up to the next newline. Default 16 KiB + 64 */
   maxLineBytes?: number;
+  /**
+   * A complete frame whose checksum is wrong, with its packet type. The Improv SDK answers
+   * such a frame with error state 0x01 (invalid RPC) rather than ignoring it; a client counts
+   * it as a garbled answer rather than silence.
+   */
+  onBadChecksum?: (type: number) => void;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 + 64;
@@ -81,11 +87,14 @@ export class SerialStreamSplitter {
   /** counters for diagnostics and tests */
   readonly stats = { frames: 0, lines: 0, badFrames: 0, overflows: 0, bytes: 0 };
 
+  private readonly onBadChecksum: ((type: number) => void) | undefined;
+
   constructor(
     private readonly emit: (event: StreamEvent) => void,
     options: StreamSplitterOptions = {},
   ) {
     this.line = new Uint8Array(Math.max(16, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES));
+    this.onBadChecksum = options.onBadChecksum;
   }
 
   push(chunk: Uint8Array): void {
@@ -172,7 +181,14 @@ export class SerialStreamSplitter {
     const total = HEADER + len + 1;
     if (available < total) return total <= MAX_FRAME ? 'incomplete' : 0;
     const frame = buf.subarray(at, at + total);
-    if (sum8(frame, total - 1) !== frame[total - 1]) return this.bad();
+    if (sum8(frame, total - 1) !== frame[total - 1]) {
+      try {
+        this.onBadChecksum?.(type);
+      } catch {
+        // a listener's failure must not stop the stream
+      }
+      return this.bad();
+    }
     this.stats.frames++;
     try {
       this.emit({

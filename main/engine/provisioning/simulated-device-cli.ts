@@ -3,7 +3,7 @@
  * without hardware:
  *
  *   npx tsx main/engine/provisioning/simulated-device-cli.ts [--serial FL-0001]
- *       [--network "SSID:password:-55"]... [--state-file device.json]
+ *       [--network "SSID:password:-55"]... [--state-file device.json] [--esphome-framing]
  *
  * Makes a socat pty pair, attaches the device to one end and prints the other end's path
  * to open in Fieldline. Runs until Ctrl-C.
@@ -26,6 +26,7 @@ const USAGE = `Usage: npm run sim:device -- [options]
   --model FL-ENV-2           model name
   --network "SSID:pw:-55"    a Wi-Fi network around the device (repeatable; default FieldlineLab / Plant-Guest)
   --state-file device.json   keep Wi-Fi, configuration and credentials across restarts
+  --esphome-framing          frame Improv results as current ESPHome does (one trailing 0x00 byte)
   --help                     this text
 Makes a socat pty pair, attaches a factory-fresh device (Improv + FLCFG1) to one end and
 prints the other end's path to open in Fieldline's commissioning wizard.
@@ -36,6 +37,7 @@ const OPTIONS = {
   network: { type: 'string', multiple: true },
   'state-file': { type: 'string' },
   model: { type: 'string' },
+  'esphome-framing': { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
 
@@ -62,13 +64,14 @@ async function main(): Promise<void> {
     ...(values.serial ? { serialNumber: values.serial } : {}),
     ...(values.model ? { model: values.model } : {}),
     ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
+    improvFraming: values['esphome-framing'] ? 'esphome' : 'spec',
     networks,
     logIntervalMs: 5_000,
   });
   await device.attachSerial(pair.b);
   process.stdout.write(
     [
-      `Simulated device ${device.serialNumber} is on the line.`,
+      `Simulated device ${device.serialNumber} is on the line${values['esphome-framing'] ? ' (ESPHome Improv framing)' : ''}.`,
       `Open this serial port in Fieldline: ${pair.a}`,
       `Wi-Fi networks around it: ${networks.map((n) => `${n.ssid} (${n.password ? `password "${n.password}"` : 'open'})`).join(', ')}`,
       'Ctrl-C to stop.',

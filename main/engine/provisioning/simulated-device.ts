@@ -38,7 +38,7 @@ import {
   ImprovCapability,
 } from './improv-ble';
 import {
-  decodeRpc,
+  decodeRpcCommandStrict,
   decodeWifiSettings,
   encodeRpc,
   encodeStrings,
@@ -56,6 +56,8 @@ export interface SimulatedNetwork {
   rssi: number;
 }
 
+export type ImprovFraming = 'spec' | 'esphome';
+
 export interface SimulatedDeviceOptions {
   serialNumber?: string;
   model?: string;
@@ -72,6 +74,13 @@ export interface SimulatedDeviceOptions {
   wifiJoinMs?: number;
   /** what Improv reports after provisioning (ESPHome: the device's web page) */
   redirectUrl?: string | null;
+  /**
+   * How RPC results are framed on serial. 'spec': frame length = RPC body length.
+   * 'esphome': what ESPHome sends since it pins Improv SDK 1.2.4, one 0x00 after the
+   * strings that the frame length counts (build_rpc_response sizes its buffer for a
+   * checksum and, called with add_checksum=false, leaves that byte zero).
+   */
+  improvFraming?: ImprovFraming;
   /** keep Wi-Fi, configuration and credentials here across process restarts */
   stateFile?: string;
   /** log lines printed on serial every so often, interleaved with everything else; 0 = none */
@@ -156,6 +165,7 @@ export class SimulatedProvisionableDevice {
       uplink: options.uplink ?? true,
       wifiJoinMs: options.wifiJoinMs ?? 200,
       redirectUrl: options.redirectUrl ?? null,
+      improvFraming: options.improvFraming ?? 'spec',
       logIntervalMs: options.logIntervalMs ?? 1_000,
       brokerRetryMs: options.brokerRetryMs ?? 2_000,
       brokerConnectTimeoutMs: options.brokerConnectTimeoutMs ?? 5_000,
@@ -221,19 +231,28 @@ export class SimulatedProvisionableDevice {
       state: (code) => write(encodeImprovFrame(ImprovPacketType.currentState, Uint8Array.of(code))),
       error: (code) => write(encodeImprovFrame(ImprovPacketType.errorState, Uint8Array.of(code))),
       result: (command, strings) =>
-        write(encodeImprovFrame(ImprovPacketType.rpcResult, encodeRpc(command, encodeStrings(strings)))),
+        write(encodeImprovFrame(ImprovPacketType.rpcResult, this.serialResult(command, strings))),
       configLine: writeLine,
       log: writeLine,
     };
-    const splitter = new SerialStreamSplitter((event) => {
-      if (event.kind === 'frame') {
-        if (event.frame.type !== ImprovPacketType.rpcCommand) return;
-        const rpc = decodeRpc(event.frame.data);
-        if ('error' in rpc) sp.error(ImprovErrorCode.invalidRpc);
-        else this.improvCommand(rpc.command, rpc.data, sp, 'serial');
-      } else if (event.kind === 'line') this.configRequest(event.text, sp);
-      else sp.configLine(encodeErr('0', 'too-long', 'line longer than the protocol allows'));
-    });
+    const splitter = new SerialStreamSplitter(
+      (event) => {
+        if (event.kind === 'frame') {
+          if (event.frame.type !== ImprovPacketType.rpcCommand) return;
+          // Improv SDK parse_improv_data: a declared length that does not match makes the
+          // command UNKNOWN, which ESPHome answers with ERROR_UNKNOWN_RPC (0x02)
+          const rpc = decodeRpcCommandStrict(event.frame.data);
+          if ('error' in rpc) this.setError(ImprovErrorCode.unknownCommand, sp);
+          else this.improvCommand(rpc.command, rpc.data, sp, 'serial');
+        } else if (event.kind === 'line') this.configRequest(event.text, sp);
+        else sp.configLine(encodeErr('0', 'too-long', 'line longer than the protocol allows'));
+      },
+      {
+        // Improv SDK parse_improv_serial_byte: a checksum mismatch calls on_error(ERROR_INVALID_RPC),
+        // and ESPHome sends that error state; the frame is not silently dropped
+        onBadChecksum: () => this.setError(ImprovErrorCode.invalidRpc, sp),
+      },
+    );
     let idleTimer: NodeJS.Timeout | undefined;
     port.on('data', (chunk: Buffer) => {
       splitter.push(chunk);
@@ -322,7 +341,7 @@ export class SimulatedProvisionableDevice {
               uuid: IMPROV_BLE.rpcCommand,
               properties: ['write'],
               onWrite: (data) => {
-                const rpc = decodeBleRpc(data);
+                const rpc = decodeBleRpc(data, decodeRpcCommandStrict);
                 if ('error' in rpc) this.setError(ImprovErrorCode.invalidRpc, bp);
                 else this.improvCommand(rpc.command, rpc.data, bp, 'ble');
               },
@@ -404,6 +423,15 @@ export class SimulatedProvisionableDevice {
       default:
         this.setError(ImprovErrorCode.unknownCommand, port);
     }
+  }
+
+  /** An RPC result body as this device's firmware frames it on serial (see improvFraming). */
+  private serialResult(command: number, strings: string[]): Uint8Array {
+    const body = encodeRpc(command, encodeStrings(strings));
+    if (this.options.improvFraming === 'spec') return body;
+    const esphome = new Uint8Array(body.length + 1);
+    esphome.set(body, 0);
+    return esphome;
   }
 
   private redirect(): string[] {
