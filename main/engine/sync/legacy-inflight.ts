@@ -18,9 +18,10 @@ type Marks = Record<string, { raw: number; rollup: number }>;
 /** Runs when the installation's identity is made (loadOrCreateInstallation's onCreate). */
 export function recordLegacyInflight(db: Database.Database): void {
   const sinks = db
-    .prepare<[], { id: string; cursor: number; rollup_cursor: number; inflight: number; rollup_inflight: number }>(
-      'SELECT id, cursor, rollup_cursor, inflight, rollup_inflight FROM sync_sinks',
-    )
+    .prepare<
+      [],
+      { id: string; cursor: number; rollup_cursor: number; inflight: number; rollup_inflight: number }
+    >('SELECT id, cursor, rollup_cursor, inflight, rollup_inflight FROM sync_sinks')
     .all();
   const marks: Marks = {};
   for (const s of sinks) {
@@ -37,7 +38,9 @@ export function originChooser(
   db: Database.Database,
   current: Origin,
 ): (sinkId: string, channel: SyncChannel, lastSeq: number) => Origin {
-  const stored = db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(KEY) as string | undefined;
+  const stored = db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(KEY) as
+    | string
+    | undefined;
   let marks: Marks = {};
   try {
     marks = stored ? (JSON.parse(stored) as Marks) : {};

@@ -10,7 +10,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { CLOUDEVENTS_BATCH, type OutgoingBatch } from './cloudevents';
-import { publishStructured, pubackFailure } from './mqtt-structured';
+import { pubackFailure, publishStructured } from './mqtt-structured';
 import type { SendOutcome, SinkTransport } from './transport';
 
 export interface MqttSinkOptions {
