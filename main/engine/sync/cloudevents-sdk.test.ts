@@ -1,0 +1,190 @@
+/**
+ * Conformance with the official CloudEvents JS SDK (`cloudevents` v10) as the receiver: the
+ * HTTP sink's structured batches read through `HTTP.toEvent` (batch mode,
+ * application/cloudevents-batch+json, each event validated by the SDK), and the MQTT sink's
+ * structured content mode through a real mosquitto read by `MQTT.toEvent` (mqtt-protocol-
+ * binding.md §3.2: Content Type application/cloudevents+json, one JSON-format event per
+ * message), then `validate()`. Every reading must arrive, and source/id be as specified.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { type CloudEvent, HTTP, MQTT, type MQTTMessage } from 'cloudevents';
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, test } from 'vitest';
+import { MosquittoBroker } from '../connectors/mqtt/mosquitto-harness';
+import { openSync, readingsBatch, waitUntil } from './test-fixtures';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Received {
+  events: CloudEvent[];
+  errors: string[];
+}
+
+/** Readings out of the SDK's events, once per (source, id): `ts` is first absolute, then deltas. */
+function readingsOf(events: readonly CloudEvent[]): Map<string, number[]> {
+  const seen = new Set<string>();
+  const out = new Map<string, number[]>();
+  for (const e of events) {
+    if (e.type !== 'io.fieldline.readings.v1' || seen.has(`${e.source}\n${e.id}`)) continue;
+    seen.add(`${e.source}\n${e.id}`);
+    const d = e.data as { deviceId: string; metric: string; ts: number[] };
+    const k = `${d.deviceId}/${d.metric}`;
+    const list = out.get(k) ?? [];
+    let t = 0;
+    d.ts.forEach((x, i) => {
+      t = i === 0 ? x : t + x;
+      list.push(t);
+    });
+    out.set(k, list);
+  }
+  return out;
+}
+
+function ingested(batches: number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (let b = 0; b < batches; b++) {
+    for (const r of readingsBatch(b)) {
+      const k = `${r.deviceId}/${r.metric}`;
+      out.set(k, [...(out.get(k) ?? []), r.ts]);
+    }
+  }
+  return out;
+}
+
+const count = (m: Map<string, number[]>) => [...m.values()].reduce((n, ts) => n + ts.length, 0);
+
+function expectSourceAndIds(events: readonly CloudEvent[], installationId: string): void {
+  for (const e of events) {
+    expect(e.specversion).toBe('1.0');
+    expect(e.source).toBe(`urn:fieldline:installation:${installationId}`);
+    // ids from the installation's outbox sequence: e<seq> for an event, r<first>-<last>-<n> for readings
+    expect(e.id).toMatch(/^(e\d+|r\d+-\d+-\d+)$/);
+  }
+  const ids = events.map((e) => e.id);
+  expect(new Set(ids).size).toBe(ids.length);
+}
+
+describe('the official CloudEvents SDK reads what Fieldline sends', () => {
+  test('HTTP sink: every batch parses with HTTP.toEvent (batch mode), every event validates, every reading arrives', async () => {
+    const got: Received = { events: [], errors: [] };
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        try {
+          const body = gunzipSync(Buffer.concat(chunks)).toString('utf8');
+          // batch mode: the SDK makes each element a strict (validated) CloudEvent
+          const parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body });
+          if (!Array.isArray(parsed)) throw new Error('not read as a batch');
+          got.events.push(...parsed);
+          res.writeHead(200).end('{}');
+        } catch (error) {
+          got.errors.push(String(error));
+          res.writeHead(400).end(JSON.stringify({ error: String(error) }));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const e = openSync({ maxBatchReadings: 1000 });
+    cleanups.push(() => e.sync.close());
+    await e.sync.handlers['sync.addSink']({
+      kind: 'http',
+      name: 'sdk',
+      enabled: true,
+      config: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events` },
+    });
+    e.sync.enqueueEvent('io.fieldline.audit.v1', 'gateway', { action: 'first' });
+    for (let b = 0; b < 10; b++) e.sync.onIngest(readingsBatch(b));
+    e.sync.enqueueEvent('io.fieldline.audit.v1', 'gateway', { action: 'last' });
+    await waitUntil(
+      () => count(readingsOf(got.events)) >= 5000 && e.sync.status()[0]!.backlog.events === 0,
+      'every reading at the SDK receiver',
+    );
+    expect(got.errors).toEqual([]);
+    for (const ev of got.events) expect(ev.validate()).toBe(true);
+    expectSourceAndIds(got.events, e.sync.installation.id);
+    expect(readingsOf(got.events)).toEqual(ingested(10));
+    const audit = got.events.filter((x) => x.type === 'io.fieldline.audit.v1');
+    expect(audit.map((x) => [x.id, x.subject, x.data])).toEqual([
+      ['e1', 'gateway', { action: 'first' }],
+      [`e${audit[1]!.id.slice(1)}`, 'gateway', { action: 'last' }],
+    ]);
+    expect(e.sync.status()[0]!.parked).toBe(0);
+  });
+
+  test('MQTT sink, structured content mode: one application/cloudevents+json event per message, read by MQTT.toEvent', async () => {
+    const broker = new MosquittoBroker();
+    await broker.start();
+    cleanups.push(() => broker.stop());
+    const got: Received = { events: [], errors: [] };
+    const contentTypes = new Set<string>();
+    const consumer = mqtt.connect(broker.url, { protocolVersion: 5, reconnectPeriod: 200 });
+    cleanups.push(() => new Promise<void>((r) => consumer.end(true, {}, () => r())));
+    let subscribed = false;
+    consumer.on('connect', () =>
+      consumer.subscribe('fieldline/#', { qos: 1 }, (error) => {
+        subscribed = !error;
+      }),
+    );
+    consumer.on('message', (_topic, payload, packet) => {
+      const contentType = packet.properties?.contentType ?? '';
+      contentTypes.add(contentType);
+      const message: MQTTMessage<string> = {
+        PUBLISH: { 'Content Type': contentType },
+        body: payload.toString('utf8'),
+        payload: payload.toString('utf8'),
+        headers: {},
+        'User Properties': {},
+      };
+      try {
+        const event = MQTT.toEvent(message) as CloudEvent;
+        event.validate();
+        got.events.push(event);
+      } catch (error) {
+        got.errors.push(String(error));
+      }
+    });
+    await waitUntil(() => subscribed, 'the SDK consumer to subscribe');
+
+    const e = openSync({ maxBatchReadings: 1000 });
+    cleanups.push(() => e.sync.close());
+    // receipts belong to batch mode: asking for both is refused with a reason
+    await expect(
+      Promise.resolve().then(() =>
+        e.sync.handlers['sync.addSink']({
+          kind: 'mqtt',
+          name: 'both',
+          enabled: true,
+          config: { url: broker.url, topic: 't', contentMode: 'structured', receiptTopic: 'r' },
+        }),
+      ),
+    ).rejects.toThrow(/receipts work with batch mode only/);
+    const sink = await e.sync.handlers['sync.addSink']({
+      kind: 'mqtt',
+      name: 'sdk',
+      enabled: true,
+      config: { url: broker.url, topic: 'fieldline/{sink}/{kind}', contentMode: 'structured' },
+    });
+    await waitUntil(() => e.sync.status()[0]!.connected, 'the sink to connect');
+    e.sync.enqueueEvent('io.fieldline.audit.v1', 'gateway', { action: 'first' });
+    for (let b = 0; b < 10; b++) e.sync.onIngest(readingsBatch(b));
+    await waitUntil(
+      () => count(readingsOf(got.events)) >= 5000 && e.sync.status()[0]!.backlog.readings === 0,
+      'every reading at the SDK consumer',
+    );
+    expect(got.errors).toEqual([]);
+    // §3.2.1: the MQTT 5 Content Type is the JSON event format's media type
+    expect([...contentTypes]).toEqual(['application/cloudevents+json; charset=utf-8']);
+    expectSourceAndIds(got.events, e.sync.installation.id);
+    expect(readingsOf(got.events)).toEqual(ingested(10));
+    expect(got.events.find((x) => x.id === 'e1')?.data).toEqual({ action: 'first' });
+    expect(e.sync.status()[0]!.delivered.readings).toBe(5000);
+    expect(sink.id).toContain(e.sync.installation.id);
+  }, 60_000);
+});
