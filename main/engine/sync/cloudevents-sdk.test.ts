@@ -21,12 +21,12 @@ afterEach(async () => {
 });
 
 interface Received {
-  events: CloudEvent[];
+  events: CloudEvent<unknown>[];
   errors: string[];
 }
 
 /** Readings out of the SDK's events, once per (source, id): `ts` is first absolute, then deltas. */
-function readingsOf(events: readonly CloudEvent[]): Map<string, number[]> {
+function readingsOf(events: readonly CloudEvent<unknown>[]): Map<string, number[]> {
   const seen = new Set<string>();
   const out = new Map<string, number[]>();
   for (const e of events) {
@@ -58,7 +58,7 @@ function ingested(batches: number): Map<string, number[]> {
 
 const count = (m: Map<string, number[]>) => [...m.values()].reduce((n, ts) => n + ts.length, 0);
 
-function expectSourceAndIds(events: readonly CloudEvent[], installationId: string): void {
+function expectSourceAndIds(events: readonly CloudEvent<unknown>[], installationId: string): void {
   for (const e of events) {
     expect(e.specversion).toBe('1.0');
     expect(e.source).toBe(`urn:fieldline:installation:${installationId}`);
@@ -81,7 +81,7 @@ describe('the official CloudEvents SDK reads what Fieldline sends', () => {
           // batch mode: the SDK makes each element a strict (validated) CloudEvent
           const parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body });
           if (!Array.isArray(parsed)) throw new Error('not read as a batch');
-          got.events.push(...parsed);
+          got.events.push(...(parsed as CloudEvent<unknown>[]));
           res.writeHead(200).end('{}');
         } catch (error) {
           got.errors.push(String(error));
@@ -143,7 +143,7 @@ describe('the official CloudEvents SDK reads what Fieldline sends', () => {
         'User Properties': {},
       };
       try {
-        const event = MQTT.toEvent(message) as CloudEvent;
+        const event = MQTT.toEvent(message) as CloudEvent<unknown>;
         event.validate();
         got.events.push(event);
       } catch (error) {

@@ -37,7 +37,9 @@ async function site(receiver: Receiver, dataDir = tempDataDir('site')) {
   const { db } = openDatabase({ dataDir, log: silent });
   const e = openSync({ db, dataDir, maxBatchReadings: 1000 });
   cleanups.push(
-    () => db.close(),
+    () => {
+      db.close();
+    },
     () => e.sync.close(),
   );
   const sink = await e.sync.handlers['sync.addSink']({
@@ -168,7 +170,9 @@ describe('installation identity: source, ids and keys scoped by it', () => {
       maxBatchReadings: 1000,
     });
     cleanups.push(
-      () => upgraded.db.close(),
+      () => {
+        upgraded.db.close();
+      },
       () => upgraded.sync.close(),
     );
     const id = upgraded.sync.installation.id;
