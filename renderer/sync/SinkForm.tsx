@@ -317,6 +317,24 @@ export function SinkForm({ editing, onClose, onSaved }: Props) {
               )}
             </SyncField>
             <SyncField
+              label="Message format"
+              hint="structured: each event its own application/cloudevents+json message, for receivers on the CloudEvents SDKs"
+            >
+              {(a11y) => (
+                <select
+                  {...a11y}
+                  data-testid="sink-content-mode"
+                  value={fields.contentMode}
+                  onChange={(e) =>
+                    set('contentMode', e.target.value === 'structured' ? 'structured' : 'batch')
+                  }
+                >
+                  <option value="batch">CloudEvents batch per message (gzip)</option>
+                  <option value="structured">One CloudEvent per message (structured mode)</option>
+                </select>
+              )}
+            </SyncField>
+            <SyncField
               label="Receipt topic"
               hint="optional: delivered only on the receiver's receipt, not the broker's PUBACK"
               error={errors.receiptTopic}
