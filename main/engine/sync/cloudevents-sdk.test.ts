@@ -4,15 +4,19 @@
  * application/cloudevents-batch+json, each event validated by the SDK), and the MQTT sink's
  * structured content mode through a real mosquitto read by `MQTT.toEvent` (mqtt-protocol-
  * binding.md §3.2: Content Type application/cloudevents+json, one JSON-format event per
- * message), then `validate()`. Every reading must arrive, and source/id be as specified.
+ * message), then `validate()`. Every reading must arrive, and source/id be as specified;
+ * the reference receiver on the same broker stores structured mode too.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type CloudEvent, HTTP, MQTT, type MQTTMessage } from 'cloudevents';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, test } from 'vitest';
+import { createReceiver } from '../../cloud-receiver/receiver';
 import { MosquittoBroker } from '../connectors/mqtt/mosquitto-harness';
+import { tempDataDir } from '../store/test-fixtures';
 import { openSync, readingsBatch, waitUntil } from './test-fixtures';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -150,7 +154,16 @@ describe('the official CloudEvents SDK reads what Fieldline sends', () => {
         got.errors.push(String(error));
       }
     });
-    await waitUntil(() => subscribed, 'the SDK consumer to subscribe');
+    // the reference receiver on the same broker takes structured mode too
+    const receiver = await createReceiver({
+      dbFile: path.join(tempDataDir('receiver'), 'r.sqlite'),
+      mqtt: { url: broker.url, topic: 'fieldline/#' },
+    });
+    cleanups.push(() => receiver.close());
+    await waitUntil(
+      () => subscribed && receiver.mqtt!.subscribed(),
+      'the SDK consumer and the receiver to subscribe',
+    );
 
     const e = openSync({ maxBatchReadings: 1000 });
     cleanups.push(() => e.sync.close());
@@ -186,5 +199,13 @@ describe('the official CloudEvents SDK reads what Fieldline sends', () => {
     expect(got.events.find((x) => x.id === 'e1')?.data).toEqual({ action: 'first' });
     expect(e.sync.status()[0]!.delivered.readings).toBe(5000);
     expect(sink.id).toContain(e.sync.installation.id);
+    await waitUntil(
+      () => receiver.store.totalReadings() === 5000,
+      'the reference receiver to hold every reading',
+    );
+    expect(receiver.store.counters.rejectedBatches).toBe(0);
+    expect(receiver.store.events().map((x) => [x.source, x.id])).toEqual([
+      [`urn:fieldline:installation:${e.sync.installation.id}`, 'e1'],
+    ]);
   }, 60_000);
 });
