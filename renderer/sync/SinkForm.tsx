@@ -318,7 +318,7 @@ export function SinkForm({ editing, onClose, onSaved }: Props) {
             </SyncField>
             <SyncField
               label="Message format"
-              hint="structured: each event its own application/cloudevents+json message, for receivers on the CloudEvents SDKs"
+              hint="one event per message: CloudEvents structured mode, for receivers on the CloudEvents SDKs"
             >
               {(a11y) => (
                 <select
@@ -329,8 +329,8 @@ export function SinkForm({ editing, onClose, onSaved }: Props) {
                     set('contentMode', e.target.value === 'structured' ? 'structured' : 'batch')
                   }
                 >
-                  <option value="batch">CloudEvents batch per message (gzip)</option>
-                  <option value="structured">One CloudEvent per message (structured mode)</option>
+                  <option value="batch">Batch (gzip)</option>
+                  <option value="structured">One event per message</option>
                 </select>
               )}
             </SyncField>
