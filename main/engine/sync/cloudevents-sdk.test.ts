@@ -66,8 +66,9 @@ function expectSourceAndIds(events: readonly CloudEvent<unknown>[], installation
   for (const e of events) {
     expect(e.specversion).toBe('1.0');
     expect(e.source).toBe(`urn:fieldline:installation:${installationId}`);
-    // ids from the installation's outbox sequence: e<seq> for an event, r<first>-<last>-<n> for readings
-    expect(e.id).toMatch(/^(e\d+|r\d+-\d+-\d+)$/);
+    // ids from the installation's outbox sequence: e<seq> for an event, r<first>-<last>-<n> for
+    // readings, u<first>-<last>-<n> for rollups (README, "The HTTP contract")
+    expect(e.id).toMatch(/^(e\d+|[ru]\d+-\d+-\d+)$/);
   }
   const ids = events.map((e) => e.id);
   expect(new Set(ids).size).toBe(ids.length);
@@ -97,6 +98,8 @@ describe('the official CloudEvents SDK reads what Fieldline sends', () => {
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const e = openSync({ maxBatchReadings: 1000 });
     cleanups.push(() => e.sync.close());
+    // metered: the 1-minute rollup events go first and must validate too
+    e.sync.handlers['sync.configure']({ metered: true });
     await e.sync.handlers['sync.addSink']({
       kind: 'http',
       name: 'sdk',
@@ -112,6 +115,9 @@ describe('the official CloudEvents SDK reads what Fieldline sends', () => {
     );
     expect(got.errors).toEqual([]);
     for (const ev of got.events) expect(ev.validate()).toBe(true);
+    const rollups = got.events.filter((x) => x.type === 'io.fieldline.rollups.1m.v1');
+    expect(rollups.length).toBeGreaterThan(0);
+    expect(rollups.every((x) => /^u\d+-\d+-\d+$/.test(x.id))).toBe(true);
     expectSourceAndIds(got.events, e.sync.installation.id);
     expect(readingsOf(got.events)).toEqual(ingested(10));
     const audit = got.events.filter((x) => x.type === 'io.fieldline.audit.v1');
