@@ -213,5 +213,19 @@ describe('the official CloudEvents SDK reads what Fieldline sends', () => {
     expect(receiver.store.events().map((x) => [x.source, x.id])).toEqual([
       [`urn:fieldline:installation:${e.sync.installation.id}`, 'e1'],
     ]);
+    // hostile structured-mode messages are refused and counted, never stored or a crash
+    for (const bad of [
+      'not json',
+      '{"specversion":"1.0"}',
+      '{"specversion":"1.0","id":"a","source":"s","type":"t"},{}',
+    ]) {
+      consumer.publish('fieldline/hostile', bad, {
+        qos: 1,
+        properties: { contentType: 'application/cloudevents+json; charset=utf-8' },
+      });
+    }
+    await waitUntil(() => receiver.store.counters.rejectedBatches === 3, 'the hostile messages refused');
+    expect(receiver.store.totalReadings()).toBe(5000);
+    expect(receiver.store.events()).toHaveLength(1);
   }, 60_000);
 });
