@@ -85,6 +85,8 @@ export const EngineInfoSchema = z.object({
   startedAt: timestamp,
   dataDir: z.string(),
   databaseFile: z.string(),
+  /** this installation's identity (a UUID kept in its database): CloudEvents source urn:fieldline:installation:<id> */
+  installationId: z.string(),
   demo: z.boolean(),
   host: z.enum(['electron', 'node', 'test']),
   /**

@@ -64,6 +64,13 @@ export const MqttSinkConfigSchema = z
       .max(1024)
       .regex(/^[^#+]*$/, 'no wildcards in a receipt topic')
       .optional(),
+    /**
+     * 'batch' (the default): one gzipped application/cloudevents-batch+json batch per message;
+     * 'structured': each event its own message in the CloudEvents MQTT binding's structured
+     * content mode (application/cloudevents+json), what receivers built on the official
+     * CloudEvents SDKs read. Receipts need 'batch'.
+     */
+    contentMode: z.enum(['batch', 'structured']).optional(),
     /** how long to wait for the PUBACK (or the receipt) before sending the batch again */
     ackTimeoutMs: z.number().int().min(500).max(600_000).optional(),
     clientId: z.string().min(1).max(128).optional(),

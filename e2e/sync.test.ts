@@ -98,6 +98,36 @@ describe('the Sync panel against the reference receiver', () => {
     expect(figures.steadyBacklog).toBeLessThan(1000);
   });
 
+  test("the installation id: shown on the page, engine.info's, copyable, and the source of what the receiver got", async () => {
+    const rpc = await connectRpc(host);
+    try {
+      const info = await rpc.request<{ installationId: string }>('engine.info');
+      expect(info.installationId).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+      await eventually(() => text(page.getByTestId('installation-id'))).toBe(info.installationId);
+      // the sink made through the panel is scoped by it too
+      expect(await card().getAttribute('data-sink-id')).toBe(`sink-1-${info.installationId}`);
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.url });
+      await page.getByTestId('copy-installation-id').focus();
+      await page.keyboard.press('Enter');
+      await eventually(() => text(page.getByTestId('installation'))).toMatch(/copied/);
+      expect(await page.evaluate('navigator.clipboard.readText()')).toBe(info.installationId);
+      // the demo's audit entries reached the receiver under this installation's source
+      await eventually(() => receiver.store.events().length).toBeGreaterThan(0);
+      expect(new Set(receiver.store.events().map((e) => e.source))).toEqual(
+        new Set([`urn:fieldline:installation:${info.installationId}`]),
+      );
+      // at 1024x700 the id stays inside the page
+      await page.setViewportSize({ width: 1024, height: 700 });
+      const box = await page.getByTestId('installation-id').boundingBox();
+      expect(box && box.x + box.width).toBeLessThanOrEqual(1024);
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    } finally {
+      rpc.close();
+    }
+  });
+
   test('edit: the stored auth header is never shown and, left empty, is kept', async () => {
     await card().getByTestId('sink-edit').click();
     const auth = page.getByTestId('sink-authorization');

@@ -1,8 +1,9 @@
 /**
  * The reference receiver's MQTT side: subscribes (QoS 1, persistent session) to the uplink
  * topic and stores each batch exactly as the HTTP side does, deduped by the
- * `idempotency-key` user property. Storing is synchronous inside the message handler, so
- * the PUBACK to the broker leaves only after the batch is committed.
+ * `idempotency-key` user property (or, in structured content mode, one event per message).
+ * Storing is synchronous inside the message handler, so the PUBACK to the broker leaves
+ * only after the batch is committed.
  */
 import { gunzipSync } from 'node:zlib';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -63,6 +64,14 @@ export function startMqttConsumer(store: ReceiverStore, options: MqttConsumerOpt
       });
     };
     try {
+      // CloudEvents MQTT binding, structured content mode (§3.2): one event, no batch key;
+      // its readings dedup by (device, metric, ts) and other events by (source, id)
+      if (packet.properties?.contentType?.startsWith('application/cloudevents+json')) {
+        const events = parseBatch(`[${payload.toString('utf8')}]`);
+        if (events.length !== 1) throw new Error('a structured-mode message holds exactly one event');
+        store.store(events, null);
+        return;
+      }
       if (key === null) throw new Error('no idempotency-key user property');
       if (store.hasBatch(key)) {
         store.count('duplicateBatches');

@@ -267,6 +267,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     startedAt,
     dataDir: options.dataDir,
     databaseFile: file,
+    installationId: sync.installation.id,
     demo: options.demo,
     host: options.host,
     demoPlant: demoPlant?.info() ?? null,

@@ -9,6 +9,7 @@ import { formatAgo, formatBytes, formatCount, formatDateTime } from '../format';
 import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
 import { PANEL_POLL_MS, startStoreHealthPolling, useStoreHealth } from '../state/store-health';
+import { InstallationId } from '../sync/InstallationId';
 import { RetentionForm } from './RetentionForm';
 
 function Row({
@@ -111,6 +112,7 @@ export function StoragePanel() {
         <h1>Storage</h1>
         <span className="muted">updated every 2 s</span>
       </div>
+      <InstallationId />
       {statusError && (
         <div className="notice notice-warn">Could not read the store status: {statusError}</div>
       )}

@@ -317,6 +317,24 @@ export function SinkForm({ editing, onClose, onSaved }: Props) {
               )}
             </SyncField>
             <SyncField
+              label="Message format"
+              hint="one event per message: CloudEvents structured mode, for receivers on the CloudEvents SDKs"
+            >
+              {(a11y) => (
+                <select
+                  {...a11y}
+                  data-testid="sink-content-mode"
+                  value={fields.contentMode}
+                  onChange={(e) =>
+                    set('contentMode', e.target.value === 'structured' ? 'structured' : 'batch')
+                  }
+                >
+                  <option value="batch">Batch (gzip)</option>
+                  <option value="structured">One event per message</option>
+                </select>
+              )}
+            </SyncField>
+            <SyncField
               label="Receipt topic"
               hint="optional: delivered only on the receiver's receipt, not the broker's PUBACK"
               error={errors.receiptTopic}

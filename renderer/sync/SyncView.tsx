@@ -7,6 +7,7 @@ import { formatCount } from '../format';
 import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
 import { DownSyncPanel } from './DownSyncPanel';
+import { InstallationId } from './InstallationId';
 import { SinkCard } from './SinkCard';
 import { type SinkEdit, SinkForm } from './SinkForm';
 import { SyncSettingsForm } from './SyncSettingsForm';
@@ -53,6 +54,7 @@ export function SyncView() {
           </button>
         )}
       </div>
+      <InstallationId />
       {error && <div className="notice notice-warn">Could not load the sinks: {error}</div>}
       {parkedError && (
         <div className="notice notice-warn">Could not load the parked batches: {parkedError}</div>

@@ -167,6 +167,33 @@ describe('editing a saved sink', () => {
     });
   });
 
+  test('structured mode (one CloudEvent per message) is saved only when picked, and refuses a receipt topic', () => {
+    expect(
+      buildSinkConfig('mqtt', mqtt({})).ok &&
+        'contentMode' in (buildSinkConfig('mqtt', mqtt({})) as { config: object }).config,
+    ).toBe(false);
+    const r = buildSinkConfig('mqtt', mqtt({ contentMode: 'structured' }));
+    expect(r.ok && r.config).toEqual({
+      url: 'mqtts://iot.example.com:8883',
+      topic: 'fieldline/{sink}/{kind}',
+      contentMode: 'structured',
+    });
+    const both = buildSinkConfig(
+      'mqtt',
+      mqtt({ contentMode: 'structured', receiptTopic: 'receipts/{sink}' }),
+    );
+    expect(both.ok).toBe(false);
+    if (!both.ok) expect(both.errors.receiptTopic).toMatch(/batch format/);
+    const saved = fieldsFromSink({
+      id: 'sink-3',
+      kind: 'mqtt',
+      name: 'sdk',
+      enabled: true,
+      config: { url: 'mqtt://127.0.0.1:1883', topic: 't', contentMode: 'structured' },
+    });
+    expect(saved.fields.contentMode).toBe('structured');
+  });
+
   test('hostile saved values (numbers, objects) give empty fields, not a crash', () => {
     const { fields, stored } = fieldsFromSink({
       id: 'x',

@@ -27,6 +27,8 @@ export interface SinkFields {
   /** MQTT */
   topic: string;
   receiptTopic: string;
+  /** one gzipped batch per message, or one CloudEvent per message (structured content mode) */
+  contentMode: 'batch' | 'structured';
   clientId: string;
   username: string;
   password: string;
@@ -53,6 +55,7 @@ export function defaultSinkFields(kind: SinkKind): SinkFields {
     timeoutS: '',
     topic: kind === 'mqtt' ? 'fieldline/{sink}/{kind}' : '',
     receiptTopic: '',
+    contentMode: 'batch',
     clientId: '',
     username: '',
     password: '',
@@ -88,6 +91,7 @@ export function fieldsFromSink(saved: SavedSink): { fields: SinkFields; stored: 
       timeoutS: saved.kind === 'http' ? timeout : '',
       topic: str(c.topic),
       receiptTopic: str(c.receiptTopic),
+      contentMode: c.contentMode === 'structured' ? 'structured' : 'batch',
       clientId: str(c.clientId),
       username: str(c.username),
       password: secret(c.password),
@@ -207,7 +211,10 @@ export function buildSinkConfig(
     const receipt = f.receiptTopic.trim();
     const receiptError = checkTopic(receipt, ['sink'], false);
     if (receiptError) errors.receiptTopic = receiptError;
+    else if (receipt !== '' && f.contentMode === 'structured')
+      errors.receiptTopic = 'receipts need one batch per message: empty this, or pick the batch format';
     else if (receipt !== '') config.receiptTopic = receipt;
+    if (f.contentMode === 'structured') config.contentMode = 'structured';
     const clientId = f.clientId.trim();
     if (clientId.length > 128) errors.clientId = 'at most 128 characters';
     else if (clientId !== '') config.clientId = clientId;

@@ -39,13 +39,27 @@ export interface OutgoingBatch {
   oldestAt: number;
 }
 
+/**
+ * Who sends a batch: the CloudEvents `source` of its events and the installation whose
+ * outbox numbered them, which scopes the Idempotency-Key (outbox sequence numbers and sink
+ * ids repeat from one installation to the next). `installationId` is null only for a batch
+ * that was on the wire before the installation had an identity: rebuilt after the upgrade,
+ * it must carry the key and source it went out with.
+ */
+export interface Origin {
+  source: string;
+  installationId: string | null;
+}
+
 export function idempotencyKey(
+  installationId: string | null,
   sinkId: string,
   channel: SyncChannel,
   firstSeq: number,
   lastSeq: number,
 ): string {
-  return createHash('sha256').update(`${sinkId}\n${channel}\n${firstSeq}\n${lastSeq}`).digest('hex');
+  const scope = installationId === null ? '' : `${installationId}\n`;
+  return createHash('sha256').update(`${scope}${sinkId}\n${channel}\n${firstSeq}\n${lastSeq}`).digest('hex');
 }
 
 interface SeriesParts {
@@ -127,11 +141,11 @@ function seriesEvent(id: string, src: string, s: SeriesParts): string {
 /** `foldedSentUpTo`: the sink's rollup cursor; folded rows up to it went out on the rollup channel. */
 export async function buildBatch(
   sinkId: string,
-  source: string,
+  origin: Origin,
   rows: readonly OutboxRow[],
   foldedSentUpTo = 0,
 ): Promise<OutgoingBatch> {
-  const { json, events, readings } = batchJson(rows, source, foldedSentUpTo);
+  const { json, events, readings } = batchJson(rows, origin.source, foldedSentUpTo);
   const firstSeq = rows[0]!.seq;
   const lastSeq = rows.at(-1)!.seq;
   return {
@@ -141,7 +155,7 @@ export async function buildBatch(
     lastSeq,
     events,
     readings,
-    key: idempotencyKey(sinkId, 'raw', firstSeq, lastSeq),
+    key: idempotencyKey(origin.installationId, sinkId, 'raw', firstSeq, lastSeq),
     payload: await gzipAsync(json, { level: 6 }),
     oldestAt: rows[0]!.createdAt,
   };
@@ -174,13 +188,13 @@ function foldedEvents(row: OutboxRow, src: string): string[] {
  */
 export async function buildRollupBatch(
   sinkId: string,
-  source: string,
+  origin: Origin,
   rows: readonly OutboxRow[],
 ): Promise<OutgoingBatch> {
   const firstSeq = rows[0]!.seq;
   const lastSeq = rows.at(-1)!.seq;
   const acc = new RollupAccumulator();
-  const src = JSON.stringify(source);
+  const src = JSON.stringify(origin.source);
   const events: string[] = [];
   for (const row of rows) {
     if (row.kind === 'readings') for (const c of decodeChunks(row.body)) acc.addChunk(c);
@@ -202,7 +216,7 @@ export async function buildRollupBatch(
     lastSeq,
     events: events.length,
     readings: acc.numeric,
-    key: idempotencyKey(sinkId, 'rollup', firstSeq, lastSeq),
+    key: idempotencyKey(origin.installationId, sinkId, 'rollup', firstSeq, lastSeq),
     payload: await gzipAsync(`[${events.join(',')}]`, { level: 6 }),
     oldestAt: rows[0]!.createdAt,
   };

@@ -5,10 +5,12 @@
  * A batch counts as delivered on the broker's PUBACK, or, with a receipt topic, when the
  * receiver's receipt comes back (MQTT 5 request/response: the batch carries the receipt topic
  * as its response topic and its key as correlation data). Not connected means "retry later",
- * never a queue inside mqtt.js: the outbox is the queue.
+ * never a queue inside mqtt.js: the outbox is the queue. In structured content mode each
+ * event goes as its own message instead (mqtt-structured.ts).
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { CLOUDEVENTS_BATCH, type OutgoingBatch } from './cloudevents';
+import { pubackFailure, publishStructured } from './mqtt-structured';
 import type { SendOutcome, SinkTransport } from './transport';
 
 export interface MqttSinkOptions {
@@ -25,10 +27,9 @@ export interface MqttSinkOptions {
   cert?: string;
   key?: string;
   ackTimeoutMs?: number;
+  /** 'structured': each event its own message (CloudEvents MQTT binding, mqtt-structured.ts) */
+  contentMode?: 'batch' | 'structured';
 }
-
-/** PUBACK reason codes that say "this message will never be taken" (MQTT 5, 3.4.2.1). */
-const REFUSED = new Set([0x90 /* topic name invalid */, 0x97 /* quota */, 0x99 /* payload format invalid */]);
 
 export function createMqttTransport(options: MqttSinkOptions): SinkTransport {
   const url = new URL(options.url);
@@ -98,6 +99,12 @@ export function createMqttTransport(options: MqttSinkOptions): SinkTransport {
         return;
       }
       const topic = options.topic.replaceAll('{sink}', options.sinkId).replaceAll('{kind}', batch.channel);
+      if (options.contentMode === 'structured') {
+        publishStructured(client, topic, batch, ackTimeoutMs).then(resolve, (error: Error) =>
+          resolve({ kind: 'park', error: `cannot split the batch into events: ${error.message}` }),
+        );
+        return;
+      }
       const finish = (outcome: SendOutcome) => {
         clearTimeout(timer);
         receipts.delete(batch.key);
@@ -124,11 +131,9 @@ export function createMqttTransport(options: MqttSinkOptions): SinkTransport {
           },
         },
         (error, packet) => {
-          const code = (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0;
-          if (error || code >= 0x80) {
-            const message = error?.message ?? `PUBACK reason code 0x${code.toString(16)}`;
-            finish(REFUSED.has(code) ? { kind: 'park', error: message } : { kind: 'retry', error: message });
-          } else if (!receiptTopic) finish({ kind: 'ok' });
+          const failure = pubackFailure(error, packet);
+          if (failure) finish(failure);
+          else if (!receiptTopic) finish({ kind: 'ok' });
         },
       );
     });

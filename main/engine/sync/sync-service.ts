@@ -22,12 +22,14 @@ import {
   type syncRequests,
   type syncStreams,
 } from '../../../common/sync-contract';
+import { type Installation, loadOrCreateInstallation, sourceOf } from '../identity/installation';
 import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
 import { BandwidthBudget } from './bandwidth';
 import { buildBatch, buildRollupBatch, type OutgoingBatch } from './cloudevents';
 import { DownSync, type RegistryEntry } from './down-sync';
 import { createHttpTransport } from './http-transport';
+import { originChooser, recordLegacyInflight } from './legacy-inflight';
 import { createMqttTransport } from './mqtt-transport';
 import { Outbox, type OutboxRow } from './outbox';
 import { foldOldest, groupBytesFor, LOW_WATER, type SinkMarks } from './outbox-quota';
@@ -55,8 +57,8 @@ export interface SyncOptions {
   db: Database.Database;
   secrets: SecretStore;
   log: Logger;
-  /** CloudEvents `source` of everything this engine sends */
-  source?: string;
+  /** the installation whose outbox this is; loaded from (or made in) `db` unless given */
+  installation?: Installation;
   /** readings per batch at most (whole outbox rows are taken, so a batch can exceed it by one row) */
   maxBatchReadings?: number;
   /** for tests: backoff base and cap */
@@ -80,6 +82,8 @@ export interface Sync {
   streams: SyncStreams;
   /** for tests and the bench: the outbox and the sinks */
   readonly outbox: Outbox;
+  /** whose events these are: scopes CloudEvents `source`, sink ids and Idempotency-Keys */
+  readonly installation: Installation;
   status(): SinkStatus[];
   close(): Promise<void>;
 }
@@ -91,7 +95,8 @@ export function createSync(options: SyncOptions): Sync {
   const { db, secrets, log } = options;
   const outbox = new Outbox(db);
   const records = new SinkRecords(db);
-  const source = options.source ?? 'urn:fieldline:edge';
+  const installation = options.installation ?? openInstallation(db);
+  const originOf = originChooser(db, { source: sourceOf(installation.id), installationId: installation.id });
   const settings = records.settings();
   const budget = new BandwidthBudget(settings.bandwidthBytesPerS);
   let metered = settings.metered;
@@ -193,13 +198,13 @@ export function createSync(options: SyncOptions): Sync {
         const rows = takeRows(rollupAfter, limit * 20, cursors.replayRollup);
         if (rows.length > 0) {
           noteBuilt(sinkId, 'rollup', rows);
-          return buildRollupBatch(sinkId, source, rows);
+          return buildRollupBatch(sinkId, originOf(sinkId, 'rollup', rows.at(-1)!.seq), rows);
         }
       }
       const rows = takeRows(cursors.raw, limit, cursors.replay);
       if (rows.length === 0) return null;
       noteBuilt(sinkId, 'raw', rows);
-      return buildBatch(sinkId, source, rows, cursors.rollup);
+      return buildBatch(sinkId, originOf(sinkId, 'raw', rows.at(-1)!.seq), rows, cursors.rollup);
     };
 
   const trim = () => {
@@ -383,6 +388,12 @@ export function createSync(options: SyncOptions): Sync {
       );
     }
     const config: Record<string, unknown> = { ...parsed.data };
+    if (config.contentMode === 'structured' && config.receiptTopic !== undefined) {
+      throw new RpcError(
+        'INVALID_PARAMS',
+        'receiptTopic: receipts work with batch mode only; in structured mode every event is its own message',
+      );
+    }
     for (const field of SINK_SECRET_FIELDS) {
       const value = config[field];
       if (value === SECRET_STORED && previous?.[field] === SECRET_STORED) continue;
@@ -397,9 +408,11 @@ export function createSync(options: SyncOptions): Sync {
     return config;
   };
 
+  // an MQTT sink's id is in its topics and client id: unique to the installation, two sites
+  // publishing to one broker never share a topic (sinks made before keep their "sink-<n>")
   const newId = () => {
     for (let n = records.all().length + 1; ; n++) {
-      const id = `sink-${n}`;
+      const id = `sink-${n}-${installation.id}`;
       if (!records.get(id)) return id;
     }
   };
@@ -518,6 +531,7 @@ export function createSync(options: SyncOptions): Sync {
 
   return {
     outbox,
+    installation,
     handlers,
     streams,
     status,
@@ -569,6 +583,7 @@ export function createSync(options: SyncOptions): Sync {
       topic: c.topic,
       receiptTopic: c.receiptTopic,
       ackTimeoutMs: c.ackTimeoutMs,
+      contentMode: c.contentMode,
       sinkId: id,
       clientId: c.clientId,
       username: c.username,
@@ -590,4 +605,9 @@ export function createSync(options: SyncOptions): Sync {
       return url;
     }
   }
+}
+
+/** The database's installation; made with the upgrade note for batches in flight under the old ids. */
+export function openInstallation(db: Database.Database): Installation {
+  return loadOrCreateInstallation(db, recordLegacyInflight);
 }
