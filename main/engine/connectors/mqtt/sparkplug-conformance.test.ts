@@ -88,7 +88,7 @@ const UInt32 = 7;
 const UInt64 = 8;
 const Float = 9;
 const Double = 10;
-const Boolean = 11;
+const BooleanType = 11;
 const StringType = 12;
 const DateTime = 13;
 
@@ -96,7 +96,7 @@ const DateTime = 13;
 function birth(metrics: M[]): Buffer {
   return payload(0, [
     { name: 'bdSeq', datatype: UInt64, long: 0n },
-    { name: 'Node Control/Rebirth', datatype: Boolean, bool: false },
+    { name: 'Node Control/Rebirth', datatype: BooleanType, bool: false },
     ...metrics,
   ]);
 }
@@ -121,7 +121,7 @@ describe('DATA metrics carry only alias and value ([tck-id-payloads-alias-data-c
         { name: 'u64', alias: 8, datatype: UInt64, long: 5n },
         { name: 'f', alias: 9, datatype: Float, float: 5 },
         { name: 'd', alias: 10, datatype: Double, double: 5 },
-        { name: 'on', alias: 11, datatype: Boolean, bool: false },
+        { name: 'on', alias: 11, datatype: BooleanType, bool: false },
         { name: 'label', alias: 12, datatype: StringType, string: 'x' },
         { name: 'at', alias: 13, datatype: DateTime, long: BigInt(T0) },
       ]),
