@@ -395,7 +395,7 @@ class MqttConnectorImpl implements MqttConnector {
 
   private sparkplugDetail(): void {
     if (this.statusValue.state !== 'connected') return;
-    this.statusValue.detail = `${safeUrl(this.config.url)}; ${this.sparkplug!.detail()}`;
+    this.statusValue.detail = `${this.sparkplug!.detail()}; ${safeUrl(this.config.url)}`;
   }
 
   private see(deviceId: string, kind: string): void {

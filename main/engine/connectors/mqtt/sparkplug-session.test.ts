@@ -100,7 +100,9 @@ describe('Sparkplug host STATE', () => {
     const [all] = await started({});
     for (const c of [pinned, all]) {
       await waitFor(() => c.status().detail.includes('host scada-1 online'), 'host online in the detail');
-      expect(c.status().detail).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+; sparkplug nodes 0 online/);
+      expect(c.status().detail).toMatch(
+        /^host scada-1 online; sparkplug nodes 0 online .*; mqtt:\/\/127\.0\.0\.1:\d+$/,
+      );
     }
     await state(false, T0 + 1000);
     for (const c of [pinned, all])

@@ -74,16 +74,20 @@ export class SparkplugSession {
     return out;
   }
 
-  /** "nodes 1 online / 0 offline, devices …; host scada online" */
+  /**
+   * "host scada online; sparkplug nodes 1 online / 0 offline, devices …": the host state
+   * first, because the Connections table shows only the start of a long detail.
+   */
   detail(): string {
     const s = this.tracker.summary();
-    let text =
+    const parts = [
       `sparkplug nodes ${s.nodesOnline} online / ${s.nodesOffline} offline, ` +
-      `devices ${s.devicesOnline} online / ${s.devicesOffline} offline`;
+        `devices ${s.devicesOnline} online / ${s.devicesOffline} offline`,
+    ];
     const hosts = this.hosts.describe();
-    if (hosts) text += `; ${hosts}`;
-    if (s.precisionLost > 0) text += `; ${s.precisionLost} 64-bit values beyond 2^53 rounded (suspect)`;
-    return text;
+    if (hosts) parts.unshift(hosts);
+    if (s.precisionLost > 0) parts.push(`${s.precisionLost} 64-bit values beyond 2^53 rounded (suspect)`);
+    return parts.join('; ');
   }
 
   stop(): void {
