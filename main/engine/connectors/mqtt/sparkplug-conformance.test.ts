@@ -101,6 +101,13 @@ function birth(metrics: M[]): Buffer {
   ]);
 }
 
+/** A tracker that has seen the node's NBIRTH with these metrics. */
+function bornWith(metrics: M[]): SparkplugTracker {
+  const t = new SparkplugTracker('c');
+  t.handle(NBIRTH, birth(metrics), NOW);
+  return t;
+}
+
 function byMetric(readings: Reading[]): Record<string, Pick<Reading, 'value' | 'quality'>> {
   return Object.fromEntries(readings.map((r) => [r.metric, { value: r.value, quality: r.quality }]));
 }
@@ -170,8 +177,7 @@ describe('DATA metrics carry only alias and value ([tck-id-payloads-alias-data-c
   });
 
   it('literal vectors: Tahu Int8 `value + 2**8` and UInt32 in int_value after a DBIRTH', () => {
-    const t = new SparkplugTracker('c');
-    t.handle(NBIRTH, birth([]), NOW);
+    const t = bornWith([]);
     const DBIRTH: SparkplugTopic = { group: 'G', type: 'DBIRTH', edge: 'e', device: 'd' };
     const DDATA: SparkplugTopic = { group: 'G', type: 'DDATA', edge: 'e', device: 'd' };
     // DBIRTH seq 1: metrics {name "t", alias 1, datatype Int8, int_value 251} and
@@ -205,15 +211,10 @@ describe('DATA metrics carry only alias and value ([tck-id-payloads-alias-data-c
   });
 
   it('accepts UInt32 in long_value too, and Int16 -300 in both encodings', () => {
-    const t = new SparkplugTracker('c');
-    t.handle(
-      NBIRTH,
-      birth([
-        { name: 'n', alias: 1, datatype: UInt32, long: 1n },
-        { name: 's', alias: 2, datatype: Int16, int: 1 },
-      ]),
-      NOW,
-    );
+    const t = bornWith([
+      { name: 'n', alias: 1, datatype: UInt32, long: 1n },
+      { name: 's', alias: 2, datatype: Int16, int: 1 },
+    ]);
     const out = t.handle(
       NDATA,
       // {alias 1, long_value 4000000000}, {alias 2, int_value 65236 = d4 fd 03}, then seq 2 with d4 fd ff ff 0f
@@ -229,15 +230,10 @@ describe('DATA metrics carry only alias and value ([tck-id-payloads-alias-data-c
   });
 
   it('flags an integer outside its declared width as out-of-range, not a wrapped number', () => {
-    const t = new SparkplugTracker('c');
-    t.handle(
-      NBIRTH,
-      birth([
-        { name: 'i8', alias: 1, datatype: Int8, int: 0 },
-        { name: 'u8', alias: 2, datatype: UInt8, int: 0 },
-      ]),
-      NOW,
-    );
+    const t = bornWith([
+      { name: 'i8', alias: 1, datatype: Int8, int: 0 },
+      { name: 'u8', alias: 2, datatype: UInt8, int: 0 },
+    ]);
     // Int8 = 300 (ac 02) and UInt8 = 256 (80 02): neither is a value of the type nor its + 2^8 form
     const out = t.handle(NDATA, hex('12 05  10 01  50 ac 02   12 05  10 02  50 80 02   18 01'), NOW);
     expect(byMetric(out.readings)).toEqual({
@@ -247,8 +243,7 @@ describe('DATA metrics carry only alias and value ([tck-id-payloads-alias-data-c
   });
 
   it('flags a value in a field that contradicts the datatype, and counts it', () => {
-    const t = new SparkplugTracker('c');
-    t.handle(NBIRTH, birth([{ name: 'i', alias: 1, datatype: Int32, int: 0 }]), NOW);
+    const t = bornWith([{ name: 'i', alias: 1, datatype: Int32, int: 0 }]);
     // alias 1 declared Int32, sent as double_value 2.25
     const out = t.handle(NDATA, hex('12 0b  10 01  69 00 00 00 00 00 00 02 40  18 01'), NOW);
     expect(byMetric(out.readings)).toEqual({ i: { value: 2.25, quality: 'suspect' } });
@@ -256,8 +251,7 @@ describe('DATA metrics carry only alias and value ([tck-id-payloads-alias-data-c
   });
 
   it('a null metric (is_null) is stored as null, whatever its type', () => {
-    const t = new SparkplugTracker('c');
-    t.handle(NBIRTH, birth([{ name: 'u', alias: 1, datatype: UInt32, int: 0 }]), NOW);
+    const t = bornWith([{ name: 'u', alias: 1, datatype: UInt32, int: 0 }]);
     // {alias 1, is_null true}
     const out = t.handle(NDATA, hex('12 04  10 01  38 01  18 01'), NOW);
     expect(byMetric(out.readings)).toEqual({ u: { value: null, quality: 'null' } });
@@ -266,15 +260,10 @@ describe('DATA metrics carry only alias and value ([tck-id-payloads-alias-data-c
 
 describe('64-bit integers beyond 2^53', () => {
   it('stores the nearest double, flags it suspect and counts it', () => {
-    const t = new SparkplugTracker('c');
-    t.handle(
-      NBIRTH,
-      birth([
-        { name: 'big', alias: 1, datatype: UInt64, long: 0n },
-        { name: 'neg', alias: 2, datatype: Int64, long: 0n },
-      ]),
-      NOW,
-    );
+    const t = bornWith([
+      { name: 'big', alias: 1, datatype: UInt64, long: 0n },
+      { name: 'neg', alias: 2, datatype: Int64, long: 0n },
+    ]);
     // {alias 1, long_value 2^53 + 1 = 81 80 80 80 80 80 80 10}; {alias 2, long_value 2^53 - 1}
     const out = t.handle(
       NDATA,
@@ -296,11 +285,7 @@ describe('64-bit integers beyond 2^53', () => {
 
 describe('seq and the reorder window ([tck-id-operational-behavior-host-reordering-*])', () => {
   const data = (seq: number) => payload(seq, [{ alias: 1, double: seq }]);
-  function born(): SparkplugTracker {
-    const t = new SparkplugTracker('c');
-    t.handle(NBIRTH, birth([{ name: 'x', alias: 1, datatype: Double, double: 0 }]), NOW);
-    return t;
-  }
+  const born = () => bornWith([{ name: 'x', alias: 1, datatype: Double, double: 0 }]);
 
   it('a gap filled by the late messages needs no rebirth', () => {
     const t = born();

@@ -66,16 +66,13 @@ async function edgeNodes(group: string) {
   await c.subscribeAsync(`spBv1.0/${group}/NCMD/#`, { qos: 1 });
   const send = (type: string, edge: string, p: object) =>
     c.publishAsync(`spBv1.0/${group}/${type}/${edge}`, enc(p), { qos: 1 });
-  const birth = (edge: string) =>
-    send('NBIRTH', edge, {
-      timestamp: T0,
-      seq: 0,
-      metrics: [
-        { name: 'bdSeq', type: 'UInt64', value: 0 },
-        { name: 'Node Control/Rebirth', type: 'Boolean', value: false },
-        { name: 'x', alias: 1, type: 'Double', value: 0, timestamp: T0 },
-      ],
-    });
+  // the spec's minimum NBIRTH (bdSeq, Node Control/Rebirth) and one aliased metric
+  const birthMetrics = [
+    { name: 'bdSeq', type: 'UInt64', value: 0 },
+    { name: 'Node Control/Rebirth', type: 'Boolean', value: false },
+    { name: 'x', alias: 1, type: 'Double', value: 0, timestamp: T0 },
+  ];
+  const birth = (edge: string) => send('NBIRTH', edge, { timestamp: T0, seq: 0, metrics: birthMetrics });
   const data = (edge: string, seq: number) =>
     send('NDATA', edge, { timestamp: T0 + seq, seq, metrics: [{ alias: 1, type: 'Double', value: seq }] });
   return {
