@@ -1,6 +1,6 @@
 /**
  * Sparkplug host STATE end to end: an MQTT connector with Sparkplug B on a real mosquitto,
- * added over the built headless host's RPC; a primary host application's retained
+ * added with the Connections form of the built headless host; a primary host application's retained
  * `spBv1.0/STATE/<host_id>` shows "online", then "offline", in the Connections table and on
  * the connector's Topics page, in Chromium at 1024x700, with no decode error.
  */
@@ -38,10 +38,6 @@ beforeAll(async () => {
     hash: '#/connections',
   });
   page = app.page;
-  await app.rpc.request('connectors.add', {
-    kind: 'mqtt',
-    config: { id: ID, label: 'Plant Sparkplug', url: broker.url, sparkplug: { groupId: 'Plant' } },
-  });
 }, 60_000);
 
 afterAll(async () => {
@@ -51,6 +47,29 @@ afterAll(async () => {
 });
 
 describe('Sparkplug host STATE in the UI', () => {
+  test('add by form: Sparkplug B with a group id and a reorder timeout', async () => {
+    await page.getByTestId('add-connector').click();
+    await page.getByTestId('kind-mqtt').check();
+    await page.getByTestId('connector-id').fill(ID);
+    await page.getByTestId('mqtt-url').fill(broker!.url);
+    await page.getByTestId('mqtt-sparkplug').check();
+    await page.getByLabel('Sparkplug group id').fill('Plant');
+    const reorder = page.getByTestId('mqtt-sparkplug-reorder');
+    expect(await reorder.inputValue()).toBe('2000');
+    await reorder.fill('0.5');
+    await page.getByTestId('add-connector-submit').click();
+    await expect
+      .poll(() => page.getByTestId('add-connector-error').textContent())
+      .toBe('The Sparkplug reorder timeout is a whole number of milliseconds, 10 to 60000.');
+    await reorder.fill('1500');
+    await page.getByTestId('add-connector-submit').click();
+    await expect
+      .poll(() => page.locator(`[data-testid="connector-row"][data-connector-id="${ID}"]`).count())
+      .toBe(1);
+    const saved = await app!.rpc.request<{ config: Record<string, unknown> }>('connectors.get', { id: ID });
+    expect(saved.config.sparkplug).toMatchObject({ groupId: 'Plant', reorderTimeoutMs: 1500 });
+  });
+
   test('the Connections row and the Topics page say whether the primary host is online', async () => {
     const row = page.locator(`[data-testid="connector-row"][data-connector-id="${ID}"]`);
     const detail = row.locator('td.detail').first();
