@@ -283,6 +283,28 @@ describe('64-bit integers beyond 2^53', () => {
   });
 });
 
+describe('protobuf wire edge cases', () => {
+  it('reads varints exactly on both sides of 2^49 and refuses malformed ones', () => {
+    const t = bornWith([{ name: 'u', alias: 1, datatype: UInt64, long: 0n }]);
+    // {alias 1, long_value 2^49 - 1 (7 bytes)} then {alias 1, long_value 2^49 (8 bytes)}
+    const out = t.handle(
+      NDATA,
+      hex('12 0a  10 01  58 ff ff ff ff ff ff 7f   12 0b  10 01  58 80 80 80 80 80 80 80 01  18 01'),
+      NOW,
+    );
+    expect(out.readings.map((r) => r.value)).toEqual([2 ** 49 - 1, 2 ** 49]);
+    // an 11-byte varint, a truncated one, a length past the end, a group wire type (3)
+    for (const bad of ['18 ff ff ff ff ff ff ff ff ff ff 01', '18 ff ff', '12 05 10 01', '1b'])
+      expect(t.handle(NDATA, hex(bad), NOW).errors).toEqual([
+        expect.stringMatching(/^bad sparkplug payload: /),
+      ]);
+    // a known field with the wrong wire type: alias (field 2) as a length-delimited field
+    expect(t.handle(NDATA, hex('12 03  12 01 00  18 02'), NOW).errors).toEqual([
+      'bad sparkplug payload: metric alias has wire type 2',
+    ]);
+  });
+});
+
 describe('seq and the reorder window ([tck-id-operational-behavior-host-reordering-*])', () => {
   const data = (seq: number) => payload(seq, [{ alias: 1, double: seq }]);
   const born = () => bornWith([{ name: 'x', alias: 1, datatype: Double, double: 0 }]);

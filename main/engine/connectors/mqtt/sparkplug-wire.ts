@@ -7,6 +7,9 @@
  * Nested messages (data sets, templates, properties) are skipped, never recursed into.
  */
 
+/** A protobuf uint64: a number below 2^49 (exact in a double, and fast), else a bigint. */
+export type Uint64 = number | bigint;
+
 /** Which protobuf field of the metric carried its value. */
 export type RawValue =
   | { field: 'int'; v: number } // int_value = 10, uint32
@@ -19,16 +22,16 @@ export type RawValue =
 
 export interface RawMetric {
   name?: string;
-  alias?: bigint;
-  timestamp?: bigint;
+  alias?: Uint64;
+  timestamp?: Uint64;
   datatype?: number;
   isNull: boolean;
   value?: RawValue;
 }
 
 export interface RawPayload {
-  timestamp?: bigint;
-  seq?: bigint;
+  timestamp?: Uint64;
+  seq?: Uint64;
   metrics: RawMetric[];
 }
 
@@ -49,24 +52,43 @@ class Reader {
     this.pos = start;
   }
 
-  varint(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new WireError('truncated varint');
-      const b = this.buf[this.pos++]!;
-      result |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return BigInt.asUintN(64, result);
+  varint(): Uint64 {
+    // seven bytes carry 49 bits, exact in a double: tags, aliases, seq and timestamps stay numbers
+    let n = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.byte();
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 128;
+    }
+    let big = BigInt(n);
+    let shift = 49n;
+    for (let i = 7; i < 10; i++) {
+      const b = this.byte();
+      big |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return BigInt.asUintN(64, big);
       shift += 7n;
     }
     throw new WireError('varint longer than 10 bytes');
   }
 
+  private byte(): number {
+    if (this.pos >= this.end) throw new WireError('truncated varint');
+    return this.buf[this.pos++]!;
+  }
+
+  /** the low 32 bits of a varint (uint32 fields; a sign-extended int32 arrives as 10 bytes) */
+  uint32(): number {
+    const v = this.varint();
+    return typeof v === 'number' ? v % 2 ** 32 : Number(BigInt.asUintN(32, v));
+  }
+
   /** a varint that must fit a small count (tags and lengths) */
   small(): number {
     const v = this.varint();
-    if (v > 0x7fffffffn) throw new WireError('length out of range');
-    return Number(v);
+    if (typeof v !== 'number' || v > 0x7fffffff) throw new WireError('length out of range');
+    return v;
   }
 
   bytes(): Uint8Array {
@@ -121,20 +143,19 @@ function readMetric(buf: Uint8Array): RawMetric {
         break;
       case 4:
         expect(wire, VARINT, 'metric datatype');
-        m.datatype = Number(BigInt.asUintN(32, r.varint()));
+        m.datatype = r.uint32();
         break;
       case 7:
         expect(wire, VARINT, 'metric is_null');
-        m.isNull = r.varint() !== 0n;
+        m.isNull = r.uint32() !== 0;
         break;
       case 10:
         expect(wire, VARINT, 'int_value');
-        // uint32 on the wire; a sign-extended negative int32 arrives as 10 bytes, keep the low 32 bits
-        m.value = { field: 'int', v: Number(BigInt.asUintN(32, r.varint())) };
+        m.value = { field: 'int', v: r.uint32() };
         break;
       case 11:
         expect(wire, VARINT, 'long_value');
-        m.value = { field: 'long', v: r.varint() };
+        m.value = { field: 'long', v: BigInt(r.varint()) };
         break;
       case 12:
         expect(wire, FIXED32, 'float_value');
@@ -146,7 +167,7 @@ function readMetric(buf: Uint8Array): RawMetric {
         break;
       case 14:
         expect(wire, VARINT, 'boolean_value');
-        m.value = { field: 'bool', v: r.varint() !== 0n };
+        m.value = { field: 'bool', v: r.uint32() !== 0 };
         break;
       case 15:
         expect(wire, LENGTH, 'string_value');

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { Reading } from '../../../../common/reading';
 import { isUsableDeviceTime } from '../../decoders/device-time';
 import { metricValue } from './sparkplug-datatypes';
-import { type RawMetric, type RawPayload, readSparkplugPayload } from './sparkplug-wire';
+import { type RawMetric, type RawPayload, readSparkplugPayload, type Uint64 } from './sparkplug-wire';
 
 const require = createRequire(import.meta.url);
 
@@ -99,8 +99,9 @@ export function decodeSparkplugPayload(bytes: Uint8Array): RawPayload | { error:
 }
 
 /** A uint64 from the wire as a number; `undefined` beyond 2^53 where it would be rounded. */
-function safeNumber(v: bigint | undefined): number | undefined {
-  return v !== undefined && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+function safeNumber(v: Uint64 | undefined): number | undefined {
+  if (typeof v === 'number' || v === undefined) return v;
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
 }
 
 /** What a BIRTH told us about one metric. */
@@ -316,15 +317,15 @@ export class SparkplugTracker {
     node: NodeState,
     nodeKey: string,
     type: SparkplugMessageType,
-    rawSeq: bigint | undefined,
+    rawSeq: Uint64 | undefined,
     out: SparkplugEvent,
   ): void {
     if (rawSeq === undefined) return;
-    if (rawSeq > 255n) {
+    const seq = safeNumber(rawSeq);
+    if (seq === undefined || seq > 255) {
       out.errors.push(`sparkplug seq ${rawSeq} out of range on ${nodeKey}`);
       return;
     }
-    const seq = Number(rawSeq);
     if (type === 'NBIRTH' || node.lastSeq === null) {
       node.lastSeq = seq;
       node.missing.clear();
