@@ -299,8 +299,9 @@ class MqttConnectorImpl implements MqttConnector {
       filters[`${share}${SPARKPLUG_NAMESPACE}/${this.config.sparkplug.groupId ?? '+'}/#`] = {
         qos: this.config.qos,
       };
-      // host applications' STATE (spBv1.0/+/# already covers it when no group is pinned)
-      if (this.config.sparkplug.groupId) filters[`${share}${stateTopicFilter()}`] = { qos: this.config.qos };
+      // host applications' STATE, never shared: every Fieldline host should know it
+      // (spBv1.0/+/# already covers it when no group is pinned and nothing is shared)
+      if (this.config.sparkplug.groupId || share) filters[stateTopicFilter()] = { qos: this.config.qos };
     }
     client.subscribe(filters, (error, granted) => {
       if (this.client !== client) return;

@@ -38,9 +38,12 @@ async function client(): Promise<MqttClient> {
   return c;
 }
 
-async function started(sparkplug: MqttConnectorConfig['sparkplug']): Promise<[MqttConnector, RecordingSink]> {
+async function started(
+  sparkplug: MqttConnectorConfig['sparkplug'],
+  extra: Partial<MqttConnectorConfig> = {},
+): Promise<[MqttConnector, RecordingSink]> {
   const sink = new RecordingSink();
-  const c = createMqttConnector({ id: 'sp', url: broker.url, sparkplug }, sink, silent);
+  const c = createMqttConnector({ id: 'sp', url: broker.url, sparkplug, ...extra }, sink, silent);
   connectors.push(c);
   c.start();
   await waitFor(() => c.status().state === 'connected', 'connected');
@@ -95,14 +98,17 @@ describe('Sparkplug host STATE', () => {
     await state(true, T0);
     const [pinned] = await started({ groupId: 'S' });
     const [all] = await started({});
-    for (const c of [pinned, all]) {
+    // a shared subscription splits the data, not the STATE: every Fieldline host hears it
+    const [shared] = await started({}, { shareGroup: 'fieldline' });
+    const three = [pinned, all, shared];
+    for (const c of three) {
       await waitFor(() => c.status().detail.includes('host scada-1 online'), 'host online in the detail');
       expect(c.status().detail).toMatch(
         /^host scada-1 online; sparkplug nodes 0 online .*; mqtt:\/\/127\.0\.0\.1:\d+$/,
       );
     }
     await state(false, T0 + 1000);
-    for (const c of [pinned, all])
+    for (const c of three)
       await waitFor(() => c.status().detail.includes('host scada-1 offline'), 'host offline in the detail');
     // an older STATE (a reordered or stale retained one) does not bring it back
     await state(true, T0 + 500);
@@ -110,13 +116,14 @@ describe('Sparkplug host STATE', () => {
     expect(pinned.status().detail).toContain('host scada-1 offline');
     expect(pinned.status().decodeErrors).toBe(0);
     expect(all.status().decodeErrors).toBe(0);
+    expect(shared.status().decodeErrors).toBe(0);
 
     // a STATE that is not the spec's JSON is a clear error
     await host.publishAsync('spBv1.0/STATE/old-host', 'ONLINE', { qos: 1 });
     await waitFor(() => pinned.status().decodeErrors === 1, 'bad STATE counted');
-    expect(pinned.status().lastError).toBe('sparkplug STATE old-host: STATE payload is not UTF-8 JSON');
+    expect(pinned.status().lastError).toBe('sparkplug host old-host: STATE payload is not UTF-8 JSON');
     await host.publishAsync('spBv1.0/STATE/scada-1', '', { qos: 1, retain: true });
-    for (const c of [pinned, all]) await c.stop();
+    for (const c of three) await c.stop();
   });
 });
 

@@ -40,7 +40,6 @@ export class SparkplugSession {
   readonly hosts = new HostStates();
   private readonly windows = new Map<string, NodeJS.Timeout>();
   private readonly lastAsk = new Map<string, number>();
-  private stopped = false;
   rebirthsAsked = 0;
 
   constructor(
@@ -56,7 +55,7 @@ export class SparkplugSession {
     const host = parseStateTopic(topic);
     if (host !== null) {
       const { error } = this.hosts.update(host, payload);
-      if (error) out.errors.push(`sparkplug STATE ${error}`);
+      if (error) out.errors.push(`sparkplug host ${error}`);
       out.changed = true;
       return out;
     }
@@ -90,8 +89,8 @@ export class SparkplugSession {
     return parts.join('; ');
   }
 
+  /** Clears the reorder windows (the connector stops; it may start again). */
   stop(): void {
-    this.stopped = true;
     for (const t of this.windows.values()) clearTimeout(t);
     this.windows.clear();
   }
@@ -99,7 +98,7 @@ export class SparkplugSession {
   /** One window per node: later trouble inside it waits for the same deadline. */
   private openWindow(group: string, edge: string, ms: number): void {
     const key = `${group}/${edge}`;
-    if (this.stopped || this.windows.has(key)) return;
+    if (this.windows.has(key)) return;
     if (this.windows.size >= 10_000) return;
     const timer = setTimeout(() => {
       this.windows.delete(key);
@@ -110,7 +109,6 @@ export class SparkplugSession {
   }
 
   private windowElapsed(group: string, edge: string): void {
-    if (this.stopped) return;
     const key = `${group}/${edge}`;
     const now = Date.now();
     const last = this.lastAsk.get(key);
