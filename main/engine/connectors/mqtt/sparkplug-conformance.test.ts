@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../../../common/reading';
 import { type SparkplugTopic, SparkplugTracker } from './sparkplug';
+import { SparkplugSession } from './sparkplug-session';
 import { decodeStatePayload, HostStates, parseStateTopic } from './sparkplug-state';
 
 const T0 = Date.UTC(2026, 0, 1); // 1767225600000 = varint 80 d0 ea b6 b7 33
@@ -280,6 +281,24 @@ describe('64-bit integers beyond 2^53', () => {
       neg: { value: -(2 ** 53), quality: 'suspect' },
     });
     expect(t.summary().precisionLost).toBe(2);
+  });
+
+  it('counts them in the connector status detail', () => {
+    const hooks = { publish: () => {}, error: () => {}, changed: () => {} };
+    const s = new SparkplugSession({ source: 'c', reorderTimeoutMs: 100, rebirthIntervalMs: 100 }, hooks);
+    const out = s.handle(
+      'spBv1.0/G/NBIRTH/e',
+      birth([{ name: 'big', alias: 1, datatype: UInt64, long: 2n ** 60n }]),
+      NOW,
+    );
+    expect(out).toMatchObject({
+      changed: true,
+      readings: [{ metric: 'big', value: 2 ** 60, quality: 'suspect' }],
+    });
+    expect(s.detail()).toBe(
+      'sparkplug nodes 1 online / 0 offline, devices 0 online / 0 offline; 1 64-bit values beyond 2^53 rounded (suspect)',
+    );
+    s.stop();
   });
 });
 

@@ -133,7 +133,7 @@ export interface SparkplugEvent {
   rebirth: boolean;
   /** a seq gap was seen (messages were lost between node and broker, or reordered) */
   seqGap: boolean;
-  /** a BIRTH or DEATH changed online state */
+  /** the summary changed: a BIRTH or DEATH changed online state, or a value lost precision */
   stateChanged: boolean;
 }
 
@@ -291,7 +291,10 @@ export class SparkplugTracker {
         out.errors.push(`unusable sparkplug timestamp on ${deviceId}/${name}`);
         continue;
       }
-      if (v.note === 'precision') this.precisionLost++;
+      if (v.note === 'precision') {
+        this.precisionLost++;
+        out.stateChanged = true;
+      }
       if (v.note === 'mismatch') {
         out.errors.push(`sparkplug ${deviceId}/${name}: value field does not match datatype ${datatype}`);
       }
