@@ -99,6 +99,19 @@ export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
           <input value={value.sparkplugGroupId} onChange={(e) => set('sparkplugGroupId', e.target.value)} />
         </Field>
       )}
+      {value.sparkplug && (
+        <Field
+          label="Reorder timeout (ms)"
+          hint="how long a late message is waited for before the node is asked for a rebirth"
+        >
+          <input
+            data-testid="mqtt-sparkplug-reorder"
+            inputMode="numeric"
+            value={value.sparkplugReorderMs}
+            onChange={(e) => set('sparkplugReorderMs', e.target.value)}
+          />
+        </Field>
+      )}
       <details className="form-wide">
         <summary>TLS</summary>
         <div className="form-grid">

@@ -114,6 +114,27 @@ describe('editing a connector with the add form', () => {
     });
   });
 
+  test('mqtt: Sparkplug reorder timeout round-trips; the rebirth interval the form lacks survives an edit', () => {
+    const saved = {
+      id: 'sp',
+      url: 'mqtt://broker.local',
+      sparkplug: { groupId: 'Plant', reorderTimeoutMs: 750, rebirthIntervalMs: 30_000 },
+    };
+    const state = editStateFromConfig('mqtt', saved);
+    expect(state.mqtt).toMatchObject({
+      sparkplug: true,
+      sparkplugGroupId: 'Plant',
+      sparkplugReorderMs: '750',
+    });
+    const built = buildMqttConfig({ ...state.mqtt, sparkplugReorderMs: '1500' }, []);
+    if (!built.ok) throw new Error(built.error);
+    expect(editedConfig(state.original, built.config, state.stored, 'mqtt').sparkplug).toEqual({
+      groupId: 'Plant',
+      reorderTimeoutMs: 1500,
+      rebirthIntervalMs: 30_000,
+    });
+  });
+
   test('hostile or odd saved configs give a usable form, not a crash', () => {
     expect(formatTopicTemplate(42)).toBeNull();
     const state = editStateFromConfig('mqtt', {

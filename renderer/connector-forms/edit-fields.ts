@@ -100,6 +100,10 @@ function mqttFields(c: Config): MqttFields {
       .join('\n'),
     sparkplug: sparkplug !== null,
     sparkplugGroupId: str(sparkplug?.groupId),
+    sparkplugReorderMs:
+      typeof sparkplug?.reorderTimeoutMs === 'number'
+        ? String(sparkplug.reorderTimeoutMs)
+        : d.sparkplugReorderMs,
   };
 }
 
@@ -149,6 +153,10 @@ export function editedConfig(
     config.scan = { ...original.scan, ...built.scan };
   }
   if (kind === 'mqtt') {
+    // likewise the Sparkplug settings the form has no input for (rebirthIntervalMs)
+    if (isObject(original.sparkplug) && isObject(built.sparkplug)) {
+      config.sparkplug = { ...original.sparkplug, ...built.sparkplug };
+    }
     if (stored.password && config.password === undefined) config.password = STORED_MARKER;
     if (stored.key && config.key === undefined) config.key = STORED_MARKER;
   }

@@ -40,6 +40,8 @@ export interface MqttFields {
   topicTemplates: string;
   sparkplug: boolean;
   sparkplugGroupId: string;
+  /** Sparkplug "Reorder Timeout", ms */
+  sparkplugReorderMs: string;
 }
 
 export interface BleFields {
@@ -81,6 +83,7 @@ export const defaultMqttFields = (): MqttFields => ({
   topicTemplates: '',
   sparkplug: false,
   sparkplugGroupId: '',
+  sparkplugReorderMs: '2000',
 });
 
 export const defaultBleFields = (): BleFields => ({
@@ -161,6 +164,16 @@ export function buildMqttConfig(f: MqttFields, taken: readonly string[]): BuildR
   if (subscriptions.length === 0 && !f.sparkplug) {
     return { ok: false, error: 'Add at least one topic template, or turn on Sparkplug B.' };
   }
+  const reorderTimeoutMs = Number(f.sparkplugReorderMs.trim());
+  if (
+    f.sparkplug &&
+    !(Number.isInteger(reorderTimeoutMs) && reorderTimeoutMs >= 10 && reorderTimeoutMs <= 60_000)
+  ) {
+    return {
+      ok: false,
+      error: 'The Sparkplug reorder timeout is a whole number of milliseconds, 10 to 60000.',
+    };
+  }
   return {
     ok: true,
     config: {
@@ -178,7 +191,7 @@ export function buildMqttConfig(f: MqttFields, taken: readonly string[]): BuildR
       clean: f.clean,
       qos: Number(f.qos),
       subscriptions,
-      sparkplug: f.sparkplug ? { groupId: optional(f.sparkplugGroupId) } : undefined,
+      sparkplug: f.sparkplug ? { groupId: optional(f.sparkplugGroupId), reorderTimeoutMs } : undefined,
     },
   };
 }

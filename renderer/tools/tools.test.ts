@@ -52,6 +52,29 @@ describe('connector configs', () => {
     expect(buildMqttConfig({ ...base, url: 'mqtt://' }, []).ok).toBe(false);
   });
 
+  test('mqtt: the Sparkplug reorder timeout is whole milliseconds, 10 to 60000', () => {
+    const base = { ...defaultMqttFields(), url: 'mqtt://127.0.0.1:1883', sparkplug: true };
+    expect(buildMqttConfig(base, [])).toMatchObject({
+      ok: true,
+      config: { sparkplug: { reorderTimeoutMs: 2000 } },
+    });
+    expect(buildMqttConfig({ ...base, sparkplugReorderMs: ' 500 ' }, [])).toMatchObject({
+      config: { sparkplug: { reorderTimeoutMs: 500 } },
+    });
+    for (const bad of ['', '1.5', '5', '60001', 'soon'])
+      expect(buildMqttConfig({ ...base, sparkplugReorderMs: bad }, [])).toEqual({
+        ok: false,
+        error: 'The Sparkplug reorder timeout is a whole number of milliseconds, 10 to 60000.',
+      });
+    // without Sparkplug the field does not matter
+    expect(
+      buildMqttConfig(
+        { ...base, sparkplug: false, topicTemplates: 'a/{deviceId}', sparkplugReorderMs: '' },
+        [],
+      ).ok,
+    ).toBe(true);
+  });
+
   test('ble: service list split on commas and spaces', () => {
     expect(buildBleConfig({ ...defaultBleFields(), serviceUuids: '180f, 181a 0x2a6e' }, [])).toMatchObject({
       config: { scan: { serviceUuids: ['180f', '181a', '0x2a6e'] } },

@@ -12,6 +12,7 @@ import {
   SparkplugTracker,
   sparkplugCodec,
 } from './sparkplug';
+import { decodeStatePayload, HostStates } from './sparkplug-state';
 
 function prng(seed: number): () => number {
   let s = seed >>> 0;
@@ -171,6 +172,45 @@ describe('Sparkplug B payloads', () => {
     // a length prefix far beyond the buffer
     const lying = Buffer.from([0x12, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
     expect('error' in (decodeSparkplugPayload(lying) as object)).toBe(true);
+  });
+
+  it('decodes DATA with no datatype against a BIRTH, and STATE payloads, from hostile bytes without throwing', () => {
+    const random = prng(4);
+    const tracker = new SparkplugTracker('fuzz');
+    tracker.handle({ group: 'G', type: 'NBIRTH', edge: 'e' }, valid, NOW);
+    tracker.handle(topic, valid, NOW);
+    for (let i = 0; i < 5000; i++) {
+      const out = tracker.handle(
+        { ...topic, type: 'DDATA' },
+        randomBytes(random, Math.floor(random() * 120)),
+        NOW,
+      );
+      for (const r of out.readings) expect(r.value === null || Number.isFinite(r.value)).toBe(true);
+    }
+    const hosts = new HostStates();
+    const json = [
+      '{',
+      '}',
+      '"online"',
+      ':',
+      'true',
+      'false',
+      ',',
+      '"timestamp"',
+      `${T0}`,
+      '1e400',
+      '"x"',
+      'null',
+    ];
+    for (let i = 0; i < 5000; i++) {
+      let s = '';
+      for (let k = Math.floor(random() * 10); k > 0; k--) s += json[Math.floor(random() * json.length)];
+      const bytes = i % 2 === 0 ? Buffer.from(s) : randomBytes(random, Math.floor(random() * 40));
+      const out = decodeStatePayload(bytes);
+      expect('error' in out || typeof out.online === 'boolean').toBe(true);
+      hosts.update(`h${i % 7}`, bytes);
+    }
+    expect(hosts.describe().length).toBeLessThan(200);
   });
 
   it('parses only well-formed Sparkplug topics', () => {

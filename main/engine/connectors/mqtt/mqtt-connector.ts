@@ -16,7 +16,9 @@ import type { Reading } from '../../../../common/reading';
 import { compileTopicTemplate, decodeMetricPayload, type TopicTemplate } from '../../decoders/topic-template';
 import type { Logger } from '../../log';
 import type { Connector, ConnectorSink } from '../connector';
-import { parseSparkplugTopic, SPARKPLUG_NAMESPACE, SparkplugTracker, sparkplugCodec } from './sparkplug';
+import { SPARKPLUG_NAMESPACE } from './sparkplug';
+import { SparkplugSession } from './sparkplug-session';
+import { stateTopicFilter } from './sparkplug-state';
 
 const TopicTemplateConfigSchema = z
   .object({
@@ -52,7 +54,13 @@ export const MqttConnectorConfigSchema = z
     qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
     subscriptions: z.array(TopicTemplateConfigSchema).max(1000).default([]),
     sparkplug: z
-      .object({ groupId: z.string().min(1).optional() })
+      .object({
+        groupId: z.string().min(1).optional(),
+        /** how long a seq gap or DATA before BIRTH may wait for the late message before a rebirth request */
+        reorderTimeoutMs: z.number().int().min(10).max(60_000).default(2000),
+        /** at most one rebirth request per edge node this often */
+        rebirthIntervalMs: z.number().int().min(10).max(3_600_000).default(10_000),
+      })
       .strict()
       .optional(),
     protocolVersion: z.union([z.literal(3), z.literal(4), z.literal(5)]).default(5),
@@ -133,7 +141,7 @@ class MqttConnectorImpl implements MqttConnector {
   readonly id: string;
   private client: MqttClient | undefined;
   private readonly templates: TopicTemplate[];
-  private readonly sparkplug: SparkplugTracker | undefined;
+  private readonly sparkplug: SparkplugSession | undefined;
   private readonly topicTable = new Map<string, MutableTopic>();
   private readonly devices = new Set<string>();
   private pending: Reading[] = [];
@@ -141,7 +149,6 @@ class MqttConnectorImpl implements MqttConnector {
   private statusTimer: NodeJS.Timeout | undefined;
   private statusDirty = false;
   private reconnectDelay: number;
-  private lastRebirthAsk = new Map<string, number>();
   private readonly statusValue: ConnectorStatus;
 
   constructor(
@@ -151,10 +158,7 @@ class MqttConnectorImpl implements MqttConnector {
   ) {
     this.id = config.id;
     this.templates = config.subscriptions.map((s) => compileTopicTemplate(s.topicTemplate, s.fixed ?? {}));
-    if (config.sparkplug) {
-      sparkplugCodec(); // fail at construction, not at the first message, if the library is missing
-      this.sparkplug = new SparkplugTracker(config.id);
-    }
+    if (config.sparkplug) this.sparkplug = this.sparkplugSession(config.sparkplug);
     this.reconnectDelay = config.reconnectMinMs;
     this.statusValue = {
       id: config.id,
@@ -241,6 +245,7 @@ class MqttConnectorImpl implements MqttConnector {
     const client = this.client;
     this.client = undefined;
     this.flush();
+    this.sparkplug?.stop();
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.statusTimer = undefined;
     if (client) {
@@ -282,7 +287,7 @@ class MqttConnectorImpl implements MqttConnector {
   }
 
   sparkplugOnline(deviceId: string): boolean | undefined {
-    return this.sparkplug?.isOnline(deviceId);
+    return this.sparkplug?.tracker.isOnline(deviceId);
   }
 
   private subscribe(client: MqttClient, detail: string): void {
@@ -294,6 +299,9 @@ class MqttConnectorImpl implements MqttConnector {
       filters[`${share}${SPARKPLUG_NAMESPACE}/${this.config.sparkplug.groupId ?? '+'}/#`] = {
         qos: this.config.qos,
       };
+      // host applications' STATE, never shared: every Fieldline host should know it
+      // (spBv1.0/+/# already covers it when no group is pinned and nothing is shared)
+      if (this.config.sparkplug.groupId || share) filters[stateTopicFilter()] = { qos: this.config.qos };
     }
     client.subscribe(filters, (error, granted) => {
       if (this.client !== client) return;
@@ -357,43 +365,38 @@ class MqttConnectorImpl implements MqttConnector {
   }
 
   private onSparkplug(topic: string, payload: Buffer, now: number): void {
-    const parsed = parseSparkplugTopic(topic);
-    if (!parsed) {
-      this.decodeError(`${topic}: not a Sparkplug B topic`);
-      return;
-    }
-    const event = this.sparkplug!.handle(parsed, payload, now);
+    const event = this.sparkplug!.handle(topic, payload, now);
     for (const id of event.discovered) this.see(id, 'sparkplug device');
     for (const e of event.errors) this.decodeError(e);
     for (const r of event.readings) this.pending.push(r);
     this.statusValue.readingsIn += event.readings.length;
-    if (parsed.type.endsWith('DEATH') || parsed.type.endsWith('BIRTH')) this.sparkplugDetail();
-    if (event.rebirth) this.askRebirth(parsed.group, parsed.edge, now);
+    if (event.changed) this.sparkplugDetail();
   }
 
-  /** Sparkplug's answer to an alias we never learned: ask the node to send NBIRTH again. */
-  private askRebirth(group: string, edge: string, now: number): void {
-    const key = `${group}/${edge}`;
-    const last = this.lastRebirthAsk.get(key) ?? 0;
-    if (now - last < 10_000 || !this.client) return;
-    if (this.lastRebirthAsk.size > 10_000) this.lastRebirthAsk.clear();
-    this.lastRebirthAsk.set(key, now);
-    try {
-      const body = sparkplugCodec().encodePayload({
-        timestamp: now,
-        metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }],
-      });
-      this.client.publish(`${SPARKPLUG_NAMESPACE}/${group}/NCMD/${edge}`, Buffer.from(body), { qos: 0 });
-    } catch (error) {
-      this.log.warn('could not ask for a sparkplug rebirth', { error: (error as Error).message });
-    }
+  private sparkplugSession(config: NonNullable<ParsedConfig['sparkplug']>): SparkplugSession {
+    return new SparkplugSession(
+      {
+        source: this.id,
+        reorderTimeoutMs: config.reorderTimeoutMs,
+        rebirthIntervalMs: config.rebirthIntervalMs,
+      },
+      {
+        publish: (topic, body) => {
+          this.client?.publish(topic, Buffer.from(body), { qos: 0, retain: false });
+        },
+        error: (message) => this.decodeError(message),
+        changed: () => {
+          this.sparkplugDetail();
+          this.statusDirty = true;
+          this.flush();
+        },
+      },
+    );
   }
 
   private sparkplugDetail(): void {
-    const s = this.sparkplug!.summary();
-    this.statusValue.detail =
-      `${safeUrl(this.config.url)}; sparkplug nodes ${s.nodesOnline} online / ${s.nodesOffline} offline, ` +
-      `devices ${s.devicesOnline} online / ${s.devicesOffline} offline`;
+    if (this.statusValue.state !== 'connected') return;
+    this.statusValue.detail = `${this.sparkplug!.detail()}; ${safeUrl(this.config.url)}`;
   }
 
   private see(deviceId: string, kind: string): void {
