@@ -203,6 +203,9 @@ describe('payload mapping', () => {
       },
     );
     expect(values(out)).toEqual({ temperature: 21.3, humidity: 45.1 });
+    expect(values(decode('{"p":1013}', { fields: [{ path: 'p', metric: 'bar', scale: 0.001 }] }))).toEqual({
+      bar: 1.013,
+    });
   });
 
   test('a mapped field that is not a number is a null reading; unmapped: keep adds the rest', () => {

@@ -22,6 +22,8 @@ export interface PayloadValue {
   /** undefined: the topic's own metric (from {metric}, or "value") */
   metric: string | undefined;
   value: number | null;
+  /** from the payload mapping */
+  unit?: string;
 }
 
 export interface DecodedPayload {
@@ -119,10 +121,11 @@ function mapped(root: object, text: string, now: number, mapping: PayloadMapping
     let value = leafValue(raw, true);
     if (value === SKIP) value = null; // the user named this field: a failing sensor stays visible
     if (value !== null) {
-      value = value * f.scale + f.offset;
+      // 15 significant digits: 1013 × 0.001 is 1.013, not binary floating point's 1.0130000000000001
+      value = Number((value * f.scale + f.offset).toPrecision(15));
       if (!Number.isFinite(value)) value = null;
     }
-    values.push({ metric: f.metric, value });
+    values.push(f.unit ? { metric: f.metric, value, unit: f.unit } : { metric: f.metric, value });
   }
   if (mapping.unmapped === 'keep' && !Array.isArray(root)) {
     if (mapping.timeField) taken.add(mapping.timeField);
