@@ -95,7 +95,7 @@ function flatObject(o: Record<string, unknown>, text: string, now: number): Mqtt
   const envelope = readEnvelope(o, now, undefined);
   if ('error' in envelope) return envelope;
   const keys = Object.keys(o);
-  if (keys.every((k) => SINGLE_VALUE.has(k)) && ('value' in o || 'v' in o)) {
+  if (isSingleValue(o, keys)) {
     const raw = o.value ?? o.v;
     const value = leafValue(raw);
     return withValues(envelope, [{ metric: undefined, value: value === SKIP ? null : value }]);
@@ -150,8 +150,8 @@ function readEnvelope(
   const o = root as Record<string, unknown>;
   const envelope: Envelope = { ts: now };
   if (!mapping?.arrivalTime) {
-    const field = mapping?.timeField ?? TIME_FIELDS.find((k) => o[k] !== undefined && o[k] !== null);
-    const raw = field === undefined ? undefined : resolve(root, field);
+    const field = mapping?.timeField ?? firstTimeField(o);
+    const raw = field === undefined ? undefined : mapping ? resolve(root, field) : o[field];
     if (raw !== undefined && raw !== null) {
       const time = parsePayloadTime(raw);
       if ('error' in time) return { error: `${field}: ${time.error}` };
@@ -178,7 +178,23 @@ function readEnvelope(
 }
 
 function withValues(envelope: Envelope, values: PayloadValue[]): DecodedPayload {
-  return { ...envelope, values };
+  (envelope as DecodedPayload).values = values;
+  return envelope as DecodedPayload;
+}
+
+/** Fieldline's own {ts, seq, value|v}; plain loops: every message of a 100k/s stream comes here. */
+function isSingleValue(o: Record<string, unknown>, keys: readonly string[]): boolean {
+  if (o.value === undefined && o.v === undefined) return false;
+  for (let i = 0; i < keys.length; i++) if (!SINGLE_VALUE.has(keys[i]!)) return false;
+  return true;
+}
+
+function firstTimeField(o: Record<string, unknown>): string | undefined {
+  for (let i = 0; i < TIME_FIELDS.length; i++) {
+    const raw = o[TIME_FIELDS[i]!];
+    if (raw !== undefined && raw !== null) return TIME_FIELDS[i];
+  }
+  return undefined;
 }
 
 interface Exclusions {
