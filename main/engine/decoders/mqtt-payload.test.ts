@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { decodeMqttPayload, type MqttPayloadResult } from './mqtt-payload';
-import { type PayloadMappingInput, PayloadMappingSchema } from './payload-mapping';
+import { type PayloadMappingInput, PayloadMappingSchema } from '../../../common/payload-mapping';
 import { parsePayloadTime } from './payload-time';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);

@@ -14,7 +14,7 @@
  * payload that yields no reading is an error, never an empty success.
  */
 import { isSequenceNumber } from './device-time';
-import type { PayloadMapping } from './payload-mapping';
+import type { PayloadMapping } from '../../../common/payload-mapping';
 import { parsePayloadTime } from './payload-time';
 import { ID_PATTERN, MAX_METRICS_PER_LINE, parseDecimal } from './text-values';
 

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeMqttPayload, type MqttPayloadResult } from '../../decoders/mqtt-payload';
-import { type PayloadMapping, PayloadMappingSchema } from '../../decoders/payload-mapping';
+import { type PayloadMapping, PayloadMappingSchema } from '../../../../common/payload-mapping';
 import { decodeMetricPayload } from '../../decoders/topic-template';
 import {
   decodeSparkplugPayload,

@@ -5,7 +5,7 @@
  */
 import type { Reading } from '../../../../common/reading';
 import { decodeMqttPayload } from '../../decoders/mqtt-payload';
-import type { PayloadMapping } from '../../decoders/payload-mapping';
+import type { PayloadMapping } from '../../../../common/payload-mapping';
 import type { TopicMatch } from '../../decoders/topic-template';
 
 export function templateReadings(

@@ -1,10 +1,13 @@
 /**
- * A per-subscription payload mapping: which JSON fields become which metrics (with unit,
- * scale and offset), where the device time and the device id are. Paths are keys joined
- * with dots, array elements by index: `SI7021.Temperature`, `ENERGY.Voltage.0`.
+ * An MQTT subscription's payload mapping: which JSON fields become which metrics (with
+ * unit, scale and offset), where the device time and the device id are. Paths are keys
+ * joined with dots, array elements by index: `SI7021.Temperature`, `ENERGY.Voltage.0`.
+ * The engine's connector config and the connector form both check it with this schema.
  */
 import { z } from 'zod';
-import { METRIC_PATTERN } from './text-values';
+
+/** the engine's metric names (main/engine/decoders/text-values.ts METRIC_PATTERN) */
+const METRIC_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
 
 /** keys joined with dots; a key itself may hold anything but a dot */
 const PATH = /^[^.]{1,100}(?:\.[^.]{1,100}){0,15}$/;
@@ -16,7 +19,7 @@ const PathSchema = z
 export const FieldMappingSchema = z
   .object({
     path: PathSchema,
-    metric: z.string().regex(METRIC_PATTERN, 'a metric name is letters, digits, _ . or - (at most 200)'),
+    metric: z.string().regex(METRIC_NAME, 'a metric name is letters, digits, _ . or - (at most 200)'),
     unit: z.string().max(32).optional(),
     /** reading = value × scale + offset */
     scale: z.number().default(1),
