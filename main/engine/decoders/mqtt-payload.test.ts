@@ -3,8 +3,8 @@
  * readings follow the rules documented in README "Accepted MQTT payload formats".
  */
 import { describe, expect, test } from 'vitest';
-import { decodeMqttPayload, type MqttPayloadResult } from './mqtt-payload';
 import { type PayloadMappingInput, PayloadMappingSchema } from '../../../common/payload-mapping';
+import { decodeMqttPayload, type MqttPayloadResult } from './mqtt-payload';
 import { parsePayloadTime } from './payload-time';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);

@@ -13,8 +13,9 @@
  * A per-subscription mapping (payload-mapping.ts) picks fields by path instead. A
  * payload that yields no reading is an error, never an empty success.
  */
-import { isSequenceNumber } from './device-time';
+
 import type { PayloadMapping } from '../../../common/payload-mapping';
+import { isSequenceNumber } from './device-time';
 import { parsePayloadTime } from './payload-time';
 import { ID_PATTERN, MAX_METRICS_PER_LINE, parseDecimal } from './text-values';
 
@@ -45,7 +46,7 @@ const SINGLE_VALUE = new Set<string>([...ENVELOPE, 'value', 'v']);
 const NO_VALUE_WORDS = new Set(['nan', 'none']);
 
 /** The payload's text: UTF-8, without a byte order mark and surrounding space. */
-export function payloadText(payload: Uint8Array): string | { error: string } {
+function payloadText(payload: Uint8Array): string | { error: string } {
   if (payload.length > MAX_PAYLOAD_BYTES) return { error: 'payload larger than 64 KiB' };
   // Buffer's native UTF-8 decoding: this is the hot path (100k messages/s)
   const buf = Buffer.isBuffer(payload)
@@ -57,19 +58,26 @@ export function payloadText(payload: Uint8Array): string | { error: string } {
   return text.length === 0 ? { error: 'empty payload' } : text;
 }
 
+/** The payload's text and its JSON value; undefined when the text is not JSON. */
+export function readPayload(payload: Uint8Array): { text: string; json: unknown } | { error: string } {
+  const text = payloadText(payload);
+  if (typeof text !== 'string') return text;
+  try {
+    return { text, json: JSON.parse(text) };
+  } catch {
+    return { text, json: undefined };
+  }
+}
+
 export function decodeMqttPayload(
   payload: Uint8Array,
   now: number,
   mapping?: PayloadMapping,
 ): MqttPayloadResult {
-  const text = payloadText(payload);
-  if (typeof text !== 'string') return text;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return bareText(text, now);
-  }
+  const read = readPayload(payload);
+  if ('error' in read) return read;
+  const { text, json: parsed } = read;
+  if (parsed === undefined) return bareText(text, now);
   if (typeof parsed !== 'object' || parsed === null) return bareJson(parsed, text, now);
   if (mapping) return mapped(parsed, text, now, mapping);
   if (Array.isArray(parsed))

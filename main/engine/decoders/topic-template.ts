@@ -1,5 +1,5 @@
 import { isSequenceNumber, isUsableDeviceTime } from './device-time';
-import { payloadText } from './mqtt-payload';
+import { readPayload } from './mqtt-payload';
 
 /**
  * Maps MQTT topics to device and metric with a template such as
@@ -65,14 +65,10 @@ export function decodeMetricPayload(
   payload: Uint8Array,
   now: number,
 ): { ts: number; value: number | null; seq?: number } | { error: string } {
-  const text = payloadText(payload);
-  if (typeof text !== 'string') return text;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { error: 'payload is not JSON or a number' };
-  }
+  const read = readPayload(payload);
+  if ('error' in read) return read;
+  const parsed = read.json;
+  if (parsed === undefined) return { error: 'payload is not JSON or a number' };
   if (typeof parsed === 'number') return { ts: now, value: Number.isFinite(parsed) ? parsed : null };
   if (parsed === null) return { ts: now, value: null };
   if (typeof parsed !== 'object' || Array.isArray(parsed))
