@@ -30,7 +30,7 @@ export const FieldMappingSchema = z
 export const PayloadMappingSchema = z
   .object({
     fields: z.array(FieldMappingSchema).max(256).default([]),
-    /** where the device time is; default: a top-level ts, time, timestamp or Time */
+    /** where the device time is; default: a top-level ts, time, timestamp, Epoch or Time */
     timeField: PathSchema.optional(),
     /** ignore any time in the payload: readings take the arrival time */
     arrivalTime: z.boolean().default(false),

@@ -127,7 +127,7 @@ export function PayloadMappingEditor({ templates, value, onChange }: Props) {
         Add field
       </button>
       <div className="form-grid">
-        <Field label="Time field" hint="empty: a top-level ts, time, timestamp or Time">
+        <Field label="Time field" hint="empty: a top-level ts, time, timestamp, Epoch or Time">
           <input
             className="mono"
             data-testid="mapping-time-field"

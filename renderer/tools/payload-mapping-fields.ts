@@ -17,7 +17,7 @@ export interface MappingRow {
 
 export interface MappingFields {
   rows: MappingRow[];
-  /** empty: a top-level ts, time, timestamp or Time */
+  /** empty: a top-level ts, time, timestamp, Epoch or Time */
   timeField: string;
   arrivalTime: boolean;
   deviceIdField: string;

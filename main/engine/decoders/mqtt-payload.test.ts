@@ -26,6 +26,16 @@ describe('Tasmota', () => {
     expect(out).toMatchObject({ ts: NOW });
   });
 
+  test('Epoch (UTC seconds) is the device time when Tasmota sends it beside Time', () => {
+    // tasmota/docs docs/DeepSleep.md: "13:08:48 MQT: tele/tasmota/STATE = {...}"
+    const out = decode(
+      '{"Time":"2019-09-04T13:08:48","Epoch":1567595328,"Uptime":"0T00:00:14","UptimeSec":14,"Heap":24,"SleepMode":"Dynamic","Sleep":50,"LoadAvg":20,"MqttCount":1,"Wifi":{"AP":1,"SSId":"MyWLAN","BSSId":"AA:FF:AA:AA:AA:AA","Channel":11,"RSSI":100,"LinkCount":1,"Downtime":"0T00:00:08","DeepSleep":300,"Heap":25160}}',
+    );
+    expect(out).toMatchObject({ ts: 1567595328000 });
+    expect(values(out)).not.toHaveProperty('Epoch');
+    expect(values(out)).toMatchObject({ UptimeSec: 14, 'Wifi.RSSI': 100, 'Wifi.DeepSleep': 300 });
+  });
+
   test('ENERGY object of a power-monitoring plug', () => {
     // Local Bytes KB "Accessing power usage from Tasmota smart plugs" (blog.mylocalbytes.com/kb/2022-01-10), tele/livingroom-lamp/SENSOR
     const out = decode(

@@ -7,8 +7,8 @@
  * - any other JSON object: one reading per numeric or boolean field, nested keys joined
  *   with dots (`SI7021.Temperature`), array elements by index (`ENERGY.Voltage.0`).
  *   Booleans and the strings ON/OFF/true/false are 1/0; a null field is a null reading;
- *   other strings are not readings. A top-level ts, time, timestamp or Time is the device
- *   time; seq, id and dev are envelope, not readings.
+ *   other strings are not readings. A top-level ts, time, timestamp, Epoch or Time is the
+ *   device time; seq, id and dev are envelope, not readings.
  *
  * A per-subscription mapping (payload-mapping.ts) picks fields by path instead. A
  * payload that yields no reading is an error, never an empty success.
@@ -39,7 +39,8 @@ export type MqttPayloadResult = DecodedPayload | { error: string };
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 const MAX_DEPTH = 16;
-const TIME_FIELDS = ['ts', 'time', 'timestamp', 'Time'] as const;
+/** in this order; Tasmota's UTC Epoch before its zoneless local Time */
+const TIME_FIELDS = ['ts', 'time', 'timestamp', 'Epoch', 'Time'] as const;
 const ENVELOPE = new Set<string>([...TIME_FIELDS, 'seq', 'id', 'dev']);
 const SINGLE_VALUE = new Set<string>([...ENVELOPE, 'value', 'v']);
 /** ESPHome publishes a sensor without a state as `nan`, or `None` with publish_nan_as_none */
