@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeMqttPayload, type MqttPayloadResult } from '../../decoders/mqtt-payload';
 import { type PayloadMapping, PayloadMappingSchema } from '../../../../common/payload-mapping';
+import { decodeMqttPayload, type MqttPayloadResult } from '../../decoders/mqtt-payload';
 import { decodeMetricPayload } from '../../decoders/topic-template';
 import {
   decodeSparkplugPayload,

@@ -12,8 +12,8 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import type { ConnectorStatus } from '../../../../common/contract';
-import type { Reading } from '../../../../common/reading';
 import { type PayloadMapping, PayloadMappingSchema } from '../../../../common/payload-mapping';
+import type { Reading } from '../../../../common/reading';
 import { compileTopicTemplate, type TopicTemplate } from '../../decoders/topic-template';
 import type { Logger } from '../../log';
 import type { Connector, ConnectorSink } from '../connector';

@@ -3,9 +3,10 @@
  * units its payload mapping gives them. A unit belongs to the devices whose messages
  * came through that mapping: another subscription may use the same metric name.
  */
+
+import type { PayloadMapping } from '../../../../common/payload-mapping';
 import type { Reading } from '../../../../common/reading';
 import { decodeMqttPayload } from '../../decoders/mqtt-payload';
-import type { PayloadMapping } from '../../../../common/payload-mapping';
 import type { TopicMatch } from '../../decoders/topic-template';
 
 export function templateReadings(
