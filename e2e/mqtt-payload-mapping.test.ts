@@ -64,6 +64,13 @@ describe('MQTT payload mapping', () => {
       .poll(() => page.getByTestId('add-connector-error').textContent())
       .toBe('Payload mapping of tele/{deviceId}/SENSOR: row 1: scale must be a number, not "ten"');
     await page.getByLabel('Row 1 scale').fill('1');
+    // a template edited after its mapping was made: the form says the mapping would be lost
+    await page.getByTestId('mqtt-templates').fill('tele/{deviceId}/SENSOR2');
+    await expect
+      .poll(() => page.getByTestId('mapping-orphaned').textContent())
+      .toMatch(/tele\/\{deviceId\}\/SENSOR,/);
+    await page.getByTestId('mqtt-templates').fill('tele/{deviceId}/SENSOR');
+    await expect.poll(() => page.getByTestId('mapping-orphaned').count()).toBe(0);
     await expect.poll(() => page.getByTestId('mapping-error').count()).toBe(0);
     await page.screenshot({
       path: path.join(ensureArtifactsDir(), 'mqtt-payload-mapping.png'),

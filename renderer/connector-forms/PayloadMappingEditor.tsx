@@ -9,6 +9,7 @@ import {
   buildMapping,
   emptyMapping,
   emptyRow,
+  isEmptyMapping,
   type MappingFields,
   type MappingRow,
 } from '../tools/payload-mapping-fields';
@@ -35,6 +36,8 @@ export function PayloadMappingEditor({ templates, value, onChange }: Props) {
   const [startOpen] = useState(() => Object.keys(value).length > 0);
   const template = chosen !== undefined && templates.includes(chosen) ? chosen : templates[0];
   const mapped = templates.filter((t) => value[t] !== undefined && buildMapping(value[t]).ok);
+  // a template line edited after its mapping was made: say so rather than drop it silently
+  const orphaned = Object.keys(value).filter((t) => !templates.includes(t) && !isEmptyMapping(value[t]!));
 
   if (template === undefined) {
     return (
@@ -160,6 +163,12 @@ export function PayloadMappingEditor({ templates, value, onChange }: Props) {
           Also store the fields no row names
         </label>
       </div>
+      {orphaned.length > 0 && (
+        <div className="notice notice-warn" data-testid="mapping-orphaned">
+          Not saved: the mapping of {orphaned.join(', ')}, which is no longer in the topic templates. Put the
+          template back as it was to keep it.
+        </div>
+      )}
       {!check.ok && (
         <div className="notice notice-error" role="status" data-testid="mapping-error">
           {check.error}
