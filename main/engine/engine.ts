@@ -190,6 +190,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   manager = connectorManager;
   // the demo plant's Bluetooth and broker connectors are not the manager's, but the tools and the wizard use them
   const findConnector = (id: string) => connectorManager.get(id) ?? demoConnectors.find((c) => c.id === id);
+  registry.connectorUnit = (connectorId, deviceId, metric) =>
+    findConnector(connectorId)?.metricUnit?.(deviceId, metric);
   const tools = createDeviceTools(findConnector);
 
   // the CA is opened (or created) on first use: a site that never commissions never has one

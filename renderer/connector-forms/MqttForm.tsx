@@ -2,11 +2,12 @@
  * MQTT connector fields: broker, login, TLS material pasted as PEM text (the engine
  * gets text, never a path on this machine), topic templates one per line, Sparkplug B.
  * When editing, a stored password or key is never shown: its input stays empty to keep
- * it, and "Forget" drops it.
+ * it, and "Forget" drops it. Each template may have a payload mapping.
  */
 import type { MqttFields } from '../tools/connector-config';
 import { Field } from '../tools/Field';
 import { type StoredSecrets, secretPlaceholder } from './edit-fields';
+import { PayloadMappingEditor } from './PayloadMappingEditor';
 
 interface Props {
   value: MqttFields;
@@ -85,6 +86,11 @@ export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
           onChange={(e) => set('topicTemplates', e.target.value)}
         />
       </Field>
+      <PayloadMappingEditor
+        templates={templateLines(value.topicTemplates)}
+        value={value.payloadMappings}
+        onChange={(next) => set('payloadMappings', next)}
+      />
       <label className="check">
         <input
           type="checkbox"
@@ -154,4 +160,8 @@ export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
       </details>
     </div>
   );
+}
+
+function templateLines(text: string): string[] {
+  return [...new Set(text.split('\n').map((l) => l.trim()))].filter((l) => l !== '');
 }

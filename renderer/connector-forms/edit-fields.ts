@@ -19,6 +19,7 @@ import {
   SERIAL_FORMATS,
   type SerialFields,
 } from '../tools/connector-config';
+import { type MappingFields, mappingFromConfig } from '../tools/payload-mapping-fields';
 
 export const STORED_MARKER = '<stored>';
 
@@ -98,6 +99,7 @@ function mqttFields(c: Config): MqttFields {
       .map(formatTopicTemplate)
       .filter((t): t is string => t !== null)
       .join('\n'),
+    payloadMappings: savedMappings(subscriptions),
     sparkplug: sparkplug !== null,
     sparkplugGroupId: str(sparkplug?.groupId),
     sparkplugReorderMs:
@@ -105,6 +107,16 @@ function mqttFields(c: Config): MqttFields {
         ? String(sparkplug.reorderTimeoutMs)
         : d.sparkplugReorderMs,
   };
+}
+
+/** Each saved subscription's payload mapping, under its template line as the form shows it. */
+function savedMappings(subscriptions: readonly unknown[]): Record<string, MappingFields> {
+  const out: Record<string, MappingFields> = {};
+  for (const s of subscriptions) {
+    const line = formatTopicTemplate(s);
+    if (line !== null && isObject(s) && s.payload !== undefined) out[line] = mappingFromConfig(s.payload);
+  }
+  return out;
 }
 
 function bleFields(c: Config): BleFields {

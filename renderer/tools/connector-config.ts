@@ -4,6 +4,8 @@
  * missing path or URL) so the user hears about them before a round trip; everything
  * else is the engine's to judge, and its INVALID_PARAMS message is shown as it is.
  */
+import { buildMapping, type MappingFields } from './payload-mapping-fields';
+
 export type ConnectorKind = 'serial' | 'mqtt' | 'ble';
 
 export const SERIAL_FORMATS = ['json-lines', 'csv', 'key-value', 'cobs-crc', 'slip-crc'] as const;
@@ -38,6 +40,8 @@ export interface MqttFields {
   qos: '0' | '1' | '2';
   /** one topic template per line; `{name=value}` pins a placeholder (becomes `fixed`) */
   topicTemplates: string;
+  /** payload mapping per template line (as typed, trimmed); lines without one take every field */
+  payloadMappings: Record<string, MappingFields>;
   sparkplug: boolean;
   sparkplugGroupId: string;
   /** Sparkplug "Reorder Timeout", ms */
@@ -81,6 +85,7 @@ export const defaultMqttFields = (): MqttFields => ({
   clean: true,
   qos: '1',
   topicTemplates: '',
+  payloadMappings: {},
   sparkplug: false,
   sparkplugGroupId: '',
   sparkplugReorderMs: '2000',
@@ -157,10 +162,18 @@ export function buildMqttConfig(f: MqttFields, taken: readonly string[]): BuildR
   if (url === '' || /^[a-z]+:\/\/$/i.test(url)) {
     return { ok: false, error: 'Give the broker URL (mqtt://host:1883, mqtts://, ws:// or wss://).' };
   }
-  const subscriptions = f.topicTemplates
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map(parseTopicTemplate);
+  const subscriptions: Record<string, unknown>[] = [];
+  for (const line of f.topicTemplates.split('\n').map((l) => l.trim())) {
+    if (line === '') continue;
+    const subscription: Record<string, unknown> = parseTopicTemplate(line);
+    const mapping = f.payloadMappings[line];
+    if (mapping) {
+      const built = buildMapping(mapping);
+      if (!built.ok) return { ok: false, error: `Payload mapping of ${line}: ${built.error}` };
+      if (built.payload) subscription.payload = built.payload;
+    }
+    subscriptions.push(subscription);
+  }
   if (subscriptions.length === 0 && !f.sparkplug) {
     return { ok: false, error: 'Add at least one topic template, or turn on Sparkplug B.' };
   }

@@ -31,4 +31,6 @@ export interface Connector {
   status(): ConnectorStatus;
   start(): void;
   stop(): Promise<void>;
+  /** the unit the connector's own config gives a device's metric (an MQTT payload mapping), if any */
+  metricUnit?(deviceId: string, metric: string): string | undefined;
 }

@@ -50,6 +50,8 @@ export class DeviceRegistry {
   private readonly pinned = new Set<string>();
   /** called once for each device first seen by a connector (not loaded from the cache) */
   onDiscovered: ((id: string) => void) | undefined;
+  /** a metric's unit from its connector's config, for metrics the device's profile has no unit for */
+  connectorUnit: ((connectorId: string, deviceId: string, metric: string) => string | undefined) | undefined;
 
   constructor(
     private readonly store: ReadingStore,
@@ -207,7 +209,8 @@ export class DeviceRegistry {
         const p = profile?.metrics[name];
         return {
           name,
-          unit: p?.unit ?? '',
+          unit:
+            p?.unit ?? this.connectorUnit?.(entry.descriptor.connectorId, entry.descriptor.id, name) ?? '',
           min: p?.min ?? null,
           max: p?.max ?? null,
           last: entry.last.get(name) ?? null,

@@ -3,7 +3,10 @@
  * Sparkplug protobufs, huge payloads, deeply nested JSON, odd topics. Every input gives
  * readings or an error, never an exception, and within a bounded time.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type PayloadMapping, PayloadMappingSchema } from '../../../../common/payload-mapping';
+import { decodeMqttPayload, type MqttPayloadResult } from '../../decoders/mqtt-payload';
 import { decodeMetricPayload } from '../../decoders/topic-template';
 import {
   decodeSparkplugPayload,
@@ -101,6 +104,81 @@ describe('JSON metric payloads', () => {
       const out = decodeMetricPayload(Buffer.from(deep), NOW);
       expect('error' in out).toBe(true);
     }
+  });
+});
+
+describe('field JSON payloads (decodeMqttPayload)', () => {
+  const wellFormed = (out: MqttPayloadResult) => {
+    if ('error' in out) return typeof out.error === 'string' && out.error.length > 0;
+    return (
+      Number.isInteger(out.ts) &&
+      out.values.length > 0 &&
+      out.values.length <= 256 &&
+      out.values.every(
+        (v) =>
+          (v.value === null || Number.isFinite(v.value)) &&
+          (v.metric === undefined || /^[A-Za-z0-9_.-]{1,200}$/.test(v.metric)),
+      )
+    );
+  };
+  const mapping: PayloadMapping = PayloadMappingSchema.parse({
+    fields: [
+      { path: 'a', metric: 'a', scale: 1e308 },
+      { path: 'b.0.c', metric: 'c', offset: -1 },
+      { path: '0', metric: 'first' },
+    ],
+    deviceIdField: 'dev',
+    timeField: 'when',
+    unmapped: 'keep',
+  });
+
+  it('any JSON value gives readings or an error, with or without a mapping, never throws', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.boolean(), (value, withMapping) => {
+        const out = decodeMqttPayload(
+          Buffer.from(JSON.stringify(value)),
+          NOW,
+          withMapping ? mapping : undefined,
+        );
+        expect(wellFormed(out)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('any bytes and JSON-like fragments give readings or an error', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        expect(wellFormed(decodeMqttPayload(bytes, NOW))).toBe(true);
+        expect(wellFormed(decodeMqttPayload(bytes, NOW, mapping))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+    const random = prng(4);
+    for (let i = 0; i < 10_000; i++) {
+      let s = '';
+      const parts = 1 + Math.floor(random() * 12);
+      for (let k = 0; k < parts; k++) s += FRAGMENTS[Math.floor(random() * FRAGMENTS.length)];
+      expect(wellFormed(decodeMqttPayload(Buffer.from(s), NOW, i % 2 ? mapping : undefined))).toBe(true);
+    }
+  });
+
+  it('refuses huge payloads and survives deep nesting and hostile keys', () => {
+    expect(decodeMqttPayload(Buffer.alloc(10 * 1024 * 1024, 0x31), NOW)).toEqual({
+      error: 'payload larger than 64 KiB',
+    });
+    const started = Date.now();
+    for (const hostile of [
+      '['.repeat(60_000),
+      `{"a":${'['.repeat(30_000)}1${']'.repeat(30_000)}}`,
+      `{"a":${'{"b":'.repeat(5_000)}1${'}'.repeat(5_000)}}`,
+      `{"__proto__":{"x":1},"constructor":2}`,
+      `{"a":[${'{},'.repeat(20_000)}1]}`,
+    ]) {
+      expect(wellFormed(decodeMqttPayload(Buffer.from(hostile), NOW))).toBe(true);
+      expect(wellFormed(decodeMqttPayload(Buffer.from(hostile), NOW, mapping))).toBe(true);
+    }
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * The MQTT connector: mqtt.js (MQTT 5 by default) over mqtt, mqtts, ws or wss, with
- * server-verified TLS and mutual TLS. Two wire formats: one JSON (or bare number)
- * message per metric on topics matched by templates such as `plant/{site}/{deviceId}/{metric}`,
- * and Sparkplug B. Reconnects by itself with capped exponential backoff; a persistent
+ * server-verified TLS and mutual TLS. Two wire formats: JSON or bare values on topics
+ * matched by templates such as `plant/{site}/{deviceId}/{metric}` (decoders/mqtt-payload.ts:
+ * one reading per field, or as the subscription's payload mapping says), and Sparkplug B. Reconnects by itself with capped exponential backoff; a persistent
  * session (clean: false) gets the QoS 1/2 messages queued while it was away, and the
  * store drops the ones it already has by (series, device time) and seq.
  *
@@ -12,13 +12,15 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import type { ConnectorStatus } from '../../../../common/contract';
+import { type PayloadMapping, PayloadMappingSchema } from '../../../../common/payload-mapping';
 import type { Reading } from '../../../../common/reading';
-import { compileTopicTemplate, decodeMetricPayload, type TopicTemplate } from '../../decoders/topic-template';
+import { compileTopicTemplate, type TopicTemplate } from '../../decoders/topic-template';
 import type { Logger } from '../../log';
 import type { Connector, ConnectorSink } from '../connector';
 import { SPARKPLUG_NAMESPACE } from './sparkplug';
 import { SparkplugSession } from './sparkplug-session';
 import { stateTopicFilter } from './sparkplug-state';
+import { MappedUnits, templateReadings } from './template-readings';
 
 const TopicTemplateConfigSchema = z
   .object({
@@ -26,6 +28,8 @@ const TopicTemplateConfigSchema = z
     topicTemplate: z.string().min(1).max(1000),
     /** placeholders pinned to one value; they narrow the subscription filter too */
     fixed: z.record(z.string(), z.string().min(1)).optional(),
+    /** which JSON fields become which metrics; without it every numeric or boolean field does */
+    payload: PayloadMappingSchema.optional(),
   })
   .strict();
 
@@ -142,6 +146,8 @@ class MqttConnectorImpl implements MqttConnector {
   private client: MqttClient | undefined;
   private readonly templates: TopicTemplate[];
   private readonly sparkplug: SparkplugSession | undefined;
+  private readonly mappings: (PayloadMapping | undefined)[];
+  private readonly units = new MappedUnits();
   private readonly topicTable = new Map<string, MutableTopic>();
   private readonly devices = new Set<string>();
   private pending: Reading[] = [];
@@ -158,6 +164,7 @@ class MqttConnectorImpl implements MqttConnector {
   ) {
     this.id = config.id;
     this.templates = config.subscriptions.map((s) => compileTopicTemplate(s.topicTemplate, s.fixed ?? {}));
+    this.mappings = config.subscriptions.map((s) => s.payload);
     if (config.sparkplug) this.sparkplug = this.sparkplugSession(config.sparkplug);
     this.reconnectDelay = config.reconnectMinMs;
     this.statusValue = {
@@ -290,6 +297,10 @@ class MqttConnectorImpl implements MqttConnector {
     return this.sparkplug?.tracker.isOnline(deviceId);
   }
 
+  metricUnit(deviceId: string, metric: string): string | undefined {
+    return this.units.get(deviceId, metric);
+  }
+
   private subscribe(client: MqttClient, detail: string): void {
     const filters: Record<string, { qos: 0 | 1 | 2 }> = {};
     // a shared subscription delivers messages under their own topic, so matching is unchanged
@@ -340,23 +351,13 @@ class MqttConnectorImpl implements MqttConnector {
         const m = this.templates[i]!.match(topic);
         if (m === null) continue;
         matched = true;
-        const decoded = decodeMetricPayload(payload, now);
+        const decoded = templateReadings(m, payload, now, this.id, this.mappings[i], this.units);
         if ('error' in decoded) {
           this.decodeError(`${topic}: ${decoded.error}`);
         } else {
-          this.see(m.deviceId, 'mqtt device');
-          const r: Reading = {
-            deviceId: m.deviceId,
-            metric: m.metric,
-            ts: decoded.ts,
-            value: decoded.value,
-            quality: decoded.value === null ? 'null' : 'good',
-            source: this.id,
-            arrivedAt: now,
-          };
-          if (decoded.seq !== undefined) r.seq = decoded.seq;
-          this.pending.push(r);
-          s.readingsIn++;
+          this.see(decoded.deviceId, 'mqtt device');
+          for (const r of decoded.readings) this.pending.push(r);
+          s.readingsIn += decoded.readings.length;
         }
         break;
       }
