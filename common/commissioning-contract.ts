@@ -123,6 +123,11 @@ export const DeviceIdentitySchema = z.object({
   mac: z.string().nullable(),
   /** the device speaks Improv Wi-Fi */
   improv: z.boolean(),
+  /**
+   * why Improv is marked unusable although the device answered it (a garbled or refused
+   * answer), so the network step says that instead of "does not speak Improv"
+   */
+  improvProblem: z.string().nullable().optional(),
   /** Improv state when identified: authorization-required, authorized, provisioning, provisioned */
   improvState: z.string().nullable(),
   /** the device answers Fieldline's configuration protocol (broker, id, credentials) */

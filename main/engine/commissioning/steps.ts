@@ -11,7 +11,14 @@ import type { DeviceRegistry } from '../devices/device-registry';
 import type { Logger } from '../log';
 import { HEARTBEAT_METRIC, type RegistryService } from '../registry/registry-service';
 import type { SecretStore } from '../secrets/secret-store';
-import { diagnoseIdentify, diagnoseStepError, diagnoseVerify, identifyFailure, messageOf } from './diagnosis';
+import {
+  answerKind,
+  diagnoseIdentify,
+  diagnoseStepError,
+  diagnoseVerify,
+  identifyFailure,
+  messageOf,
+} from './diagnosis';
 import {
   type CredentialsPort,
   type DeviceChannelPort,
@@ -94,6 +101,8 @@ export async function identify(ctx: StepContext): Promise<void> {
     serialNumber: info?.serialNumber ?? null,
     mac: info?.mac ?? null,
     improv: improvInfo !== null,
+    improvProblem:
+      improvInfo === null && answerKind(improvError) !== 'silent' ? messageOf(improvError) : null,
     improvState,
     configProtocol: info !== null,
     existingDeviceId: info?.deviceId ?? null,
@@ -213,6 +222,23 @@ export async function credentials(
   }
 }
 
+/** Wi-Fi goes over Improv: say why it cannot, naming a garbled answer apart from none. */
+export function requireImprov(identity: DeviceIdentity | null | undefined): void {
+  const improvProblem = identity?.improvProblem;
+  if (!identity?.improv && improvProblem) {
+    throw new StepFailure(
+      `the device answered Improv when identified, but the answer could not be used (${improvProblem}), so Wi-Fi cannot be set yet`,
+      'Go Back to identify and try again; if it keeps failing, the line is noisy or the firmware answers out of spec (update it).',
+    );
+  }
+  if (!identity?.improv) {
+    throw new StepFailure(
+      'the device does not speak Improv, so Wi-Fi cannot be set over this link',
+      'Use a wired device or one with Improv firmware.',
+    );
+  }
+}
+
 export async function network(
   ctx: StepContext,
   input: Extract<StepInput, { step: 'network' }>['input'],
@@ -238,12 +264,7 @@ export async function network(
       'The device did not store the settings: check its firmware accepts them (lengths, URL scheme), then Retry.',
     );
   }
-  if (!ctx.session.identity?.improv) {
-    throw new StepFailure(
-      'the device does not speak Improv, so Wi-Fi cannot be set over this link',
-      'Use a wired device or one with Improv firmware.',
-    );
-  }
+  requireImprov(ctx.session.identity);
   ctx.progress(`joining "${input.ssid}" (Improv)`, 0.4);
   try {
     await channel.improv.sendWifi(input.ssid, password, WIFI_TIMEOUT_MS);
