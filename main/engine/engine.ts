@@ -138,6 +138,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let manager: ConnectorManager | undefined;
   const allConnectors = (): Connector[] => [...demoConnectors, ...(manager?.list() ?? [])];
   const deviceListeners = new Set<(changed: DeviceSummary[]) => void>();
+  const removalListeners = new Set<(removed: { deviceIds: string[] }) => void>();
   const connectorListeners = new Set<(all: ConnectorStatus[]) => void>();
 
   const sink: ConnectorSink = {
@@ -297,8 +298,18 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         if (!device) throw new RpcError('NOT_FOUND', `no device "${deviceId}"`);
         return device;
       },
-      ...createRegistryHandlers(registryService, audit, operator, (deviceId) =>
-        retireCredentials(deviceId, credentials, registryService),
+      ...createRegistryHandlers(
+        registryService,
+        audit,
+        operator,
+        (deviceId) => retireCredentials(deviceId, credentials, registryService),
+        {
+          // readings still queued reference the device's row; they land before it goes
+          before: () => pipeline.flush(),
+          after: (deviceId) => {
+            for (const l of removalListeners) l({ deviceIds: [deviceId] });
+          },
+        },
       ),
       ...sync.handlers,
       'profiles.list': () =>
@@ -366,6 +377,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'devices.changed': (_params, emit) => {
         deviceListeners.add(emit);
         return () => deviceListeners.delete(emit);
+      },
+      'devices.removed': (_params, emit) => {
+        removalListeners.add(emit);
+        return () => removalListeners.delete(emit);
       },
       'serial.monitor': (params, emit) => tools.serialMonitor(params, emit),
       'ble.notifications': (params, emit) => tools.bleNotifications(params, emit),
