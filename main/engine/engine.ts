@@ -23,6 +23,7 @@ import { ConnectorManager } from './connectors/connector-manager';
 import { createDeviceTools } from './connectors/device-tools';
 import { createConnectorFactories } from './connectors/factories';
 import { listSerialPorts } from './connectors/serial/serial-ports';
+import { backfillDemoHistory } from './demo/demo-history';
 import { createDemoPlant, type DemoPlant } from './demo/demo-plant';
 import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
@@ -164,11 +165,23 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   };
 
   let demoPlant: DemoPlant | undefined;
+  let demoHistory: Promise<void> | undefined;
+  let closed = false;
   if (options.demo) {
     const site = loadDemoSite(path.join(resourcesDir, 'demo-site.json'));
     for (const profile of new Set(site.devices.map((d) => d.profile))) {
       if (!profiles.has(profile)) throw new Error(`demo site uses unknown profile "${profile}"`);
     }
+    demoHistory = backfillDemoHistory(
+      { db, store, site, register: (device) => registry.register(device), log: log.child('demo') },
+      () => closed,
+    ).then(
+      // the registry reads the back-filled counts and last values the way it does at any start
+      (outcome) => {
+        if (outcome && !closed) registry.load();
+      },
+      (error: unknown) => log.error('demo history back-fill failed', { error: (error as Error).message }),
+    );
     demoConnectors.push(...createDemoConnectors(site, sink));
     // credentials is declared below; the plant only calls it once the engine serves
     demoPlant = createDemoPlant({
@@ -405,7 +418,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   });
 
   const clients = new Set<() => void>();
-  let closed = false;
   return {
     info,
     connect(transport: MessageTransport) {
@@ -424,6 +436,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       clearInterval(compactionTimer);
       clearInterval(retentionTimer);
       for (const detach of clients) detach();
+      await demoHistory;
       await Promise.all(demoConnectors.map((c) => c.stop()));
       await demoPlant?.close();
       await commissioning.close();
