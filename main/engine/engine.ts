@@ -27,6 +27,7 @@ import { backfillDemoHistory } from './demo/demo-history';
 import { createDemoPlant, type DemoPlant } from './demo/demo-plant';
 import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
+import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
 import { DeviceRegistry } from './devices/device-registry';
 import type { Engine, EngineOptions } from './engine-types';
 import { IngestPipeline } from './ingest/pipeline';
@@ -411,6 +412,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   for (const connector of demoConnectors) connector.start();
   void demoPlant?.start();
   connectorManager.startSaved();
+  const legacyCleanup = options.demo
+    ? undefined
+    : removeLegacyDemoDevices({
+        devices: () => registry.list(),
+        connectorExists: (id) => connectorManager.list().some((c) => c.id === id),
+        hasCredential: (id) => !!registryService.get(id)?.credential,
+        retireCredentials: (id) => retireCredentials(id, credentials, registryService),
+        remove: (id, reason) => registryService.remove(id, 'purge', 'engine', reason),
+        log,
+      });
   log.info('engine started', {
     dataDir: options.dataDir,
     demo: options.demo,
@@ -437,6 +448,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       clearInterval(retentionTimer);
       for (const detach of clients) detach();
       await demoHistory;
+      await legacyCleanup;
       await Promise.all(demoConnectors.map((c) => c.stop()));
       await demoPlant?.close();
       await commissioning.close();

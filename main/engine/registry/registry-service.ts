@@ -213,6 +213,7 @@ export class RegistryService {
     id: string,
     readings: 'keep' | 'purge',
     actor = this.actor(),
+    reason?: string,
   ): { deviceId: string; readings: 'keep' | 'purge'; readingsDeleted: number } {
     const before = this.require(id);
     if (before.credential && before.lifecycle !== 'decommissioned') {
@@ -236,7 +237,7 @@ export class RegistryService {
           transport: before.transport,
           connector: before.connectorId,
         },
-        after: { readings, readingsDeleted },
+        after: { readings, readingsDeleted, ...(reason ? { reason } : {}) },
       });
     })();
     this.records.delete(id);
