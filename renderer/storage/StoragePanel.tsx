@@ -9,6 +9,7 @@ import { formatAgo, formatBytes, formatCount, formatDateTime } from '../format';
 import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
 import { PANEL_POLL_MS, startStoreHealthPolling, useStoreHealth } from '../state/store-health';
+import { DataFolderRow } from '../views/DataFolder';
 import { RetentionForm } from './RetentionForm';
 
 function Row({
@@ -50,6 +51,7 @@ function CacheTable({ status }: { status: StoreStatus }) {
         <Row label="State" bad={!status.ok}>
           {status.ok ? 'ok' : `unavailable: ${status.error ?? 'unknown error'}`}
         </Row>
+        <DataFolderRow />
         <Row label="File">
           <span className="mono">{status.file}</span>
         </Row>

@@ -10,6 +10,7 @@ import { useDevices } from '../state/devices';
 import { useStoreHealth } from '../state/store-health';
 import { useUi } from '../state/ui';
 import { ConnectionIndicator } from './ConnectionIndicator';
+import { DemoDataBadge } from './DataFolder';
 
 function NavLink({ href, active, children }: { href: string; active: boolean; children: string }) {
   return (
@@ -99,6 +100,7 @@ export function NavBar({ route }: { route: Route }) {
         </NavLink>
       </nav>
       <SpilledWarning />
+      <DemoDataBadge />
       <OperatorBadge />
       <ConnectionIndicator />
     </header>
