@@ -41,7 +41,7 @@ export function DemoDataBadge() {
       data-testid="demo-data-badge"
       title={`${DEMO_DATA_LABEL}: ${info.dataDir}. Start with --no-demo to work on your site's own data.`}
     >
-      Demo data
+      demo
     </a>
   );
 }

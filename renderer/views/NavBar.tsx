@@ -45,6 +45,7 @@ export function NavBar({ route }: { route: Route }) {
       <a className="brand" href={hrefFor({ name: 'fleet' })}>
         Fieldline
       </a>
+      <DemoDataBadge />
       <nav aria-label="Main">
         <NavLink href={hrefFor({ name: 'fleet' })} active={route.name === 'fleet'}>
           Fleet
@@ -100,7 +101,6 @@ export function NavBar({ route }: { route: Route }) {
         </NavLink>
       </nav>
       <SpilledWarning />
-      <DemoDataBadge />
       <OperatorBadge />
       <ConnectionIndicator />
     </header>
