@@ -110,7 +110,7 @@ describe('the demo on first run (headless host + Chromium, 1024x700)', () => {
     await page.getByTestId('remove-device').click();
     // keyboard only: the first choice has the focus; arrow to "delete", tab to the button
     await expect
-      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid')))
+      .poll(() => page.evaluate("document.activeElement?.getAttribute('data-testid')"))
       .toBe('remove-keep');
     await page.keyboard.press('ArrowDown');
     expect(await page.getByTestId('remove-purge').isChecked()).toBe(true);
