@@ -137,6 +137,19 @@ export const registryRequests = {
       .strict(),
     result: RegistryDeviceSchema,
   },
+  /**
+   * forgets a device, audited: 'keep' leaves its readings queryable (a device that reports
+   * again gets them back), 'purge' deletes them (raw, blocks, rollups); readings already
+   * queued for the cloud are still sent. A device still reporting is discovered again.
+   */
+  'registry.remove': {
+    params: z.object({ deviceId: id, readings: z.enum(['keep', 'purge']) }).strict(),
+    result: z.object({
+      deviceId: z.string(),
+      readings: z.enum(['keep', 'purge']),
+      readingsDeleted: z.number().int().nonnegative(),
+    }),
+  },
   /** newest first; pass nextBeforeSeq back as beforeSeq for the next page */
   'audit.list': {
     params: z
@@ -186,4 +199,10 @@ export const registryRequests = {
   },
 } as const;
 
-export const registryStreams = {} as const;
+export const registryStreams = {
+  /** devices removed from the registry (registry.remove), for every open list to drop them */
+  'devices.removed': {
+    params: z.object({}).strict().optional(),
+    data: z.object({ deviceIds: z.array(z.string()) }),
+  },
+} as const;

@@ -57,7 +57,8 @@ describe('headless host', () => {
     rpc.close();
     expect(await host.stop('SIGTERM')).toBe(0);
 
-    host = await startHost({ dataDir: host.dataDir, args: ['--no-demo'] });
+    // the demo again: its cache is its own folder's (a --no-demo start shows none of it, see demo-first-run)
+    host = await startHost({ dataDir: host.dataDir });
     const again = await connectRpc(host);
     const stats = (await again.call('engine.stats')).result as { storedTotal: number };
     expect(stats.storedTotal).toBeGreaterThanOrEqual(storedBefore);

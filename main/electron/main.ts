@@ -17,6 +17,7 @@ import {
   shell,
   utilityProcess,
 } from 'electron';
+import { engineDataDir } from '../engine/demo/demo-data-dir';
 import { createLogger } from '../engine/log';
 import { type DesktopMasterKey, engineStartFor, resolveDesktopMasterKey } from './desktop-master-key';
 import { EngineProcess, engineArgs } from './engine-process';
@@ -46,12 +47,13 @@ function run(): void {
   });
   let mainWindow: BrowserWindow | null = null;
   const dataDir = path.join(app.getPath('userData'), 'data');
+  const demo = !process.argv.includes('--no-demo');
 
   const engine = new EngineProcess({
     modulePath: paths.engineHost,
     args: engineArgs({
-      dataDir,
-      demo: !process.argv.includes('--no-demo'),
+      dataDir: engineDataDir(dataDir, demo),
+      demo,
       // a packaged app's profiles and demo site are extraResources, outside the asar
       resourcesDir: app.isPackaged ? path.join(process.resourcesPath, 'resources') : undefined,
     }),

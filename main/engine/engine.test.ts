@@ -109,7 +109,8 @@ describe('engine with the demo site (real SQLite file in a temp folder)', () => 
     const stats = (await first.client.call('engine.stats')).result as Record<string, number>;
     expect(stats.storedTotal).toBeGreaterThan(100);
     await engine?.close();
-    engine = await createEngine({ dataDir: first.dataDir, demo: false, host: 'test', log });
+    // the demo again: a start without it on the demo's folder would remove the demo's devices (legacy-demo-cleanup.ts)
+    engine = await createEngine({ dataDir: first.dataDir, demo: true, host: 'test', log });
     const [server, clientEnd] = transportPair();
     engine.connect(server);
     const again = rawClient(clientEnd);

@@ -23,9 +23,11 @@ import { ConnectorManager } from './connectors/connector-manager';
 import { createDeviceTools } from './connectors/device-tools';
 import { createConnectorFactories } from './connectors/factories';
 import { listSerialPorts } from './connectors/serial/serial-ports';
+import { backfillDemoHistory } from './demo/demo-history';
 import { createDemoPlant, type DemoPlant } from './demo/demo-plant';
 import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
+import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
 import { DeviceRegistry } from './devices/device-registry';
 import type { Engine, EngineOptions } from './engine-types';
 import { IngestPipeline } from './ingest/pipeline';
@@ -138,6 +140,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let manager: ConnectorManager | undefined;
   const allConnectors = (): Connector[] => [...demoConnectors, ...(manager?.list() ?? [])];
   const deviceListeners = new Set<(changed: DeviceSummary[]) => void>();
+  const removalListeners = new Set<(removed: { deviceIds: string[] }) => void>();
   const connectorListeners = new Set<(all: ConnectorStatus[]) => void>();
 
   const sink: ConnectorSink = {
@@ -163,11 +166,23 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   };
 
   let demoPlant: DemoPlant | undefined;
+  let demoHistory: Promise<void> | undefined;
+  let closed = false;
   if (options.demo) {
     const site = loadDemoSite(path.join(resourcesDir, 'demo-site.json'));
     for (const profile of new Set(site.devices.map((d) => d.profile))) {
       if (!profiles.has(profile)) throw new Error(`demo site uses unknown profile "${profile}"`);
     }
+    demoHistory = backfillDemoHistory(
+      { db, store, site, register: (device) => registry.register(device), log: log.child('demo') },
+      () => closed,
+    ).then(
+      // the registry reads the back-filled counts and last values the way it does at any start
+      (outcome) => {
+        if (outcome && !closed) registry.load();
+      },
+      (error: unknown) => log.error('demo history back-fill failed', { error: (error as Error).message }),
+    );
     demoConnectors.push(...createDemoConnectors(site, sink));
     // credentials is declared below; the plant only calls it once the engine serves
     demoPlant = createDemoPlant({
@@ -300,8 +315,18 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         if (!device) throw new RpcError('NOT_FOUND', `no device "${deviceId}"`);
         return device;
       },
-      ...createRegistryHandlers(registryService, audit, operator, (deviceId) =>
-        retireCredentials(deviceId, credentials, registryService),
+      ...createRegistryHandlers(
+        registryService,
+        audit,
+        operator,
+        (deviceId) => retireCredentials(deviceId, credentials, registryService),
+        {
+          // readings still queued reference the device's row; they land before it goes
+          before: () => pipeline.flush(),
+          after: (deviceId) => {
+            for (const l of removalListeners) l({ deviceIds: [deviceId] });
+          },
+        },
       ),
       ...sync.handlers,
       'profiles.list': () =>
@@ -370,6 +395,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         deviceListeners.add(emit);
         return () => deviceListeners.delete(emit);
       },
+      'devices.removed': (_params, emit) => {
+        removalListeners.add(emit);
+        return () => removalListeners.delete(emit);
+      },
       'serial.monitor': (params, emit) => tools.serialMonitor(params, emit),
       'ble.notifications': (params, emit) => tools.bleNotifications(params, emit),
       ...createCommissioningStreams(commissioning),
@@ -386,6 +415,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   for (const connector of demoConnectors) connector.start();
   void demoPlant?.start();
   connectorManager.startSaved();
+  const legacyCleanup = options.demo
+    ? undefined
+    : removeLegacyDemoDevices({
+        devices: () => registry.list(),
+        connectorExists: (id) => connectorManager.list().some((c) => c.id === id),
+        hasCredential: (id) => !!registryService.get(id)?.credential,
+        retireCredentials: (id) => retireCredentials(id, credentials, registryService),
+        remove: (id, reason) => registryService.remove(id, 'purge', 'engine', reason),
+        log,
+      });
   log.info('engine started', {
     dataDir: options.dataDir,
     demo: options.demo,
@@ -393,7 +432,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   });
 
   const clients = new Set<() => void>();
-  let closed = false;
   return {
     info,
     connect(transport: MessageTransport) {
@@ -412,6 +450,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       clearInterval(compactionTimer);
       clearInterval(retentionTimer);
       for (const detach of clients) detach();
+      await demoHistory;
+      await legacyCleanup;
       await Promise.all(demoConnectors.map((c) => c.stop()));
       await demoPlant?.close();
       await commissioning.close();

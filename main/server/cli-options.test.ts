@@ -27,6 +27,15 @@ describe('headless host options', () => {
     expect(o.dataDir).toBe(path.resolve('rel/dir'));
   });
 
+  test('the demo runs on a folder of its own inside the data folder; --no-demo uses the data folder', () => {
+    const demo = parse('--data-dir', '/srv/fieldline');
+    const site = parse('--data-dir', '/srv/fieldline', '--no-demo');
+    if (demo === 'help' || site === 'help') throw new Error('unexpected help');
+    expect(demo.engineDataDir).toBe(path.resolve('/srv/fieldline/demo'));
+    expect(site.engineDataDir).toBe(path.resolve('/srv/fieldline'));
+    expect(USAGE.replace(/\s+/g, ' ')).toContain('the demo runs on its own data in <data-dir>/demo');
+  });
+
   test('refuses a non-loopback address without a token, accepts it with one', () => {
     expect(() => parse('--host', '0.0.0.0')).toThrow(UsageError);
     expect(() => parse('--host', '192.168.1.20')).toThrow(/without --token or --token-file/);

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { engineDataDir } from '../engine/demo/demo-data-dir';
 import { generateToken, isLoopbackHost, readTokenFile, validateToken } from './access-token';
 
 export interface HeadlessOptions {
@@ -13,6 +14,8 @@ export interface HeadlessOptions {
   token: string;
   tokenSource: 'generated' | 'option' | 'file';
   dataDir: string;
+  /** the folder the engine uses: the data folder, or its demo/ subfolder while the demo runs */
+  engineDataDir: string;
   demo: boolean;
   /** BLE connectors use a simulated adapter with standard GATT sensors instead of the machine's */
   simulatedBle: boolean;
@@ -29,7 +32,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --token <t>          access token (default: a new random one each start)
   --token-file <file>  read the access token from the first line of a file (chmod 600)
   --data-dir <dir>     where the SQLite cache lives (default: ${defaultDataDir()})
-  --no-demo            do not start the built-in demo site of simulated devices
+  --no-demo            do not start the built-in demo site of simulated devices; without
+                       it the demo runs on its own data in <data-dir>/demo
   --simulated-ble      Bluetooth LE connectors use a simulated Bluetooth adapter with
                        standard GATT sensors, for demos and tests; says so in the UI
   --renderer-dir <dir> the built renderer to serve (default: out/renderer)
@@ -107,12 +111,14 @@ export function parseHeadlessOptions(argv: string[], defaultRendererDir: string)
     );
   }
 
+  const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   return {
     host,
     port,
     token,
     tokenSource,
-    dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
+    dataDir,
+    engineDataDir: engineDataDir(dataDir, values.demo),
     demo: values.demo,
     simulatedBle: values['simulated-ble'],
     rendererDir: path.resolve(values['renderer-dir'] ?? defaultRendererDir),

@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   }
 
   const engine = await createEngine({
-    dataDir: options.dataDir,
+    dataDir: options.engineDataDir,
     demo: options.demo,
     host: 'node',
     log,
@@ -63,7 +63,9 @@ async function main(): Promise<number> {
 
   // one line, stable wording: people copy it, and the e2e tests parse it
   process.stdout.write(`Fieldline headless host: ${server.url}\n`);
-  process.stdout.write(`  data: ${options.dataDir}${options.demo ? '  (demo site running)' : ''}\n`);
+  process.stdout.write(
+    `  data: ${options.engineDataDir}${options.demo ? '  (demo site running, on demo data of its own; --no-demo for your site)' : ''}\n`,
+  );
   if (options.simulatedBle) process.stdout.write('  Bluetooth: simulated adapter (--simulated-ble)\n');
 
   return await new Promise<number>((resolve) => {

@@ -24,6 +24,7 @@ import {
   formatUptime,
   parseDeviceEdit,
 } from './device-facts';
+import { RemoveDevice } from './RemoveDevice';
 import { RotateCertificate } from './RotateCertificate';
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
@@ -356,6 +357,16 @@ export function DeviceDetail({
           <ConfigTable device={device} />
           <h3 className="detail-heading">Audit trail</h3>
           <DeviceAudit deviceId={deviceId} version={version} />
+          <div className="form-actions">
+            <RemoveDevice
+              deviceId={device.id}
+              name={device.name}
+              onRemoved={() => {
+                onChanged();
+                onClose();
+              }}
+            />
+          </div>
         </>
       )}
     </aside>

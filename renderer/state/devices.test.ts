@@ -82,4 +82,39 @@ describe('device sync', () => {
     stop();
     client.close();
   });
+
+  test('a device removed on any client leaves the list', async () => {
+    let transport: FakeTransport | undefined;
+    const subs = new Map<string, number>();
+    const client = new RpcClient({
+      connect: async () => {
+        const t = new FakeTransport();
+        t.responder = (req: FakeRequest) => {
+          if (req.method === 'devices.list')
+            return { id: req.id, result: [device('a', 'Alpha'), device('b', 'Bravo')] };
+          if (req.method === 'stream.subscribe') {
+            const stream = (req.params as { stream: string }).stream;
+            subs.set(stream, subs.size + 1);
+            return { id: req.id, result: { sub: subs.get(stream) } };
+          }
+          return undefined;
+        };
+        transport = t;
+        return t;
+      },
+      random: () => 0.5,
+    });
+    const stop = startDeviceSync(client);
+    client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(useDevices.getState().devices.map((d) => d.id)).toEqual(['a', 'b']);
+    transport?.deliver({
+      stream: 'devices.removed',
+      sub: subs.get('devices.removed'),
+      data: { deviceIds: ['a'] },
+    });
+    expect(useDevices.getState().devices.map((d) => d.id)).toEqual(['b']);
+    stop();
+    client.close();
+  });
 });

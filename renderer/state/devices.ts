@@ -34,7 +34,12 @@ export function mergeDevices(
 }
 
 export function startDeviceSync(client: RpcClient): () => void {
-  return startListSync<DeviceSummary[], DeviceSummary[]>({
+  // a removed device leaves every open list, not only the one of the client that removed it
+  const stopRemovals = client.subscribe('devices.removed', undefined, ({ deviceIds }) => {
+    const gone = new Set(deviceIds);
+    useDevices.setState((s) => ({ devices: s.devices.filter((d) => !gone.has(d.id)) }));
+  });
+  const stopList = startListSync<DeviceSummary[], DeviceSummary[]>({
     client,
     load: () => client.request('devices.list'),
     subscribe: (onData, onError) => client.subscribe('devices.changed', undefined, onData, { onError }),
@@ -43,4 +48,8 @@ export function startDeviceSync(client: RpcClient): () => void {
     onChange: (changed) => useDevices.setState((s) => ({ devices: mergeDevices(s.devices, changed) })),
     onError: (error) => useDevices.setState({ error }),
   });
+  return () => {
+    stopRemovals();
+    stopList();
+  };
 }

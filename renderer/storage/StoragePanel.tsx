@@ -10,6 +10,7 @@ import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
 import { PANEL_POLL_MS, startStoreHealthPolling, useStoreHealth } from '../state/store-health';
 import { InstallationId } from '../sync/InstallationId';
+import { DataFolderRow } from '../views/DataFolder';
 import { RetentionForm } from './RetentionForm';
 
 function Row({
@@ -51,6 +52,7 @@ function CacheTable({ status }: { status: StoreStatus }) {
         <Row label="State" bad={!status.ok}>
           {status.ok ? 'ok' : `unavailable: ${status.error ?? 'unknown error'}`}
         </Row>
+        <DataFolderRow />
         <Row label="File">
           <span className="mono">{status.file}</span>
         </Row>

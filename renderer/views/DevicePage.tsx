@@ -5,7 +5,8 @@ import { ChartArea } from '../charts/ChartArea';
 import { createLiveFeed } from '../charts/live-feed';
 import { MetricChart } from '../charts/MetricChart';
 import { formatAgo, formatCount } from '../format';
-import { hrefFor } from '../router';
+import { RemoveDevice } from '../registry/RemoveDevice';
+import { hrefFor, navigate } from '../router';
 import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
 import { useComparison } from '../state/comparison';
@@ -109,6 +110,16 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
           ← Fleet
         </a>
         <CompareLink />
+        {device && (
+          <RemoveDevice
+            deviceId={device.id}
+            name={device.name}
+            onRemoved={() => {
+              useUi.setState({ lastDeviceId: null });
+              navigate({ name: 'fleet' });
+            }}
+          />
+        )}
       </div>
       {device ? (
         <DeviceHeader device={device} />

@@ -10,6 +10,7 @@ import { useDevices } from '../state/devices';
 import { useStoreHealth } from '../state/store-health';
 import { useUi } from '../state/ui';
 import { ConnectionIndicator } from './ConnectionIndicator';
+import { DemoDataBadge } from './DataFolder';
 
 function NavLink({ href, active, children }: { href: string; active: boolean; children: string }) {
   return (
@@ -44,6 +45,7 @@ export function NavBar({ route }: { route: Route }) {
       <a className="brand" href={hrefFor({ name: 'fleet' })}>
         Fieldline
       </a>
+      <DemoDataBadge />
       <nav aria-label="Main">
         <NavLink href={hrefFor({ name: 'fleet' })} active={route.name === 'fleet'}>
           Fleet

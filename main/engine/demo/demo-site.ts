@@ -3,6 +3,8 @@
  * a simulated BLE radio and a simulated MQTT broker, each carrying its real wire format.
  */
 import type { Connector, ConnectorSink } from '../connectors/connector';
+import { DemoBleConnector } from './demo-gatt';
+import { DemoSerialConnector } from './demo-serial-port';
 import type { DemoSite } from './demo-site-definition';
 import { SimulatedConnector } from './simulated-connector';
 import { hashSeed, seededRandom } from './simulated-device';
@@ -21,14 +23,14 @@ export function createDemoConnectors(site: DemoSite, sink: ConnectorSink, now?: 
     };
     switch (c.kind) {
       case 'serial':
-        return new SimulatedConnector({
+        return new DemoSerialConnector({
           ...common,
           kind: 'serial',
           detail: '115200 baud, 8N1, JSON lines',
           codec: serialJsonLines(c.id, seededRandom(hashSeed(`${c.id}:uart`))),
         });
       case 'ble':
-        return new SimulatedConnector({
+        return new DemoBleConnector({
           ...common,
           kind: 'ble',
           detail: `${devices.length} peripherals, GATT Environmental Sensing + Battery notifications`,

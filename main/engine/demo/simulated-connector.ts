@@ -37,6 +37,7 @@ export class SimulatedConnector<M> implements Connector {
   /** messages held back to arrive after later ones, as a retrying link delivers them */
   private held: { message: M; releaseAt: number }[] = [];
   private statusValue: ConnectorStatus;
+  private readonly wireListeners = new Set<(messages: readonly M[], now: number) => void>();
 
   constructor(private readonly options: SimulatedConnectorOptions<M>) {
     this.id = options.id;
@@ -87,6 +88,12 @@ export class SimulatedConnector<M> implements Connector {
     this.setState('disconnected');
   }
 
+  /** The messages each tick puts on the wire, in delivery order: the demo's tool adapters tap them. */
+  onWire(listener: (messages: readonly M[], now: number) => void): () => void {
+    this.wireListeners.add(listener);
+    return () => this.wireListeners.delete(listener);
+  }
+
   /** One scheduling step; public so tests can drive time themselves. */
   tick(now = this.now()): void {
     const messages: M[] = [];
@@ -119,6 +126,7 @@ export class SimulatedConnector<M> implements Connector {
       for (const h of late) messages.push(h.message);
     }
     if (messages.length === 0) return;
+    for (const listener of this.wireListeners) listener(messages, now);
     const decoded = codec.decode(messages, now);
     const s = this.statusValue;
     s.messagesIn += decoded.messages;

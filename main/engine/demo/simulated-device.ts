@@ -66,6 +66,26 @@ export class SimulatedDevice {
     return { deviceId: this.id, seq: this.seq++, ts: Math.round(now + this.clockOffsetMs), values };
   }
 
+  /**
+   * A plausible value at a time before the device started, for back-filled history: the
+   * same wave and noise; counters lower by what they counted since; a battery fuller (and
+   * at most 100 %); other drift as a daily swing rather than a week-long ramp, zero at the
+   * start so the history meets the live signal.
+   */
+  valueBefore(metric: string, t: number): number {
+    const s = this.definition.metrics[metric];
+    if (!s) throw new Error(`${this.id} has no metric ${metric}`);
+    const seconds = (t - this.startedAt) / 1000;
+    if (s.ratePerSec !== undefined) return round(Math.max(0, s.base + s.ratePerSec * seconds), 3);
+    const wave = s.amplitude * Math.sin((2 * Math.PI * seconds) / s.periodSec + (this.phases[metric] ?? 0));
+    const noise = s.noise * this.gaussian();
+    if (metric === 'battery') {
+      return round(Math.min(100, Math.max(0, s.base + (s.driftPerHour * seconds) / 3600 + wave + noise)), 3);
+    }
+    const daily = s.driftPerHour * 6 * Math.sin((2 * Math.PI * seconds) / 86_400);
+    return round(s.base + wave + daily + noise, 3);
+  }
+
   private signalAt(metric: string, s: Signal, now: number): number {
     const seconds = (now - this.startedAt) / 1000;
     if (s.ratePerSec !== undefined) return s.base + s.ratePerSec * seconds;

@@ -100,6 +100,15 @@ export class DeviceRegistry {
     if (!existing) this.onDiscovered?.(descriptor.id);
   }
 
+  /** Forgets a device (see ReadingStore.removeDevice); it comes back as new if it reports again. */
+  remove(id: string, readings: 'keep' | 'purge'): { readingsDeleted: number } {
+    const outcome = this.store.removeDevice(id, readings);
+    this.devices.delete(id);
+    this.dirty.delete(id);
+    this.pinned.delete(id);
+    return outcome;
+  }
+
   /** A person named the device or gave it a profile: later announcements must not undo it. */
   pin(id: string, changes: Partial<Pick<DeviceDescriptor, 'name' | 'kind' | 'profile'>> = {}): void {
     this.pinned.add(id);

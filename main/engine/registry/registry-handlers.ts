@@ -10,6 +10,7 @@ type RegistryMethods =
   | 'registry.facets'
   | 'registry.update'
   | 'registry.setLifecycle'
+  | 'registry.remove'
   | 'audit.list'
   | 'audit.verify'
   | 'audit.export'
@@ -25,6 +26,8 @@ export function createRegistryHandlers(
   operator: Operator,
   /** after a device is decommissioned: its credentials stop working (retire-credentials.ts) */
   onDecommissioned?: (deviceId: string) => Promise<unknown>,
+  /** around a removal: `before` lets queued readings land first, `after` tells the live lists */
+  removal?: { before(): void; after(deviceId: string): void },
 ): Pick<RequestHandlers, RegistryMethods> {
   return {
     'registry.list': (q) => registry.list(q),
@@ -39,6 +42,13 @@ export function createRegistryHandlers(
         return registry.require(deviceId);
       }
       return after;
+    },
+    'registry.remove': ({ deviceId, readings }) => {
+      registry.require(deviceId);
+      removal?.before();
+      const outcome = registry.remove(deviceId, readings);
+      removal?.after(deviceId);
+      return outcome;
     },
     'audit.list': (q) => audit.list(q),
     'audit.verify': () => ({ ...audit.verify(), headHash: audit.head().hash }),

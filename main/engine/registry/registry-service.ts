@@ -204,6 +204,47 @@ export class RegistryService {
     return this.require(id);
   }
 
+  /**
+   * Removes a device from the registry and the live lists, audited. A device whose
+   * credentials still work must be decommissioned first (that retires them), or it could
+   * keep reaching the broker unseen.
+   */
+  remove(
+    id: string,
+    readings: 'keep' | 'purge',
+    actor = this.actor(),
+    reason?: string,
+  ): { deviceId: string; readings: 'keep' | 'purge'; readingsDeleted: number } {
+    const before = this.require(id);
+    if (before.credential && before.lifecycle !== 'decommissioned') {
+      throw new RpcError(
+        'INVALID_PARAMS',
+        `${id} still holds a credential: decommission it first, so its credentials stop working, then remove it`,
+      );
+    }
+    let readingsDeleted = 0;
+    this.db.transaction(() => {
+      // a device kept for its readings comes back with its history but as a new registry entry
+      if (readings === 'keep') this.sql.save(id, emptyRecord());
+      readingsDeleted = this.devices.remove(id, readings).readingsDeleted;
+      this.audit.append({
+        actor,
+        action: 'device.removed',
+        subject: id,
+        before: {
+          name: before.name,
+          lifecycle: before.lifecycle,
+          transport: before.transport,
+          connector: before.connectorId,
+        },
+        after: { readings, readingsDeleted, ...(reason ? { reason } : {}) },
+      });
+    })();
+    this.records.delete(id);
+    this.healthDirty.delete(id);
+    return { deviceId: id, readings, readingsDeleted };
+  }
+
   setCredential(id: string, credential: RegistryRecord['credential'], actor = this.actor()): RegistryDevice {
     const record = { ...this.record(id) };
     const before = record.credential;

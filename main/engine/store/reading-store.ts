@@ -79,13 +79,14 @@ export class ReadingStore {
         INSERT INTO devices (id, name, kind, profile, transport, connector_id, first_seen)
         VALUES (@id, @name, @kind, @profile, @transport, @connectorId, @now)
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-          profile = excluded.profile, transport = excluded.transport, connector_id = excluded.connector_id`),
+          profile = excluded.profile, transport = excluded.transport, connector_id = excluded.connector_id,
+          removed_at = NULL`),
       deviceCounts: db.prepare(`
         UPDATE devices SET readings = readings + ?, duplicates = duplicates + ?, flagged = flagged + ?,
           last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?`),
       allSeries: db.prepare('SELECT id, device_id AS deviceId, metric FROM series'),
       insertSeries: db.prepare('INSERT INTO series (device_id, metric) VALUES (?, ?)'),
-      allDevices: db.prepare('SELECT * FROM devices ORDER BY id'),
+      allDevices: db.prepare('SELECT * FROM devices WHERE removed_at IS NULL ORDER BY id'),
       lastBlock: db.prepare('SELECT max(end_ts) FROM blocks WHERE series_id = ?').pluck(),
       oldestBlock: db.prepare('SELECT start_ts FROM blocks ORDER BY end_ts LIMIT 1').pluck(),
       newestBlock: db.prepare('SELECT max(end_ts) FROM blocks').pluck(),
@@ -137,6 +138,36 @@ export class ReadingStore {
         flagged: (row.flagged as number) + (pending?.flagged ?? 0),
       };
     });
+  }
+
+  /**
+   * Takes a device out of the cache. 'keep' leaves its readings queryable and hides the
+   * device until it reports again; 'purge' deletes its readings, series and row.
+   */
+  removeDevice(deviceId: string, readings: 'keep' | 'purge', now = Date.now()): { readingsDeleted: number } {
+    if (readings === 'keep') {
+      this.db.prepare('UPDATE devices SET removed_at = ? WHERE id = ?').run(now, deviceId);
+      return { readingsDeleted: 0 };
+    }
+    const purged = this.purgeDevice(deviceId);
+    this.db.prepare('DELETE FROM devices WHERE id = ?').run(deviceId);
+    return { readingsDeleted: purged.readings };
+  }
+
+  /** Readings and series of a device, gone for good: blocks, rollups and what still waits in the heads. */
+  purgeDevice(deviceId: string): { readings: number; series: number } {
+    const series = [...this.seriesById.values()].filter((s) => s.deviceId === deviceId).map((s) => s.id);
+    if (series.length === 0) return { readings: 0, series: 0 };
+    // the ingest log holds every device's recent readings in shared rows: compact them into blocks first
+    this.flush();
+    const readings = this.series.forget(series);
+    this.pendingCounts.delete(deviceId);
+    for (const id of series) {
+      const s = this.seriesById.get(id)!;
+      this.seriesById.delete(id);
+      this.seriesIds.delete(`${s.deviceId}\u0000${s.metric}`);
+    }
+    return { readings, series: series.length };
   }
 
   /** The newest reading of every series, by device time. */

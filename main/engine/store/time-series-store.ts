@@ -204,6 +204,36 @@ export class TimeSeriesStore {
     }
   }
 
+  /**
+   * Deletes series with all their blocks and rollups, and the series rows themselves; the
+   * heads must be compacted first. Returns how many readings went.
+   */
+  forget(series: readonly number[]): number {
+    if (series.some((s) => (this.heads[s]?.length ?? 0) > 0))
+      throw new Error('compact before forgetting series');
+    const count = this.db.prepare('SELECT coalesce(sum(count), 0) FROM blocks WHERE series_id = ?').pluck();
+    const deletes = [
+      'DELETE FROM blocks WHERE series_id = ?',
+      'DELETE FROM rollups WHERE series_id = ?',
+      'DELETE FROM series WHERE id = ?',
+    ].map((sql) => this.db.prepare(sql));
+    let readings = 0;
+    this.db.transaction(() => {
+      for (const s of series) {
+        readings += count.get(s) as number;
+        for (const d of deletes) d.run(s);
+      }
+    })();
+    for (const s of series) {
+      this.heads[s] = undefined;
+      delete this.compactedMax[s];
+      this.dirty.delete(s);
+    }
+    this.storedTotal -= readings;
+    this.blockCache = [];
+    return readings;
+  }
+
   /** Blocks were deleted (retention): forget decoded copies. */
   forgetBlockCache(): void {
     this.blockCache = [];
