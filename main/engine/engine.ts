@@ -32,7 +32,9 @@ import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
 import { toLiveBatch } from './live-streams';
 import { createPkiHandlers, lazyCredentials } from './pki/pki-handlers';
-import { loadProfiles } from './profiles/load-profiles';
+import { loadProfileSources } from './profiles/load-profiles';
+import { createProfileHandlers } from './profiles/profile-handlers';
+import { ProfileStore } from './profiles/profile-store';
 import { openDeviceChannel } from './provisioning/device-channel';
 import { Operator } from './registry/operator';
 import { createRegistryHandlers } from './registry/registry-handlers';
@@ -55,7 +57,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const log = options.log.child('engine');
   const startedAt = Date.now();
   const resourcesDir = options.resourcesDir ?? findResourcesDir(__dirname);
-  const profiles = loadProfiles(path.join(resourcesDir, 'profiles'));
+  const builtInProfiles = loadProfileSources(path.join(resourcesDir, 'profiles'));
   // a cache that cannot be opened (corrupt, unwritable folder) must not stop the site
   // being watched: live data flows through an in-memory store and the UI says so
   let openError: string | null = null;
@@ -90,16 +92,29 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     }
   }
   const secrets = new SecretStore(db, masterKey, log.child('secrets'));
-  const registry = new DeviceRegistry(store, profiles);
-  registry.load();
   const audit = new AuditLog(db);
   const operator = new Operator(db);
+  const profileStore = new ProfileStore({
+    db,
+    builtIns: builtInProfiles,
+    audit,
+    actor: () => operator.get(),
+    usedBy: (profileId): string[] => registry.withProfile(profileId),
+    // units and limits in the summaries of the devices with it changed
+    onChanged: (profileId): void => {
+      for (const id of registry.withProfile(profileId)) registry.touch(id);
+    },
+  });
+  // one live map: the validator, the registry and the BLE connectors see every edit at once
+  const profiles = profileStore.profiles;
+  const registry = new DeviceRegistry(store, profiles);
+  registry.load();
   const registryService = new RegistryService(
     db,
     registry,
     audit,
     () => operator.get(),
-    (p) => profiles.has(p),
+    (p) => profileStore.require(p),
   );
   const validator = new ReadingValidator((id) => registry.profileOf(id));
   const sync = createSync({
@@ -301,14 +316,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         retireCredentials(deviceId, credentials, registryService),
       ),
       ...sync.handlers,
-      'profiles.list': () =>
-        [...profiles.values()]
-          .map((p) => ({
-            id: p.id,
-            name: p.name,
-            metrics: Object.entries(p.metrics).map(([name, m]) => ({ name, unit: m.unit })),
-          }))
-          .sort((a, b) => a.name.localeCompare(b.name)),
+      ...createProfileHandlers(profileStore),
       ...createPkiHandlers(credentials, keyProtection),
       ...createCommissioningHandlers({
         service: commissioning,

@@ -181,6 +181,13 @@ export class DeviceRegistry {
     return entry ? this.summarize(entry) : undefined;
   }
 
+  /** Devices that have this profile. */
+  withProfile(profileId: string): string[] {
+    const ids: string[] = [];
+    for (const [id, e] of this.devices) if (e.descriptor.profile === profileId) ids.push(id);
+    return ids.sort();
+  }
+
   countByConnector(connectorId: string): number {
     let n = 0;
     for (const e of this.devices.values()) if (e.descriptor.connectorId === connectorId) n++;

@@ -11,6 +11,7 @@ import { migration005 } from './005-secrets';
 import { migration006 } from './006-commissioning';
 import { migration007 } from './007-outbox';
 import { migration008 } from './008-outbox-quota';
+import { migration009 } from './009-profiles';
 
 export interface Migration {
   version: number;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];
