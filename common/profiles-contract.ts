@@ -55,16 +55,12 @@ export const profilesRequests = {
    * profiles with the same id are overwritten (built-ins never are)
    */
   'profiles.import': {
-    params: z
-      .object({ text: z.string().max(4 * 1024 * 1024), replace: z.boolean().default(false) })
-      .strict(),
+    params: z.object({ text: z.string().max(4 * 1024 * 1024), replace: z.boolean().default(false) }).strict(),
     result: z.object({ imported: z.array(z.string()) }),
   },
   /** one profile as an object, several as an array: the resources/profiles/*.json format */
   'profiles.export': {
-    params: z
-      .object({ ids: z.array(profileId).min(1).max(1000) })
-      .strict(),
+    params: z.object({ ids: z.array(profileId).min(1).max(1000) }).strict(),
     result: z.object({ filename: z.string(), mime: z.string(), content: z.string() }),
   },
 } as const;

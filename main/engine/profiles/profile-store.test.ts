@@ -196,7 +196,10 @@ describe('profile store (real SQLite file)', () => {
 
     expect(() => profiles.import('{"id": ', false)).toThrow(/^the file is not valid JSON: /);
     expect(() => profiles.import('[]', false)).toThrow('the file holds no profiles');
-    const twice = JSON.stringify([{ ...boiler, id: 'dup' }, { ...boiler, id: 'dup' }]);
+    const twice = JSON.stringify([
+      { ...boiler, id: 'dup' },
+      { ...boiler, id: 'dup' },
+    ]);
     expect(refusal(() => profiles.import(twice, false)).details).toEqual([
       { path: '1.id', message: '"dup" is in the file twice' },
     ]);

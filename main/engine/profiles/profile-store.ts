@@ -5,8 +5,9 @@
  * what the next reading is checked against. Each profile is kept as the JSON it was given
  * (not the schema's output with defaults filled in), so an export gives back the same file.
  */
-import { RpcError } from '../../../common/protocol';
+
 import type { ProfileDetail, ProfileIssue, ProfileSummary } from '../../../common/profiles-contract';
+import { RpcError } from '../../../common/protocol';
 import type { AuditLog } from '../audit/audit-log';
 import type { Db } from '../store/database';
 import type { ProfileSource } from './load-profiles';
@@ -51,14 +52,16 @@ export class ProfileStore {
   constructor(private readonly options: ProfileStoreOptions) {
     this.now = options.now ?? Date.now;
     for (const [id, source] of options.builtIns) this.put(id, { ...source, builtIn: true });
-    const rows = options.db
-      .prepare('SELECT id, definition FROM device_profiles ORDER BY id')
-      .all() as { id: string; definition: string }[];
+    const rows = options.db.prepare('SELECT id, definition FROM device_profiles ORDER BY id').all() as {
+      id: string;
+      definition: string;
+    }[];
     for (const row of rows) {
       // a stored profile that no longer passes (a schema that got stricter) is skipped, not fatal
       const json = safeJson(row.definition);
       const parsed = parseProfile(json);
-      if (parsed.ok && !options.builtIns.has(row.id)) this.put(row.id, { profile: parsed.profile, json, builtIn: false });
+      if (parsed.ok && !options.builtIns.has(row.id))
+        this.put(row.id, { profile: parsed.profile, json, builtIn: false });
     }
   }
 
@@ -121,7 +124,8 @@ export class ProfileStore {
     this.refuseBuiltIn(id, existing, 'deleted');
     const users = this.options.usedBy(id);
     if (users.length > 0) {
-      const shown = users.slice(0, 20).join(', ') + (users.length > 20 ? ` and ${users.length - 20} more` : '');
+      const shown =
+        users.slice(0, 20).join(', ') + (users.length > 20 ? ` and ${users.length - 20} more` : '');
       throw new RpcError(
         'INVALID_PARAMS',
         `profile "${id}" is used by ${users.length} device${users.length === 1 ? '' : 's'} (${shown}); give them another profile first`,
@@ -169,7 +173,10 @@ export class ProfileStore {
       else if (existing?.builtIn)
         issues.push({ path: `${prefix}id`, message: `"${id}" is a built-in profile and cannot be replaced` });
       else if (existing && !replace)
-        issues.push({ path: `${prefix}id`, message: `a profile "${id}" already exists (import with replace)` });
+        issues.push({
+          path: `${prefix}id`,
+          message: `a profile "${id}" already exists (import with replace)`,
+        });
       seen.add(id);
       accepted.push({ profile: parsed.profile, json: item });
     });

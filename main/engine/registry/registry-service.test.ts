@@ -64,7 +64,9 @@ describe('registry service (real SQLite file)', () => {
       site: 'North',
       tags: ['a', 'b'],
     });
-    expect(() => registry.update('m1', { profile: 'nope' })).toThrow('unknown profile "nope"; known: th-sensor');
+    expect(() => registry.update('m1', { profile: 'nope' })).toThrow(
+      'unknown profile "nope"; known: th-sensor',
+    );
     expect(audit.verify().ok).toBe(true);
   });
 
