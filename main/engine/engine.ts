@@ -94,6 +94,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const secrets = new SecretStore(db, masterKey, log.child('secrets'));
   const audit = new AuditLog(db);
   const operator = new Operator(db);
+  /** set once the connectors exist */
+  let bleProfilesChanged = (): void => {};
   const profileStore = new ProfileStore({
     db,
     builtIns: builtInProfiles,
@@ -103,12 +105,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     // units and limits in the summaries of the devices with it changed
     onChanged: (profileId): void => {
       for (const id of registry.withProfile(profileId)) registry.touch(id);
+      bleProfilesChanged();
     },
   });
   // one live map: the validator, the registry and the BLE connectors see every edit at once
   const profiles = profileStore.profiles;
   const registry = new DeviceRegistry(store, profiles);
   registry.load();
+  registry.onProfileAssigned = () => bleProfilesChanged();
   const registryService = new RegistryService(
     db,
     registry,
@@ -152,6 +156,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const demoConnectors: Connector[] = [];
   let manager: ConnectorManager | undefined;
   const allConnectors = (): Connector[] => [...demoConnectors, ...(manager?.list() ?? [])];
+  // BLE links map vendor characteristics by profile: a new assignment or edit remaps them
+  bleProfilesChanged = () => {
+    for (const c of allConnectors()) if ('profilesChanged' in c) (c as BleConnector).profilesChanged();
+  };
   const deviceListeners = new Set<(changed: DeviceSummary[]) => void>();
   const connectorListeners = new Set<(all: ConnectorStatus[]) => void>();
 
@@ -196,7 +204,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   const connectorManager = new ConnectorManager(
     db,
-    createConnectorFactories({ bleBinding: options.bleBinding, profiles: (id) => profiles.get(id) }),
+    createConnectorFactories({
+      bleBinding: options.bleBinding,
+      profiles: (id) => profiles.get(id),
+      assignedProfile: (deviceId) => registry.brief(deviceId)?.descriptor.profile,
+    }),
     sink,
     log.child('connectors'),
     () => demoConnectors.map((c) => c.id),

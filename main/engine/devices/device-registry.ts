@@ -48,6 +48,8 @@ export class DeviceRegistry {
   private readonly dirty = new Set<string>();
   /** devices whose name, kind and profile a person set: a connector's announcement keeps them */
   private readonly pinned = new Set<string>();
+  /** a person gave a device another profile */
+  onProfileAssigned: ((id: string) => void) | undefined;
   /** called once for each device first seen by a connector (not loaded from the cache) */
   onDiscovered: ((id: string) => void) | undefined;
 
@@ -105,9 +107,11 @@ export class DeviceRegistry {
     if (!entry) return;
     const descriptor = { ...entry.descriptor, ...changes };
     if (JSON.stringify(descriptor) === JSON.stringify(entry.descriptor)) return;
+    const reprofiled = descriptor.profile !== entry.descriptor.profile;
     entry.descriptor = descriptor;
     this.store.upsertDevice(descriptor);
     this.dirty.add(id);
+    if (reprofiled) this.onProfileAssigned?.(id);
   }
 
   /** Identity and last arrival without building a summary: for sorting and filtering thousands. */
