@@ -4,7 +4,7 @@
  * Each field says what is wrong under it, checked here first and then by the engine's own
  * schema; a built-in is shown read-only with a way to duplicate it.
  */
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { type ProfileIssue, ProfileIssueSchema } from '../../common/profiles-contract';
 import { RpcError } from '../../common/protocol';
 import { engine } from '../rpc/engine';
@@ -282,6 +282,14 @@ export function ProfileEditor({
   const [saving, setSaving] = useState(false);
   const [outcome, setOutcome] = useState<FormOutcome>(null);
   const readOnly = mode === 'view';
+  const formRef = useRef<HTMLFormElement>(null);
+  // opened below the list: brought into view, and the keyboard starts in its first field
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when this editor opens
+  useEffect(() => {
+    const form = formRef.current;
+    form?.scrollIntoView?.({ block: 'start' });
+    form?.querySelector<HTMLElement>(readOnly ? 'button' : 'input:not([readonly])')?.focus();
+  }, []);
   const edit = (patch: Partial<ProfileForm>) => {
     setForm((f) => ({ ...f, ...patch }));
     setDirty(true);
@@ -316,7 +324,13 @@ export function ProfileEditor({
   const title =
     mode === 'create' ? 'New profile' : `${readOnly ? 'Built-in profile' : 'Edit profile'} ${form.id}`;
   return (
-    <form className="panel profile-editor" onSubmit={submit} noValidate data-testid="profile-editor">
+    <form
+      ref={formRef}
+      className="panel profile-editor"
+      onSubmit={submit}
+      noValidate
+      data-testid="profile-editor"
+    >
       <div className="toolbar">
         <h2 className="section-title">{title}</h2>
         {readOnly && (
