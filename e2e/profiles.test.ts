@@ -152,6 +152,32 @@ describe('device profiles in the browser', () => {
       `profile "line-pressure" is used by 1 device (${deviceId})`,
     );
     await page.keyboard.press('Escape');
+  });
+
+  test('an import names each bad field by item, and a good file lands in the list', async () => {
+    const input = page.getByTestId('profile-import-file');
+    const bad = [
+      { id: 'tank', name: 'Tank', metrics: { level: { unit: 'm', min: 4, max: 0 } } },
+      { id: 'pump', name: 'mine', metrics: {} },
+    ];
+    await input.setInputFiles({
+      name: 'bad.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(bad)),
+    });
+    await page.waitForSelector('[data-testid="profiles-status"][role="alert"]');
+    expect(await page.getByTestId('profiles-status').textContent()).toBe(
+      'Could not import bad.json: the import is invalid: 0.metrics.level: min must not exceed max; ' +
+        '1.id: "pump" is a built-in profile and cannot be replaced',
+    );
+    const good = { id: 'tank', name: 'Tank', metrics: { level: { unit: 'm', min: 0, max: 4 } } };
+    await input.setInputFiles({
+      name: 'tank.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(good)),
+    });
+    await page.waitForSelector('[data-testid="profile-row"][data-profile-id="tank"]');
+    expect(await page.getByTestId('profiles-status').textContent()).toBe('Imported tank.');
     expect(pageErrors).toEqual([]);
   });
 });
