@@ -5,6 +5,7 @@
  * schema; a built-in is shown read-only with a way to duplicate it.
  */
 import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { GATT_FIELD_TYPES } from '../../common/gatt-field-types';
 import { type ProfileIssue, ProfileIssueSchema } from '../../common/profiles-contract';
 import { RpcError } from '../../common/protocol';
 import { engine } from '../rpc/engine';
@@ -16,7 +17,6 @@ import {
   emptyMapping,
   emptyMetric,
   errorsFromIssues,
-  FIELD_TYPES,
   type FormErrors,
   type MappingRow,
   type MetricRow,
@@ -60,17 +60,15 @@ function invalidProps(errors: FormErrors, key: string) {
   return errors[key] ? { 'aria-invalid': true, 'aria-describedby': `err-${key}` } : {};
 }
 
-function MetricsTable({
-  form,
-  errors,
-  readOnly,
-  onChange,
-}: {
+/** A table of rows in the form (metrics or mappings) and how it reports an edit. */
+interface RowsProps<R> {
   form: ProfileForm;
   errors: FormErrors;
   readOnly: boolean;
-  onChange(metrics: MetricRow[]): void;
-}) {
+  onChange(rows: R[]): void;
+}
+
+function MetricsTable({ form, errors, readOnly, onChange }: RowsProps<MetricRow>) {
   const set = (i: number, field: keyof MetricRow, value: string) =>
     onChange(form.metrics.map((m, j) => (j === i ? { ...m, [field]: value } : m)));
   return (
@@ -124,136 +122,118 @@ function MetricsTable({
   );
 }
 
-function MappingsTable({
-  form,
-  errors,
-  readOnly,
-  onChange,
-}: {
-  form: ProfileForm;
-  errors: FormErrors;
-  readOnly: boolean;
-  onChange(mappings: MappingRow[]): void;
-}) {
+type MappingText =
+  | 'service'
+  | 'characteristic'
+  | 'byteOffset'
+  | 'length'
+  | 'scale'
+  | 'offset'
+  | 'notAvailable';
+type MappingChoice = 'metric' | 'type' | 'endian';
+
+/** One mapping field: a text input or a select, its label, and its error under it. */
+type MappingField =
+  | { kind: 'text'; field: MappingText; label: string; hint?: string; placeholder?: string; mono?: boolean }
+  | { kind: 'select'; field: MappingChoice; label: string };
+
+const MAPPING_FIELDS: MappingField[] = [
+  {
+    kind: 'text',
+    field: 'service',
+    label: 'Service UUID',
+    hint: 'optional',
+    placeholder: '7e1a0001-5f3c-4b8e-9a61-2f0c3d4e5a01',
+    mono: true,
+  },
+  {
+    kind: 'text',
+    field: 'characteristic',
+    label: 'Characteristic UUID',
+    placeholder: '2A6E or a 128-bit UUID',
+    mono: true,
+  },
+  { kind: 'select', field: 'metric', label: 'Metric' },
+  { kind: 'select', field: 'type', label: 'Type' },
+  { kind: 'select', field: 'endian', label: 'Byte order' },
+  ...MAPPING_NUMBERS.map((n) => ({ kind: 'text' as const, ...n })),
+];
+
+function choicesFor(field: MappingChoice, row: MappingRow, metricNames: string[]): [string, string][] {
+  if (field === 'type') return GATT_FIELD_TYPES.map((t) => [t, t]);
+  if (field === 'endian')
+    return [
+      ['', 'little (default)'],
+      ['little', 'little'],
+      ['big', 'big'],
+    ];
+  const names = [...new Set([...metricNames, ...(row.metric ? [row.metric] : [])])];
+  return [['', 'choose…'], ...names.map((n): [string, string] => [n, n])];
+}
+
+function MappingsTable({ form, errors, readOnly, onChange }: RowsProps<MappingRow>) {
   const set = (i: number, patch: Partial<MappingRow>) =>
     onChange(form.mappings.map((m, j) => (j === i ? { ...m, ...patch } : m)));
   const metricNames = form.metrics.map((m) => m.name.trim()).filter((n) => n !== '');
-  const err = (i: number, field: string) => {
-    const key = `mapping.${i}.${field}`;
-    return {
-      key,
-      props: invalidProps(errors, key),
-      node: <FieldError id={`err-${key}`} text={errors[key]} />,
-    };
-  };
   return (
     <div className="profile-mappings">
-      {form.mappings.map((m, i) => {
-        const n = i + 1;
-        const service = err(i, 'service');
-        const characteristic = err(i, 'characteristic');
-        const metric = err(i, 'metric');
-        const type = err(i, 'type');
-        return (
-          <fieldset
-            key={m.key}
-            className="profile-mapping"
-            data-testid="profile-mapping-row"
-            disabled={readOnly}
-          >
-            <legend>Mapping {n}</legend>
-            <Field label="Service UUID" hint="optional">
-              <input
-                value={m.service}
-                className="mono"
-                placeholder="7e1a0001-5f3c-4b8e-9a61-2f0c3d4e5a01"
-                onChange={(e) => set(i, { service: e.target.value })}
-                data-testid={`mapping-${i}-service`}
-                {...service.props}
-              />
-              {service.node}
-            </Field>
-            <Field label="Characteristic UUID">
-              <input
-                value={m.characteristic}
-                className="mono"
-                placeholder="2A6E or a 128-bit UUID"
-                onChange={(e) => set(i, { characteristic: e.target.value })}
-                data-testid={`mapping-${i}-characteristic`}
-                {...characteristic.props}
-              />
-              {characteristic.node}
-            </Field>
-            <Field label="Metric">
-              <select
-                value={m.metric}
-                onChange={(e) => set(i, { metric: e.target.value })}
-                data-testid={`mapping-${i}-metric`}
-                {...metric.props}
-              >
-                <option value="">choose…</option>
-                {[...new Set([...metricNames, ...(m.metric ? [m.metric] : [])])].map((name) => (
-                  <option key={name} value={name}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-              {metric.node}
-            </Field>
-            <Field label="Type">
-              <select
-                value={m.type}
-                onChange={(e) => set(i, { type: e.target.value })}
-                data-testid={`mapping-${i}-type`}
-                {...type.props}
-              >
-                {FIELD_TYPES.map((t) => (
-                  <option key={t} value={t}>
-                    {t}
-                  </option>
-                ))}
-              </select>
-              {type.node}
-            </Field>
-            <Field label="Byte order">
-              <select
-                value={m.endian}
-                onChange={(e) => set(i, { endian: e.target.value as MappingRow['endian'] })}
-                data-testid={`mapping-${i}-endian`}
-              >
-                <option value="">little (default)</option>
-                <option value="little">little</option>
-                <option value="big">big</option>
-              </select>
-            </Field>
-            {MAPPING_NUMBERS.map(({ field, label }) => {
-              const e = err(i, field);
-              return (
-                <Field key={field} label={label}>
+      {form.mappings.map((m, i) => (
+        <fieldset
+          key={m.key}
+          className="profile-mapping"
+          data-testid="profile-mapping-row"
+          disabled={readOnly}
+        >
+          <legend>Mapping {i + 1}</legend>
+          {MAPPING_FIELDS.map((f) => {
+            const key = `mapping.${i}.${f.field}`;
+            const common = {
+              value: m[f.field],
+              'data-testid': `mapping-${i}-${f.field}`,
+              ...invalidProps(errors, key),
+            };
+            return (
+              <Field key={f.field} label={f.label} hint={f.kind === 'text' ? f.hint : undefined}>
+                {f.kind === 'text' ? (
                   <input
-                    value={m[field]}
-                    inputMode="decimal"
-                    onChange={(ev) => set(i, { [field]: ev.target.value })}
-                    data-testid={`mapping-${i}-${field}`}
-                    {...e.props}
+                    {...common}
+                    className={f.mono ? 'mono' : undefined}
+                    placeholder={f.placeholder}
+                    onChange={(e) => set(i, { [f.field]: e.target.value })}
                   />
-                  {e.node}
-                </Field>
-              );
-            })}
-            {!readOnly && (
-              <button
-                type="button"
-                className="small-button"
-                onClick={() => onChange(form.mappings.filter((_, j) => j !== i))}
-              >
-                Remove mapping {n}
-              </button>
-            )}
-          </fieldset>
-        );
-      })}
+                ) : (
+                  <select {...common} onChange={(e) => set(i, { [f.field]: e.target.value })}>
+                    {choicesFor(f.field, m, metricNames).map(([value, label]) => (
+                      <option key={value} value={value}>
+                        {label}
+                      </option>
+                    ))}
+                  </select>
+                )}
+                <FieldError id={`err-${key}`} text={errors[key]} />
+              </Field>
+            );
+          })}
+          {!readOnly && (
+            <button
+              type="button"
+              className="small-button"
+              onClick={() => onChange(form.mappings.filter((_, j) => j !== i))}
+            >
+              Remove mapping {i + 1}
+            </button>
+          )}
+        </fieldset>
+      ))}
     </div>
+  );
+}
+
+function AddRow({ label, testId, onAdd }: { label: string; testId: string; onAdd(): void }) {
+  return (
+    <button type="button" className="small-button" onClick={onAdd} data-testid={testId}>
+      {label}
+    </button>
   );
 }
 
@@ -321,6 +301,7 @@ export function ProfileEditor({
       )
       .finally(() => setSaving(false));
   };
+  const rows = { form, errors, readOnly };
   const title =
     mode === 'create' ? 'New profile' : `${readOnly ? 'Built-in profile' : 'Edit profile'} ${form.id}`;
   return (
@@ -376,43 +357,27 @@ export function ProfileEditor({
         </Field>
       </div>
       <h3 className="detail-heading">Metrics</h3>
-      <MetricsTable
-        form={form}
-        errors={errors}
-        readOnly={readOnly}
-        onChange={(metrics) => edit({ metrics })}
-      />
+      <MetricsTable {...rows} onChange={(metrics) => edit({ metrics })} />
       {!readOnly && (
-        <button
-          type="button"
-          className="small-button"
-          onClick={() => edit({ metrics: [...form.metrics, emptyMetric()] })}
-          data-testid="profile-add-metric"
-        >
-          + Add metric
-        </button>
+        <AddRow
+          label="+ Add metric"
+          testId="profile-add-metric"
+          onAdd={() => edit({ metrics: [...form.metrics, emptyMetric()] })}
+        />
       )}
       <h3 className="detail-heading">Bluetooth mapping</h3>
       <p className="muted small">
         Vendor GATT characteristics that carry a metric: value = raw × scale + offset.
       </p>
-      <MappingsTable
-        form={form}
-        errors={errors}
-        readOnly={readOnly}
-        onChange={(mappings) => edit({ mappings })}
-      />
+      <MappingsTable {...rows} onChange={(mappings) => edit({ mappings })} />
       {!readOnly && (
-        <button
-          type="button"
-          className="small-button"
-          onClick={() =>
+        <AddRow
+          label="+ Add BLE mapping"
+          testId="profile-add-mapping"
+          onAdd={() =>
             edit({ mappings: [...form.mappings, emptyMapping(form.metrics[0]?.name.trim() ?? '')] })
           }
-          data-testid="profile-add-mapping"
-        >
-          + Add BLE mapping
-        </button>
+        />
       )}
       {errors.form && (
         <p className="form-error" role="alert">

@@ -7,7 +7,7 @@
  * same fields (issueKey).
  */
 
-export const FIELD_TYPES = ['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'float32'] as const;
+import { GATT_FIELD_SIZES } from '../../common/gatt-field-types';
 
 export interface MetricRow {
   /** React key: stays with the row while its name is edited */
@@ -157,15 +157,7 @@ function numberField(value: string, rule: NumberRule = {}): number | string | un
 }
 
 const METRIC_NAME = /^[a-zA-Z0-9_.-]+$/;
-const FIELD_SIZES: Record<string, number> = {
-  int8: 1,
-  uint8: 1,
-  int16: 2,
-  uint16: 2,
-  int32: 4,
-  uint32: 4,
-  float32: 4,
-};
+const FIELD_SIZES: Record<string, number> = GATT_FIELD_SIZES;
 
 export function definitionFromForm(
   form: ProfileForm,
