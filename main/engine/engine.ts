@@ -102,6 +102,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     audit,
     actor: () => operator.get(),
     usedBy: (profileId): string[] => registry.withProfile(profileId),
+    log: log.child('profiles'),
     // units and limits in the summaries of the devices with it changed
     onChanged: (profileId): void => {
       for (const id of registry.withProfile(profileId)) registry.touch(id);

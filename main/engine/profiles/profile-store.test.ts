@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { RpcError } from '../../../common/protocol';
 import { AuditLog } from '../audit/audit-log';
 import { DeviceRegistry } from '../devices/device-registry';
+import { createLogger } from '../log';
 import { findResourcesDir } from '../resources';
 import { openDatabase } from '../store/database';
 import { ReadingStore } from '../store/reading-store';
@@ -23,7 +24,7 @@ const boiler = {
   },
 };
 
-function open(dataDir = tempDataDir('profiles')) {
+function open(dataDir = tempDataDir('profiles'), log = silent) {
   const { db, file } = openDatabase({ dataDir, log: silent });
   const audit = new AuditLog(db);
   const readings = new ReadingStore(db, file, silent);
@@ -36,6 +37,7 @@ function open(dataDir = tempDataDir('profiles')) {
     actor: () => 'alice',
     usedBy: (id) => devices?.withProfile(id) ?? [],
     onChanged: (id) => changed.push(id),
+    log,
   });
   devices = new DeviceRegistry(readings, profiles.profiles);
   devices.load();
@@ -235,5 +237,24 @@ describe('profile store (real SQLite file)', () => {
     const third = open();
     third.profiles.import(again.profiles.export(['my-tag']).content, false);
     expect(third.profiles.get('my-tag').definition).toEqual(copy);
+  });
+
+  test('a stored profile that no longer passes, or that took a built-in id, is left out with a warning', () => {
+    const first = open();
+    first.profiles.save(boiler, true);
+    const put = first.db.prepare('UPDATE device_profiles SET definition = ? WHERE id = ?');
+    const insert = first.db.prepare(
+      'INSERT INTO device_profiles (id, definition, created_at, updated_at) VALUES (?, ?, 0, 0)',
+    );
+    insert.run('pump', JSON.stringify({ id: 'pump', name: 'my pump', metrics: {} }));
+    put.run('{"id": "boiler", "name": "B", "metrics": {"t": {"unit": "C", "min": 9, "max": 1}}}', 'boiler');
+    first.db.close();
+    const lines: string[] = [];
+    const again = open(first.dataDir, createLogger({ level: 'warn', write: (l) => lines.push(l) }));
+    expect(again.profiles.has('boiler')).toBe(false);
+    expect(again.profiles.list().find((p) => p.id === 'pump')?.builtIn).toBe(true);
+    expect(lines.join('')).toContain('stored device profile is invalid; left out');
+    expect(lines.join('')).toContain('metrics.t: min must not exceed max');
+    expect(lines.join('')).toContain('stored device profile has the id of a built-in; the built-in wins');
   });
 });

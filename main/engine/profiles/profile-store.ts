@@ -9,6 +9,7 @@
 import type { ProfileDetail, ProfileIssue, ProfileSummary } from '../../../common/profiles-contract';
 import { RpcError } from '../../../common/protocol';
 import type { AuditLog } from '../audit/audit-log';
+import type { Logger } from '../log';
 import type { Db } from '../store/database';
 import type { ProfileSource } from './load-profiles';
 import { type DeviceProfile, parseProfile } from './profile';
@@ -27,6 +28,7 @@ export interface ProfileStoreOptions {
   /** a profile's definition changed: its devices' units and limits did too */
   onChanged?: (profileId: string) => void;
   now?: () => number;
+  log?: Logger;
 }
 
 /** The refusal for a profile name nobody defined, listing the ones that exist. */
@@ -57,11 +59,18 @@ export class ProfileStore {
       definition: string;
     }[];
     for (const row of rows) {
-      // a stored profile that no longer passes (a schema that got stricter) is skipped, not fatal
+      // a stored profile that no longer passes (a stricter schema) or that a newer release now
+      // ships under the same id is left out with a warning, not a failed start; the row stays
       const json = safeJson(row.definition);
       const parsed = parseProfile(json);
-      if (parsed.ok && !options.builtIns.has(row.id))
-        this.put(row.id, { profile: parsed.profile, json, builtIn: false });
+      if (!parsed.ok) {
+        const issues = parsed.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+        options.log?.warn('stored device profile is invalid; left out', { id: row.id, issues });
+      } else if (options.builtIns.has(row.id)) {
+        options.log?.warn('stored device profile has the id of a built-in; the built-in wins', {
+          id: row.id,
+        });
+      } else this.put(row.id, { profile: parsed.profile, json, builtIn: false });
     }
   }
 
