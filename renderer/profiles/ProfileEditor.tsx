@@ -280,7 +280,7 @@ export function ProfileEditor({
     const built = definitionFromForm(form);
     if (!built.ok) {
       setErrors(built.errors);
-      setOutcome({ kind: 'error', text: 'Some fields need attention (marked below).' });
+      setOutcome({ kind: 'error', text: 'Some fields need attention: they are marked in red.' });
       return;
     }
     setErrors({});
