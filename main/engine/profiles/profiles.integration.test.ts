@@ -119,10 +119,25 @@ describe('a profile assigned to a discovered MQTT device, live', () => {
     expect(await publish(9.5)).toEqual({ quality: 'out-of-range', unit: 'bar' });
     expect(await publish(4)).toEqual({ quality: 'good', unit: 'bar' });
 
+    // the UI hears of the new unit with no new reading: the summary is sent again within a few
+    // update periods (500 ms), well before the quiet device would turn stale (5 s)
+    await call('stream.subscribe', { stream: 'devices.changed' });
+    await sleep(800);
+    const since = client.received.length;
+    const pushedUnit = () =>
+      client.received
+        .slice(since)
+        .filter((m) => m.stream === 'devices.changed')
+        .flatMap((m) => DeviceSummarySchema.array().parse(m.data))
+        .filter((d) => d.id === 'boiler-7')
+        .at(-1)?.metrics[0]?.unit;
     await call('profiles.save', {
       create: false,
       definition: { id: 'boiler', name: 'Boiler', metrics: { pressure: { unit: 'kPa', min: 0, max: 1000 } } },
     });
+    const deadline = Date.now() + 2000;
+    while (pushedUnit() !== 'kPa' && Date.now() < deadline) await sleep(50);
+    expect(pushedUnit()).toBe('kPa');
     expect(await publish(9.25)).toEqual({ quality: 'good', unit: 'kPa' });
     expect(await publish(1200)).toEqual({ quality: 'out-of-range', unit: 'kPa' });
 
