@@ -37,6 +37,24 @@ const binding = new SimulatedBleBinding({
     },
   ],
 });
+/** the level in `unit` (raw × scale), and the battery */
+const tankGauge = (unit: string, max: number, scale?: number) => ({
+  id: 'tank-gauge',
+  name: 'Tank gauge',
+  metrics: { level: { unit, min: 0, max }, battery: { unit: '%', min: 0, max: 100 } },
+  ble: {
+    characteristics: [
+      {
+        service: SERVICE,
+        characteristic: LEVEL,
+        metric: 'level',
+        type: 'uint16',
+        ...(scale ? { scale } : {}),
+      },
+    ],
+  },
+});
+
 let engine: Engine;
 let client: ReturnType<typeof rawClient>;
 
@@ -92,17 +110,7 @@ describe('a profile assigned to a connected BLE device', () => {
     await until('the battery from the standard service', () => metric('battery'));
     expect(await metric('level')).toBeUndefined();
 
-    await call('profiles.save', {
-      create: true,
-      definition: {
-        id: 'tank-gauge',
-        name: 'Tank gauge',
-        metrics: { level: { unit: 'mm', min: 0, max: 5000 }, battery: { unit: '%', min: 0, max: 100 } },
-        ble: {
-          characteristics: [{ service: SERVICE, characteristic: LEVEL, metric: 'level', type: 'uint16' }],
-        },
-      },
-    });
+    await call('profiles.save', { create: true, definition: tankGauge('mm', 5000) });
     await call('registry.update', { deviceId: 'tank-9', profile: 'tank-gauge' });
     const mm = await until('the level in mm', async () => {
       const m = await metric('level');
@@ -110,19 +118,7 @@ describe('a profile assigned to a connected BLE device', () => {
     });
     expect(mm).toMatchObject({ unit: 'mm', last: { quality: 'good' } });
 
-    await call('profiles.save', {
-      create: false,
-      definition: {
-        id: 'tank-gauge',
-        name: 'Tank gauge',
-        metrics: { level: { unit: 'm', min: 0, max: 5 }, battery: { unit: '%', min: 0, max: 100 } },
-        ble: {
-          characteristics: [
-            { service: SERVICE, characteristic: LEVEL, metric: 'level', type: 'uint16', scale: 0.001 },
-          ],
-        },
-      },
-    });
+    await call('profiles.save', { create: false, definition: tankGauge('m', 5, 0.001) });
     const m = await until('the level in m', async () => {
       const l = await metric('level');
       return l?.last?.value === 1.234 ? l : undefined;
