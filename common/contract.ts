@@ -17,6 +17,7 @@ import {
   StoreStatusSchema,
 } from './contract-core';
 import { credentialsRequests, credentialsStreams } from './credentials-contract';
+import { profilesRequests } from './profiles-contract';
 import { registryRequests, registryStreams } from './registry-contract';
 import { syncRequests, syncStreams } from './sync-contract';
 
@@ -207,6 +208,7 @@ export const requests = {
   'store.status': { params: empty, result: StoreStatusSchema },
   'store.configure': { params: RetentionSchema.partial().strict(), result: StoreStatusSchema },
   ...registryRequests,
+  ...profilesRequests,
   ...credentialsRequests,
   ...commissioningRequests,
   ...syncRequests,

@@ -180,17 +180,6 @@ export const registryRequests = {
     params: z.object({ format: z.enum(['jsonl', 'csv']) }).strict(),
     result: z.object({ filename: z.string(), mime: z.string(), content: z.string() }),
   },
-  /** the device profiles this engine knows (resources/profiles), for pickers */
-  'profiles.list': {
-    params: z.object({}).strict().optional(),
-    result: z.array(
-      z.object({
-        id: z.string(),
-        name: z.string(),
-        metrics: z.array(z.object({ name: z.string(), unit: z.string() })),
-      }),
-    ),
-  },
   /** who is at the keyboard: recorded as the actor of every change and on commissioning reports */
   'operator.get': { params: z.object({}).strict().optional(), result: z.object({ name: z.string() }) },
   'operator.set': {

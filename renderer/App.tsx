@@ -25,6 +25,7 @@ const CredentialsPanel = lazy(() =>
   import('./credentials/CredentialsPanel').then((m) => ({ default: m.CredentialsPanel })),
 );
 const MqttBrowser = lazy(() => import('./mqtt/MqttBrowser').then((m) => ({ default: m.MqttBrowser })));
+const ProfilesView = lazy(() => import('./profiles/ProfilesView').then((m) => ({ default: m.ProfilesView })));
 const RegistryView = lazy(() => import('./registry/RegistryView').then((m) => ({ default: m.RegistryView })));
 const SerialMonitor = lazy(() =>
   import('./serial/SerialMonitor').then((m) => ({ default: m.SerialMonitor })),
@@ -52,6 +53,7 @@ const TITLES: Record<Route['name'], string> = {
   audit: 'Audit log',
   credentials: 'Credentials',
   sync: 'Cloud sync',
+  profiles: 'Profiles',
   'not-found': 'Not found',
 };
 
@@ -90,6 +92,8 @@ function Page({ route }: { route: Route }) {
       return <CredentialsPanel />;
     case 'sync':
       return <SyncView />;
+    case 'profiles':
+      return <ProfilesView profileId={route.profileId} />;
     case 'not-found':
       return (
         <section className="page">

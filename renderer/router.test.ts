@@ -40,6 +40,8 @@ describe('parseRoute', () => {
     ['#/audit', { name: 'audit' }],
     ['#/credentials', { name: 'credentials' }],
     ['#/sync', { name: 'sync' }],
+    ['#/profiles', { name: 'profiles', profileId: null }],
+    ['#/profiles/tank-gauge', { name: 'profiles', profileId: 'tank-gauge' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
   });
@@ -81,6 +83,8 @@ test('commissioning, registry, audit and credentials routes round-trip', () => {
     { name: 'audit' },
     { name: 'credentials' },
     { name: 'sync' },
+    { name: 'profiles', profileId: null },
+    { name: 'profiles', profileId: 'boiler-copy-2' },
   ];
   for (const route of routes) expect(parseRoute(hrefFor(route))).toEqual(route);
 });

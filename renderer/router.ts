@@ -27,6 +27,8 @@ export type Route =
   | { name: 'audit' }
   | { name: 'credentials' }
   | { name: 'sync' }
+  /** device profiles, with one open in the editor */
+  | { name: 'profiles'; profileId: string | null }
   | { name: 'not-found'; hash: string };
 
 const TOOL_ROUTES = ['serial', 'mqtt', 'ble'] as const;
@@ -68,6 +70,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/audit') return { name: 'audit' };
   if (path === '/credentials') return { name: 'credentials' };
   if (path === '/sync') return { name: 'sync' };
+  if (path === '/profiles' || path === '/profiles/') return { name: 'profiles', profileId: null };
   const segment = (pattern: RegExp, make: (value: string) => Route): Route | null => {
     const match = pattern.exec(path);
     if (!match?.[1]) return null;
@@ -80,7 +83,8 @@ export function parseRoute(hash: string): Route {
   const named =
     segment(/^\/commission\/batch\/([^/?#]+)\/?$/, (batchId) => ({ name: 'commission-batch', batchId })) ??
     segment(/^\/commission\/([^/?#]+)\/?$/, (sessionId) => ({ name: 'commission-session', sessionId })) ??
-    segment(/^\/registry\/([^/?#]+)\/?$/, (deviceId) => ({ name: 'registry', deviceId }));
+    segment(/^\/registry\/([^/?#]+)\/?$/, (deviceId) => ({ name: 'registry', deviceId })) ??
+    segment(/^\/profiles\/([^/?#]+)\/?$/, (profileId) => ({ name: 'profiles', profileId }));
   if (named) return named;
   if (path === '/compare') {
     const series = parseSeriesList(query);
@@ -138,6 +142,8 @@ export function hrefFor(route: Route): string {
       return '#/credentials';
     case 'sync':
       return '#/sync';
+    case 'profiles':
+      return route.profileId === null ? '#/profiles' : `#/profiles/${escapeSegment(route.profileId)}`;
     case 'compare': {
       // ',' separates items and the last ':' splits one, so both are escaped in parts
       const device = (id: string) =>

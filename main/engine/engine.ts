@@ -34,7 +34,9 @@ import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
 import { toLiveBatch } from './live-streams';
 import { createPkiHandlers, lazyCredentials } from './pki/pki-handlers';
-import { loadProfiles } from './profiles/load-profiles';
+import { loadProfileSources } from './profiles/load-profiles';
+import { createProfileHandlers } from './profiles/profile-handlers';
+import { ProfileStore } from './profiles/profile-store';
 import { openDeviceChannel } from './provisioning/device-channel';
 import { Operator } from './registry/operator';
 import { createRegistryHandlers } from './registry/registry-handlers';
@@ -57,7 +59,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const log = options.log.child('engine');
   const startedAt = Date.now();
   const resourcesDir = options.resourcesDir ?? findResourcesDir(__dirname);
-  const profiles = loadProfiles(path.join(resourcesDir, 'profiles'));
+  const builtInProfiles = loadProfileSources(path.join(resourcesDir, 'profiles'));
   // a cache that cannot be opened (corrupt, unwritable folder) must not stop the site
   // being watched: live data flows through an in-memory store and the UI says so
   let openError: string | null = null;
@@ -92,16 +94,34 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     }
   }
   const secrets = new SecretStore(db, masterKey, log.child('secrets'));
-  const registry = new DeviceRegistry(store, profiles);
-  registry.load();
   const audit = new AuditLog(db);
   const operator = new Operator(db);
+  /** set once the connectors exist */
+  let bleProfilesChanged = (): void => {};
+  const profileStore = new ProfileStore({
+    db,
+    builtIns: builtInProfiles,
+    audit,
+    actor: () => operator.get(),
+    usedBy: (profileId): string[] => registry.withProfile(profileId),
+    log: log.child('profiles'),
+    // units and limits in the summaries of the devices with it changed
+    onChanged: (profileId): void => {
+      for (const id of registry.withProfile(profileId)) registry.touch(id);
+      bleProfilesChanged();
+    },
+  });
+  // one live map: the validator, the registry and the BLE connectors see every edit at once
+  const profiles = profileStore.profiles;
+  const registry = new DeviceRegistry(store, profiles);
+  registry.load();
+  registry.onProfileAssigned = () => bleProfilesChanged();
   const registryService = new RegistryService(
     db,
     registry,
     audit,
     () => operator.get(),
-    (p) => profiles.has(p),
+    (p) => profileStore.require(p),
   );
   const validator = new ReadingValidator((id) => registry.profileOf(id));
   const sync = createSync({
@@ -139,6 +159,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const demoConnectors: Connector[] = [];
   let manager: ConnectorManager | undefined;
   const allConnectors = (): Connector[] => [...demoConnectors, ...(manager?.list() ?? [])];
+  // BLE links map vendor characteristics by profile: a new assignment or edit remaps them
+  bleProfilesChanged = () => {
+    for (const c of allConnectors()) if ('profilesChanged' in c) (c as BleConnector).profilesChanged();
+  };
   const deviceListeners = new Set<(changed: DeviceSummary[]) => void>();
   const removalListeners = new Set<(removed: { deviceIds: string[] }) => void>();
   const connectorListeners = new Set<(all: ConnectorStatus[]) => void>();
@@ -196,7 +220,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   const connectorManager = new ConnectorManager(
     db,
-    createConnectorFactories({ bleBinding: options.bleBinding, profiles: (id) => profiles.get(id) }),
+    createConnectorFactories({
+      bleBinding: options.bleBinding,
+      profiles: (id) => profiles.get(id),
+      assignedProfile: (deviceId) => registry.brief(deviceId)?.descriptor.profile,
+    }),
     sink,
     log.child('connectors'),
     () => demoConnectors.map((c) => c.id),
@@ -329,14 +357,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         },
       ),
       ...sync.handlers,
-      'profiles.list': () =>
-        [...profiles.values()]
-          .map((p) => ({
-            id: p.id,
-            name: p.name,
-            metrics: Object.entries(p.metrics).map(([name, m]) => ({ name, unit: m.unit })),
-          }))
-          .sort((a, b) => a.name.localeCompare(b.name)),
+      ...createProfileHandlers(profileStore),
       ...createPkiHandlers(credentials, keyProtection),
       ...createCommissioningHandlers({
         service: commissioning,

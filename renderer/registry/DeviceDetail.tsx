@@ -108,7 +108,33 @@ function LifecycleControls({
   );
 }
 
+/** Every profile the engine knows, for the picker; the device's own stays listed even if unknown. */
+function useProfileChoices(): { id: string; label: string }[] | string {
+  const [choices, setChoices] = useState<{ id: string; label: string }[] | string>([]);
+  useEffect(() => {
+    let live = true;
+    engine()
+      .request('profiles.list')
+      .then(
+        (list) =>
+          live &&
+          setChoices(
+            list.map((p) => ({
+              id: p.id,
+              label: `${p.name} (${p.id})${p.metrics.length ? ` · ${p.metrics.map((m) => m.unit || m.name).join(', ')}` : ''}`,
+            })),
+          ),
+        (e: unknown) => live && setChoices(`could not list the profiles: ${errorMessage(e)}`),
+      );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return choices;
+}
+
 function EditForm({ device, onDevice }: { device: RegistryDevice; onDevice(d: RegistryDevice): void }) {
+  const profiles = useProfileChoices();
   const [fields, setFields] = useState<DeviceEditFields>(() => editFieldsFrom(device));
   const [dirty, setDirty] = useState(false);
   const [errors, setErrors] = useState<DeviceEditErrors>({});
@@ -166,6 +192,28 @@ function EditForm({ device, onDevice }: { device: RegistryDevice; onDevice(d: Re
             {errors[name] && <span className="field-error">{errors[name]}</span>}
           </Field>
         ))}
+        <Field label="Profile" hint="units and limits for its metrics">
+          <select
+            value={fields.profile}
+            onChange={(e) => edit('profile', e.target.value)}
+            data-testid="edit-profile"
+          >
+            <option value="">(none)</option>
+            {typeof profiles !== 'string' &&
+              !profiles.some((p) => p.id === fields.profile) &&
+              fields.profile !== '' && <option value={fields.profile}>{fields.profile} (unknown)</option>}
+            {typeof profiles !== 'string' &&
+              profiles.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.label}
+                </option>
+              ))}
+          </select>
+          {typeof profiles === 'string' && <span className="field-error">{profiles}</span>}
+          <a href={hrefFor({ name: 'profiles', profileId: null })} className="small">
+            manage profiles
+          </a>
+        </Field>
       </div>
       <FormActions
         saveLabel="Save"

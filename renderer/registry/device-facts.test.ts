@@ -31,26 +31,55 @@ const device = {
   name: 'Pump 7',
   site: 'Plant A',
   tags: ['north'],
-} as RegistryDevice;
+  profile: '',
+} as unknown as RegistryDevice;
 
 test('an edit sends only what changed', () => {
-  expect(parseDeviceEdit(device, { name: 'Pump 7', site: 'Plant A', tags: 'north' })).toEqual({
+  expect(parseDeviceEdit(device, { name: 'Pump 7', site: 'Plant A', tags: 'north', profile: '' })).toEqual({
     ok: true,
     update: { deviceId: 'pump-07' },
     changed: false,
   });
-  expect(parseDeviceEdit(device, { name: ' Pump seven ', site: '', tags: 'north, east' })).toEqual({
+  expect(
+    parseDeviceEdit(device, { name: ' Pump seven ', site: '', tags: 'north, east', profile: '' }),
+  ).toEqual({
     ok: true,
     update: { deviceId: 'pump-07', name: 'Pump seven', site: null, tags: ['north', 'east'] },
     changed: true,
   });
 });
 
+test('a profile picked in the edit form is sent only when it changed', () => {
+  expect(
+    parseDeviceEdit(device, { name: 'Pump 7', site: 'Plant A', tags: 'north', profile: 'pump' }),
+  ).toEqual({
+    ok: true,
+    update: { deviceId: 'pump-07', profile: 'pump' },
+    changed: true,
+  });
+  const withPump = { ...device, profile: 'pump' } as RegistryDevice;
+  expect(
+    parseDeviceEdit(withPump, { name: 'Pump 7', site: 'Plant A', tags: 'north', profile: '' }),
+  ).toMatchObject({
+    update: { deviceId: 'pump-07', profile: '' },
+  });
+});
+
 test('edit mistakes are named at their field', () => {
-  const result = parseDeviceEdit(device, { name: '  ', site: 'Plant A', tags: `ok ${'x'.repeat(70)}` });
+  const result = parseDeviceEdit(device, {
+    name: '  ',
+    site: 'Plant A',
+    tags: `ok ${'x'.repeat(70)}`,
+    profile: '',
+  });
   expect(result.ok).toBe(false);
   if (result.ok) return;
   expect(result.errors.name).toBe('a device needs a name');
-  const tags = parseDeviceEdit(device, { name: 'ok', site: 'Plant A', tags: `ok ${'x'.repeat(70)}` });
+  const tags = parseDeviceEdit(device, {
+    name: 'ok',
+    site: 'Plant A',
+    tags: `ok ${'x'.repeat(70)}`,
+    profile: '',
+  });
   expect(tags.ok === false && tags.errors.tags).toMatch(/^“x{70}”/);
 });

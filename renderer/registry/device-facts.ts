@@ -67,12 +67,19 @@ export interface DeviceEditFields {
   name: string;
   site: string;
   tags: string;
+  /** a profile id, or '' for none */
+  profile: string;
 }
 
 export type DeviceEditErrors = Partial<Record<keyof DeviceEditFields, string>>;
 
 export function editFieldsFrom(device: RegistryDevice): DeviceEditFields {
-  return { name: device.name, site: device.site ?? '', tags: device.tags.join(', ') };
+  return {
+    name: device.name,
+    site: device.site ?? '',
+    tags: device.tags.join(', '),
+    profile: device.profile,
+  };
 }
 
 export type DeviceUpdate = {
@@ -80,6 +87,7 @@ export type DeviceUpdate = {
   name?: string;
   site?: string | null;
   tags?: string[];
+  profile?: string;
 };
 
 /** Only what changed is sent, so two people editing different fields do not undo each other. */
@@ -95,6 +103,7 @@ export function parseDeviceEdit(
   if (site !== device.site) update.site = site;
   const tags = parseTags(fields.tags);
   if (tags.join('\u0000') !== device.tags.join('\u0000')) update.tags = tags;
+  if (fields.profile !== device.profile) update.profile = fields.profile;
   const checked = RegistryUpdateSchema.safeParse(update);
   if (!checked.success) {
     const errors: DeviceEditErrors = {};

@@ -84,6 +84,9 @@ export function NavBar({ route }: { route: Route }) {
         <NavLink href={hrefFor({ name: 'registry', deviceId: null })} active={route.name === 'registry'}>
           Registry
         </NavLink>
+        <NavLink href={hrefFor({ name: 'profiles', profileId: null })} active={route.name === 'profiles'}>
+          Profiles
+        </NavLink>
         <NavLink href={hrefFor({ name: 'audit' })} active={route.name === 'audit'}>
           Audit
         </NavLink>

@@ -37,13 +37,15 @@ export interface ConnectorFactoryOptions {
   bleBinding?: NobleBindingSource;
   /** the engine's device profiles (vendor GATT characteristics); default: the shipped ones */
   profiles?: (id: string) => DeviceProfile | undefined;
+  /** the profile the registry gave a device (BLE connectors map its characteristics by it) */
+  assignedProfile?: (deviceId: string) => string | undefined;
 }
 
 export function createConnectorFactories(
   options: ConnectorFactoryOptions = {},
 ): Readonly<Record<string, ConnectorFactory>> {
-  const { bleBinding, profiles } = options;
-  const bleOptions = profiles ? { profiles } : {};
+  const { bleBinding, profiles, assignedProfile } = options;
+  const bleOptions = { ...(profiles ? { profiles } : {}), ...(assignedProfile ? { assignedProfile } : {}) };
   return {
     serial: serialConnectorFactory,
     mqtt: {

@@ -8,19 +8,10 @@
  * length or not a finite number gives an error for the caller to count, and no reading.
  */
 import { z } from 'zod';
+import { GATT_FIELD_SIZES, type GattFieldType } from '../../../common/gatt-field-types';
 import { normalizeUuid } from './gatt-extra';
 
-export const GATT_FIELD_SIZES = {
-  int8: 1,
-  uint8: 1,
-  int16: 2,
-  uint16: 2,
-  int32: 4,
-  uint32: 4,
-  float32: 4,
-} as const;
-
-export type GattFieldType = keyof typeof GATT_FIELD_SIZES;
+export { GATT_FIELD_SIZES, type GattFieldType } from '../../../common/gatt-field-types';
 
 const uuid = z
   .string()

@@ -140,6 +140,10 @@ export class DemoBleConnector extends SimulatedConnector<GattNotification> imple
     return [...this.table.values()].map((p) => ({ ...p.info, link: this.linkState() }));
   }
 
+  profilesChanged(): void {
+    // the demo's peripherals speak the standard GATT services only; no vendor mapping to redo
+  }
+
   async connect(peripheralId: string): Promise<void> {
     this.peripheral(peripheralId);
   }

@@ -48,6 +48,8 @@ export class DeviceRegistry {
   private readonly dirty = new Set<string>();
   /** devices whose name, kind and profile a person set: a connector's announcement keeps them */
   private readonly pinned = new Set<string>();
+  /** a person gave a device another profile */
+  onProfileAssigned: ((id: string) => void) | undefined;
   /** called once for each device first seen by a connector (not loaded from the cache) */
   onDiscovered: ((id: string) => void) | undefined;
   /** a metric's unit from its connector's config, for metrics the device's profile has no unit for */
@@ -116,9 +118,11 @@ export class DeviceRegistry {
     if (!entry) return;
     const descriptor = { ...entry.descriptor, ...changes };
     if (JSON.stringify(descriptor) === JSON.stringify(entry.descriptor)) return;
+    const reprofiled = descriptor.profile !== entry.descriptor.profile;
     entry.descriptor = descriptor;
     this.store.upsertDevice(descriptor);
     this.dirty.add(id);
+    if (reprofiled) this.onProfileAssigned?.(id);
   }
 
   /** Identity and last arrival without building a summary: for sorting and filtering thousands. */
@@ -190,6 +194,13 @@ export class DeviceRegistry {
   get(id: string): DeviceSummary | undefined {
     const entry = this.devices.get(id);
     return entry ? this.summarize(entry) : undefined;
+  }
+
+  /** Devices that have this profile. */
+  withProfile(profileId: string): string[] {
+    const ids: string[] = [];
+    for (const [id, e] of this.devices) if (e.descriptor.profile === profileId) ids.push(id);
+    return ids.sort();
   }
 
   countByConnector(connectorId: string): number {

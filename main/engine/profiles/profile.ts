@@ -53,3 +53,20 @@ export const DeviceProfileSchema = z
 
 export type MetricProfile = z.infer<typeof MetricProfileSchema>;
 export type DeviceProfile = z.infer<typeof DeviceProfileSchema>;
+
+/** One schema complaint: the dotted path to the field ("metrics.t.min") and what is wrong. */
+export interface ProfileIssue {
+  path: string;
+  message: string;
+}
+
+export function parseProfile(
+  json: unknown,
+): { ok: true; profile: DeviceProfile } | { ok: false; issues: ProfileIssue[] } {
+  const parsed = DeviceProfileSchema.safeParse(json);
+  if (parsed.success) return { ok: true, profile: parsed.data };
+  return {
+    ok: false,
+    issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  };
+}

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { AuditLog } from '../audit/audit-log';
 import { DeviceRegistry } from '../devices/device-registry';
+import { unknownProfile } from '../profiles/profile-store';
 import { openDatabase } from '../store/database';
 import { ReadingStore } from '../store/reading-store';
 import { silent, tempDataDir } from '../store/test-fixtures';
@@ -20,7 +21,9 @@ function open(dataDir = tempDataDir('registry')) {
     devices,
     audit,
     () => actor,
-    (p) => p === 'th-sensor',
+    (p) => {
+      if (p !== 'th-sensor') throw unknownProfile(p, ['th-sensor']);
+    },
   );
   return { db, store, devices, audit, registry, dir, setActor: (a: string) => (actor = a) };
 }
@@ -61,7 +64,9 @@ describe('registry service (real SQLite file)', () => {
       site: 'North',
       tags: ['a', 'b'],
     });
-    expect(() => registry.update('m1', { profile: 'nope' })).toThrow(/no device profile/);
+    expect(() => registry.update('m1', { profile: 'nope' })).toThrow(
+      'unknown profile "nope"; known: th-sensor',
+    );
     expect(audit.verify().ok).toBe(true);
   });
 

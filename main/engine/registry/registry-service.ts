@@ -55,7 +55,8 @@ export class RegistryService {
     private readonly devices: DeviceRegistry,
     private readonly audit: AuditLog,
     private readonly actor: () => string,
-    private readonly profileExists: (profile: string) => boolean,
+    /** throws the "unknown profile" refusal (listing the known ones) for a name nobody defined */
+    private readonly requireProfile: (profile: string) => void,
     private readonly now: () => number = Date.now,
   ) {
     this.sql = new RegistryRecords(db);
@@ -120,9 +121,7 @@ export class RegistryService {
 
   update(id: string, change: RegistryUpdate, actor = this.actor()): RegistryDevice {
     const before = this.require(id);
-    if (change.profile !== undefined && change.profile !== '' && !this.profileExists(change.profile)) {
-      throw new RpcError('INVALID_PARAMS', `no device profile "${change.profile}"`);
-    }
+    if (change.profile !== undefined && change.profile !== '') this.requireProfile(change.profile);
     const record = { ...this.record(id) };
     if (change.site !== undefined) record.site = change.site === '' ? null : change.site;
     if (change.tags !== undefined) record.tags = [...new Set(change.tags)].sort();

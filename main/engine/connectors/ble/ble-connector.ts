@@ -206,6 +206,12 @@ export interface GattValue {
 
 export interface BleConnector extends Connector {
   peripherals(): BlePeripheralInfo[];
+  /**
+   * A device was given another profile or a profile was edited: every connected device whose
+   * profile or vendor mapping changed reconnects with it, so its characteristics are
+   * subscribed by the new mapping.
+   */
+  profilesChanged(): void;
   connect(peripheralId: string): Promise<void>;
   disconnect(peripheralId: string): Promise<void>;
   services(peripheralId: string): Promise<GattServiceInfo[]>;
@@ -345,6 +351,8 @@ export interface BleConnectorOptions {
    * the profiles shipped in resources/profiles.
    */
   profiles?: (id: string) => DeviceProfile | undefined;
+  /** the profile the registry gave a device, which wins over this connector's device config */
+  assignedProfile?: (deviceId: string) => string | undefined;
 }
 
 export function createBleConnector(
@@ -567,7 +575,7 @@ export function createBleConnector(
       timer: undefined,
       abort: undefined,
       deviceId: deviceIdFor(p, dc),
-      profile: dc?.profile ?? DEFAULT_PROFILE,
+      profile: DEFAULT_PROFILE,
       info: null,
       services: new Map(),
       characteristics: new Map(),
@@ -591,6 +599,15 @@ export function createBleConnector(
       }
     });
     p.on('disconnect', link.onDisconnect);
+    resolveProfile(link, dc?.profile);
+    entry.link = link;
+    return link;
+  }
+
+  /** Which profile the device has now (the registry's, else the config's) and its vendor mappings. */
+  function resolveProfile(link: Link, configured = deviceConfigFor(link.peripheral)?.profile): void {
+    link.profile = options.assignedProfile?.(link.deviceId) || configured || DEFAULT_PROFILE;
+    link.profileBle = undefined;
     try {
       const profile = profileOf(link.profile);
       // each mapping carries its metric's unit, so a value can be shown without the profile
@@ -603,8 +620,6 @@ export function createBleConnector(
     } catch (e) {
       log.warn('BLE device profile unavailable', { profile: link.profile, error: message(e) });
     }
-    entry.link = link;
-    return link;
   }
 
   /** forget the current connection's GATT objects and listeners */
@@ -662,6 +677,7 @@ export function createBleConnector(
     if (!running || adapterState !== 'poweredOn') throw new Error('Bluetooth adapter is not powered on');
     const p = link.peripheral;
     teardown(link);
+    resolveProfile(link);
     const abort = new AbortController();
     link.abort = abort;
     const signal = abort.signal;
@@ -1041,6 +1057,26 @@ export function createBleConnector(
       await establish(link);
       if (link.state !== 'connected')
         throw new Error(status.lastError ?? `could not connect to ${peripheralId}`);
+    },
+
+    profilesChanged() {
+      for (const [peripheralId, entry] of table) {
+        const link = entry.link;
+        if (!link) continue;
+        const before = JSON.stringify([link.profile, link.profileBle]);
+        resolveProfile(link);
+        if (JSON.stringify([link.profile, link.profileBle]) === before || link.state !== 'connected')
+          continue;
+        log.info('BLE device profile changed; reconnecting', {
+          deviceId: link.deviceId,
+          profile: link.profile,
+        });
+        const wanted = link.wanted;
+        void this.disconnect(peripheralId).then(() => {
+          link.wanted = wanted;
+          if (wanted && running) scheduleReconnect(link);
+        });
+      }
     },
 
     async disconnect(peripheralId) {

@@ -8,7 +8,13 @@ import type { ConnectorStatus } from '../../../../common/contract';
 import type { Reading } from '../../../../common/reading';
 import type { Logger } from '../../log';
 import type { ConnectorSink, DeviceDescriptor } from '../connector';
-import { type BleConnector, type BleConnectorConfig, createBleConnector, type Noble } from './ble-connector';
+import {
+  type BleConnector,
+  type BleConnectorConfig,
+  type BleConnectorOptions,
+  createBleConnector,
+  type Noble,
+} from './ble-connector';
 import { type SimulatedBindingOptions, SimulatedBleBinding } from './simulated-binding';
 
 const requireHere = createRequire(__filename);
@@ -65,6 +71,7 @@ export interface SimulatedBleSetup {
 export function simulatedBleConnector(
   config: Partial<BleConnectorConfig>,
   bindingOptions: SimulatedBindingOptions,
+  options: BleConnectorOptions = {},
 ): SimulatedBleSetup {
   const sim = nobleWithSimulatedBinding(bindingOptions);
   const sink = recordingSink();
@@ -79,6 +86,7 @@ export function simulatedBleConnector(
     sink,
     quietLogger(),
     () => sim.noble,
+    options,
   );
   onTestFinished(async () => {
     await connector.stop();

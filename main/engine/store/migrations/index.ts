@@ -12,6 +12,7 @@ import { migration006 } from './006-commissioning';
 import { migration007 } from './007-outbox';
 import { migration008 } from './008-outbox-quota';
 import { migration009 } from './009-device-removal';
+import { migration010 } from './010-profiles';
 
 export interface Migration {
   version: number;
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration010,
 ];
