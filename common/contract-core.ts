@@ -77,6 +77,8 @@ export const ConnectorStatusSchema = z.object({
   decodeErrors: z.number().int().nonnegative(),
   lastError: z.string().nullable(),
   since: timestamp,
+  /** false: its devices cannot be commissioned through it (the demo radio's sensors already report) */
+  provisioning: z.literal(false).optional(),
 });
 export type ConnectorStatus = z.infer<typeof ConnectorStatusSchema>;
 

@@ -58,7 +58,9 @@ function SerialFields({ value, set, errors, prefix }: FieldsProps) {
 
 function BleFields({ value, set, errors, prefix }: FieldsProps) {
   // selected whole: a filtered array is new on every call and would re-render forever
-  const bleConnectors = useConnectors((s) => s.connectors).filter((c) => c.kind === 'ble');
+  const bleConnectors = useConnectors((s) => s.connectors).filter(
+    (c) => c.kind === 'ble' && c.provisioning !== false,
+  );
   const reachable = useReachableBleConnectors(bleConnectors.map((c) => c.id));
   // only adapters that can list peripherals can reach a device; the chosen one stays listed
   const adapters = bleConnectors.filter((c) => c.id === value.connectorId || reachable?.has(c.id) === true);

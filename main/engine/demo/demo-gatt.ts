@@ -8,6 +8,7 @@
  * the simulated devices really put on the air.
  */
 
+import type { ConnectorStatus } from '../../../common/contract';
 import {
   type BleConnector,
   type BlePeripheralInfo,
@@ -138,6 +139,11 @@ export class DemoBleConnector extends SimulatedConnector<GattNotification> imple
 
   peripherals(): BlePeripheralInfo[] {
     return [...this.table.values()].map((p) => ({ ...p.info, link: this.linkState() }));
+  }
+
+  override status(): ConnectorStatus {
+    // the wizard must not offer this radio: its sensors report already and have no Improv link
+    return { ...super.status(), provisioning: false };
   }
 
   profilesChanged(): void {
