@@ -21,6 +21,7 @@ import type { BleConnector } from './connectors/ble/ble-connector';
 import type { Connector, ConnectorSink } from './connectors/connector';
 import { ConnectorManager } from './connectors/connector-manager';
 import { createDeviceTools } from './connectors/device-tools';
+import { createMqttBrowseHandlers } from './connectors/mqtt/browse-handlers';
 import { createConnectorFactories } from './connectors/factories';
 import { listSerialPorts } from './connectors/serial/serial-ports';
 import { createDemoPlant, type DemoPlant } from './demo/demo-plant';
@@ -191,6 +192,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   // the demo plant's Bluetooth and broker connectors are not the manager's, but the tools and the wizard use them
   const findConnector = (id: string) => connectorManager.get(id) ?? demoConnectors.find((c) => c.id === id);
   const tools = createDeviceTools(findConnector);
+  const topicBrowser = createMqttBrowseHandlers(findConnector, audit, () => operator.get());
 
   // the CA is opened (or created) on first use: a site that never commissions never has one
   const credentials = lazyCredentials({
@@ -328,6 +330,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'serial.send': (p) => tools.serialSend(p),
       'mqtt.topics': (p) => tools.mqttTopics(p),
       'mqtt.publish': (p) => tools.mqttPublish(p),
+      ...topicBrowser.requests,
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),
@@ -369,6 +372,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       },
       'serial.monitor': (params, emit) => tools.serialMonitor(params, emit),
       'ble.notifications': (params, emit) => tools.bleNotifications(params, emit),
+      ...topicBrowser.streams,
       ...createCommissioningStreams(commissioning),
       ...sync.streams,
       'connectors.changed': (_params, emit) => {

@@ -6,6 +6,7 @@ import type { Connector, ConnectorSink } from '../connectors/connector';
 import type { DemoSite } from './demo-site-definition';
 import { SimulatedConnector } from './simulated-connector';
 import { hashSeed, seededRandom } from './simulated-device';
+import { SimulatedMqttConnector } from './simulated-mqtt-connector';
 import { bleGattNotifications, mqttJsonTopics, serialJsonLines } from './wire-codecs';
 
 export function createDemoConnectors(site: DemoSite, sink: ConnectorSink, now?: () => number): Connector[] {
@@ -36,7 +37,7 @@ export function createDemoConnectors(site: DemoSite, sink: ConnectorSink, now?: 
         });
       case 'mqtt': {
         const template = c.topicTemplate ?? 'plant/{site}/{deviceId}/{metric}';
-        return new SimulatedConnector({
+        return new SimulatedMqttConnector({
           ...common,
           kind: 'mqtt',
           detail: `subscribed to ${template.replace('{site}', site.site).replace(/\{[^}]+\}/g, '+')}`,

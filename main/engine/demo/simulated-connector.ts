@@ -38,7 +38,7 @@ export class SimulatedConnector<M> implements Connector {
   private held: { message: M; releaseAt: number }[] = [];
   private statusValue: ConnectorStatus;
 
-  constructor(private readonly options: SimulatedConnectorOptions<M>) {
+  constructor(protected readonly options: SimulatedConnectorOptions<M>) {
     this.id = options.id;
     this.now = options.now ?? Date.now;
     this.random = seededRandom(hashSeed(options.id));
@@ -119,6 +119,7 @@ export class SimulatedConnector<M> implements Connector {
       for (const h of late) messages.push(h.message);
     }
     if (messages.length === 0) return;
+    this.delivered(messages);
     const decoded = codec.decode(messages, now);
     const s = this.statusValue;
     s.messagesIn += decoded.messages;
@@ -129,6 +130,9 @@ export class SimulatedConnector<M> implements Connector {
     }
     if (decoded.readings.length > 0) this.options.sink.readings(decoded.readings);
   }
+
+  /** every message the link delivers, in order, before decoding (the demo's topic browser taps it) */
+  protected delivered(_messages: M[]): void {}
 
   private glitch(sample: Sample): void {
     // battery levels are clamped by their 1-byte encoding, so glitch a process value

@@ -17,6 +17,7 @@ import { compileTopicTemplate, decodeMetricPayload, type TopicTemplate } from '.
 import type { Logger } from '../../log';
 import type { Connector, ConnectorSink } from '../connector';
 import { parseSparkplugTopic, SPARKPLUG_NAMESPACE, SparkplugTracker, sparkplugCodec } from './sparkplug';
+import { type BrowseListener, openBrowseClient, type TopicBrowsable } from './topic-browser';
 
 const TopicTemplateConfigSchema = z
   .object({
@@ -105,7 +106,7 @@ export interface PublishOptions {
   retain?: boolean;
 }
 
-export interface MqttConnector extends Connector {
+export interface MqttConnector extends Connector, TopicBrowsable {
   /** the topic table, newest topics last; at most 10,000 */
   topics(): TopicEntry[];
   publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>;
@@ -143,6 +144,8 @@ class MqttConnectorImpl implements MqttConnector {
   private reconnectDelay: number;
   private lastRebirthAsk = new Map<string, number>();
   private readonly statusValue: ConnectorStatus;
+  /** the connection options, for the topic browser's own client */
+  private browseOptions: IClientOptions | undefined;
 
   constructor(
     private readonly config: ParsedConfig,
@@ -208,6 +211,7 @@ class MqttConnectorImpl implements MqttConnector {
     if (c.ca !== undefined) options.ca = c.ca;
     if (c.cert !== undefined) options.cert = c.cert;
     if (c.key !== undefined) options.key = c.key;
+    this.browseOptions = { ...options };
     this.setState('connecting', `connecting to ${safeUrl(c.url)}`);
     const client = mqtt.connect(c.url, options);
     this.client = client;
@@ -283,6 +287,15 @@ class MqttConnectorImpl implements MqttConnector {
 
   sparkplugOnline(deviceId: string): boolean | undefined {
     return this.sparkplug?.isOnline(deviceId);
+  }
+
+  browse(filter: string, listener: BrowseListener): () => void {
+    if (!this.browseOptions) throw new Error(`connector ${this.id} is not started`);
+    return openBrowseClient(this.config.url, this.browseOptions, filter, listener);
+  }
+
+  async clearRetained(topic: string): Promise<void> {
+    await this.publish(topic, new Uint8Array(0), { qos: 1, retain: true });
   }
 
   private subscribe(client: MqttClient, detail: string): void {

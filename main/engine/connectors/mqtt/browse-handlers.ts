@@ -1,0 +1,113 @@
+/**
+ * The RPC side of the topic browser: `mqtt.browse` streams a browse session's messages in
+ * batches (the session closes with the stream, so a closed window or a dropped client
+ * leaves nothing subscribed), `mqtt.clearRetained` clears a retained message and audits it.
+ */
+import type { z } from 'zod';
+import {
+  BROWSE_PAYLOAD_BYTES,
+  type BrowsedMessage,
+  type mqttBrowseStreams,
+} from '../../../../common/mqtt-browse-contract';
+import { RpcError } from '../../../../common/protocol';
+import type { AuditInput } from '../../audit/audit-log';
+import type { Connector } from '../connector';
+import { type BrowseMessage, isTopicBrowsable, type TopicBrowsable } from './topic-browser';
+
+const FLUSH_MS = 200;
+/** a subscriber that falls this far behind in one batch has the newer messages counted as dropped */
+export const MAX_BATCH_MESSAGES = 2000;
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+type BrowseData = z.output<(typeof mqttBrowseStreams)['mqtt.browse']['data']>;
+
+function browsable(lookup: (id: string) => Connector | undefined, id: string): TopicBrowsable {
+  const connector = lookup(id);
+  if (!connector) throw new RpcError('NOT_FOUND', `no connector "${id}"`);
+  if (!isTopicBrowsable(connector)) {
+    throw new RpcError('INVALID_PARAMS', `connector "${id}" is not an MQTT connector`);
+  }
+  return connector;
+}
+
+export function toBrowsedMessage(m: BrowseMessage, now: number): BrowsedMessage {
+  const kept = m.payload.subarray(0, BROWSE_PAYLOAD_BYTES);
+  return {
+    topic: m.topic,
+    ts: Math.round(now),
+    qos: m.qos,
+    retain: m.retain,
+    size: m.payload.length,
+    payload: Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength).toString('base64'),
+    properties: m.properties,
+  };
+}
+
+export function createMqttBrowseHandlers(
+  lookup: (id: string) => Connector | undefined,
+  audit: { append(input: AuditInput): unknown },
+  actor: () => string,
+) {
+  return {
+    requests: {
+      'mqtt.clearRetained': async ({ connectorId, topic }: { connectorId: string; topic: string }) => {
+        const connector = browsable(lookup, connectorId);
+        try {
+          await connector.clearRetained(topic);
+        } catch (error) {
+          throw new RpcError(
+            'UNAVAILABLE',
+            `cannot clear the retained message on ${topic}: ${(error as Error).message}`,
+          );
+        }
+        audit.append({ actor: actor(), action: 'mqtt.retained.clear', subject: `${connectorId}/${topic}` });
+        return { ok: true };
+      },
+    },
+    streams: {
+      'mqtt.browse': (p: { connectorId: string; filter: string }, emit: (data: BrowseData) => void) => {
+        const connector = browsable(lookup, p.connectorId);
+        let pending: BrowsedMessage[] = [];
+        let pendingBytes = 0;
+        let dropped = 0;
+        let state: BrowseData['state'] = 'subscribing';
+        let error: string | null = null;
+        let changed = true;
+        let stop: () => void;
+        try {
+          stop = connector.browse(p.filter, {
+            message(m) {
+              const message = toBrowsedMessage(m, Date.now());
+              if (pending.length >= MAX_BATCH_MESSAGES || pendingBytes >= MAX_BATCH_BYTES) {
+                dropped++;
+                return;
+              }
+              pending.push(message);
+              pendingBytes += message.payload.length + message.topic.length;
+            },
+            state(next, text) {
+              state = next;
+              error = text ?? null;
+              changed = true;
+            },
+          });
+        } catch (e) {
+          throw new RpcError('UNAVAILABLE', `cannot browse ${p.connectorId}: ${(e as Error).message}`);
+        }
+        const timer = setInterval(() => {
+          if (pending.length === 0 && dropped === 0 && !changed) return;
+          const data: BrowseData = { messages: pending, dropped, state, error };
+          pending = [];
+          pendingBytes = 0;
+          dropped = 0;
+          changed = false;
+          emit(data);
+        }, FLUSH_MS);
+        return () => {
+          clearInterval(timer);
+          stop();
+        };
+      },
+    },
+  };
+}
