@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { BROWSE_PAYLOAD_BYTES } from '../../../../common/mqtt-browse-contract';
+import { createMqttBrowseHandlers, MAX_BATCH_MESSAGES } from './browse-handlers';
+import type { BrowseListener } from './topic-browser';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** a connector whose broker the test plays by hand */
+function source() {
+  let listener: BrowseListener | undefined;
+  let stopped = false;
+  const connector = {
+    id: 'm',
+    status: () => {
+      throw new Error('unused');
+    },
+    start() {},
+    stop: async () => {},
+    browse(_filter: string, l: BrowseListener) {
+      listener = l;
+      l.state('subscribing');
+      return () => {
+        stopped = true;
+      };
+    },
+    clearRetained: async () => {},
+  };
+  return { connector, listener: () => listener!, stopped: () => stopped };
+}
+
+describe('mqtt.browse batches', () => {
+  test('a slow subscriber gets at most one batch worth of messages per flush; the rest is counted', () => {
+    const s = source();
+    const h = createMqttBrowseHandlers(() => s.connector, { append: () => {} }, () => '');
+    const batches: { messages: unknown[]; dropped: number; state: string }[] = [];
+    const stop = h.streams['mqtt.browse']({ connectorId: 'm', filter: '#' }, (d) => batches.push(d));
+    s.listener().state('subscribed');
+    for (let i = 0; i < MAX_BATCH_MESSAGES + 500; i++) {
+      s.listener().message({ topic: `t/${i}`, payload: Buffer.from('1'), qos: 0, retain: false, properties: {} });
+    }
+    vi.advanceTimersByTime(250);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toMatchObject({ dropped: 500, state: 'subscribed' });
+    expect(batches[0]?.messages).toHaveLength(MAX_BATCH_MESSAGES);
+    // nothing new: nothing sent
+    vi.advanceTimersByTime(1000);
+    expect(batches).toHaveLength(1);
+    stop();
+    expect(s.stopped()).toBe(true);
+  });
+
+  test('a payload is kept up to 64 KiB and its full size recorded', () => {
+    const s = source();
+    const h = createMqttBrowseHandlers(() => s.connector, { append: () => {} }, () => '');
+    const batches: { messages: { size: number; payload: string }[] }[] = [];
+    const stop = h.streams['mqtt.browse']({ connectorId: 'm', filter: '#' }, (d) => batches.push(d));
+    s.listener().message({
+      topic: 'big',
+      payload: Buffer.alloc(1024 * 1024, 0x41),
+      qos: 1,
+      retain: true,
+      properties: {},
+    });
+    vi.advanceTimersByTime(250);
+    const m = batches[0]?.messages[0];
+    expect(m?.size).toBe(1024 * 1024);
+    expect(Buffer.from(m?.payload ?? '', 'base64').length).toBe(BROWSE_PAYLOAD_BYTES);
+    stop();
+  });
+});
