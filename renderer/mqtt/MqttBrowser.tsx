@@ -1,41 +1,110 @@
 /**
- * The MQTT topic browser (#/mqtt/<id>): every topic the connector has seen, asked for
- * once a second, as a tree; the selected topic's last payload; a publish panel.
+ * The MQTT topic browser (#/mqtt/<id>): a browse session on any filter ('#' by default,
+ * '$SYS/#' too), separate from the connector's own subscriptions; the topics as a tree
+ * with counts and retained markers; the selected topic's messages; a publish panel.
+ * Everything kept is bounded (see use-topic-browse), and a failure is said in words.
  */
-import { useMemo, useState } from 'react';
-import { engine } from '../rpc/engine';
+import { type FormEvent, useMemo, useState } from 'react';
+import { topicFilterProblem } from '../../common/mqtt-topic-filter';
+import { formatBytes, formatCount } from '../format';
 import { useConnectors } from '../state/connectors';
 import { buildTopicTree } from '../tools/topic-tree';
-import { usePoll } from '../tools/use-poll';
 import { ConnectorHeader } from '../views/ConnectorHeader';
 import { PublishForm } from './PublishForm';
 import { TopicDetail } from './TopicDetail';
 import { TopicTree } from './TopicTree';
+import { type BrowseView, useTopicBrowse } from './use-topic-browse';
 
-const TOPIC_POLL_MS = 1000;
+const DEFAULT_FILTER = '#';
+
+function BrowseStatus({ view, filter }: { view: BrowseView; filter: string }) {
+  const { history } = view;
+  if (view.state === 'error') {
+    return (
+      <div className="notice notice-error" role="alert" data-testid="browse-error">
+        Cannot browse {filter}: {view.error ?? 'unknown error'}
+      </div>
+    );
+  }
+  return (
+    <div className="muted small" data-testid="browse-status" data-state={view.state}>
+      {view.state === 'subscribing'
+        ? `subscribing to ${filter}…`
+        : `${formatCount(history.size)} topics · ${formatBytes(history.totalBytes)} kept`}
+      {history.droppedTopics > 0 && ` · ${formatCount(history.droppedTopics)} older topics let go`}
+      {view.dropped > 0 && ` · ${formatCount(view.dropped)} messages skipped (too fast)`}
+    </div>
+  );
+}
 
 export function MqttBrowser({ connectorId }: { connectorId: string }) {
   const connector = useConnectors((s) => s.connectors.find((c) => c.id === connectorId));
-  const topics = usePoll(() => engine().request('mqtt.topics', { connectorId }), TOPIC_POLL_MS, connectorId);
+  const [filter, setFilter] = useState(DEFAULT_FILTER);
+  const [draft, setDraft] = useState(DEFAULT_FILTER);
+  const draftProblem = topicFilterProblem(draft);
+  const view = useTopicBrowse(connectorId, filter);
   const [selected, setSelected] = useState<string | null>(null);
-  const tree = useMemo(() => buildTopicTree(topics.data ?? []), [topics.data]);
-  const info = topics.data?.find((t) => t.topic === selected) ?? null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` says the history changed
+  const tree = useMemo(
+    () =>
+      buildTopicTree(
+        [...view.history.records()].map((r) => ({ topic: r.topic, messages: r.count, retained: r.retained })),
+      ),
+    [view.history, view.version],
+  );
+  const browse = (event: FormEvent) => {
+    event.preventDefault();
+    if (draftProblem) return;
+    setSelected(null);
+    setFilter(draft);
+  };
   return (
     <section className="page" data-testid="mqtt-browser">
       <ConnectorHeader title="Topics" connectorId={connectorId} connector={connector} expectKind="mqtt" />
-      {topics.error && <div className="notice notice-error">Could not list topics: {topics.error}</div>}
+      <form className="browse-filter" onSubmit={browse} aria-label="Topic filter">
+        <label htmlFor="browse-filter-input">Filter</label>
+        <input
+          id="browse-filter-input"
+          data-testid="browse-filter"
+          className="mono"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          aria-invalid={draftProblem !== null}
+          aria-describedby="browse-filter-help"
+          list="browse-filter-suggestions"
+        />
+        <datalist id="browse-filter-suggestions">
+          <option value="#" />
+          <option value="$SYS/#" />
+        </datalist>
+        <button
+          type="submit"
+          className="small-button"
+          data-testid="browse-submit"
+          disabled={draftProblem !== null}
+        >
+          Browse
+        </button>
+        <span id="browse-filter-help" className={draftProblem ? 'form-error small' : 'muted small'}>
+          {draftProblem ?? 'any MQTT filter: # for everything, + for one level, $SYS/# for the broker'}
+        </span>
+      </form>
+      <BrowseStatus view={view} filter={filter} />
       <div className="split">
         <div className="split-side">
-          <div className="muted small">
-            {topics.data === null ? 'loading…' : `${topics.data.length} topics`}
-          </div>
           <TopicTree nodes={tree} selected={selected} onSelect={setSelected} />
         </div>
         <div className="split-main">
           {selected !== null ? (
-            <TopicDetail topic={selected} info={info} />
+            <TopicDetail
+              key={selected}
+              connectorId={connectorId}
+              topic={selected}
+              record={view.history.get(selected)}
+              version={view.version}
+            />
           ) : (
-            <p className="muted">Select a topic to see its last message.</p>
+            <p className="muted">Select a topic to see its messages.</p>
           )}
           <PublishForm connectorId={connectorId} initialTopic={selected} />
         </div>

@@ -1,5 +1,6 @@
 /**
- * The topic tree: one row per level with the messages under it. The arrow button opens
+ * The topic tree: one row per level with the messages under it; R marks a retained
+ * message (on a level: how many retained topics are below it). The arrow button opens
  * and closes a level, the name button selects it; both are plain buttons, so Tab and
  * Enter work. Everything starts open, so a new topic is visible the moment it arrives.
  */
@@ -52,7 +53,15 @@ export function TopicTree({ nodes, selected, onSelect }: Props) {
               onClick={() => onSelect(n.path)}
             >
               <span className="topic-name">{n.name === '' ? '(empty)' : n.name}</span>
-              <span className="topic-count muted small">{formatCount(n.messages)}</span>
+              {n.info?.retained && (
+                <span className="retained-mark" data-testid="retained-marker" title="retained on the broker">
+                  R
+                </span>
+              )}
+              <span className="topic-count muted small">
+                {formatCount(n.messages)}
+                {n.retained > 0 && !n.info?.retained && ` · ${formatCount(n.retained)} R`}
+              </span>
             </button>
           </div>
           {hasChildren && open && <ul>{render(n.children, depth + 1)}</ul>}

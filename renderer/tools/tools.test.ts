@@ -78,19 +78,12 @@ describe('serial log', () => {
   });
 });
 
-test('topic tree counts messages per level', () => {
-  const info = (topic: string, messages: number) => ({
-    topic,
-    messages,
-    previewText: null,
-    previewHex: '',
-    lastSize: 0,
-    lastAt: 0,
-  });
-  const tree = buildTopicTree([info('plant/b/x', 2), info('plant/a', 1), info('other', 4)]);
-  expect(tree.map((n) => [n.path, n.messages])).toEqual([
-    ['other', 4],
-    ['plant', 3],
+test('topic tree counts messages and retained topics per level', () => {
+  const info = (topic: string, messages: number, retained = false) => ({ topic, messages, retained });
+  const tree = buildTopicTree([info('plant/b/x', 2, true), info('plant/a', 1, true), info('other', 4)]);
+  expect(tree.map((n) => [n.path, n.messages, n.retained])).toEqual([
+    ['other', 4, 0],
+    ['plant', 3, 2],
   ]);
   expect(tree[1]?.children.map((n) => n.path)).toEqual(['plant/a', 'plant/b']);
   expect(tree[1]?.children[1]?.children[0]?.info?.messages).toBe(2);

@@ -1,14 +1,12 @@
 /**
  * MQTT topics as a tree by level ("plant/north/pump-1/flow" → plant › north › pump-1 ›
- * flow), each node with the message count of everything under it, for the browser.
+ * flow), each node with the message count and retained topics of everything under it.
  */
 export interface TopicInfo {
   topic: string;
   messages: number;
-  previewText: string | null;
-  previewHex: string;
-  lastSize: number;
-  lastAt: number;
+  /** the broker holds a retained message on this topic */
+  retained: boolean;
 }
 
 export interface TopicNode {
@@ -18,13 +16,15 @@ export interface TopicNode {
   path: string;
   /** messages on this exact topic plus every topic below it */
   messages: number;
+  /** retained topics at and below this level */
+  retained: number;
   /** set when a message arrived on exactly this topic */
   info: TopicInfo | null;
   children: TopicNode[];
 }
 
 export function buildTopicTree(topics: readonly TopicInfo[]): TopicNode[] {
-  const root: TopicNode = { name: '', path: '', messages: 0, info: null, children: [] };
+  const root: TopicNode = { name: '', path: '', messages: 0, retained: 0, info: null, children: [] };
   const index = new Map<string, TopicNode>();
   for (const t of topics) {
     const levels = t.topic.split('/');
@@ -33,11 +33,12 @@ export function buildTopicTree(topics: readonly TopicInfo[]): TopicNode[] {
       const path = levels.slice(0, i + 1).join('/');
       let child = index.get(path);
       if (!child) {
-        child = { name, path, messages: 0, info: null, children: [] };
+        child = { name, path, messages: 0, retained: 0, info: null, children: [] };
         index.set(path, child);
         node.children.push(child);
       }
       child.messages += t.messages;
+      if (t.retained) child.retained++;
       node = child;
     });
     node.info = t;

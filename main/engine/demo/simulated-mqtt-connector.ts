@@ -69,7 +69,13 @@ export class SimulatedMqttConnector extends SimulatedConnector<MqttMessage> impl
   protected override delivered(messages: MqttMessage[]): void {
     if (this.sessions.size === 0) return;
     for (const m of messages) {
-      this.forward({ topic: m.topic, payload: m.payload, qos: 1, retain: false, properties: METRIC_PROPERTIES });
+      this.forward({
+        topic: m.topic,
+        payload: m.payload,
+        qos: 1,
+        retain: false,
+        properties: METRIC_PROPERTIES,
+      });
     }
   }
 

@@ -36,12 +36,22 @@ function source() {
 describe('mqtt.browse batches', () => {
   test('a slow subscriber gets at most one batch worth of messages per flush; the rest is counted', () => {
     const s = source();
-    const h = createMqttBrowseHandlers(() => s.connector, { append: () => {} }, () => '');
+    const h = createMqttBrowseHandlers(
+      () => s.connector,
+      { append: () => {} },
+      () => '',
+    );
     const batches: { messages: unknown[]; dropped: number; state: string }[] = [];
     const stop = h.streams['mqtt.browse']({ connectorId: 'm', filter: '#' }, (d) => batches.push(d));
     s.listener().state('subscribed');
     for (let i = 0; i < MAX_BATCH_MESSAGES + 500; i++) {
-      s.listener().message({ topic: `t/${i}`, payload: Buffer.from('1'), qos: 0, retain: false, properties: {} });
+      s.listener().message({
+        topic: `t/${i}`,
+        payload: Buffer.from('1'),
+        qos: 0,
+        retain: false,
+        properties: {},
+      });
     }
     vi.advanceTimersByTime(250);
     expect(batches).toHaveLength(1);
@@ -56,7 +66,11 @@ describe('mqtt.browse batches', () => {
 
   test('a payload is kept up to 64 KiB and its full size recorded', () => {
     const s = source();
-    const h = createMqttBrowseHandlers(() => s.connector, { append: () => {} }, () => '');
+    const h = createMqttBrowseHandlers(
+      () => s.connector,
+      { append: () => {} },
+      () => '',
+    );
     const batches: { messages: { size: number; payload: string }[] }[] = [];
     const stop = h.streams['mqtt.browse']({ connectorId: 'm', filter: '#' }, (d) => batches.push(d));
     s.listener().message({

@@ -40,7 +40,8 @@ export function browseProperties(p: IPublishPacket['properties']): MqttPropertie
   if (p.messageExpiryInterval !== undefined) out.messageExpirySec = p.messageExpiryInterval;
   if (p.contentType !== undefined) out.contentType = p.contentType;
   if (p.responseTopic !== undefined) out.responseTopic = p.responseTopic;
-  if (p.correlationData !== undefined) out.correlationDataHex = Buffer.from(p.correlationData).toString('hex');
+  if (p.correlationData !== undefined)
+    out.correlationDataHex = Buffer.from(p.correlationData).toString('hex');
   if (p.userProperties) {
     out.userProperties = Object.entries(p.userProperties).flatMap(([name, v]) =>
       (Array.isArray(v) ? v : [v]).map((value): [string, string] => [name, String(value)]),
@@ -74,7 +75,10 @@ export function openBrowseClient(
     reconnectPeriod: 2000,
     resubscribe: false,
     properties: v5
-      ? { maximumPacketSize: properties?.maximumPacketSize ?? 16 * 1024 * 1024, userProperties: properties?.userProperties }
+      ? {
+          maximumPacketSize: properties?.maximumPacketSize ?? 16 * 1024 * 1024,
+          userProperties: properties?.userProperties,
+        }
       : undefined,
   });
   let stopped = false;
