@@ -33,16 +33,24 @@ function source() {
   return { connector, listener: () => listener!, stopped: () => stopped };
 }
 
+type Batch = { messages: { size: number; payload: string }[]; dropped: number; state: string };
+
+/** a browse stream on a hand-played source, its batches collected */
+function open() {
+  const s = source();
+  const h = createMqttBrowseHandlers(
+    () => s.connector,
+    { append: () => {} },
+    () => '',
+  );
+  const batches: Batch[] = [];
+  const stop = h.streams['mqtt.browse']({ connectorId: 'm', filter: '#' }, (d) => batches.push(d));
+  return { s, batches, stop };
+}
+
 describe('mqtt.browse batches', () => {
   test('a slow subscriber gets at most one batch worth of messages per flush; the rest is counted', () => {
-    const s = source();
-    const h = createMqttBrowseHandlers(
-      () => s.connector,
-      { append: () => {} },
-      () => '',
-    );
-    const batches: { messages: unknown[]; dropped: number; state: string }[] = [];
-    const stop = h.streams['mqtt.browse']({ connectorId: 'm', filter: '#' }, (d) => batches.push(d));
+    const { s, batches, stop } = open();
     s.listener().state('subscribed');
     for (let i = 0; i < MAX_BATCH_MESSAGES + 500; i++) {
       s.listener().message({
@@ -65,14 +73,7 @@ describe('mqtt.browse batches', () => {
   });
 
   test('a payload is kept up to 64 KiB and its full size recorded', () => {
-    const s = source();
-    const h = createMqttBrowseHandlers(
-      () => s.connector,
-      { append: () => {} },
-      () => '',
-    );
-    const batches: { messages: { size: number; payload: string }[] }[] = [];
-    const stop = h.streams['mqtt.browse']({ connectorId: 'm', filter: '#' }, (d) => batches.push(d));
+    const { s, batches, stop } = open();
     s.listener().message({
       topic: 'big',
       payload: Buffer.alloc(1024 * 1024, 0x41),
