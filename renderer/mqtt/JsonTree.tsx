@@ -5,6 +5,8 @@
 import type { ReactNode } from 'react';
 
 const MAX_CHILDREN = 500;
+/** deeper levels are summarized: a hostile payload nested 10,000 deep must not blow the stack */
+const MAX_DEPTH = 64;
 
 function Leaf({ value }: { value: unknown }) {
   const kind = value === null ? 'null' : typeof value;
@@ -16,6 +18,13 @@ function Node({ name, value, depth }: { name: ReactNode; value: unknown; depth: 
     return (
       <li>
         <span className="json-key">{name}</span>: <Leaf value={value} />
+      </li>
+    );
+  }
+  if (depth >= MAX_DEPTH) {
+    return (
+      <li>
+        <span className="json-key">{name}</span>: <span className="muted">… nested too deep to show</span>
       </li>
     );
   }

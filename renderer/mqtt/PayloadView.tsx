@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { BROWSE_PAYLOAD_BYTES, type BrowsedMessage } from '../../common/mqtt-browse-contract';
-import { parseJson } from '../tools/json-fields';
+import { parseJson, prettyJson, stringifyPretty } from '../tools/json-fields';
 import { diffLines } from '../tools/line-diff';
 import { JsonTree } from './JsonTree';
 import { payloadText } from './message-text';
@@ -21,7 +21,7 @@ const VIEWS: { id: View; label: string }[] = [
 function comparable(m: BrowsedMessage): string {
   const { text, hex } = payloadText(m);
   const json = parseJson(text);
-  return json === undefined ? (text ?? hex) : JSON.stringify(json, null, 2);
+  return prettyJson(text) ?? text ?? hex;
 }
 
 export function PayloadView({
@@ -34,7 +34,8 @@ export function PayloadView({
   const [view, setView] = useState<View>('pretty');
   const { text, hex } = payloadText(message);
   const json = parseJson(text);
-  const available = (v: View) => v === 'raw' || (v === 'diff' ? previous !== null : json !== undefined);
+  const pretty = json === undefined ? null : stringifyPretty(json);
+  const available = (v: View) => v === 'raw' || (v === 'diff' ? previous !== null : pretty !== null);
   const shown: View = available(view) ? view : 'raw';
   const truncated = message.size > BROWSE_PAYLOAD_BYTES;
   return (
@@ -62,7 +63,7 @@ export function PayloadView({
       )}
       {shown === 'pretty' && (
         <pre className="payload mono" data-testid="topic-payload-json">
-          {JSON.stringify(json, null, 2)}
+          {pretty}
         </pre>
       )}
       {shown === 'tree' && <JsonTree value={json} />}

@@ -18,7 +18,16 @@ export function parseJson(text: string | null): unknown {
 
 export function prettyJson(text: string | null): string | null {
   const value = parseJson(text);
-  return value === undefined ? null : JSON.stringify(value, null, 2);
+  return value === undefined ? null : stringifyPretty(value);
+}
+
+/** pretty JSON of a parsed value; null when it nests too deep to print (a hostile payload) */
+export function stringifyPretty(value: unknown): string | null {
+  try {
+    return JSON.stringify(value, null, 2);
+  } catch {
+    return null;
+  }
 }
 
 /** "value", "sensors[2].temp"; the bare number reads "(value)" */

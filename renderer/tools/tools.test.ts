@@ -9,7 +9,7 @@ import {
   parseTopicTemplate,
 } from './connector-config';
 import { appendChunks, decodeBase64, type LogChunk, logFileText, toHex, toVisibleText } from './serial-log';
-import { buildTopicTree } from './topic-tree';
+import { buildTopicTree, MAX_TREE_DEPTH } from './topic-tree';
 
 describe('connector configs', () => {
   test('serial: numbers are numbers, empty fields are left out, an id is made up', () => {
@@ -87,4 +87,17 @@ test('topic tree counts messages and retained topics per level', () => {
   ]);
   expect(tree[1]?.children.map((n) => n.path)).toEqual(['plant/a', 'plant/b']);
   expect(tree[1]?.children[1]?.children[0]?.info?.messages).toBe(2);
+});
+
+test('a topic deeper than the tree shows keeps its tail in one node, with the full topic as its path', () => {
+  const topic = Array.from({ length: 30_000 }, (_, i) => `l${i}`).join('/');
+  let node = buildTopicTree([{ topic, messages: 1, retained: false }])[0];
+  let depth = 1;
+  while (node && node.children.length > 0) {
+    node = node.children[0];
+    depth++;
+  }
+  expect(depth).toBe(MAX_TREE_DEPTH);
+  expect(node?.path).toBe(topic);
+  expect(node?.info?.topic).toBe(topic);
 });

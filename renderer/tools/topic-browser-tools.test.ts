@@ -48,3 +48,10 @@ describe('JSON fields', () => {
     expect(parseJson(null)).toBeUndefined();
   });
 });
+
+test('a payload nested deeper than JSON.stringify can go is not pretty-printed, and does not throw', () => {
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  expect(() => prettyJson(deep)).not.toThrow();
+  const value = parseJson(deep);
+  if (value !== undefined) expect(() => numericFields(value)).not.toThrow();
+});

@@ -23,11 +23,20 @@ export interface TopicNode {
   children: TopicNode[];
 }
 
+/** deeper levels are shown as one node, so a hostile 30,000-level topic cannot blow the page's stack */
+export const MAX_TREE_DEPTH = 24;
+
+function treeLevels(topic: string): string[] {
+  const levels = topic.split('/');
+  if (levels.length <= MAX_TREE_DEPTH) return levels;
+  return [...levels.slice(0, MAX_TREE_DEPTH - 1), levels.slice(MAX_TREE_DEPTH - 1).join('/')];
+}
+
 export function buildTopicTree(topics: readonly TopicInfo[]): TopicNode[] {
   const root: TopicNode = { name: '', path: '', messages: 0, retained: 0, info: null, children: [] };
   const index = new Map<string, TopicNode>();
   for (const t of topics) {
-    const levels = t.topic.split('/');
+    const levels = treeLevels(t.topic);
     let node = root;
     levels.forEach((name, i) => {
       const path = levels.slice(0, i + 1).join('/');
