@@ -20,7 +20,6 @@ const VIEWS: { id: View; label: string }[] = [
 /** the form a diff compares: pretty JSON when it parses, else the text, else hex */
 function comparable(m: BrowsedMessage): string {
   const { text, hex } = payloadText(m);
-  const json = parseJson(text);
   return prettyJson(text) ?? text ?? hex;
 }
 
