@@ -33,7 +33,12 @@ function source() {
   return { connector, listener: () => listener!, stopped: () => stopped };
 }
 
-type Batch = { messages: { size: number; payload: string }[]; dropped: number; state: string };
+type Batch = {
+  messages: { topic: string; size: number; payload: string }[];
+  dropped: number;
+  state: string;
+  error: string | null;
+};
 
 /** a browse stream on a hand-played source, its batches collected */
 function open() {
@@ -85,6 +90,36 @@ describe('mqtt.browse batches', () => {
     const m = batches[0]?.messages[0];
     expect(m?.size).toBe(1024 * 1024);
     expect(Buffer.from(m?.payload ?? '', 'base64').length).toBe(BROWSE_PAYLOAD_BYTES);
+    stop();
+  });
+});
+
+describe('mqtt.browse follows its connector', () => {
+  test('an edited connector (a new object) is browsed again; a removed one ends in an error', () => {
+    const first = source();
+    const second = source();
+    let current: unknown = first.connector;
+    const h = createMqttBrowseHandlers(
+      () => current as never,
+      { append: () => {} },
+      () => '',
+    );
+    const batches: Batch[] = [];
+    const stop = h.streams['mqtt.browse']({ connectorId: 'm', filter: '#' }, (d) => batches.push(d));
+    first.listener().state('subscribed');
+    vi.advanceTimersByTime(250);
+    current = second.connector;
+    vi.advanceTimersByTime(250);
+    expect(first.stopped()).toBe(true);
+    second
+      .listener()
+      .message({ topic: 'after/edit', payload: Buffer.from('1'), qos: 0, retain: false, properties: {} });
+    vi.advanceTimersByTime(250);
+    expect(batches.at(-1)?.messages.map((m) => m.topic)).toEqual(['after/edit']);
+    current = undefined;
+    vi.advanceTimersByTime(250);
+    expect(second.stopped()).toBe(true);
+    expect(batches.at(-1)).toMatchObject({ state: 'error', error: 'connector "m" was removed' });
     stop();
   });
 });

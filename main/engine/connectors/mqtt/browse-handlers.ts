@@ -12,7 +12,12 @@ import {
 import { RpcError } from '../../../../common/protocol';
 import type { AuditInput } from '../../audit/audit-log';
 import type { Connector } from '../connector';
-import { type BrowseMessage, isTopicBrowsable, type TopicBrowsable } from './topic-browser';
+import {
+  type BrowseListener,
+  type BrowseMessage,
+  isTopicBrowsable,
+  type TopicBrowsable,
+} from './topic-browser';
 
 const FLUSH_MS = 200;
 /** a subscriber that falls this far behind in one batch has the newer messages counted as dropped */
@@ -73,28 +78,52 @@ export function createMqttBrowseHandlers(
         let state: BrowseData['state'] = 'subscribing';
         let error: string | null = null;
         let changed = true;
-        let stop: () => void;
+        const setState = (next: BrowseData['state'], text: string | null) => {
+          state = next;
+          error = text;
+          changed = true;
+        };
+        const listener: BrowseListener = {
+          message(m) {
+            if (pending.length >= MAX_BATCH_MESSAGES || pendingBytes >= MAX_BATCH_BYTES) {
+              dropped++;
+              return;
+            }
+            const message = toBrowsedMessage(m, Date.now());
+            pending.push(message);
+            pendingBytes += message.payload.length + message.topic.length;
+          },
+          state: (next, text) => setState(next, text ?? null),
+        };
+        const open = (c: TopicBrowsable) => c.browse(p.filter, listener);
+        let stop: (() => void) | undefined;
         try {
-          stop = connector.browse(p.filter, {
-            message(m) {
-              const message = toBrowsedMessage(m, Date.now());
-              if (pending.length >= MAX_BATCH_MESSAGES || pendingBytes >= MAX_BATCH_BYTES) {
-                dropped++;
-                return;
-              }
-              pending.push(message);
-              pendingBytes += message.payload.length + message.topic.length;
-            },
-            state(next, text) {
-              state = next;
-              error = text ?? null;
-              changed = true;
-            },
-          });
+          stop = open(connector);
         } catch (e) {
           throw new RpcError('UNAVAILABLE', `cannot browse ${p.connectorId}: ${(e as Error).message}`);
         }
+        // an edited connector is a new object with new settings: follow it (once it has started);
+        // a removed one ends the session until a connector of that id is back
+        let openedOn: unknown = connector;
+        const follow = () => {
+          const now = lookup(p.connectorId);
+          if (now === openedOn) return;
+          stop?.();
+          stop = undefined;
+          if (!isTopicBrowsable(now)) {
+            openedOn = now;
+            return setState('error', `connector "${p.connectorId}" was removed`);
+          }
+          try {
+            stop = open(now);
+            openedOn = now;
+          } catch (e) {
+            const text = `cannot browse ${p.connectorId}: ${(e as Error).message}`;
+            if (text !== error) setState('error', text);
+          }
+        };
         const timer = setInterval(() => {
+          follow();
           if (pending.length === 0 && dropped === 0 && !changed) return;
           const data: BrowseData = { messages: pending, dropped, state, error };
           pending = [];
@@ -105,7 +134,7 @@ export function createMqttBrowseHandlers(
         }, FLUSH_MS);
         return () => {
           clearInterval(timer);
-          stop();
+          stop?.();
         };
       },
     },
