@@ -57,6 +57,11 @@ export type BrowsedMessage = z.infer<typeof BrowsedMessageSchema>;
 export const BrowseStateSchema = z.enum(['subscribing', 'subscribed', 'error']);
 
 export const mqttBrowseRequests = {
+  /** the filters the connector itself subscribes to: the browser starts on them */
+  'mqtt.ownFilters': {
+    params: z.object({ connectorId: id }).strict(),
+    result: z.object({ filters: z.array(z.string()) }),
+  },
   /** publish a zero-length retained message, which deletes the broker's retained one (§3.3.1.3); audited */
   'mqtt.clearRetained': {
     params: z.object({ connectorId: id, topic: topicName }).strict(),

@@ -51,12 +51,11 @@ describe('topic browser', () => {
     const device = devices.find((d) => d.connectorId === 'demo-mqtt')?.id;
     expect(device).toBeTruthy();
     await openTopics('demo-mqtt');
+    // it starts on the connector's own subscription
+    await expect
+      .poll(() => page.getByTestId('browse-filter').inputValue())
+      .toMatch(/^plant\/[a-z0-9-]+\/\+\/\+$/);
     await expect.poll(() => page.getByTestId('browse-status').getAttribute('data-state')).toBe('subscribed');
-
-    // the retained LWT of every demo device, outside the connector's plant/... template
-    const lwt = node(`tele/${device}/LWT`);
-    await lwt.waitFor({ timeout: 10_000 });
-    expect(await lwt.getByTestId('retained-marker').count()).toBe(1);
 
     // a live metric topic: its messages pile up in the history
     const metricNode = page.locator(
@@ -90,6 +89,15 @@ describe('topic browser', () => {
       .toBeGreaterThan(before);
     expect(await plot.locator('canvas').count()).toBeGreaterThan(0);
     await shot('topic-browser-demo.png');
+
+    // '#' adds the retained LWT of every demo device, outside the connector's plant/... template
+    const lwt = node(`tele/${device}/LWT`);
+    expect(await lwt.count()).toBe(0);
+    await page.getByTestId('browse-filter').fill('#');
+    await page.getByTestId('browse-submit').click();
+    await lwt.waitFor({ timeout: 10_000 });
+    expect(await lwt.getByTestId('retained-marker').count()).toBe(1);
+    await expect.poll(() => metricNode.count(), { timeout: 10_000 }).toBeGreaterThan(0);
 
     // a narrower filter starts a fresh session with only its topics
     await page.getByTestId('browse-filter').fill('tele/+/LWT');
@@ -132,6 +140,9 @@ describe('topic browser', () => {
       },
     });
     await openTopics('e2e-broker');
+    await expect.poll(() => page.getByTestId('browse-filter').inputValue()).toBe('plant/+/+');
+    await page.getByTestId('browse-filter').fill('#');
+    await page.getByTestId('browse-submit').click();
     const status = node('site/gw-7/status');
     await status.waitFor({ timeout: 15_000 });
     expect(await status.getByTestId('retained-marker').count()).toBe(1);

@@ -1,12 +1,13 @@
 /**
- * The MQTT topic browser (#/mqtt/<id>): a browse session on any filter ('#' by default,
- * '$SYS/#' too), separate from the connector's own subscriptions; the topics as a tree
+ * The MQTT topic browser (#/mqtt/<id>): a browse session on any filter (the connector's
+ * own to start with; '#' and '$SYS/#' too), separate from the connector's subscriptions; the topics as a tree
  * with counts and retained markers; the selected topic's messages; a publish panel.
  * Everything kept is bounded (see use-topic-browse), and a failure is said in words.
  */
-import { type FormEvent, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { topicFilterProblem } from '../../common/mqtt-topic-filter';
 import { formatBytes, formatCount } from '../format';
+import { engine } from '../rpc/engine';
 import { useConnectors } from '../state/connectors';
 import { buildTopicTree } from '../tools/topic-tree';
 import { ConnectorHeader } from '../views/ConnectorHeader';
@@ -15,7 +16,31 @@ import { TopicDetail } from './TopicDetail';
 import { TopicTree } from './TopicTree';
 import { type BrowseView, useTopicBrowse } from './use-topic-browse';
 
-const DEFAULT_FILTER = '#';
+const EVERYTHING = '#';
+
+/** the connector's own filter when it has exactly one, else everything */
+function useOwnFilters(connectorId: string): { filters: string[]; start: string | null } {
+  const [own, setOwn] = useState<{ filters: string[]; start: string | null }>({ filters: [], start: null });
+  useEffect(() => {
+    let live = true;
+    setOwn({ filters: [], start: null });
+    engine()
+      .request('mqtt.ownFilters', { connectorId })
+      .then(
+        ({ filters }) => {
+          if (live) setOwn({ filters, start: filters.length === 1 ? (filters[0] as string) : EVERYTHING });
+        },
+        // the browse stream says what is wrong with the connector in its own words
+        () => {
+          if (live) setOwn({ filters: [], start: EVERYTHING });
+        },
+      );
+    return () => {
+      live = false;
+    };
+  }, [connectorId]);
+  return own;
+}
 
 function BrowseStatus({ view, filter }: { view: BrowseView; filter: string }) {
   const { history } = view;
@@ -38,9 +63,31 @@ function BrowseStatus({ view, filter }: { view: BrowseView; filter: string }) {
 }
 
 export function MqttBrowser({ connectorId }: { connectorId: string }) {
+  const own = useOwnFilters(connectorId);
+  return (
+    <section className="page" data-testid="mqtt-browser">
+      {own.start === null ? (
+        <>
+          <BrowserHeader connectorId={connectorId} />
+          <div className="muted small" data-testid="browse-status" data-state="loading">
+            looking up the connector's subscriptions…
+          </div>
+        </>
+      ) : (
+        <BrowseSession key={connectorId} connectorId={connectorId} start={own.start} own={own.filters} />
+      )}
+    </section>
+  );
+}
+
+function BrowserHeader({ connectorId }: { connectorId: string }) {
   const connector = useConnectors((s) => s.connectors.find((c) => c.id === connectorId));
-  const [filter, setFilter] = useState(DEFAULT_FILTER);
-  const [draft, setDraft] = useState(DEFAULT_FILTER);
+  return <ConnectorHeader title="Topics" connectorId={connectorId} connector={connector} expectKind="mqtt" />;
+}
+
+function BrowseSession({ connectorId, start, own }: { connectorId: string; start: string; own: string[] }) {
+  const [filter, setFilter] = useState(start);
+  const [draft, setDraft] = useState(start);
   const draftProblem = topicFilterProblem(draft);
   const view = useTopicBrowse(connectorId, filter);
   const [selected, setSelected] = useState<string | null>(null);
@@ -59,8 +106,8 @@ export function MqttBrowser({ connectorId }: { connectorId: string }) {
     setFilter(draft);
   };
   return (
-    <section className="page" data-testid="mqtt-browser">
-      <ConnectorHeader title="Topics" connectorId={connectorId} connector={connector} expectKind="mqtt" />
+    <>
+      <BrowserHeader connectorId={connectorId} />
       <form className="browse-filter" onSubmit={browse} aria-label="Topic filter">
         <label htmlFor="browse-filter-input">Filter</label>
         <input
@@ -74,8 +121,9 @@ export function MqttBrowser({ connectorId }: { connectorId: string }) {
           list="browse-filter-suggestions"
         />
         <datalist id="browse-filter-suggestions">
-          <option value="#" />
-          <option value="$SYS/#" />
+          {[...new Set([...own, EVERYTHING, '$SYS/#'])].map((f) => (
+            <option key={f} value={f} />
+          ))}
         </datalist>
         <button
           type="submit"
@@ -109,6 +157,6 @@ export function MqttBrowser({ connectorId }: { connectorId: string }) {
           <PublishForm connectorId={connectorId} initialTopic={selected} />
         </div>
       </div>
-    </section>
+    </>
   );
 }

@@ -339,6 +339,10 @@ class DemoMqttConnector implements MqttConnector {
     return this.inner.browse(filter, listener);
   }
 
+  ownFilters(): string[] {
+    return this.inner?.ownFilters() ?? [];
+  }
+
   clearRetained(topic: string): Promise<void> {
     if (!this.inner) return Promise.reject(new Error('the demo broker is not running'));
     return this.inner.clearRetained(topic);

@@ -37,12 +37,16 @@ export function createDemoConnectors(site: DemoSite, sink: ConnectorSink, now?: 
         });
       case 'mqtt': {
         const template = c.topicTemplate ?? 'plant/{site}/{deviceId}/{metric}';
-        return new SimulatedMqttConnector({
-          ...common,
-          kind: 'mqtt',
-          detail: `subscribed to ${template.replace('{site}', site.site).replace(/\{[^}]+\}/g, '+')}`,
-          codec: mqttJsonTopics(c.id, template, site.site),
-        });
+        const filter = template.replace('{site}', site.site).replace(/\{[^}]+\}/g, '+');
+        return new SimulatedMqttConnector(
+          {
+            ...common,
+            kind: 'mqtt',
+            detail: `subscribed to ${filter}`,
+            codec: mqttJsonTopics(c.id, template, site.site),
+          },
+          filter,
+        );
       }
       default:
         throw new Error(`demo connector ${c.id}: unknown kind ${String(c.kind)}`);

@@ -41,6 +41,7 @@ const settle = () => new Promise<void>((r) => queueMicrotask(r));
 describe('the demo MQTT connector as a topic browser source', () => {
   test("browsing # gets every device's retained LWT first, then live metric messages off the template", async () => {
     const { connector, advance, mqttDevices, site } = demoMqtt();
+    expect(connector.ownFilters()).toEqual([`plant/${site}/+/+`]);
     const s = session(connector, '#');
     await settle();
     expect(s.states).toEqual(['subscribing', 'subscribed']);

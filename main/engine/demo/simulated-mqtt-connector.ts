@@ -22,7 +22,10 @@ export class SimulatedMqttConnector extends SimulatedConnector<MqttMessage> impl
   private readonly sessions = new Set<{ filter: string; listener: BrowseListener }>();
   private readonly retained = new Map<string, BrowseMessage>();
 
-  constructor(options: SimulatedConnectorOptions<MqttMessage>) {
+  constructor(
+    options: SimulatedConnectorOptions<MqttMessage>,
+    private readonly filter: string,
+  ) {
     super(options);
     for (const d of options.devices) {
       this.keep({
@@ -48,6 +51,10 @@ export class SimulatedMqttConnector extends SimulatedConnector<MqttMessage> impl
     return () => {
       this.sessions.delete(session);
     };
+  }
+
+  ownFilters(): string[] {
+    return [this.filter];
   }
 
   async clearRetained(topic: string): Promise<void> {

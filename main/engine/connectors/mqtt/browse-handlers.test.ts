@@ -29,6 +29,7 @@ function source() {
       };
     },
     clearRetained: async () => {},
+    ownFilters: () => ['#'],
   };
   return { connector, listener: () => listener!, stopped: () => stopped };
 }

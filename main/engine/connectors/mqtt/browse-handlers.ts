@@ -55,6 +55,9 @@ export function createMqttBrowseHandlers(
 ) {
   return {
     requests: {
+      'mqtt.ownFilters': ({ connectorId }: { connectorId: string }) => ({
+        filters: browsable(lookup, connectorId).ownFilters(),
+      }),
       'mqtt.clearRetained': async ({ connectorId, topic }: { connectorId: string; topic: string }) => {
         const connector = browsable(lookup, connectorId);
         try {

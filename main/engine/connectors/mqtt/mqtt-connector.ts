@@ -294,6 +294,13 @@ class MqttConnectorImpl implements MqttConnector {
     return openBrowseClient(this.config.url, this.browseOptions, filter, listener);
   }
 
+  ownFilters(): string[] {
+    const filters = this.templates.map((t) => t.filter);
+    if (this.config.sparkplug)
+      filters.push(`${SPARKPLUG_NAMESPACE}/${this.config.sparkplug.groupId ?? '+'}/#`);
+    return filters;
+  }
+
   async clearRetained(topic: string): Promise<void> {
     await this.publish(topic, new Uint8Array(0), { qos: 1, retain: true });
   }

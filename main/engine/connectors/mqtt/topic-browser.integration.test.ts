@@ -175,6 +175,12 @@ describe('topic browser on mosquitto', () => {
     await offline.stop();
   });
 
+  test("the connector's own filters are the browser's starting point", () => {
+    expect(handlers().requests['mqtt.ownFilters']({ connectorId: connector.id })).toEqual({
+      filters: ['plant/+/+'],
+    });
+  });
+
   test('unknown and non-MQTT connectors are refused with a clear error', () => {
     expect(() => browse('#', 'nope')).toThrow('no connector "nope"');
     const h = createMqttBrowseHandlers(

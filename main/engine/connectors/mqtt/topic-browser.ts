@@ -23,13 +23,19 @@ export interface BrowseListener {
 export interface TopicBrowsable {
   /** subscribe to `filter` (already validated) until the returned function is called */
   browse(filter: string, listener: BrowseListener): () => void;
+  /** the filters the connector itself subscribes to (the browser's default) */
+  ownFilters(): string[];
   /** a zero-length retained message on `topic`, which deletes the broker's retained one (MQTT 5.0 §3.3.1.3) */
   clearRetained(topic: string): Promise<void>;
 }
 
 export function isTopicBrowsable(value: unknown): value is TopicBrowsable {
   const v = value as Partial<TopicBrowsable> | undefined;
-  return typeof v?.browse === 'function' && typeof v.clearRetained === 'function';
+  return (
+    typeof v?.browse === 'function' &&
+    typeof v.clearRetained === 'function' &&
+    typeof v.ownFilters === 'function'
+  );
 }
 
 /** mqtt.js's PUBLISH properties in the contract's shape. */
