@@ -17,6 +17,8 @@ import { TopicTree } from './TopicTree';
 import { type BrowseView, useTopicBrowse } from './use-topic-browse';
 
 const EVERYTHING = '#';
+/** beyond this many topics the tree starts with only its first level open */
+const BIG_TREE_TOPICS = 300;
 
 /** the connector's own filter when it has exactly one, else everything */
 function useOwnFilters(connectorId: string): { filters: string[]; start: string | null } {
@@ -52,7 +54,13 @@ function BrowseStatus({ view, filter }: { view: BrowseView; filter: string }) {
     );
   }
   return (
-    <div className="muted small" data-testid="browse-status" data-state={view.state}>
+    <div
+      className="muted small"
+      data-testid="browse-status"
+      data-state={view.state}
+      data-topics={history.size}
+      data-messages={view.received}
+    >
       {view.state === 'subscribing'
         ? `subscribing to ${filter}…`
         : `${formatCount(history.size)} topics · ${formatBytes(history.totalBytes)} kept`}
@@ -140,7 +148,12 @@ function BrowseSession({ connectorId, start, own }: { connectorId: string; start
       <BrowseStatus view={view} filter={filter} />
       <div className="split">
         <div className="split-side">
-          <TopicTree nodes={tree} selected={selected} onSelect={setSelected} />
+          <TopicTree
+            nodes={tree}
+            selected={selected}
+            onSelect={setSelected}
+            openDepth={view.history.size > BIG_TREE_TOPICS ? 1 : Number.POSITIVE_INFINITY}
+          />
         </div>
         <div className="split-main">
           {selected !== null ? (

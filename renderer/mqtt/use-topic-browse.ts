@@ -16,6 +16,8 @@ export interface BrowseView {
   error: string | null;
   /** messages the engine left out because this page fell behind */
   dropped: number;
+  /** messages received in this session */
+  received: number;
 }
 
 export function useTopicBrowse(connectorId: string, filter: string): BrowseView {
@@ -29,9 +31,10 @@ export function useTopicBrowse(connectorId: string, filter: string): BrowseView 
     state: 'subscribing' as BrowseView['state'],
     error: null as string | null,
     dropped: 0,
+    received: 0,
   });
   useEffect(() => {
-    setStatus({ version: 0, state: 'subscribing', error: null, dropped: 0 });
+    setStatus({ version: 0, state: 'subscribing', error: null, dropped: 0, received: 0 });
     return engine().subscribe(
       'mqtt.browse',
       { connectorId, filter },
@@ -42,6 +45,7 @@ export function useTopicBrowse(connectorId: string, filter: string): BrowseView 
           state: data.state,
           error: data.error,
           dropped: s.dropped + data.dropped,
+          received: s.received + data.messages.length,
         }));
       },
       { onError: (e) => setStatus((s) => ({ ...s, state: 'error', error: e.message })) },

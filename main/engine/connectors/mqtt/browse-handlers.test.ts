@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { BROWSE_PAYLOAD_BYTES } from '../../../../common/mqtt-browse-contract';
-import { createMqttBrowseHandlers, MAX_BATCH_MESSAGES } from './browse-handlers';
+import { BATCH_MESSAGES, createMqttBrowseHandlers, MAX_PENDING_MESSAGES } from './browse-handlers';
 import type { BrowseListener } from './topic-browser';
 
 beforeEach(() => {
@@ -55,25 +55,33 @@ function open() {
 }
 
 describe('mqtt.browse batches', () => {
-  test('a slow subscriber gets at most one batch worth of messages per flush; the rest is counted', () => {
+  test('a burst (retained messages on subscribing) arrives whole, in frames of at most 2,000; past the cap the rest is counted', () => {
     const { s, batches, stop } = open();
     s.listener().state('subscribed');
-    for (let i = 0; i < MAX_BATCH_MESSAGES + 500; i++) {
-      s.listener().message({
-        topic: `t/${i}`,
-        payload: Buffer.from('1'),
-        qos: 0,
-        retain: false,
-        properties: {},
-      });
-    }
+    const send = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        s.listener().message({
+          topic: `t/${i}`,
+          payload: Buffer.from('1'),
+          qos: 0,
+          retain: true,
+          properties: {},
+        });
+      }
+    };
+    send(5000);
     vi.advanceTimersByTime(250);
-    expect(batches).toHaveLength(1);
-    expect(batches[0]).toMatchObject({ dropped: 500, state: 'subscribed' });
-    expect(batches[0]?.messages).toHaveLength(MAX_BATCH_MESSAGES);
+    expect(batches.map((b) => b.messages.length)).toEqual([2000, 2000, 1000]);
+    expect(batches.every((b) => b.dropped === 0 && b.state === 'subscribed')).toBe(true);
     // nothing new: nothing sent
     vi.advanceTimersByTime(1000);
-    expect(batches).toHaveLength(1);
+    expect(batches).toHaveLength(3);
+    batches.length = 0;
+    send(MAX_PENDING_MESSAGES + 500);
+    vi.advanceTimersByTime(250);
+    expect(batches).toHaveLength(MAX_PENDING_MESSAGES / BATCH_MESSAGES);
+    expect(batches.at(-1)?.dropped).toBe(500);
+    expect(batches.slice(0, -1).every((b) => b.dropped === 0)).toBe(true);
     stop();
     expect(s.stopped()).toBe(true);
   });

@@ -20,9 +20,14 @@ import {
 } from './topic-browser';
 
 const FLUSH_MS = 200;
-/** a subscriber that falls this far behind in one batch has the newer messages counted as dropped */
-export const MAX_BATCH_MESSAGES = 2000;
-export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * What waits for the next flush, at most: room for a broker's burst of retained messages
+ * on subscribing (thousands at once); beyond it newer messages are counted as dropped.
+ */
+export const MAX_PENDING_MESSAGES = 20_000;
+export const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+/** one stream message carries at most this many, so no single frame is huge */
+export const BATCH_MESSAGES = 2000;
 
 type BrowseData = z.output<(typeof mqttBrowseStreams)['mqtt.browse']['data']>;
 
@@ -88,7 +93,7 @@ export function createMqttBrowseHandlers(
         };
         const listener: BrowseListener = {
           message(m) {
-            if (pending.length >= MAX_BATCH_MESSAGES || pendingBytes >= MAX_BATCH_BYTES) {
+            if (pending.length >= MAX_PENDING_MESSAGES || pendingBytes >= MAX_PENDING_BYTES) {
               dropped++;
               return;
             }
@@ -128,12 +133,15 @@ export function createMqttBrowseHandlers(
         const timer = setInterval(() => {
           follow();
           if (pending.length === 0 && dropped === 0 && !changed) return;
-          const data: BrowseData = { messages: pending, dropped, state, error };
+          const all = pending;
           pending = [];
           pendingBytes = 0;
-          dropped = 0;
-          changed = false;
-          emit(data);
+          for (let at = 0; at < all.length || changed || dropped > 0; at += BATCH_MESSAGES) {
+            const last = at + BATCH_MESSAGES >= all.length;
+            emit({ messages: all.slice(at, at + BATCH_MESSAGES), dropped: last ? dropped : 0, state, error });
+            changed = false;
+            if (last) dropped = 0;
+          }
         }, FLUSH_MS);
         return () => {
           clearInterval(timer);
