@@ -116,7 +116,8 @@ export function TopicDetail({
     <div className="topic-detail" data-testid="topic-detail">
       <h2 className="mono">{topic}</h2>
       <p className="muted small">
-        {formatCount(record.count)} messages, the last {formatCount(messages.length)} kept
+        {record.count === 1 ? '1 message' : `${formatCount(record.count)} messages`}
+        {record.count > messages.length && `, the last ${formatCount(messages.length)} kept`}
         {record.retained && (
           <>
             {' · '}

@@ -86,6 +86,8 @@ test('topic tree counts messages and retained topics per level', () => {
     ['plant', 3, 2],
   ]);
   expect(tree[1]?.children.map((n) => n.path)).toEqual(['plant/a', 'plant/b']);
+  const numbered = buildTopicTree([info('d/dev-10', 1), info('d/dev-9', 1), info('d/dev-100', 1)]);
+  expect(numbered[0]?.children.map((n) => n.name)).toEqual(['dev-9', 'dev-10', 'dev-100']);
   expect(tree[1]?.children[1]?.children[0]?.info?.messages).toBe(2);
 });
 

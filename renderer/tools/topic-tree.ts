@@ -53,7 +53,8 @@ export function buildTopicTree(topics: readonly TopicInfo[]): TopicNode[] {
     node.info = t;
   }
   const sort = (nodes: TopicNode[]) => {
-    nodes.sort((a, b) => a.name.localeCompare(b.name));
+    // dev-9 before dev-10, as a technician counts
+    nodes.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
     for (const n of nodes) sort(n.children);
   };
   sort(root.children);
