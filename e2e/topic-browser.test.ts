@@ -206,4 +206,19 @@ describe('topic browser', () => {
     console.log(`5,000 retained topics browsed in ${seconds.toFixed(1)} s`);
     expect(pageErrors).toEqual([]);
   });
+
+  test('a hostile 10,000-character topic level wraps instead of widening the page', async () => {
+    if (!publisher) throw new Error('no publisher');
+    const width = () => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
+    await page.getByTestId('browse-filter').fill('long/#');
+    await page.getByTestId('browse-submit').click();
+    await expect.poll(() => page.getByTestId('browse-status').getAttribute('data-state')).toBe('subscribed');
+    const before = await width();
+    const topic = `long/${'x'.repeat(10_000)}`;
+    await publisher.publishAsync(topic, 'hi', { qos: 1 });
+    await node(topic).locator('.topic-select').click();
+    await expect.poll(() => page.getByTestId('topic-payload').textContent()).toBe('hi');
+    expect(await width()).toBe(before);
+    expect(pageErrors).toEqual([]);
+  });
 });
