@@ -175,6 +175,34 @@ describe('topic browser on mosquitto', () => {
     await offline.stop();
   });
 
+  test('an MQTT 3.1.1 connector browses too: retained messages marked, no properties', async () => {
+    const v311 = createMqttConnector(
+      {
+        id: 'v311',
+        url: broker.url,
+        protocolVersion: 4,
+        subscriptions: [{ topicTemplate: 'old/{deviceId}/{metric}' }],
+      },
+      new RecordingSink(),
+      quiet,
+    );
+    v311.start();
+    await publisher.publishAsync('legacy/gw/LWT', 'Online', { qos: 1, retain: true });
+    const h = createMqttBrowseHandlers(
+      () => v311,
+      { append: () => {} },
+      () => '',
+    );
+    const messages: BrowsedMessage[] = [];
+    const stop = h.streams['mqtt.browse']({ connectorId: 'v311', filter: 'legacy/#' }, (d) =>
+      messages.push(...d.messages),
+    );
+    await waitFor(() => messages.length > 0, 'the retained LWT');
+    expect(messages[0]).toMatchObject({ topic: 'legacy/gw/LWT', retain: true, qos: 1, properties: {} });
+    stop();
+    await v311.stop();
+  });
+
   test("the connector's own filters are the browser's starting point", () => {
     expect(handlers().requests['mqtt.ownFilters']({ connectorId: connector.id })).toEqual({
       filters: ['plant/+/+'],
