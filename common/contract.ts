@@ -17,11 +17,13 @@ import {
   StoreStatusSchema,
 } from './contract-core';
 import { credentialsRequests, credentialsStreams } from './credentials-contract';
+import { mqttBrowseRequests, mqttBrowseStreams } from './mqtt-browse-contract';
 import { profilesRequests } from './profiles-contract';
 import { registryRequests, registryStreams } from './registry-contract';
 import { syncRequests, syncStreams } from './sync-contract';
 
 export * from './contract-core';
+export * from './mqtt-browse-contract';
 
 const id = z.string().min(1).max(200);
 const timestamp = z.number().int().min(0).max(8.64e15);
@@ -212,6 +214,7 @@ export const requests = {
   ...credentialsRequests,
   ...commissioningRequests,
   ...syncRequests,
+  ...mqttBrowseRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
@@ -251,6 +254,7 @@ export const streams = {
   ...credentialsStreams,
   ...commissioningStreams,
   ...syncStreams,
+  ...mqttBrowseStreams,
 } as const;
 
 export type Requests = typeof requests;

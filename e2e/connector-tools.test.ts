@@ -251,6 +251,7 @@ describe('connector tools', () => {
       .toBe(1);
     await expect.poll(() => page.getByTestId('publish-result').textContent()).toContain('Published');
     await node.locator('.topic-select').click();
+    await page.getByTestId('payload-view-raw').click();
     await expect.poll(() => page.getByTestId('topic-payload').textContent()).toBe('12.5');
     await page.screenshot({ path: path.join(ensureArtifactsDir(), 'mqtt-topics.png'), fullPage: true });
   });

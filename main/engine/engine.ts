@@ -22,6 +22,7 @@ import type { Connector, ConnectorSink } from './connectors/connector';
 import { ConnectorManager } from './connectors/connector-manager';
 import { createDeviceTools } from './connectors/device-tools';
 import { createConnectorFactories } from './connectors/factories';
+import { createMqttBrowseHandlers } from './connectors/mqtt/browse-handlers';
 import { listSerialPorts } from './connectors/serial/serial-ports';
 import { backfillDemoHistory } from './demo/demo-history';
 import { createDemoPlant, type DemoPlant } from './demo/demo-plant';
@@ -236,6 +237,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   registry.connectorUnit = (connectorId, deviceId, metric) =>
     findConnector(connectorId)?.metricUnit?.(deviceId, metric);
   const tools = createDeviceTools(findConnector);
+  const topicBrowser = createMqttBrowseHandlers(findConnector, audit, () => operator.get());
 
   // the CA is opened (or created) on first use: a site that never commissions never has one
   const credentials = lazyCredentials({
@@ -377,6 +379,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'serial.send': (p) => tools.serialSend(p),
       'mqtt.topics': (p) => tools.mqttTopics(p),
       'mqtt.publish': (p) => tools.mqttPublish(p),
+      ...topicBrowser.requests,
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),
@@ -422,6 +425,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       },
       'serial.monitor': (params, emit) => tools.serialMonitor(params, emit),
       'ble.notifications': (params, emit) => tools.bleNotifications(params, emit),
+      ...topicBrowser.streams,
       ...createCommissioningStreams(commissioning),
       ...sync.streams,
       'connectors.changed': (_params, emit) => {

@@ -1,7 +1,9 @@
 /**
- * The topic tree: one row per level with the messages under it. The arrow button opens
+ * The topic tree: one row per level with the messages under it; R marks a retained
+ * message (on a level: how many retained topics are below it). The arrow button opens
  * and closes a level, the name button selects it; both are plain buttons, so Tab and
- * Enter work. Everything starts open, so a new topic is visible the moment it arrives.
+ * Enter work. A small tree starts open, so a new topic shows the moment it arrives; a big
+ * one starts folded below its first levels, so it stays quick.
  */
 import { useState } from 'react';
 import { formatCount } from '../format';
@@ -11,19 +13,19 @@ interface Props {
   nodes: readonly TopicNode[];
   selected: string | null;
   onSelect(topic: string): void;
+  /** levels shallower than this start open; a big tree starts folded so it stays quick */
+  openDepth?: number;
 }
 
-export function TopicTree({ nodes, selected, onSelect }: Props) {
-  const [closed, setClosed] = useState<ReadonlySet<string>>(new Set());
-  const toggle = (path: string) =>
-    setClosed((c) => {
-      const next = new Set(c);
-      if (!next.delete(path)) next.add(path);
-      return next;
-    });
+export function TopicTree({ nodes, selected, onSelect, openDepth = Number.POSITIVE_INFINITY }: Props) {
+  // what the user opened or closed, over the default
+  const [toggled, setToggled] = useState<ReadonlyMap<string, boolean>>(new Map());
+  const isOpen = (path: string, depth: number) => toggled.get(path) ?? depth < openDepth;
+  const toggle = (path: string, depth: number) =>
+    setToggled((t) => new Map(t).set(path, !isOpen(path, depth)));
   const render = (list: readonly TopicNode[], depth: number) =>
     list.map((n) => {
-      const open = !closed.has(n.path);
+      const open = isOpen(n.path, depth);
       const hasChildren = n.children.length > 0;
       return (
         <li key={n.path}>
@@ -41,7 +43,7 @@ export function TopicTree({ nodes, selected, onSelect }: Props) {
               tabIndex={hasChildren ? undefined : -1}
               aria-expanded={hasChildren ? open : undefined}
               disabled={!hasChildren}
-              onClick={() => toggle(n.path)}
+              onClick={() => toggle(n.path, depth)}
             >
               {hasChildren ? (open ? '▾' : '▸') : '·'}
             </button>
@@ -52,7 +54,15 @@ export function TopicTree({ nodes, selected, onSelect }: Props) {
               onClick={() => onSelect(n.path)}
             >
               <span className="topic-name">{n.name === '' ? '(empty)' : n.name}</span>
-              <span className="topic-count muted small">{formatCount(n.messages)}</span>
+              {n.info?.retained && (
+                <span className="retained-mark" data-testid="retained-marker" title="retained on the broker">
+                  R
+                </span>
+              )}
+              <span className="topic-count muted small">
+                {formatCount(n.messages)}
+                {n.retained > 0 && !n.info?.retained && ` · ${formatCount(n.retained)} R`}
+              </span>
             </button>
           </div>
           {hasChildren && open && <ul>{render(n.children, depth + 1)}</ul>}

@@ -9,7 +9,7 @@ import {
   parseTopicTemplate,
 } from './connector-config';
 import { appendChunks, decodeBase64, type LogChunk, logFileText, toHex, toVisibleText } from './serial-log';
-import { buildTopicTree } from './topic-tree';
+import { buildTopicTree, MAX_TREE_DEPTH } from './topic-tree';
 
 describe('connector configs', () => {
   test('serial: numbers are numbers, empty fields are left out, an id is made up', () => {
@@ -101,20 +101,28 @@ describe('serial log', () => {
   });
 });
 
-test('topic tree counts messages per level', () => {
-  const info = (topic: string, messages: number) => ({
-    topic,
-    messages,
-    previewText: null,
-    previewHex: '',
-    lastSize: 0,
-    lastAt: 0,
-  });
-  const tree = buildTopicTree([info('plant/b/x', 2), info('plant/a', 1), info('other', 4)]);
-  expect(tree.map((n) => [n.path, n.messages])).toEqual([
-    ['other', 4],
-    ['plant', 3],
+test('topic tree counts messages and retained topics per level', () => {
+  const info = (topic: string, messages: number, retained = false) => ({ topic, messages, retained });
+  const tree = buildTopicTree([info('plant/b/x', 2, true), info('plant/a', 1, true), info('other', 4)]);
+  expect(tree.map((n) => [n.path, n.messages, n.retained])).toEqual([
+    ['other', 4, 0],
+    ['plant', 3, 2],
   ]);
   expect(tree[1]?.children.map((n) => n.path)).toEqual(['plant/a', 'plant/b']);
+  const numbered = buildTopicTree([info('d/dev-10', 1), info('d/dev-9', 1), info('d/dev-100', 1)]);
+  expect(numbered[0]?.children.map((n) => n.name)).toEqual(['dev-9', 'dev-10', 'dev-100']);
   expect(tree[1]?.children[1]?.children[0]?.info?.messages).toBe(2);
+});
+
+test('a topic deeper than the tree shows keeps its tail in one node, with the full topic as its path', () => {
+  const topic = Array.from({ length: 30_000 }, (_, i) => `l${i}`).join('/');
+  let node = buildTopicTree([{ topic, messages: 1, retained: false }])[0];
+  let depth = 1;
+  while (node && node.children.length > 0) {
+    node = node.children[0];
+    depth++;
+  }
+  expect(depth).toBe(MAX_TREE_DEPTH);
+  expect(node?.path).toBe(topic);
+  expect(node?.info?.topic).toBe(topic);
 });

@@ -18,6 +18,7 @@ import {
   type PublishOptions,
   type TopicEntry,
 } from '../connectors/mqtt/mqtt-connector';
+import type { BrowseListener } from '../connectors/mqtt/topic-browser';
 import type { Logger } from '../log';
 import type { DeviceCredentials } from '../pki/device-credentials';
 import { normalizeSerial } from '../pki/fingerprints';
@@ -331,5 +332,19 @@ class DemoMqttConnector implements MqttConnector {
 
   sparkplugOnline(deviceId: string): boolean | undefined {
     return this.inner?.sparkplugOnline(deviceId);
+  }
+
+  browse(filter: string, listener: BrowseListener): () => void {
+    if (!this.inner) throw new Error('the demo broker is not running');
+    return this.inner.browse(filter, listener);
+  }
+
+  ownFilters(): string[] {
+    return this.inner?.ownFilters() ?? [];
+  }
+
+  clearRetained(topic: string): Promise<void> {
+    if (!this.inner) return Promise.reject(new Error('the demo broker is not running'));
+    return this.inner.clearRetained(topic);
   }
 }

@@ -8,6 +8,7 @@ import { DemoSerialConnector } from './demo-serial-port';
 import type { DemoSite } from './demo-site-definition';
 import { SimulatedConnector } from './simulated-connector';
 import { hashSeed, seededRandom } from './simulated-device';
+import { SimulatedMqttConnector } from './simulated-mqtt-connector';
 import { bleGattNotifications, mqttJsonTopics, serialJsonLines } from './wire-codecs';
 
 export function createDemoConnectors(site: DemoSite, sink: ConnectorSink, now?: () => number): Connector[] {
@@ -38,12 +39,16 @@ export function createDemoConnectors(site: DemoSite, sink: ConnectorSink, now?: 
         });
       case 'mqtt': {
         const template = c.topicTemplate ?? 'plant/{site}/{deviceId}/{metric}';
-        return new SimulatedConnector({
-          ...common,
-          kind: 'mqtt',
-          detail: `subscribed to ${template.replace('{site}', site.site).replace(/\{[^}]+\}/g, '+')}`,
-          codec: mqttJsonTopics(c.id, template, site.site),
-        });
+        const filter = template.replace('{site}', site.site).replace(/\{[^}]+\}/g, '+');
+        return new SimulatedMqttConnector(
+          {
+            ...common,
+            kind: 'mqtt',
+            detail: `subscribed to ${filter}`,
+            codec: mqttJsonTopics(c.id, template, site.site),
+          },
+          filter,
+        );
       }
       default:
         throw new Error(`demo connector ${c.id}: unknown kind ${String(c.kind)}`);

@@ -39,7 +39,7 @@ export class SimulatedConnector<M> implements Connector {
   private statusValue: ConnectorStatus;
   private readonly wireListeners = new Set<(messages: readonly M[], now: number) => void>();
 
-  constructor(private readonly options: SimulatedConnectorOptions<M>) {
+  constructor(protected readonly options: SimulatedConnectorOptions<M>) {
     this.id = options.id;
     this.now = options.now ?? Date.now;
     this.random = seededRandom(hashSeed(options.id));
@@ -127,6 +127,7 @@ export class SimulatedConnector<M> implements Connector {
     }
     if (messages.length === 0) return;
     for (const listener of this.wireListeners) listener(messages, now);
+    this.delivered(messages);
     const decoded = codec.decode(messages, now);
     const s = this.statusValue;
     s.messagesIn += decoded.messages;
@@ -137,6 +138,9 @@ export class SimulatedConnector<M> implements Connector {
     }
     if (decoded.readings.length > 0) this.options.sink.readings(decoded.readings);
   }
+
+  /** every message the link delivers, in order, before decoding (the demo's topic browser taps it) */
+  protected delivered(_messages: M[]): void {}
 
   private glitch(sample: Sample): void {
     // battery levels are clamped by their 1-byte encoding, so glitch a process value

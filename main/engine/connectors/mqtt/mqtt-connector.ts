@@ -21,6 +21,7 @@ import { SPARKPLUG_NAMESPACE } from './sparkplug';
 import { SparkplugSession } from './sparkplug-session';
 import { stateTopicFilter } from './sparkplug-state';
 import { MappedUnits, templateReadings } from './template-readings';
+import { type BrowseListener, openBrowseClient, type TopicBrowsable } from './topic-browser';
 
 const TopicTemplateConfigSchema = z
   .object({
@@ -117,7 +118,7 @@ export interface PublishOptions {
   retain?: boolean;
 }
 
-export interface MqttConnector extends Connector {
+export interface MqttConnector extends Connector, TopicBrowsable {
   /** the topic table, newest topics last; at most 10,000 */
   topics(): TopicEntry[];
   publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>;
@@ -156,6 +157,8 @@ class MqttConnectorImpl implements MqttConnector {
   private statusDirty = false;
   private reconnectDelay: number;
   private readonly statusValue: ConnectorStatus;
+  /** the connection options, for the topic browser's own client */
+  private browseOptions: IClientOptions | undefined;
 
   constructor(
     private readonly config: ParsedConfig,
@@ -219,6 +222,7 @@ class MqttConnectorImpl implements MqttConnector {
     if (c.ca !== undefined) options.ca = c.ca;
     if (c.cert !== undefined) options.cert = c.cert;
     if (c.key !== undefined) options.key = c.key;
+    this.browseOptions = { ...options };
     this.setState('connecting', `connecting to ${safeUrl(c.url)}`);
     const client = mqtt.connect(c.url, options);
     this.client = client;
@@ -299,6 +303,22 @@ class MqttConnectorImpl implements MqttConnector {
 
   metricUnit(deviceId: string, metric: string): string | undefined {
     return this.units.get(deviceId, metric);
+  }
+
+  browse(filter: string, listener: BrowseListener): () => void {
+    if (!this.browseOptions) throw new Error(`connector ${this.id} is not started`);
+    return openBrowseClient(this.config.url, this.browseOptions, filter, listener);
+  }
+
+  ownFilters(): string[] {
+    const filters = this.templates.map((t) => t.filter);
+    if (this.config.sparkplug)
+      filters.push(`${SPARKPLUG_NAMESPACE}/${this.config.sparkplug.groupId ?? '+'}/#`);
+    return filters;
+  }
+
+  async clearRetained(topic: string): Promise<void> {
+    await this.publish(topic, new Uint8Array(0), { qos: 1, retain: true });
   }
 
   private subscribe(client: MqttClient, detail: string): void {
