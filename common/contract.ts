@@ -62,7 +62,15 @@ export const GattServiceSchema = z.object({
 export const GattValueSchema = z.object({
   hex: z.string(),
   text: z.string().nullable(),
-  decoded: z.object({ metric: z.string(), unit: z.string(), value: z.number().nullable() }).nullable(),
+  decoded: z
+    .object({
+      metric: z.string(),
+      unit: z.string(),
+      value: z.number().nullable(),
+      /** why the value is null although bytes came: "reserved value 0xFFFE" */
+      invalid: z.string().optional(),
+    })
+    .nullable(),
   error: z.string().nullable(),
 });
 

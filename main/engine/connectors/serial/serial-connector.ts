@@ -83,6 +83,7 @@ export function createSerialConnector(
     messagesIn: 0,
     readingsIn: 0,
     decodeErrors: 0,
+    logLines: 0,
     lastError: null,
     since: now(),
   };
@@ -129,6 +130,7 @@ export function createSerialConnector(
     const result = stream.push(chunk, now());
     status.messagesIn += result.messages;
     status.readingsIn += result.readings.length;
+    status.logLines = (status.logLines ?? 0) + result.logLines;
     if (result.errors > 0) {
       status.decodeErrors += result.errors;
       status.lastError = result.lastError;
@@ -148,7 +150,7 @@ export function createSerialConnector(
       });
     }
     if (result.readings.length > 0) sink.readings(result.readings);
-    if (result.messages > 0) emitStatusSoon();
+    if (result.messages > 0 || result.logLines > 0) emitStatusSoon();
   };
 
   const scheduleReconnect = (reason: string) => {
