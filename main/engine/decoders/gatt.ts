@@ -104,6 +104,10 @@ export const GATT_CHARACTERISTICS: Readonly<Record<string, GattMetric>> = {
   },
 };
 
+/**
+ * Encodes like a simple firmware does: it saturates at the raw type's limits and does not
+ * check the Supplement's range, so an impossible value comes out as a prohibited raw value.
+ */
 export function encodeGattValue(uuid: string, value: number | null): Uint8Array {
   const out = new Uint8Array(uuid === '2a6d' ? 4 : uuid === '2a19' ? 1 : 2);
   const v = view(out);
@@ -111,16 +115,12 @@ export function encodeGattValue(uuid: string, value: number | null): Uint8Array 
     case '2a6e':
       v.setInt16(
         0,
-        value === null ? -0x8000 : Math.max(TEMPERATURE_MIN_RAW, Math.min(0x7fff, Math.round(value * 100))),
+        value === null ? -0x8000 : Math.max(-0x7fff, Math.min(0x7fff, Math.round(value * 100))),
         true,
       );
       break;
     case '2a6f':
-      v.setUint16(
-        0,
-        value === null ? 0xffff : Math.max(0, Math.min(HUMIDITY_MAX_RAW, Math.round(value * 100))),
-        true,
-      );
+      v.setUint16(0, value === null ? 0xffff : Math.max(0, Math.min(0xfffe, Math.round(value * 100))), true);
       break;
     case '2a6d':
       v.setUint32(0, Math.max(0, Math.min(0xffffffff, Math.round((value ?? 0) * 1000))), true);
