@@ -5,7 +5,9 @@
  * adding it here (or in a domain file merged below) first; both sides then fail to
  * type-check until they agree.
  */
+
 import { z } from 'zod';
+import { BleUuidSchema } from './ble-uuid';
 import { commissioningRequests, commissioningStreams } from './commissioning-contract';
 import {
   ConnectorStatusSchema,
@@ -81,8 +83,8 @@ const hexBytes = z
 const gattRef = {
   connectorId: id,
   peripheralId: z.string().min(1).max(200),
-  service: z.string().min(1).max(64),
-  characteristic: z.string().min(1).max(64),
+  service: BleUuidSchema,
+  characteristic: BleUuidSchema,
 };
 
 export const SerialChunkSchema = z.object({

@@ -17,6 +17,7 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { BleUuidSchema } from '../../../../common/ble-uuid';
 import type { ConnectorStatus } from '../../../../common/contract';
 import type { Reading } from '../../../../common/reading';
 import { decodeGatt, type GattDecoded } from '../../decoders/gatt';
@@ -87,12 +88,7 @@ export interface Noble extends EventEmitter {
 
 // ---- configuration ---------------------------------------------------------------------
 
-const uuidSchema = z
-  .string()
-  .min(4)
-  .max(36)
-  .regex(/^(0x)?[0-9a-fA-F-]+$/, 'a hex UUID')
-  .transform(normalizeUuid);
+const uuidSchema = BleUuidSchema.transform(normalizeUuid);
 
 export const BleDeviceConfigSchema = z
   .object({

@@ -25,7 +25,7 @@ export const SerialConnectorConfigSchema = z
     /** device the data belongs to when a line names none (one device per port) */
     deviceId: z
       .string()
-      .regex(/^[A-Za-z0-9_.:-]{1,200}$/)
+      .regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'letters, digits and _ . : - only, at most 200 characters')
       .optional(),
     /** id of a profile in resources/profiles for the devices on this port */
     profile: z.string().max(200).optional(),
