@@ -52,7 +52,7 @@ function numberRange(schema: Schema | undefined): string | null {
   const s = schema as unknown as
     | { _zod: { def: { type: string } }; minValue?: number | null; maxValue?: number | null; isInt?: boolean }
     | undefined;
-  if (!s || s._zod.def.type !== 'number') return null;
+  if (s?._zod.def.type !== 'number') return null;
   const kind = s.isInt ? 'a whole number' : 'a number';
   const min =
     s.minValue !== null && s.minValue !== undefined && Math.abs(s.minValue) < UNBOUNDED ? s.minValue : null;
@@ -69,7 +69,7 @@ function lengthRange(schema: Schema | undefined): string | null {
   const s = schema as unknown as
     | { _zod: { def: { type: string } }; minLength?: number | null; maxLength?: number | null }
     | undefined;
-  if (!s || s._zod.def.type !== 'string') return null;
+  if (s?._zod.def.type !== 'string') return null;
   const min = s.minLength ?? 0;
   const max = s.maxLength ?? null;
   if (max !== null && min > 1) return `${min} to ${max} characters`;
