@@ -95,3 +95,45 @@ test('topic tree counts messages per level', () => {
   expect(tree[1]?.children.map((n) => n.path)).toEqual(['plant/a', 'plant/b']);
   expect(tree[1]?.children[1]?.children[0]?.info?.messages).toBe(2);
 });
+
+describe('connector form checks: every field at once, in plain words', () => {
+  test('serial: a missing path, a baud rate out of range and an overlong label together', () => {
+    const r = buildSerialConfig({ ...defaultSerialFields(), baudRate: '12.5', label: 'x'.repeat(201) }, []);
+    expect(r).toEqual({
+      ok: false,
+      errors: {
+        path: 'pick a port or type its path (e.g. /dev/ttyUSB0)',
+        baudRate: 'a whole number from 50 to 20000000',
+        label: 'at most 200 characters',
+      },
+    });
+    expect(buildSerialConfig({ ...defaultSerialFields(), path: '/dev/x', baudRate: '' }, [])).toMatchObject({
+      errors: { baudRate: 'a whole number from 50 to 20000000' },
+    });
+  });
+
+  test('mqtt: no URL and nothing to subscribe to', () => {
+    expect(buildMqttConfig(defaultMqttFields(), [])).toMatchObject({
+      ok: false,
+      errors: {
+        url: expect.stringContaining('mqtt://host:1883'),
+        topicTemplates: 'at least one topic template, or turn on Sparkplug B',
+      },
+    });
+  });
+
+  // Core Spec Vol 3 Part B §2.5.1: 16-bit 180F / 0x180F, 128-bit 0000180f-0000-1000-8000-00805f9b34fb
+  test('ble: malformed service UUIDs are named, the accepted forms explained', () => {
+    const r = buildBleConfig(
+      { ...defaultBleFields(), serviceUuids: '180F, 18F 0000180f-0000-1000-8000-00805f9b34fb battery' },
+      [],
+    );
+    expect(r).toEqual({
+      ok: false,
+      errors: {
+        serviceUuids:
+          '18F, battery are not a Bluetooth UUID: use 16-bit like 180F or 0x180F, or 128-bit like 0000180f-0000-1000-8000-00805f9b34fb',
+      },
+    });
+  });
+});
