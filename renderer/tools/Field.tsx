@@ -3,7 +3,9 @@
  * With an error, the message shows beside the control (instead of the hint) and the
  * control is marked invalid and described by it.
  */
-import { cloneElement, isValidElement, type ReactElement, type ReactNode, useId } from 'react';
+import { Children, cloneElement, isValidElement, type ReactElement, type ReactNode, useId } from 'react';
+
+const CONTROLS = new Set(['input', 'select', 'textarea']);
 
 interface Props {
   label: string;
@@ -15,13 +17,18 @@ interface Props {
 
 export function Field({ label, hint, error, children }: Props) {
   const errorId = useId();
-  const control =
-    error && isValidElement(children)
-      ? cloneElement(children as ReactElement<Record<string, unknown>>, {
+  let marked = false;
+  // the first input, select or textarea is the control the error describes
+  const control = error
+    ? Children.map(children, (child) => {
+        if (marked || !isValidElement(child) || !CONTROLS.has(child.type as string)) return child;
+        marked = true;
+        return cloneElement(child as ReactElement<Record<string, unknown>>, {
           'aria-invalid': true,
           'aria-describedby': errorId,
-        })
-      : children;
+        });
+      })
+    : children;
   return (
     // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child, which the label wraps
     <label className={error ? 'field field-invalid' : 'field'}>
