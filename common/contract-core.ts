@@ -54,6 +54,7 @@ export const DeviceSummarySchema = z.object({
     nulls: z.number().int().nonnegative(),
     outOfRange: z.number().int().nonnegative(),
     suspect: z.number().int().nonnegative(),
+    invalid: z.number().int().nonnegative().optional(),
   }),
   /** device clock minus host clock, ms, smoothed over recent readings; null until measured */
   clockSkewMs: z.number().nullable(),
@@ -75,6 +76,10 @@ export const ConnectorStatusSchema = z.object({
   messagesIn: z.number().int().nonnegative(),
   readingsIn: z.number().int().nonnegative(),
   decodeErrors: z.number().int().nonnegative(),
+  /** values the spec prohibits or reserves (GATT), stored as null with quality 'invalid' */
+  invalidValues: z.number().int().nonnegative().optional(),
+  /** firmware log lines on a structured serial port: shown, not decode errors */
+  logLines: z.number().int().nonnegative().optional(),
   lastError: z.string().nullable(),
   since: timestamp,
   /** false: its devices cannot be commissioned through it (the demo radio's sensors already report) */

@@ -5,7 +5,9 @@
  * adding it here (or in a domain file merged below) first; both sides then fail to
  * type-check until they agree.
  */
+
 import { z } from 'zod';
+import { BleUuidSchema } from './ble-uuid';
 import { commissioningRequests, commissioningStreams } from './commissioning-contract';
 import {
   ConnectorStatusSchema,
@@ -65,7 +67,15 @@ export const GattServiceSchema = z.object({
 export const GattValueSchema = z.object({
   hex: z.string(),
   text: z.string().nullable(),
-  decoded: z.object({ metric: z.string(), unit: z.string(), value: z.number().nullable() }).nullable(),
+  decoded: z
+    .object({
+      metric: z.string(),
+      unit: z.string(),
+      value: z.number().nullable(),
+      /** why the value is null although bytes came: "reserved value 0xFFFE" */
+      invalid: z.string().optional(),
+    })
+    .nullable(),
   error: z.string().nullable(),
 });
 
@@ -76,8 +86,8 @@ const hexBytes = z
 const gattRef = {
   connectorId: id,
   peripheralId: z.string().min(1).max(200),
-  service: z.string().min(1).max(64),
-  characteristic: z.string().min(1).max(64),
+  service: BleUuidSchema,
+  characteristic: BleUuidSchema,
 };
 
 export const SerialChunkSchema = z.object({

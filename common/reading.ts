@@ -3,7 +3,8 @@
  * in ms since the epoch; arrival time is metadata only, because charts, rollups and
  * dedup must follow what the device measured, not when the link happened to deliver it.
  */
-export const QUALITIES = ['good', 'null', 'out-of-range', 'suspect'] as const;
+// 'invalid' (a value the spec prohibits or reserves) is appended: stored codes are indexes
+export const QUALITIES = ['good', 'null', 'out-of-range', 'suspect', 'invalid'] as const;
 export type Quality = (typeof QUALITIES)[number];
 
 export const TRANSPORTS = ['serial', 'ble', 'mqtt'] as const;

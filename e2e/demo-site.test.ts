@@ -86,6 +86,11 @@ describe('demo site in the browser (headless host + Chromium)', () => {
     expect(text).toMatch(/ble|bluetooth/i);
     expect(text).toMatch(/mqtt/i);
     expect(text).toMatch(/connected/i);
+    // the demo nodes' boot banners are firmware log lines, counted apart from decode errors
+    const serial = page.locator('[data-testid="connector-row"][data-connector-id="demo-serial"]');
+    await expect.poll(() => serial.getByTestId('log-lines').count(), { timeout: 15_000 }).toBe(1);
+    expect(await serial.getByTestId('log-lines').textContent()).toMatch(/\d+ log lines/);
+    expect(await serial.getByTestId('decode-errors').textContent()).toBe('0');
   });
 
   test('the page raised no errors', () => {

@@ -2,6 +2,8 @@
  * Checks a CloudEvents 1.0 structured batch from the wire. Everything here is hostile
  * until checked: a malformed batch is refused as a whole with the first problem named.
  */
+import { QUALITIES } from '../../common/reading';
+
 export const READINGS_EVENT_TYPE = 'io.fieldline.readings.v1';
 const MAX_EVENTS = 100_000;
 
@@ -87,7 +89,7 @@ function checkReadings(data: unknown, at: string): void {
       throw new BatchFormatError(`${at}: values[${k}] is not a number or null`);
     }
     const q = quality[k];
-    if (q !== 0 && q !== 1 && q !== 2 && q !== 3)
-      throw new BatchFormatError(`${at}: quality[${k}] is not 0..3`);
+    if (!Number.isInteger(q) || (q as number) < 0 || (q as number) >= QUALITIES.length)
+      throw new BatchFormatError(`${at}: quality[${k}] is not 0..${QUALITIES.length - 1}`);
   }
 }

@@ -85,9 +85,16 @@ describe('engine with the demo site (real SQLite file in a temp folder)', () => 
     client.send('not json at all');
     client.send({ id: 'x', method: 1 });
     expect((await client.call('no.such.method')).error).toMatchObject({ code: 'UNKNOWN_METHOD' });
-    expect((await client.call('readings.query', { deviceId: 42 })).error).toMatchObject({
-      code: 'INVALID_PARAMS',
-    });
+    // every issue at once, in plain words, in the message and (with paths) in the details
+    const invalid = (await client.call('readings.query', { deviceId: 42 })).error as {
+      message: string;
+      details: { path: string; message: string }[];
+    };
+    expect(invalid).toMatchObject({ code: 'INVALID_PARAMS' });
+    expect(invalid.details.length).toBeGreaterThan(1);
+    expect(invalid.details[0]).toEqual({ path: 'deviceId', message: expect.stringMatching(/^text/) });
+    expect(invalid.message).toMatch(/^invalid params for readings\.query: deviceId: text/);
+    expect(invalid.message).not.toMatch(/Invalid input|expected string/);
     expect(
       (await client.call('readings.query', { deviceId: 'a', metric: 'b', from: 10, to: 5 })).error,
     ).toMatchObject({ code: 'INVALID_PARAMS' });

@@ -152,8 +152,11 @@ function ValueText({ value }: { value: GattValue }) {
     <>
       {value.error && <span className="flagged">{value.error} </span>}
       {value.decoded && (
-        <strong>
-          {value.decoded.metric}: {formatWithUnit(value.decoded.value, value.decoded.unit)}{' '}
+        <strong className={value.decoded.invalid ? 'flagged' : undefined}>
+          {value.decoded.metric}:{' '}
+          {value.decoded.invalid
+            ? `invalid (${value.decoded.invalid})`
+            : formatWithUnit(value.decoded.value, value.decoded.unit)}{' '}
         </strong>
       )}
       {/* a number that happens to be printable bytes (87 % is "W") is not text */}

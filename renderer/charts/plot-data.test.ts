@@ -32,6 +32,25 @@ test('one series: seconds on x, good values on the line, flagged as markers, nul
   expect(frame.points).toBe(4);
 });
 
+test('an invalid reading (a reserved GATT value, stored null) is a gap with a marker at the last value', () => {
+  const frame = buildPlotFrame([
+    seriesOf([
+      [1000, null, 4],
+      [2000, 20],
+      [3000, null, 4],
+      [4000, null, 1],
+      [5000, 21],
+    ]),
+  ]);
+  expect(frame.data).toEqual([
+    [1, 2, 3, 4, 5],
+    [null, 20, null, null, 21],
+    // nothing drawn before it: no marker; a plain null stays a bare gap
+    [undefined, undefined, 20, undefined, undefined],
+  ]);
+  expect(frame.values).toEqual([[null, 20, null, null, 21]]);
+});
+
 test('several series share one x column; a series is undefined where only another has a point', () => {
   const a = seriesOf([
     [1000, 1],

@@ -7,11 +7,16 @@
  * that arrived as null leaves a gap; a flagged reading, or a time at which only another
  * series has a point, is bridged.
  *
+ * A reading the device sent as a value its specification prohibits or reserves ('invalid',
+ * stored as null) leaves the gap and gets a flagged marker at the last value drawn, so the
+ * fault is seen on the chart and the legend names it.
+ *
  * A flagged reading far outside the good ones (a -999 glitch) is drawn pinned just past
  * the edge of their range: the marker still shows where it happened, the legend still
  * gives the real value, and the y axis stays scaled to the trace.
  */
 import type uPlot from 'uplot';
+import { qualityCode } from '../../common/reading';
 import type { SeriesWindow } from './series-window';
 
 export interface PlotFrame {
@@ -83,6 +88,8 @@ function pinBounds(s: SeriesWindow, scale: { offset: number; span: number }): Va
   return { min: min - margin, max: max + margin };
 }
 
+const INVALID = qualityCode('invalid');
+
 export function buildPlotFrame(series: readonly SeriesWindow[], normalize = false): PlotFrame {
   const times = unionTimes(series);
   const n = times.length;
@@ -102,6 +109,7 @@ export function buildPlotFrame(series: readonly SeriesWindow[], normalize = fals
     const pin = pinBounds(s, scale);
     // both sorted: one pass with a cursor into the union
     let j = 0;
+    let lastShown: number | null = null;
     for (let i = 0; i < s.ts.length; i++) {
       const t = s.ts[i] as number;
       while ((times[j] as number) < t) j++;
@@ -110,9 +118,11 @@ export function buildPlotFrame(series: readonly SeriesWindow[], normalize = fals
       const shown = value === null ? null : (value - scale.offset) / scale.span;
       q[j] = code;
       v[j] = value;
-      if (shown === null) line[j] = null;
-      else if (code === 0) line[j] = shown;
-      else flagged[j] = pin ? Math.min(pin.max, Math.max(pin.min, shown)) : shown;
+      if (shown === null) {
+        line[j] = null;
+        if (code === INVALID && lastShown !== null) flagged[j] = lastShown;
+      } else if (code === 0) line[j] = lastShown = shown;
+      else flagged[j] = lastShown = pin ? Math.min(pin.max, Math.max(pin.min, shown)) : shown;
     }
     data.push(line, flagged);
     quality.push(q);

@@ -7,6 +7,15 @@ import { StepFrame, type StepProps } from './StepFrame';
 import { useProfiles } from './site-hints';
 import { type DetailsFields, detailsFieldsFrom, type Errors, parseDetails } from './wizard-forms';
 
+/** as DetailsInputSchema allows; tags: 50 of at most 64 characters, with separators */
+const DETAILS_MAX_LENGTH: Partial<Record<keyof DetailsFields, number>> = {
+  deviceId: 64,
+  name: 200,
+  site: 200,
+  profile: 200,
+  tags: 50 * 66,
+};
+
 export function DetailsStep({ session, run, busy }: StepProps) {
   const key = draftKey(session.id, 'details');
   const [fields, setFields] = useDraft(key, () => detailsFieldsFrom(session));
@@ -30,6 +39,7 @@ export function DetailsStep({ session, run, busy }: StepProps) {
     <Field label={label} hint={extra.hint}>
       <input
         value={fields[name]}
+        maxLength={DETAILS_MAX_LENGTH[name]}
         list={extra.list}
         placeholder={extra.placeholder}
         aria-invalid={errors[name] ? true : undefined}

@@ -136,6 +136,9 @@ function DemoHint({
   );
 }
 
+/** as NetworkInputSchema allows: an SSID is at most 32 bytes, a WPA2 passphrase 63 */
+const NETWORK_MAX_LENGTH = { ssid: 32, brokerUrl: 500, reportingIntervalS: 5 } as const;
+
 export function NetworkStep({ session, run, busy }: StepProps) {
   const key = draftKey(session.id, 'network');
   const [fields, setFields] = useDraft(key, () => networkFieldsFrom(session));
@@ -167,6 +170,7 @@ export function NetworkStep({ session, run, busy }: StepProps) {
       <input
         value={fields[name]}
         placeholder={placeholder}
+        maxLength={NETWORK_MAX_LENGTH[name]}
         aria-invalid={errors[name] ? true : undefined}
         onChange={(e) => set({ [name]: e.target.value })}
         data-testid={`network-${name}`}
@@ -225,6 +229,7 @@ export function NetworkStep({ session, run, busy }: StepProps) {
               type="password"
               autoComplete="off"
               value={fields.password}
+              maxLength={63}
               aria-invalid={errors.password ? true : undefined}
               onChange={(e) => set({ password: e.target.value })}
               data-testid="network-password"

@@ -4,6 +4,7 @@
  * the step's input. Each mistake is named at its field before anything is sent; the
  * engine checks again.
  */
+
 import type { z } from 'zod';
 import {
   type CommissioningSession,
@@ -14,14 +15,19 @@ import {
   type StepInput,
   VerifyInputSchema,
 } from '../../common/commissioning-contract';
+import { plainMessage } from '../../common/validation-messages';
 import { type LinkFields, linkFieldsFrom, parseLink } from '../devices/link-fields';
 import { parseTags } from '../registry/device-facts';
 
 export type Errors<F> = Partial<Record<keyof F & string, string>>;
 export type Parsed<F, R> = { ok: true; value: R } | { ok: false; errors: Errors<F> };
 
-/** Maps a schema's issues to the form's fields; an issue on an unknown path goes to `fallback`. */
+/**
+ * Maps a schema's issues to the form's fields, in plain words with the schema's allowed
+ * range; an issue on an unknown path goes to `fallback`.
+ */
 function errorsFrom<F>(
+  schema: z.ZodType,
   error: z.ZodError,
   fields: readonly (keyof F & string)[],
   fallback: keyof F & string,
@@ -32,7 +38,7 @@ function errorsFrom<F>(
     const key = String(issue.path[0] ?? '');
     const field =
       rename[key] ?? (fields.includes(key as keyof F & string) ? (key as keyof F & string) : fallback);
-    if (!errors[field]) errors[field] = issue.message;
+    if (!errors[field]) errors[field] = plainMessage(issue, schema);
   }
   return errors;
 }
@@ -105,6 +111,7 @@ export function parseDetails(f: DetailsFields): Parsed<DetailsFields, StepInput>
     return {
       ok: false,
       errors: errorsFrom<DetailsFields>(
+        DetailsInputSchema,
         checked.error,
         ['deviceId', 'name', 'site', 'profile', 'tags'],
         'name',
@@ -135,7 +142,12 @@ export function parseCredentials(f: CredentialsFields): Parsed<CredentialsFields
   if (!checked.success)
     return {
       ok: false,
-      errors: errorsFrom<CredentialsFields>(checked.error, ['kind', 'validityDays'], 'validityDays'),
+      errors: errorsFrom<CredentialsFields>(
+        CredentialsInputSchema,
+        checked.error,
+        ['kind', 'validityDays'],
+        'validityDays',
+      ),
     };
   return { ok: true, value: { step: 'credentials', input: checked.data } };
 }
@@ -185,6 +197,7 @@ export function parseNetwork(f: NetworkFields): Parsed<NetworkFields, StepInput>
     return {
       ok: false,
       errors: errorsFrom<NetworkFields>(
+        NetworkInputSchema,
         checked.error,
         ['ssid', 'password', 'brokerUrl', 'reportingIntervalS'],
         'brokerUrl',
@@ -204,7 +217,10 @@ export function parseVerify(f: VerifyFields): Parsed<VerifyFields, StepInput> {
   if (timeoutS === null) return { ok: false, errors: { timeoutS: 'a whole number of seconds' } };
   const checked = VerifyInputSchema.safeParse({ timeoutS });
   if (!checked.success)
-    return { ok: false, errors: errorsFrom<VerifyFields>(checked.error, ['timeoutS'], 'timeoutS') };
+    return {
+      ok: false,
+      errors: errorsFrom<VerifyFields>(VerifyInputSchema, checked.error, ['timeoutS'], 'timeoutS'),
+    };
   return { ok: true, value: { step: 'verify', input: checked.data } };
 }
 
@@ -215,6 +231,9 @@ export interface RecordFields {
 export function parseRecord(f: RecordFields): Parsed<RecordFields, StepInput> {
   const checked = RecordInputSchema.safeParse({ notes: f.notes });
   if (!checked.success)
-    return { ok: false, errors: errorsFrom<RecordFields>(checked.error, ['notes'], 'notes') };
+    return {
+      ok: false,
+      errors: errorsFrom<RecordFields>(RecordInputSchema, checked.error, ['notes'], 'notes'),
+    };
   return { ok: true, value: { step: 'record', input: checked.data } };
 }

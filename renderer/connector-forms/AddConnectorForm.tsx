@@ -1,7 +1,8 @@
 /**
  * The add-connector form: pick a kind, fill its fields, Add. The engine has the last word
- * on a config; its INVALID_PARAMS message is shown next to the form, and the form stays
- * filled so the user can fix the one field and try again. Escape closes it.
+ * on a config; every problem it (or the quick check here) finds shows beside its field in
+ * plain words, and all of them in a summary, and the form stays filled so the user can fix
+ * them and try again. Escape closes it.
  *
  * Given `editing` (a saved config from connectors.get) the same form edits a connector:
  * kind and id fixed, fields pre-filled, stored secrets left empty to keep them, and Save
@@ -14,13 +15,24 @@ import {
   buildBleConfig,
   buildMqttConfig,
   buildSerialConfig,
+  type ConnectorFieldKey,
   type ConnectorKind,
   defaultBleFields,
   defaultMqttFields,
   defaultSerialFields,
+  FIELD_ALIASES,
+  FIELD_LABELS,
+  LIMITS,
 } from '../tools/connector-config';
 import { Field } from '../tools/Field';
-import { errorMessage } from '../tools/use-poll';
+import {
+  errorSummary,
+  type FormErrors,
+  formErrorsFromError,
+  hasErrors,
+  noErrors,
+  pathMapper,
+} from '../tools/form-errors';
 import { BleForm } from './BleForm';
 import { type EditState, editedConfig } from './edit-fields';
 import { MqttForm } from './MqttForm';
@@ -42,8 +54,9 @@ export function AddConnectorForm({ takenIds, onClose, onAdded, editing }: Props)
   const [mqtt, setMqtt] = useState(editing?.mqtt ?? defaultMqttFields);
   const [ble, setBle] = useState(editing?.ble ?? defaultBleFields);
   const [stored, setStored] = useState(editing?.stored ?? { password: false, key: false });
-  const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FormErrors<ConnectorFieldKey>>(noErrors);
   const [busy, setBusy] = useState(false);
+  const labels = FIELD_LABELS[kind] as Readonly<Record<ConnectorFieldKey, string>>;
 
   const build = (): BuildResult => {
     const common = { id, label };
@@ -56,11 +69,11 @@ export function AddConnectorForm({ takenIds, onClose, onAdded, editing }: Props)
     event.preventDefault();
     const built = build();
     if (!built.ok) {
-      setError(built.error);
+      setErrors({ fields: built.errors, other: [] });
       return;
     }
     setBusy(true);
-    setError(null);
+    setErrors(noErrors());
     try {
       const status = editing
         ? await engine().request('connectors.update', {
@@ -70,7 +83,8 @@ export function AddConnectorForm({ takenIds, onClose, onAdded, editing }: Props)
         : await engine().request('connectors.add', { kind, config: built.config });
       onAdded(status.id);
     } catch (e) {
-      setError(errorMessage(e));
+      const keys = Object.keys(labels) as ConnectorFieldKey[];
+      setErrors(formErrorsFromError(e, pathMapper(keys, FIELD_ALIASES, 'config')));
     } finally {
       setBusy(false);
     }
@@ -98,7 +112,7 @@ export function AddConnectorForm({ takenIds, onClose, onAdded, editing }: Props)
               checked={kind === k}
               onChange={() => {
                 setKind(k);
-                setError(null);
+                setErrors(noErrors());
               }}
             />{' '}
             {k === 'serial' ? 'Serial port' : k === 'mqtt' ? 'MQTT broker' : 'Bluetooth LE'}
@@ -111,26 +125,44 @@ export function AddConnectorForm({ takenIds, onClose, onAdded, editing }: Props)
           hint={
             editing ? 'fixed: remove and add again to rename' : 'optional; made up from the port or broker'
           }
+          error={errors.fields.id}
         >
           <input
             data-testid="connector-id"
             value={id}
+            maxLength={LIMITS.id}
             readOnly={editing !== undefined}
             onChange={(e) => setId(e.target.value)}
           />
         </Field>
-        <Field label="Label" hint="optional">
-          <input value={label} onChange={(e) => setLabel(e.target.value)} />
+        <Field label="Label" hint="optional" error={errors.fields.label}>
+          <input
+            data-testid="connector-label"
+            value={label}
+            maxLength={LIMITS.label}
+            onChange={(e) => setLabel(e.target.value)}
+          />
         </Field>
       </div>
-      {kind === 'serial' && <SerialForm value={serial} onChange={setSerial} />}
+      {kind === 'serial' && <SerialForm value={serial} onChange={setSerial} errors={errors.fields} />}
       {kind === 'mqtt' && (
-        <MqttForm value={mqtt} onChange={setMqtt} stored={stored} onStoredChange={setStored} />
+        <MqttForm
+          value={mqtt}
+          onChange={setMqtt}
+          stored={stored}
+          onStoredChange={setStored}
+          errors={errors.fields}
+        />
       )}
-      {kind === 'ble' && <BleForm value={ble} onChange={setBle} />}
-      {error && (
+      {kind === 'ble' && <BleForm value={ble} onChange={setBle} errors={errors.fields} />}
+      {hasErrors(errors) && (
         <div className="notice notice-error" role="alert" data-testid="add-connector-error">
-          {error}
+          {Object.keys(errors.fields).length > 0 ? 'Please fix these and try again:' : 'Not saved:'}
+          <ul className="error-list">
+            {errorSummary(errors, labels).map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
         </div>
       )}
       <div className="form-actions">

@@ -4,7 +4,7 @@
  * When editing, a stored password or key is never shown: its input stays empty to keep
  * it, and "Forget" drops it. Each template may have a payload mapping.
  */
-import type { MqttFields } from '../tools/connector-config';
+import { type FieldErrors, MQTT_LABELS as L, LIMITS, type MqttFields } from '../tools/connector-config';
 import { Field } from '../tools/Field';
 import { type StoredSecrets, secretPlaceholder } from './edit-fields';
 import { PayloadMappingEditor } from './PayloadMappingEditor';
@@ -14,6 +14,7 @@ interface Props {
   onChange(next: MqttFields): void;
   stored?: StoredSecrets;
   onStoredChange?(next: StoredSecrets): void;
+  errors?: FieldErrors;
 }
 
 function ForgetButton({
@@ -34,11 +35,11 @@ function ForgetButton({
   );
 }
 
-export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
+export function MqttForm({ value, onChange, stored, onStoredChange, errors = {} }: Props) {
   const set = <K extends keyof MqttFields>(key: K, v: MqttFields[K]) => onChange({ ...value, [key]: v });
   return (
     <div className="form-grid">
-      <Field label="Broker URL" hint="mqtt://, mqtts://, ws:// or wss://">
+      <Field label={L.url} hint="mqtt://, mqtts://, ws:// or wss://" error={errors.url}>
         <input
           data-testid="mqtt-url"
           value={value.url}
@@ -46,10 +47,10 @@ export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
           onChange={(e) => set('url', e.target.value)}
         />
       </Field>
-      <Field label="Username">
+      <Field label={L.username} error={errors.username}>
         <input autoComplete="off" value={value.username} onChange={(e) => set('username', e.target.value)} />
       </Field>
-      <Field label="Password">
+      <Field label={L.password} error={errors.password}>
         <input
           type="password"
           autoComplete="new-password"
@@ -60,10 +61,14 @@ export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
         />
         <ForgetButton field="password" stored={stored} onStoredChange={onStoredChange} />
       </Field>
-      <Field label="Client id" hint="optional">
-        <input value={value.clientId} onChange={(e) => set('clientId', e.target.value)} />
+      <Field label={L.clientId} hint="optional" error={errors.clientId}>
+        <input
+          value={value.clientId}
+          maxLength={LIMITS.clientId}
+          onChange={(e) => set('clientId', e.target.value)}
+        />
       </Field>
-      <Field label="QoS">
+      <Field label={L.qos} error={errors.qos}>
         <select value={value.qos} onChange={(e) => set('qos', e.target.value as MqttFields['qos'])}>
           <option>0</option>
           <option>1</option>
@@ -75,8 +80,9 @@ export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
         session
       </label>
       <Field
-        label="Topic templates"
+        label={L.topicTemplates}
         hint="one per line, e.g. plant/{site}/{deviceId}/{metric}; {site=north} pins a level"
+        error={errors.topicTemplates}
       >
         <textarea
           data-testid="mqtt-templates"
@@ -101,14 +107,19 @@ export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
         Sparkplug B
       </label>
       {value.sparkplug && (
-        <Field label="Sparkplug group id" hint="optional; all groups when empty">
+        <Field
+          label={L.sparkplugGroupId}
+          hint="optional; all groups when empty"
+          error={errors.sparkplugGroupId}
+        >
           <input value={value.sparkplugGroupId} onChange={(e) => set('sparkplugGroupId', e.target.value)} />
         </Field>
       )}
       {value.sparkplug && (
         <Field
-          label="Reorder timeout (ms)"
+          label={L.sparkplugReorderMs}
           hint="how long a late message is waited for before the node is asked for a rebirth"
+          error={errors.sparkplugReorderMs}
         >
           <input
             data-testid="mqtt-sparkplug-reorder"
@@ -121,7 +132,7 @@ export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
       <details className="form-wide">
         <summary>TLS</summary>
         <div className="form-grid">
-          <Field label="CA certificate (PEM)">
+          <Field label={L.ca} error={errors.ca}>
             <textarea
               rows={4}
               className="mono"
@@ -129,7 +140,7 @@ export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
               onChange={(e) => set('ca', e.target.value)}
             />
           </Field>
-          <Field label="Client certificate (PEM)">
+          <Field label={L.cert} error={errors.cert}>
             <textarea
               rows={4}
               className="mono"
@@ -137,7 +148,7 @@ export function MqttForm({ value, onChange, stored, onStoredChange }: Props) {
               onChange={(e) => set('cert', e.target.value)}
             />
           </Field>
-          <Field label="Client key (PEM)">
+          <Field label={L.key} error={errors.key}>
             <textarea
               rows={4}
               className="mono"

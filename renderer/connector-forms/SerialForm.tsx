@@ -3,11 +3,26 @@
  * so a USB adapter plugged in now shows up within two seconds; ptys and anything else
  * not enumerated can be typed into the path field (the picker only fills it in).
  */
-import { BAUD_RATES, SERIAL_FORMATS, type SerialFields } from '../tools/connector-config';
+import {
+  BAUD_MAX,
+  BAUD_MIN,
+  BAUD_RATES,
+  type FieldErrors,
+  SERIAL_LABELS as L,
+  LIMITS,
+  SERIAL_FORMATS,
+  type SerialFields,
+} from '../tools/connector-config';
 import { Field } from '../tools/Field';
 import { SerialPortField } from '../tools/SerialPortField';
 
-export function SerialForm({ value, onChange }: { value: SerialFields; onChange(next: SerialFields): void }) {
+interface Props {
+  value: SerialFields;
+  onChange(next: SerialFields): void;
+  errors?: FieldErrors;
+}
+
+export function SerialForm({ value, onChange, errors = {} }: Props) {
   const set = <K extends keyof SerialFields>(key: K, v: SerialFields[K]) => onChange({ ...value, [key]: v });
   return (
     <div className="form-grid">
@@ -17,18 +32,21 @@ export function SerialForm({ value, onChange }: { value: SerialFields; onChange(
         testId="serial-port-picker"
         pollKey="serial-ports"
       />
-      <Field label="Path">
+      <Field label={L.path} error={errors.path}>
         <input
           data-testid="serial-path"
           value={value.path}
+          maxLength={LIMITS.path}
           placeholder="/dev/ttyUSB0"
           onChange={(e) => set('path', e.target.value)}
         />
       </Field>
-      <Field label="Baud rate">
+      <Field label={L.baudRate} error={errors.baudRate}>
         <input
           list="baud-rates"
           inputMode="numeric"
+          data-testid="serial-baud-rate"
+          title={`${BAUD_MIN} to ${BAUD_MAX}`}
           value={value.baudRate}
           onChange={(e) => set('baudRate', e.target.value)}
         />
@@ -38,7 +56,7 @@ export function SerialForm({ value, onChange }: { value: SerialFields; onChange(
           ))}
         </datalist>
       </Field>
-      <Field label="Format">
+      <Field label={L.format} error={errors.format}>
         <select
           data-testid="serial-format"
           value={value.format}
@@ -51,7 +69,7 @@ export function SerialForm({ value, onChange }: { value: SerialFields; onChange(
           ))}
         </select>
       </Field>
-      <Field label="Data bits">
+      <Field label={L.dataBits} error={errors.dataBits}>
         <select
           value={value.dataBits}
           onChange={(e) => set('dataBits', e.target.value as SerialFields['dataBits'])}
@@ -61,7 +79,7 @@ export function SerialForm({ value, onChange }: { value: SerialFields; onChange(
           ))}
         </select>
       </Field>
-      <Field label="Parity">
+      <Field label={L.parity} error={errors.parity}>
         <select
           value={value.parity}
           onChange={(e) => set('parity', e.target.value as SerialFields['parity'])}
@@ -71,7 +89,7 @@ export function SerialForm({ value, onChange }: { value: SerialFields; onChange(
           ))}
         </select>
       </Field>
-      <Field label="Stop bits">
+      <Field label={L.stopBits} error={errors.stopBits}>
         <select
           value={value.stopBits}
           onChange={(e) => set('stopBits', e.target.value as SerialFields['stopBits'])}
@@ -80,7 +98,7 @@ export function SerialForm({ value, onChange }: { value: SerialFields; onChange(
           <option>2</option>
         </select>
       </Field>
-      <Field label="Flow control">
+      <Field label={L.flowControl} error={errors.flowControl}>
         <select
           value={value.flowControl}
           onChange={(e) => set('flowControl', e.target.value as SerialFields['flowControl'])}
@@ -90,15 +108,20 @@ export function SerialForm({ value, onChange }: { value: SerialFields; onChange(
           ))}
         </select>
       </Field>
-      <Field label="Device id" hint="for lines that name no device">
+      <Field label={L.deviceId} hint="for lines that name no device" error={errors.deviceId}>
         <input
           data-testid="serial-device-id"
           value={value.deviceId}
+          maxLength={LIMITS.deviceId}
           onChange={(e) => set('deviceId', e.target.value)}
         />
       </Field>
-      <Field label="Profile" hint="optional, from resources/profiles">
-        <input value={value.profile} onChange={(e) => set('profile', e.target.value)} />
+      <Field label={L.profile} hint="optional, from resources/profiles" error={errors.profile}>
+        <input
+          value={value.profile}
+          maxLength={LIMITS.profile}
+          onChange={(e) => set('profile', e.target.value)}
+        />
       </Field>
     </div>
   );

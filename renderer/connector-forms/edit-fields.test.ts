@@ -49,7 +49,7 @@ describe('editing a connector with the add form', () => {
   test('mqtt: saving unchanged keeps the stored secrets and what the form has no input for', () => {
     const state = editStateFromConfig('mqtt', savedMqtt);
     const built = buildMqttConfig(state.mqtt, []);
-    if (!built.ok) throw new Error(built.error);
+    if (!built.ok) throw new Error(JSON.stringify(built.errors));
     const config = editedConfig(state.original, built.config, state.stored, 'mqtt');
     expect(config).toMatchObject({
       id: 'plant-broker',
@@ -64,7 +64,7 @@ describe('editing a connector with the add form', () => {
   test('mqtt: a typed password replaces; "forget" sends nothing; a cleared field is cleared', () => {
     const state = editStateFromConfig('mqtt', savedMqtt);
     const built = buildMqttConfig({ ...state.mqtt, password: 'new secret', cert: '', username: '' }, []);
-    if (!built.ok) throw new Error(built.error);
+    if (!built.ok) throw new Error(JSON.stringify(built.errors));
     const config = editedConfig(state.original, built.config, { password: true, key: false }, 'mqtt');
     expect(config.password).toBe('new secret');
     expect('key' in config).toBe(false);
@@ -93,7 +93,7 @@ describe('editing a connector with the add form', () => {
     expect(state.serial).toMatchObject({ baudRate: '9600', dataBits: '7', stopBits: '2', format: 'csv' });
     expect(state.stored).toEqual({ password: false, key: false });
     const built = buildSerialConfig(state.serial, ['usb0']);
-    if (!built.ok) throw new Error(built.error);
+    if (!built.ok) throw new Error(JSON.stringify(built.errors));
     expect(editedConfig(state.original, built.config, state.stored, 'serial')).toEqual(saved);
   });
 
@@ -107,7 +107,7 @@ describe('editing a connector with the add form', () => {
     const state = editStateFromConfig('ble', saved);
     expect(state.ble).toMatchObject({ serviceUuids: '181a 180f', namePrefix: 'TH', autoConnect: false });
     const built = buildBleConfig({ ...state.ble, namePrefix: 'ENV' }, []);
-    if (!built.ok) throw new Error(built.error);
+    if (!built.ok) throw new Error(JSON.stringify(built.errors));
     expect(editedConfig(state.original, built.config, state.stored, 'ble')).toEqual({
       ...saved,
       scan: { ...saved.scan, namePrefix: 'ENV' },
@@ -127,7 +127,7 @@ describe('editing a connector with the add form', () => {
       sparkplugReorderMs: '750',
     });
     const built = buildMqttConfig({ ...state.mqtt, sparkplugReorderMs: '1500' }, []);
-    if (!built.ok) throw new Error(built.error);
+    if (!built.ok) throw new Error(JSON.stringify(built.errors));
     expect(editedConfig(state.original, built.config, state.stored, 'mqtt').sparkplug).toEqual({
       groupId: 'Plant',
       reorderTimeoutMs: 1500,

@@ -4,8 +4,10 @@
  * wizard's Connect step and certificate rotation in the registry, so both name the same
  * mistakes at the same fields.
  */
+
 import type { z } from 'zod';
 import { type DeviceLink, DeviceLinkSchema } from '../../common/commissioning-contract';
+import { plainMessage } from '../../common/validation-messages';
 
 export type LinkErrors = Partial<Record<keyof LinkFields & string, string>>;
 export type ParsedLink = { ok: true; link: DeviceLink } | { ok: false; errors: LinkErrors };
@@ -47,7 +49,7 @@ function errorsFrom(
   for (const issue of error.issues) {
     const key = String(issue.path[0] ?? '') as keyof LinkFields;
     const field = fields.includes(key) ? key : fallback;
-    if (!errors[field]) errors[field] = issue.message;
+    if (!errors[field]) errors[field] = plainMessage(issue, DeviceLinkSchema);
   }
   return errors;
 }

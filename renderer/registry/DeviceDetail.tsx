@@ -185,6 +185,8 @@ function EditForm({ device, onDevice }: { device: RegistryDevice; onDevice(d: Re
           >
             <input
               value={fields[name]}
+              // as RegistryUpdateSchema allows; tags: 50 of at most 64 characters, with separators
+              maxLength={name === 'tags' ? 50 * 66 : 200}
               aria-invalid={errors[name] ? true : undefined}
               onChange={(e) => edit(name, e.target.value)}
               data-testid={`edit-${name}`}

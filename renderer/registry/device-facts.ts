@@ -3,12 +3,14 @@
  * expires (warning under 30 days), health figures, and the edit form's fields parsed
  * against the contract so a mistake is named at its field before anything is sent.
  */
+
 import {
   LIFECYCLE_TRANSITIONS,
   type Lifecycle,
   type RegistryDevice,
   RegistryUpdateSchema,
 } from '../../common/registry-contract';
+import { plainMessage } from '../../common/validation-messages';
 
 export const EXPIRY_WARN_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -111,10 +113,14 @@ export function parseDeviceEdit(
       const field = issue.path[0];
       if ((field === 'name' || field === 'site' || field === 'tags') && !errors[field]) {
         const item = issue.path.length > 1 && typeof issue.path[1] === 'number' ? tags[issue.path[1]] : null;
-        errors[field] = item ? `“${item}”: ${issue.message}` : issue.message;
+        const message = plainMessage(issue, RegistryUpdateSchema);
+        errors[field] = item ? `“${item}”: ${message}` : message;
       }
     }
-    if (Object.keys(errors).length === 0) errors.name = checked.error.issues[0]?.message ?? 'invalid';
+    if (Object.keys(errors).length === 0) {
+      const first = checked.error.issues[0];
+      errors.name = first ? plainMessage(first, RegistryUpdateSchema) : 'not a valid value';
+    }
     return { ok: false, errors };
   }
   return { ok: true, update, changed: Object.keys(update).length > 1 };

@@ -8,16 +8,18 @@ import { useEffect, useRef, useState } from 'react';
 import { downloadText } from '../export/download';
 import { engine } from '../rpc/engine';
 import { useConnectors } from '../state/connectors';
+import { LINE_FILTER_LABELS, LINE_FILTERS, type LineFilter } from '../tools/serial-lines';
 import { appendChunks, decodeBase64, type LogChunk, logFileText } from '../tools/serial-log';
 import { ConnectorHeader } from '../views/ConnectorHeader';
-import { SerialLog } from './SerialLog';
+import { SerialLog, type SerialView } from './SerialLog';
 import { SerialPlot } from './SerialPlot';
 import { SerialSendBox } from './SerialSendBox';
 
 export function SerialMonitor({ connectorId }: { connectorId: string }) {
   const connector = useConnectors((s) => s.connectors.find((c) => c.id === connectorId));
   const [log, setLog] = useState<LogChunk[]>([]);
-  const [view, setView] = useState<'text' | 'hex'>('text');
+  const [view, setView] = useState<SerialView>('text');
+  const [filter, setFilter] = useState<LineFilter>('all');
   const [paused, setPaused] = useState(false);
   const [held, setHeld] = useState<LogChunk[]>([]);
   const [streamError, setStreamError] = useState<string | null>(null);
@@ -67,10 +69,33 @@ export function SerialMonitor({ connectorId }: { connectorId: string }) {
           type="button"
           aria-pressed={view === 'hex'}
           data-testid="serial-view-toggle"
-          onClick={() => setView(view === 'text' ? 'hex' : 'text')}
+          onClick={() => setView(view === 'hex' ? 'text' : 'hex')}
         >
-          {view === 'text' ? 'Show hex' : 'Show text'}
+          {view === 'hex' ? 'Show text' : 'Show hex'}
         </button>
+        <button
+          type="button"
+          aria-pressed={view === 'lines'}
+          data-testid="serial-lines-toggle"
+          title="Whole lines, firmware log lines coloured by level"
+          onClick={() => setView(view === 'lines' ? 'text' : 'lines')}
+        >
+          Lines
+        </button>
+        {view === 'lines' && (
+          <select
+            aria-label="Show"
+            data-testid="serial-line-filter"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value as LineFilter)}
+          >
+            {LINE_FILTERS.map((f) => (
+              <option key={f} value={f}>
+                {LINE_FILTER_LABELS[f]}
+              </option>
+            ))}
+          </select>
+        )}
         <button type="button" aria-pressed={paused} onClick={paused ? resume : () => setPaused(true)}>
           {paused ? `Resume${held.length > 0 ? ` (${held.length} waiting)` : ''}` : 'Pause'}
         </button>
@@ -88,7 +113,7 @@ export function SerialMonitor({ connectorId }: { connectorId: string }) {
         </button>
         <span className="muted small">{log.length} chunks kept (newest 5,000)</span>
       </div>
-      <SerialLog log={log} view={view} />
+      <SerialLog log={log} view={view} filter={filter} />
       <SerialSendBox connectorId={connectorId} />
       <h2 className="section-title">Plot</h2>
       <SerialPlot connectorId={connectorId} />

@@ -3,7 +3,9 @@
  * mirrors the contract (the engine checks again) so a mistake is named next to its field
  * before anything is sent.
  */
+
 import { type Retention, RetentionSchema } from '../../common/contract';
+import { plainMessage } from '../../common/validation-messages';
 
 export type QuotaUnit = 'MiB' | 'GiB';
 
@@ -64,6 +66,6 @@ export function parseRetentionFields(
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   const checked = RetentionSchema.safeParse({ ...days, quotaBytes });
   if (!checked.success)
-    return { ok: false, errors: { quota: checked.error.issues[0]?.message ?? 'invalid' } };
+    return { ok: false, errors: { quota: plainMessage(checked.error.issues[0]!, RetentionSchema) } };
   return { ok: true, retention: checked.data };
 }

@@ -8,6 +8,7 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import type { SinkKind, SinkStatus } from '../../common/sync-contract';
 import { engine } from '../rpc/engine';
+import { formErrorsFromError } from '../tools/form-errors';
 import { errorMessage } from '../tools/use-poll';
 import {
   buildSinkConfig,
@@ -18,6 +19,7 @@ import {
   type SinkFields,
   type StoredSecrets,
   secretPlaceholder,
+  sinkFieldOf,
 } from './sink-form';
 
 export interface SinkEdit {
@@ -133,6 +135,7 @@ export function SinkForm({ editing, onClose, onSaved }: Props) {
             });
       onSaved(status);
     } catch (error) {
+      setErrors(formErrorsFromError(error, sinkFieldOf).fields);
       setFailure(`The engine refused this sink: ${errorMessage(error)}`);
     } finally {
       setBusy(false);

@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { SECRET_STORED } from '../../common/sync-contract';
-import { buildSinkConfig, defaultSinkFields, fieldsFromSink, NO_STORED, type SinkFields } from './sink-form';
+import {
+  buildSinkConfig,
+  defaultSinkFields,
+  fieldsFromSink,
+  NO_STORED,
+  type SinkFields,
+  sinkFieldOf,
+} from './sink-form';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----';
@@ -206,5 +213,15 @@ describe('editing a saved sink', () => {
     expect(fields.topic).toBe('');
     expect(fields.password).toBe('');
     expect(stored).toEqual(NO_STORED);
+  });
+});
+
+describe('engine issues land beside the sink form fields', () => {
+  test("sync.addSink's paths map to fields; anything unknown shows at the URL", () => {
+    expect(sinkFieldOf('config.url')).toBe('url');
+    expect(sinkFieldOf('config.timeoutMs')).toBe('timeoutS');
+    expect(sinkFieldOf('name')).toBe('name');
+    expect(sinkFieldOf('config.topic')).toBe('topic');
+    expect(sinkFieldOf('config.qos')).toBe('url');
   });
 });

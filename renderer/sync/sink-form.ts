@@ -9,12 +9,15 @@
  * - The checks here name the field at fault before anything is sent; the contract's own
  *   schema runs last, so the engine never sees a config the form thinks is fine but it won't.
  */
+
 import {
   HttpSinkConfigSchema,
   MqttSinkConfigSchema,
   SECRET_STORED,
   type SinkKind,
 } from '../../common/sync-contract';
+import { fieldIssues } from '../../common/validation-messages';
+import { formErrorsFromIssues, pathMapper } from '../tools/form-errors';
 
 export interface SinkFields {
   name: string;
@@ -42,6 +45,28 @@ export type SecretField = 'authorization' | 'password' | 'keyPem';
 /** The secrets that hold a stored value the user has neither replaced nor forgotten. */
 export type StoredSecrets = Record<SecretField, boolean>;
 export type SinkErrors = Partial<Record<keyof SinkFields, string>>;
+
+const SINK_FIELDS: readonly (keyof SinkFields)[] = [
+  'name',
+  'url',
+  'authorization',
+  'downUrl',
+  'timeoutS',
+  'topic',
+  'receiptTopic',
+  'clientId',
+  'username',
+  'password',
+  'caPem',
+  'certPem',
+  'keyPem',
+];
+
+/** a sink config path (or sync.addSink's "config.url") → the field showing it; the rest go to the URL */
+export function sinkFieldOf(path: string): keyof SinkFields {
+  const field = pathMapper(SINK_FIELDS, { timeoutMs: 'timeoutS' }, 'config')(path);
+  return field ?? 'url';
+}
 
 export const NO_STORED: StoredSecrets = { authorization: false, password: false, keyPem: false };
 
@@ -230,12 +255,13 @@ export function buildSinkConfig(
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   const full = { ...carried, ...config };
-  const checked = (kind === 'http' ? HttpSinkConfigSchema : MqttSinkConfigSchema).safeParse(full);
+  const schema = kind === 'http' ? HttpSinkConfigSchema : MqttSinkConfigSchema;
+  const checked = schema.safeParse(full);
   if (!checked.success) {
-    const issue = checked.error.issues[0];
-    const field = String(issue?.path[0] ?? 'url');
-    const key = (field in f ? field : field === 'timeoutMs' ? 'timeoutS' : 'url') as keyof SinkFields;
-    return { ok: false, errors: { [key]: issue?.message ?? 'invalid' } };
+    return {
+      ok: false,
+      errors: formErrorsFromIssues(fieldIssues(checked.error, schema), sinkFieldOf).fields,
+    };
   }
   return { ok: true, name, enabled: f.enabled, config: checked.data as Record<string, unknown> };
 }

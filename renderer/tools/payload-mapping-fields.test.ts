@@ -104,8 +104,9 @@ describe('payload mapping fields', () => {
     );
     expect(bad).toEqual({
       ok: false,
-      error:
-        "Payload mapping of zigbee2mqtt/{deviceId}: row 1: give the field's path, e.g. SI7021.Temperature",
+      errors: {
+        payloadMappings: "zigbee2mqtt/{deviceId}: row 1: give the field's path, e.g. SI7021.Temperature",
+      },
     });
   });
 

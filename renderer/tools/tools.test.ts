@@ -64,7 +64,7 @@ describe('connector configs', () => {
     for (const bad of ['', '1.5', '5', '60001', 'soon'])
       expect(buildMqttConfig({ ...base, sparkplugReorderMs: bad }, [])).toEqual({
         ok: false,
-        error: 'The Sparkplug reorder timeout is a whole number of milliseconds, 10 to 60000.',
+        errors: { sparkplugReorderMs: 'a whole number of milliseconds from 10 to 60000' },
       });
     // without Sparkplug the field does not matter
     expect(
@@ -125,4 +125,46 @@ test('a topic deeper than the tree shows keeps its tail in one node, with the fu
   expect(depth).toBe(MAX_TREE_DEPTH);
   expect(node?.path).toBe(topic);
   expect(node?.info?.topic).toBe(topic);
+});
+
+describe('connector form checks: every field at once, in plain words', () => {
+  test('serial: a missing path, a baud rate out of range and an overlong label together', () => {
+    const r = buildSerialConfig({ ...defaultSerialFields(), baudRate: '12.5', label: 'x'.repeat(201) }, []);
+    expect(r).toEqual({
+      ok: false,
+      errors: {
+        path: 'pick a port or type its path (e.g. /dev/ttyUSB0)',
+        baudRate: 'a whole number from 50 to 20000000',
+        label: 'at most 200 characters',
+      },
+    });
+    expect(buildSerialConfig({ ...defaultSerialFields(), path: '/dev/x', baudRate: '' }, [])).toMatchObject({
+      errors: { baudRate: 'a whole number from 50 to 20000000' },
+    });
+  });
+
+  test('mqtt: no URL and nothing to subscribe to', () => {
+    expect(buildMqttConfig(defaultMqttFields(), [])).toMatchObject({
+      ok: false,
+      errors: {
+        url: expect.stringContaining('mqtt://host:1883'),
+        topicTemplates: 'at least one topic template, or turn on Sparkplug B',
+      },
+    });
+  });
+
+  // Core Spec Vol 3 Part B §2.5.1: 16-bit 180F / 0x180F, 128-bit 0000180f-0000-1000-8000-00805f9b34fb
+  test('ble: malformed service UUIDs are named, the accepted forms explained', () => {
+    const r = buildBleConfig(
+      { ...defaultBleFields(), serviceUuids: '180F, 18F 0000180f-0000-1000-8000-00805f9b34fb battery' },
+      [],
+    );
+    expect(r).toEqual({
+      ok: false,
+      errors: {
+        serviceUuids:
+          '18F, battery are not a Bluetooth UUID: use 16-bit like 180F or 0x180F, or 128-bit like 0000180f-0000-1000-8000-00805f9b34fb',
+      },
+    });
+  });
 });

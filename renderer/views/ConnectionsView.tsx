@@ -10,6 +10,7 @@ import { useNow } from '../state/clock';
 import { useConnectors } from '../state/connectors';
 import { ConfirmDialog } from '../tools/ConfirmDialog';
 import { errorMessage } from '../tools/use-poll';
+import { ApartCounts } from './ApartCounts';
 import { StateBadge } from './StateBadge';
 
 /** Each kind's own tool; the demo site's simulated connectors have none. */
@@ -134,7 +135,12 @@ function ConnectorRow({ connector: c, now, onEdit }: RowProps) {
       <td className="num">{formatCount(c.devices)}</td>
       <td className="num">{formatCount(c.messagesIn)}</td>
       <td className="num">{formatCount(c.readingsIn)}</td>
-      <td className={c.decodeErrors > 0 ? 'num flagged' : 'num'}>{formatCount(c.decodeErrors)}</td>
+      <td className="num">
+        <span className={c.decodeErrors > 0 ? 'flagged' : undefined} data-testid="decode-errors">
+          {formatCount(c.decodeErrors)}
+        </span>
+        <ApartCounts connector={c} />
+      </td>
       <td className="detail last-error" title={c.lastError ?? undefined}>
         {c.lastError ?? <span className="muted">—</span>}
       </td>

@@ -6,6 +6,7 @@ import type { ConnectorStatus } from '../../common/contract';
 import { formatCount } from '../format';
 import { hrefFor } from '../router';
 import { useConnectors } from '../state/connectors';
+import { ApartCounts } from './ApartCounts';
 import { StateBadge } from './StateBadge';
 
 interface Props {
@@ -35,6 +36,7 @@ export function ConnectorHeader({ title, connectorId, connector: c, expectKind, 
             <span className={c.decodeErrors > 0 ? 'flagged' : undefined}>
               {formatCount(c.decodeErrors)} decode errors
             </span>
+            <ApartCounts connector={c} />
           </span>
         )}
       </div>

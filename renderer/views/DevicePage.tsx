@@ -67,6 +67,9 @@ function DeviceHeader({ device }: { device: DeviceSummary }) {
         <Fact term="suspect" className={countClass(counters.suspect)}>
           {formatCount(counters.suspect)}
         </Fact>
+        <Fact term="invalid" className={countClass(counters.invalid ?? 0)}>
+          {formatCount(counters.invalid ?? 0)}
+        </Fact>
       </dl>
     </div>
   );

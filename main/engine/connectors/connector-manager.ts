@@ -7,9 +7,11 @@
  * passwords, client private keys): those are sealed in the secret store as
  * `connector.<id>.<field>` and put back when the connector starts.
  */
+
 import type { z } from 'zod';
 import type { ConnectorStatus, RequestResult } from '../../../common/contract';
 import { RpcError } from '../../../common/protocol';
+import { fieldIssues, issuesText } from '../../../common/validation-messages';
 import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
 import type { Db } from '../store/database';
@@ -220,10 +222,9 @@ export class ConnectorManager {
   private validate(kind: string, factory: ConnectorFactory, rawConfig: unknown): { id: string } {
     const parsed = factory.schema.safeParse(rawConfig);
     if (!parsed.success) {
-      throw new RpcError(
-        'INVALID_PARAMS',
-        `invalid ${kind} connector: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`,
-      );
+      // every field's problem at once, in plain words, with paths a form can put beside its fields
+      const issues = fieldIssues(parsed.error, factory.schema);
+      throw new RpcError('INVALID_PARAMS', `invalid ${kind} connector: ${issuesText(issues)}`, issues);
     }
     return parsed.data;
   }

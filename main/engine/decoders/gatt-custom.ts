@@ -7,19 +7,15 @@
  * Values are hostile input: decoding never throws. A value that is too short, the wrong
  * length or not a finite number gives an error for the caller to count, and no reading.
  */
+
 import { z } from 'zod';
+import { BleUuidSchema } from '../../../common/ble-uuid';
 import { GATT_FIELD_SIZES, type GattFieldType } from '../../../common/gatt-field-types';
 import { normalizeUuid } from './gatt-extra';
 
 export { GATT_FIELD_SIZES, type GattFieldType } from '../../../common/gatt-field-types';
 
-const uuid = z
-  .string()
-  .min(4)
-  .max(36)
-  .regex(/^(0x)?[0-9a-fA-F-]+$/, 'a hex UUID')
-  .transform(normalizeUuid)
-  .refine((u) => u.length === 4 || u.length === 8 || u.length === 32, 'a 16-, 32- or 128-bit UUID');
+const uuid = BleUuidSchema.transform(normalizeUuid);
 
 export const BleCharacteristicMappingSchema = z
   .object({

@@ -32,12 +32,13 @@ function runStream(format: WireFormat, chunks: Uint8Array[], deviceId?: string):
     source: 'test',
     ...(deviceId ? { defaultDeviceId: deviceId } : {}),
   });
-  const total: StreamResult = { readings: [], messages: 0, errors: 0, lastError: null };
+  const total: StreamResult = { readings: [], messages: 0, errors: 0, logLines: 0, lastError: null };
   for (const chunk of chunks) {
     const r = stream.push(chunk, NOW);
     total.readings.push(...r.readings);
     total.messages += r.messages;
     total.errors += r.errors;
+    total.logLines += r.logLines;
     if (r.lastError) total.lastError = r.lastError;
   }
   return total;
@@ -287,6 +288,32 @@ describe('telemetry stream', () => {
       ),
     ),
   };
+
+  // ESPHome logger.cpp "[%s][%s:%03u]: ", ESP-IDF esp_log.h LOG_FORMAT, Zephyr log_output.c
+  test('firmware log lines between telemetry lines are counted apart, never decode errors', () => {
+    const logs = [
+      '\x1b[0;32m[I][boot:123]: Running through setup()...\x1b[0m',
+      '\x1b[0;33mW (4521) sensor: retrying\x1b[0m',
+      '[00:00:01.234,567] <inf> main: ready',
+    ];
+    const jsonText = `${logs[0]}\n{"dev":"a","temperature":1}\r\n${logs[1]}\n{"dev":"a","temperature":2}\n${logs[2]}\n`;
+    for (const cuts of [[], [3, 40, 41, 90]]) {
+      const r = runStream('json-lines', split(Buffer.from(jsonText), cuts));
+      expect(r).toMatchObject({ messages: 2, errors: 0, logLines: 3 });
+      expect(r.readings.map((x) => x.value)).toEqual([1, 2]);
+    }
+    // a CSV decoder waiting for its header does not take the boot banner for one
+    const csvText = `${logs[0]}\nts,dev,seq,temperature\n${logs[1]}\n1764000000000,a,1,21.5\n`;
+    expect(runStream('csv', [Buffer.from(csvText)])).toMatchObject({ errors: 0, logLines: 2 });
+    expect(runStream('csv', [Buffer.from(csvText)]).readings.map((x) => x.value)).toEqual([21.5]);
+    const kv = runStream('key-value', [Buffer.from(`${logs[2]}\ndev=a temperature=3\n`)]);
+    expect(kv).toMatchObject({ errors: 0, logLines: 1 });
+    // anything else that is not telemetry still is a decode error
+    expect(runStream('json-lines', [Buffer.from('Guru Meditation Error\n')])).toMatchObject({
+      errors: 1,
+      logLines: 0,
+    });
+  });
 
   test('every format: readings and counted errors, independent of chunking', () => {
     const expected: Record<WireFormat, [number, number, number]> = {

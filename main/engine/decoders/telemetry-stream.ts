@@ -4,6 +4,7 @@
  * chunks its port delivers, the bench feeds it random-sized chunks, and the fuzz tests
  * feed it anything. Every message is either readings or one counted error.
  */
+import { parseFirmwareLogLine } from '../../../common/firmware-log-line';
 import type { Reading } from '../../../common/reading';
 import { CobsFramer } from './cobs';
 import { checkCrc16 } from './crc';
@@ -26,9 +27,11 @@ export interface StreamOptions {
 
 export interface StreamResult {
   readings: Reading[];
-  /** messages (lines or frames) seen, good or bad, empty lines excluded */
+  /** messages (lines or frames) seen, good or bad, empty lines and log lines excluded */
   messages: number;
   errors: number;
+  /** firmware log lines ("[I][boot:12]: ...") on a text port: not telemetry, not errors */
+  logLines: number;
   /** the last error's description, if any */
   lastError: string | null;
 }
@@ -60,6 +63,7 @@ export function createTelemetryStream(format: WireFormat, options: StreamOptions
           readings: [],
           messages: framed.frames.length + framed.errors,
           errors: framed.errors,
+          logLines: 0,
           lastError: framed.errors > 0 ? `malformed or over-long ${format} frame` : null,
         };
         for (const frame of framed.frames) {
@@ -103,10 +107,16 @@ export function createTelemetryStream(format: WireFormat, options: StreamOptions
         readings: [],
         messages: framed.overlong,
         errors: framed.overlong,
+        logLines: 0,
         lastError: framed.overlong > 0 ? `line longer than ${max} bytes dropped` : null,
       };
       for (const line of framed.lines) {
         if (line.length === 0) continue;
+        // before the decoder: a CSV decoder waiting for its header must not take a log line for it
+        if (parseFirmwareLogLine(line) !== null) {
+          result.logLines++;
+          continue;
+        }
         result.messages++;
         collect(decodeLine(line, ctx), result);
       }

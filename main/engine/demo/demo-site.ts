@@ -35,7 +35,7 @@ export function createDemoConnectors(site: DemoSite, sink: ConnectorSink, now?: 
           ...common,
           kind: 'ble',
           detail: `${devices.length} peripherals, GATT Environmental Sensing + Battery notifications`,
-          codec: bleGattNotifications(c.id),
+          codec: bleGattNotifications(c.id, seededRandom(hashSeed(`${c.id}:radio`))),
         });
       case 'mqtt': {
         const template = c.topicTemplate ?? 'plant/{site}/{deviceId}/{metric}';

@@ -67,6 +67,32 @@ describe('demo site (simulated serial, BLE and MQTT links, driven by a fake cloc
     expect(connectors.reduce((n, c) => n + c.status().readingsIn, 0)).toBe(readings.length);
   });
 
+  test('firmware log lines on the serial link are counted as log lines, never decode errors', () => {
+    const serial = connectors.filter((c) => c.status().kind === 'serial');
+    expect(serial.length).toBeGreaterThan(0);
+    for (const c of serial) {
+      // a boot banner per device and the odd warning over 5 minutes
+      expect(c.status().logLines ?? 0).toBeGreaterThan(4);
+      expect(c.status().decodeErrors).toBe(0);
+    }
+  });
+
+  // GSS: 0x8000 / 0xFFFF "value is not known"; a saturated -999 °C encodes as the prohibited 0x8001
+  test('BLE sensors say "not known" while warming up and now and then; impossible values arrive invalid', () => {
+    const bleReadings = readings.filter(
+      (r) => connectors.find((c) => c.id === r.source)?.status().kind === 'ble',
+    );
+    expect(bleReadings.length).toBeGreaterThan(0);
+    const nulls = bleReadings.filter((r) => r.quality === 'null' && r.value === null);
+    expect(nulls.length).toBeGreaterThan(0);
+    expect(nulls.length / bleReadings.length).toBeLessThan(0.01);
+    const invalid = bleReadings.filter((r) => r.quality === 'invalid');
+    for (const r of invalid) expect(r.value).toBeNull();
+    const counted = connectors.reduce((n, c) => n + (c.status().invalidValues ?? 0), 0);
+    expect(invalid.length).toBeGreaterThan(0);
+    expect(counted).toBe(invalid.length);
+  });
+
   test('signals are realistic: temperature noise small, energy counter rising', () => {
     const temps = readings.filter(
       (r) => r.deviceId === 'th-101' && r.metric === 'temperature' && r.value !== -999,

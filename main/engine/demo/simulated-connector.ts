@@ -132,6 +132,8 @@ export class SimulatedConnector<M> implements Connector {
     const s = this.statusValue;
     s.messagesIn += decoded.messages;
     s.readingsIn += decoded.readings.length;
+    if (decoded.invalid) s.invalidValues = (s.invalidValues ?? 0) + decoded.invalid;
+    if (decoded.logLines) s.logLines = (s.logLines ?? 0) + decoded.logLines;
     if (decoded.errors.length > 0) {
       s.decodeErrors += decoded.errors.length;
       s.lastError = decoded.errors.at(-1) ?? null;

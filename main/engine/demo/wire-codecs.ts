@@ -4,8 +4,9 @@
  * notifications over BLE, and one JSON message per metric on MQTT topics. Decoding goes
  * through the same decoders a real connector uses, so the demo exercises them.
  */
+import { parseFirmwareLogLine } from '../../../common/firmware-log-line';
 import type { Reading } from '../../../common/reading';
-import { encodeGattValue, GATT_CHARACTERISTICS, gattUuidForMetric } from '../decoders/gatt';
+import { decodeGatt, encodeGattValue, GATT_CHARACTERISTICS, gattUuidForMetric } from '../decoders/gatt';
 import { decodeJsonLine } from '../decoders/json-line';
 import { LineFramer } from '../decoders/line-framer';
 import { compileTopicTemplate, decodeMetricPayload } from '../decoders/topic-template';
@@ -15,7 +16,21 @@ export interface Decoded {
   readings: Reading[];
   messages: number;
   errors: string[];
+  /** values the spec prohibits or reserves, delivered as null 'invalid' readings */
+  invalid?: number;
+  /** firmware log lines between the telemetry lines */
+  logLines?: number;
 }
+
+/** an ESPHome node's boot banner (logger.cpp "[%s][%s:%03u]: ", with its ANSI colours) */
+const BOOT_BANNER = [
+  '\x1b[0;32m[I][logger:262]: Log initialized\x1b[0m',
+  '\x1b[0;32m[I][app:029]: Running through setup()...\x1b[0m',
+  '\x1b[0;35m[C][wifi:048]: Setting up WiFi...\x1b[0m',
+  '\x1b[0;32m[I][app:062]: setup() finished successfully!\x1b[0m',
+];
+/** chance per sample of a firmware warning line on the serial link */
+const WARNING_CHANCE = 0.004;
 
 export interface WireCodec<M> {
   encode(sample: Sample): M[];
@@ -25,16 +40,24 @@ export interface WireCodec<M> {
 
 export function serialJsonLines(source: string, random: () => number): WireCodec<Uint8Array> {
   const framer = new LineFramer();
+  const booted = new Set<string>();
   return {
     encode(sample) {
-      return [
-        Buffer.from(
-          `${JSON.stringify({ dev: sample.deviceId, seq: sample.seq, ts: sample.ts, ...sample.values })}\n`,
-        ),
-      ];
+      // real nodes print their boot banner and the odd warning on the telemetry UART
+      const logs: string[] = [];
+      if (!booted.has(sample.deviceId)) {
+        booted.add(sample.deviceId);
+        logs.push(...BOOT_BANNER);
+      } else if (random() < WARNING_CHANCE) {
+        logs.push(
+          `\x1b[0;33m[W][sensor:127]: ${sample.deviceId}: read took ${200 + Math.floor(random() * 300)} ms\x1b[0m`,
+        );
+      }
+      const json = `${JSON.stringify({ dev: sample.deviceId, seq: sample.seq, ts: sample.ts, ...sample.values })}\n`;
+      return [Buffer.from(logs.map((l) => `${l}\r\n`).join('') + json)];
     },
     decode(messages, now) {
-      const out: Decoded = { readings: [], messages: 0, errors: [] };
+      const out: Decoded = { readings: [], messages: 0, errors: [], logLines: 0 };
       const stream = Buffer.concat(messages);
       // a UART hands over whatever is in its FIFO: lines split at random places
       let at = 0;
@@ -44,6 +67,10 @@ export function serialJsonLines(source: string, random: () => number): WireCodec
         at += size;
         if (framed.overlong > 0) out.errors.push(`${framed.overlong} over-long line(s) dropped`);
         for (const line of framed.lines) {
+          if (parseFirmwareLogLine(line) !== null) {
+            out.logLines!++;
+            continue;
+          }
           out.messages++;
           const decoded = decodeJsonLine(line, { source, now });
           if ('error' in decoded) out.errors.push(decoded.error);
@@ -63,18 +90,29 @@ export interface GattNotification {
   receivedAt: number;
 }
 
-export function bleGattNotifications(source: string): WireCodec<GattNotification> {
+/** chance per sample that a sensor reports "value is not known" (a missed conversion) */
+const NOT_KNOWN_CHANCE = 0.002;
+
+export function bleGattNotifications(
+  source: string,
+  random: () => number = Math.random,
+): WireCodec<GattNotification> {
+  const warm = new Set<string>();
   return {
     encode(sample) {
+      // a sensor still warming up, or missing a conversion, says "not known" (GSS 0x8000 / 0xFFFF)
+      const warming = !warm.has(sample.deviceId);
+      warm.add(sample.deviceId);
       return Object.entries(sample.values).flatMap(([metric, value]) => {
         const uuid = gattUuidForMetric(metric);
-        return uuid
-          ? [{ deviceId: sample.deviceId, uuid, data: encodeGattValue(uuid, value), receivedAt: sample.ts }]
-          : [];
+        if (!uuid) return [];
+        const notKnown = metric !== 'battery' && (warming || random() < NOT_KNOWN_CHANCE);
+        const data = encodeGattValue(uuid, notKnown ? null : value);
+        return [{ deviceId: sample.deviceId, uuid, data, receivedAt: sample.ts }];
       });
     },
     decode(messages, now) {
-      const out: Decoded = { readings: [], messages: messages.length, errors: [] };
+      const out: Decoded = { readings: [], messages: messages.length, errors: [], invalid: 0 };
       for (const n of messages) {
         const characteristic = GATT_CHARACTERISTICS[n.uuid];
         if (!characteristic) {
@@ -82,13 +120,14 @@ export function bleGattNotifications(source: string): WireCodec<GattNotification
           continue;
         }
         try {
-          const value = characteristic.decode(n.data);
+          const { value, quality } = decodeGatt(characteristic, n.data);
+          if (quality === 'invalid') out.invalid!++;
           out.readings.push({
             deviceId: n.deviceId,
             metric: characteristic.metric,
             ts: n.receivedAt,
             value,
-            quality: value === null ? 'null' : 'good',
+            quality,
             source,
             arrivedAt: now,
           });

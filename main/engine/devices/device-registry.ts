@@ -23,7 +23,7 @@ interface DeviceEntry {
   flagged: number;
   last: Map<string, NonNullable<MetricInfo['last']>>;
   state: DeviceState;
-  byReason: { nulls: number; outOfRange: number; suspect: number };
+  byReason: { nulls: number; outOfRange: number; suspect: number; invalid: number };
   skews: number[];
   skewAt: number;
 }
@@ -37,7 +37,7 @@ function newEntry(descriptor: DeviceDescriptor): DeviceEntry {
     flagged: 0,
     last: new Map(),
     state: 'offline',
-    byReason: { nulls: 0, outOfRange: 0, suspect: 0 },
+    byReason: { nulls: 0, outOfRange: 0, suspect: 0, invalid: 0 },
     skews: [],
     skewAt: 0,
   };
@@ -157,6 +157,7 @@ export class DeviceRegistry {
       if (r.quality === 'null') entry.byReason.nulls++;
       else if (r.quality === 'out-of-range') entry.byReason.outOfRange++;
       else if (r.quality === 'suspect') entry.byReason.suspect++;
+      else if (r.quality === 'invalid') entry.byReason.invalid++;
       if (r.arrivedAt !== undefined) {
         entry.skews[entry.skewAt] = r.ts - r.arrivedAt;
         entry.skewAt = (entry.skewAt + 1) % SKEW_SAMPLES;

@@ -38,6 +38,12 @@ describe('reading validation against the profile', () => {
     expect(v.check(r(3, Number.POSITIVE_INFINITY))).toMatchObject({ value: null, quality: 'null' });
   });
 
+  test("a decoder's invalid (a reserved raw value) stays invalid, not null", () => {
+    const v = validator();
+    expect(v.check(r(1, null, { quality: 'invalid' }))).toMatchObject({ value: null, quality: 'invalid' });
+    expect(v.check(r(2, null, { quality: 'good' })).quality).toBe('null');
+  });
+
   test('a jump faster than the profile allows is suspect, and does not become the new baseline', () => {
     const v = validator();
     v.check(r(1000, 20));

@@ -29,9 +29,11 @@ export class ReadingValidator {
   /** Returns the reading with its quality decided; never throws. */
   check(reading: Reading): Reading {
     if (reading.value === null || !Number.isFinite(reading.value)) {
-      return reading.quality === 'null' && reading.value === null
+      // a decoder's 'invalid' (a prohibited or reserved raw value) says more than 'null'
+      const quality = reading.quality === 'invalid' ? 'invalid' : 'null';
+      return reading.quality === quality && reading.value === null
         ? reading
-        : { ...reading, value: null, quality: 'null' };
+        : { ...reading, value: null, quality };
     }
     if (reading.arrivedAt !== undefined) {
       const skew = reading.ts - reading.arrivedAt;

@@ -4,6 +4,7 @@
  * UNKNOWN_METHOD; params failing the contract's schema → INVALID_PARAMS. Results are
  * checked too, so a handler bug becomes a typed INVALID_RESULT, not a confused UI.
  */
+
 import type { z } from 'zod';
 import {
   isRequestName,
@@ -18,6 +19,7 @@ import {
   streams,
 } from '../../../common/contract';
 import { type MessageTransport, RequestMessageSchema, RpcError } from '../../../common/protocol';
+import { type FieldIssue, fieldIssues, issuesText } from '../../../common/validation-messages';
 import type { Logger } from '../log';
 
 type ServedRequest = Exclude<RequestName, 'stream.subscribe' | 'stream.unsubscribe'>;
@@ -34,8 +36,15 @@ export type StreamSources = {
 /** A client that opens more streams than any screen needs is buggy or hostile. */
 export const MAX_SUBSCRIPTIONS_PER_CLIENT = 64;
 
-function issuesOf(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+/** every issue in plain words with the schema's allowed range, not zod's first one */
+function issuesOf(error: z.ZodError, schema?: z.ZodType): FieldIssue[] {
+  return fieldIssues(error, schema);
+}
+
+/** the issues in the message too, so a client that shows only the message shows all of them */
+function invalidParams(what: string, error: z.ZodError, schema: z.ZodType): RpcError {
+  const issues = issuesOf(error, schema);
+  return new RpcError('INVALID_PARAMS', `invalid params for ${what}: ${issuesText(issues)}`, issues);
 }
 
 export class RpcServer {
@@ -75,7 +84,7 @@ export class RpcServer {
       const stream: StreamName = params.stream;
       const parsed = streams[stream].params.safeParse(params.params);
       if (!parsed.success) {
-        throw new RpcError('INVALID_PARAMS', `invalid params for stream ${stream}`, issuesOf(parsed.error));
+        throw invalidParams(`stream ${stream}`, parsed.error, streams[stream].params);
       }
       const sub = nextSub++;
       const emit = (data: unknown) => {
@@ -117,7 +126,7 @@ export class RpcServer {
       const params = contract.params.safeParse(parsed.data.params);
       if (!params.success) {
         reply(id, {
-          error: new RpcError('INVALID_PARAMS', `invalid params for ${method}`, issuesOf(params.error)),
+          error: invalidParams(method, params.error, contract.params),
         });
         return;
       }

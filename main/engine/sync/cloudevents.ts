@@ -7,7 +7,8 @@
  *
  * `ts[0]` is absolute device time in ms and every later entry the difference from the one
  * before; `values` holds null where the device gave no number; `quality` holds the codes of
- * common/reading.ts QUALITIES (0 good, 1 null, 2 out-of-range, 3 suspect). Within an event,
+ * common/reading.ts QUALITIES (0 good, 1 null, 2 out-of-range, 3 suspect,
+ * 4 invalid: a value the protocol reserves or prohibits). Within an event,
  * readings keep outbox order, so a device's readings arrive in the order they were stored.
  */
 import { createHash } from 'node:crypto';

@@ -6,6 +6,7 @@ import {
   type BleConnectorConfig,
   BleConnectorConfigSchema,
   createBleConnector,
+  type GattValue,
 } from './ble-connector';
 import { nobleIdFor, type SimulatedBleBinding, type SimulatedPeripheralSpec } from './simulated-binding';
 import {
@@ -282,6 +283,37 @@ describe('BLE connector with noble over the simulated BLE binding', () => {
     // either noble failed to load or the adapter is unknown / not powered on
     expect(['error', 'connecting', 'connected']).toContain(connector.status().state);
     await connector.stop();
+  });
+
+  // GSS §3.204 Temperature, §3.124 Humidity, §3.27 Battery Level: prohibited/reserved raw values
+  test('reserved GATT values are null readings flagged invalid, counted apart from decode errors', async () => {
+    const { connector: c, sink, binding: b } = setup({}, [fixed(ENV1, 'env', { temperature: 20 })]);
+    c.start();
+    await waitFor('connected', () => c.status().devices === 1);
+    const id = nobleIdFor(ENV1);
+    const explorer: GattValue[] = [];
+    const unsubscribe = await c.subscribe(id, '181a', '2a6f', (v) => explorer.push(v));
+    const before = sink.all.length;
+    b.injectNotification(id, '181a', '2a6e', Uint8Array.of(0x01, 0x80)); // 0x8001 = -327.67 °C
+    b.injectNotification(id, '181a', '2a6f', Uint8Array.of(0xfe, 0xff)); // 0xFFFE = 655.34 %
+    b.injectNotification(id, '180f', '2a19', Uint8Array.of(0xff)); // 255 %
+    await waitFor('three invalid values', () => c.status().invalidValues === 3);
+    const flagged = sink.all.slice(before).filter((r) => r.quality === 'invalid');
+    expect(flagged.map((r) => [r.metric, r.value]).sort()).toEqual([
+      ['battery', null],
+      ['humidity', null],
+      ['temperature', null],
+    ]);
+    expect(c.status().decodeErrors).toBe(0);
+    expect(ConnectorStatusSchema.parse(c.status()).invalidValues).toBe(3);
+    await waitFor('explorer saw it', () => explorer.some((v) => v.hex === 'feff'));
+    expect(explorer.find((v) => v.hex === 'feff')!.decoded).toEqual({
+      metric: 'humidity',
+      unit: '%RH',
+      value: null,
+      invalid: 'reserved value 0xFFFE',
+    });
+    await unsubscribe();
   });
 
   test('hostile notifications: random bytes are counted decode errors, never a crash', async () => {

@@ -17,8 +17,10 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { BleUuidSchema } from '../../../../common/ble-uuid';
 import type { ConnectorStatus } from '../../../../common/contract';
 import type { Reading } from '../../../../common/reading';
+import { decodeGatt, type GattDecoded } from '../../decoders/gatt';
 import { type BleCharacteristicMapping, decodeMapped, mappingsFor } from '../../decoders/gatt-custom';
 import {
   DEVICE_INFORMATION_SERVICE,
@@ -86,12 +88,7 @@ export interface Noble extends EventEmitter {
 
 // ---- configuration ---------------------------------------------------------------------
 
-const uuidSchema = z
-  .string()
-  .min(4)
-  .max(36)
-  .regex(/^(0x)?[0-9a-fA-F-]+$/, 'a hex UUID')
-  .transform(normalizeUuid);
+const uuidSchema = BleUuidSchema.transform(normalizeUuid);
 
 export const BleDeviceConfigSchema = z
   .object({
@@ -200,7 +197,7 @@ export interface GattValue {
   /** when every byte is printable UTF-8 */
   text: string | null;
   /** when a standard decoder knows the characteristic */
-  decoded: { metric: string; unit: string; value: number | null } | null;
+  decoded: { metric: string; unit: string; value: number | null; invalid?: string } | null;
   error: string | null;
 }
 
@@ -293,8 +290,9 @@ export function describeValue(
     else error = r.error;
   } else if (m) {
     try {
-      const v = m.decode(data);
-      decoded = { metric: m.metric, unit: m.unit, value: v !== null && Number.isFinite(v) ? v : null };
+      const d = decodeGatt(m, data);
+      decoded = { metric: m.metric, unit: m.unit, value: d.value };
+      if (d.reason !== null) decoded.invalid = d.reason;
     } catch (e) {
       error = message(e);
     }
@@ -383,6 +381,7 @@ export function createBleConnector(
     messagesIn: 0,
     readingsIn: 0,
     decodeErrors: 0,
+    invalidValues: 0,
     lastError: null,
     since: Date.now(),
   };
@@ -813,6 +812,12 @@ export function createBleConnector(
     publish();
   }
 
+  /** the reading is still stored (null, flagged 'invalid'); the count shows how often */
+  function invalidValue(link: Link, uuid: string, reason: string): void {
+    status.invalidValues = (status.invalidValues ?? 0) + 1;
+    if (link.errorsLogged++ < 5) log.warn('BLE invalid value', { deviceId: link.deviceId, uuid, reason });
+  }
+
   function onValue(
     link: Link,
     uuid: string,
@@ -852,21 +857,21 @@ export function createBleConnector(
     }
     const m = gattMetricFor(uuid);
     if (!m) return;
-    let value: number | null;
+    let decoded: GattDecoded;
     try {
       if (!(data instanceof Uint8Array)) throw new Error('value is not a byte buffer');
-      value = m.decode(data);
-      if (value !== null && !Number.isFinite(value)) value = null;
+      decoded = decodeGatt(m, data);
     } catch (e) {
       decodeError(link, uuid, message(e));
       return;
     }
+    if (decoded.reason !== null) invalidValue(link, uuid, decoded.reason);
     const reading: Reading = {
       deviceId: link.deviceId,
       metric: m.metric,
       ts: now,
-      value,
-      quality: value === null ? 'null' : 'good',
+      value: decoded.value,
+      quality: decoded.quality,
       source: cfg.id,
       arrivedAt: now,
     };

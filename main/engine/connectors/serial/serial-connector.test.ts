@@ -176,6 +176,21 @@ describe('serial connector over a socat pty pair', () => {
     ]);
   });
 
+  // ESPHome logger.cpp "%s[%s][%s:%03u]: ", ESP-IDF esp_log.h LOG_FORMAT " (%" PRIu32 ") %s: "
+  test('firmware log lines on a JSON port: counted as log lines in the status, not decode errors', async () => {
+    const pair = newPair();
+    await pair.start();
+    const sink = new RecordingSink();
+    const connector = connect(pair, { format: 'json-lines' }, sink);
+    await waitFor('connected', () => connector.status().state === 'connected');
+    pair.write('\x1b[0;32m[I][boot:123]: Running through setup()...\x1b[0m\r\n');
+    pair.write('I (315) wifi: mode : sta\n{"dev":"esp-1","temperature":21.5}\n');
+    pair.write('\x1b[0;33m[W][sensor:094]: slow read\x1b[0m\n');
+    await waitFor('3 log lines', () => connector.status().logLines === 3 && sink.got.length === 1);
+    expect(connector.status()).toMatchObject({ decodeErrors: 0, logLines: 3, messagesIn: 1, readingsIn: 1 });
+    await waitFor('status sent', () => sink.statuses.at(-1)?.logLines === 3);
+  });
+
   test('COBS and SLIP frames with CRC: good frames decode, bad CRC is a counted error; replug', async () => {
     const pair = newPair();
     await pair.start();

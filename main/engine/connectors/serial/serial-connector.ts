@@ -25,7 +25,7 @@ export const SerialConnectorConfigSchema = z
     /** device the data belongs to when a line names none (one device per port) */
     deviceId: z
       .string()
-      .regex(/^[A-Za-z0-9_.:-]{1,200}$/)
+      .regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'letters, digits and _ . : - only, at most 200 characters')
       .optional(),
     /** id of a profile in resources/profiles for the devices on this port */
     profile: z.string().max(200).optional(),
@@ -83,6 +83,7 @@ export function createSerialConnector(
     messagesIn: 0,
     readingsIn: 0,
     decodeErrors: 0,
+    logLines: 0,
     lastError: null,
     since: now(),
   };
@@ -129,6 +130,7 @@ export function createSerialConnector(
     const result = stream.push(chunk, now());
     status.messagesIn += result.messages;
     status.readingsIn += result.readings.length;
+    status.logLines = (status.logLines ?? 0) + result.logLines;
     if (result.errors > 0) {
       status.decodeErrors += result.errors;
       status.lastError = result.lastError;
@@ -148,7 +150,7 @@ export function createSerialConnector(
       });
     }
     if (result.readings.length > 0) sink.readings(result.readings);
-    if (result.messages > 0) emitStatusSoon();
+    if (result.messages > 0 || result.logLines > 0) emitStatusSoon();
   };
 
   const scheduleReconnect = (reason: string) => {

@@ -219,6 +219,28 @@ describe('block codec round trips', () => {
     roundTrip({ ...base, quality: Uint8Array.from({ length: 1000 }, (_, i) => (i < 999 ? 0 : 2)) });
   });
 
+  test('quality codes 4..7 (invalid and later) round-trip in wide runs; codes 0..3 keep the old bytes', () => {
+    const base = regular(1000, 1000, (i) => i);
+    const r = rng(9);
+    roundTrip({ ...base, quality: Uint8Array.from({ length: 1000 }, () => Math.floor(r() * 8)) });
+    roundTrip({ ...base, quality: Uint8Array.from({ length: 1000 }, (_, i) => (i % 100 === 7 ? 4 : 0)) });
+    const ts = Float64Array.from([1000, 2000, 3000, 4000]);
+    const values = Float64Array.from([1, Number.NaN, Number.NaN, 4]);
+    const seq = new Float64Array(4).fill(-1);
+    // bytes the format-1 encoder wrote before codes above 3 existed: flags 0x19, runs 0,3,1,0
+    const old = [1, 25, 4, 208, 15, 184, 23, 0, 6, 0, 3, 0, 2, 2, 2, 0, 3, 1, 0];
+    expect(Array.from(encodeBlock({ ts, values, seq, quality: Uint8Array.from([0, 3, 1, 0]) }))).toEqual(old);
+    expect(Array.from(decodeBlock(Uint8Array.from(old)).quality)).toEqual([0, 3, 1, 0]);
+    // flag 0x40 (wide): runs of (length-1)*8 + code
+    const wide = [1, 89, 4, 208, 15, 184, 23, 0, 6, 0, 3, 0, 2, 2, 2, 0, 4, 1, 0];
+    expect(Array.from(encodeBlock({ ts, values, seq, quality: Uint8Array.from([0, 4, 1, 0]) }))).toEqual(
+      wide,
+    );
+    expect(Array.from(decodeBlock(Uint8Array.from(wide)).quality)).toEqual([0, 4, 1, 0]);
+    // the wide flag without quality runs is malformed
+    expect(() => decodeBlock(Uint8Array.from([1, 0x49, ...wide.slice(2, 14)]))).toThrow(BlockFormatError);
+  });
+
   test('count selects a prefix; Buffer input decodes', () => {
     const c = regular(100, 1000, (i) => i / 8);
     roundTrip(c, 40);
@@ -248,7 +270,7 @@ describe('encoder input validation', () => {
     ['fractional ts', (c: BlockColumns) => c.ts.set([c.ts[1]! + 0.5], 2)],
     ['NaN ts', (c: BlockColumns) => c.ts.set([Number.NaN], 0)],
     ['ts out of range', (c: BlockColumns) => c.ts.set([MAX_ABS_TS + 1], 3)],
-    ['quality code 4', (c: BlockColumns) => c.quality.set([4], 1)],
+    ['quality code 8', (c: BlockColumns) => c.quality.set([8], 1)],
     ['fractional seq', (c: BlockColumns) => c.seq.set([1.5], 1)],
     ['negative seq', (c: BlockColumns) => c.seq.set([-2], 1)],
     ['seq 2^53', (c: BlockColumns) => c.seq.set([2 ** 53 - 1, 2 ** 53], 1)],

@@ -13,7 +13,7 @@
  *           count > 0: varint zz(firstTs) | varint (lastTs - firstTs)
  *   flags   bits 0-1 value mode: 0 all null (nothing stored), 1 scaled decimal, 2 float XOR
  *           bits 2-3 null map: 0 none, 1 runs, 2 bitmap      bit 4 quality runs present
- *           bit 5 seq present                                  bits 6-7 zero
+ *           bit 5 seq present      bit 6 wide quality codes    bit 7 zero
  *   ts      packed(count-1) of zz(delta-of-delta); the delta before the first one is taken as
  *           round((lastTs - firstTs) / (count - 1)), so a regular series starts near 0
  *   nulls   runs: varints, alternating present/null run lengths starting with present
@@ -27,7 +27,9 @@
  *           float:  per value XOR of the float64 bits with the previous value's bits:
  *                   u8 control 0 = same bits, else 1 + lead*8 + trail (zero bytes at the top /
  *                   bottom, lead + trail <= 7) followed by the 8-lead-trail meaningful bytes (MSB first)
- *   quality runs of varint ((runLength-1)*4 + code), codes 0..3 (absent: all 0)
+ *   quality runs of varint ((runLength-1)*4 + code), codes 0..3 (absent: all 0); with bit 6,
+ *           ((runLength-1)*8 + code), codes 0..7 (only set when a code is above 3, so blocks
+ *           written before codes 4..7 existed and blocks without them are unchanged)
  *   seq     tokens varint t, tag = t & 3, arg = t >> 2 (absent: all -1):
  *           0: arg points each previous+1 | 1: one point previous + unzz(arg)
  *           2: arg points of -1           | 3 (arg 0): one point, absolute varint follows
@@ -48,7 +50,7 @@ export interface BlockColumns {
   ts: Float64Array;
   /** NaN means null (no value). */
   values: Float64Array;
-  /** Small codes 0..3 (0 = good). */
+  /** Small codes 0..7 (0 = good), index into common/reading.ts QUALITIES. */
   quality: Uint8Array;
   /** Device sequence number per point, or -1 when none; non-negative safe integers. */
   seq: Float64Array;
@@ -92,6 +94,8 @@ const NULLS_RUNS = 1;
 const NULLS_BITMAP = 2;
 const FLAG_QUALITY = 0x10;
 const FLAG_SEQ = 0x20;
+const FLAG_WIDE_QUALITY = 0x40;
+const MAX_QUALITY = 7;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const LO = LITTLE_ENDIAN ? 0 : 1;
@@ -380,7 +384,7 @@ function readPacked(bytes: Uint8Array, start: number, out: Float64Array, len: nu
 /**
  * Encodes the first `count` points (default: ts.length) of the columns. Throws RangeError when
  * the input breaks the contract (ts not strictly ascending integers within +-MAX_ABS_TS, quality
- * code > 3, seq neither -1 nor a non-negative safe integer, count out of range).
+ * code > 7, seq neither -1 nor a non-negative safe integer, count out of range).
  */
 export function encodeBlock(c: BlockColumns, count?: number): Uint8Array {
   const ts = c.ts;
@@ -466,16 +470,15 @@ export function encodeBlock(c: BlockColumns, count?: number): Uint8Array {
   }
 
   // Quality runs.
-  let anyQuality = false;
-  for (let i = 0; i < n; i++) {
-    if (quality[i] !== 0) {
-      anyQuality = true;
-      break;
-    }
+  let maxQuality = 0;
+  for (let i = 0; i < n; i++) if (quality[i]! > maxQuality) maxQuality = quality[i]!;
+  if (maxQuality > MAX_QUALITY) {
+    throw new RangeError(`quality codes must be 0..${MAX_QUALITY}, got ${maxQuality}`);
   }
-  if (anyQuality) {
+  if (maxQuality > 0) {
     flags |= FLAG_QUALITY;
-    pos = encodeQuality(quality, n, buf, pos);
+    if (maxQuality > 3) flags |= FLAG_WIDE_QUALITY;
+    pos = encodeQuality(quality, n, maxQuality > 3 ? 8 : 4, buf, pos);
   }
 
   // Sequence numbers.
@@ -673,15 +676,15 @@ function encodeFloat(nn: Float64Array, m: number, buf: Uint8Array, start: number
   return pos;
 }
 
-function encodeQuality(quality: Uint8Array, n: number, buf: Uint8Array, start: number): number {
+/** `base` 4 (codes 0..3) or 8 (codes 0..7, FLAG_WIDE_QUALITY); codes are checked by the caller */
+function encodeQuality(quality: Uint8Array, n: number, base: number, buf: Uint8Array, start: number): number {
   let pos = start;
   let cur = quality[0]!;
   let runStart = 0;
   for (let i = 1; i <= n; i++) {
     const q = i < n ? quality[i]! : -1;
     if (q === cur) continue;
-    if (cur > 3) throw new RangeError(`quality codes must be 0..3, got ${cur} at index ${i - 1}`);
-    pos = writeVarint(buf, pos, (i - runStart - 1) * 4 + cur);
+    pos = writeVarint(buf, pos, (i - runStart - 1) * base + cur);
     cur = q;
     runStart = i;
   }
@@ -761,7 +764,8 @@ function readHeader(bytes: Uint8Array): Header {
   if (bytes.length < 3) fail('truncated block header');
   if (bytes[0] !== BLOCK_FORMAT_VERSION) fail(`unknown block format version ${bytes[0]}`);
   const flags = bytes[1]!;
-  if (flags & 0xc0 || (flags & 3) === 3 || ((flags >>> 2) & 3) === 3) fail('bad block flags');
+  if (flags & 0x80 || (flags & 3) === 3 || ((flags >>> 2) & 3) === 3) fail('bad block flags');
+  if (flags & FLAG_WIDE_QUALITY && !(flags & FLAG_QUALITY)) fail('wide quality flag without quality runs');
   if ((flags & 3) === MODE_NONE && flags & 0x0c) fail('null map without values');
   const count = readVarint(bytes, 2);
   let pos = rpos;
@@ -866,12 +870,13 @@ export function decodeBlock(input: Uint8Array): BlockColumns {
   }
 
   if (h.flags & FLAG_QUALITY) {
+    const base = h.flags & FLAG_WIDE_QUALITY ? 8 : 4;
     let i = 0;
     while (i < n) {
       const t = readVarint(bytes, pos);
       pos = rpos;
-      const code = t % 4;
-      const run = (t - code) / 4 + 1;
+      const code = t % base;
+      const run = (t - code) / base + 1;
       if (run > n - i) fail('quality runs exceed count');
       if (code !== 0) quality.fill(code, i, i + run);
       i += run;
