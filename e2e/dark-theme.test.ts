@@ -1,7 +1,7 @@
 /**
  * The dark theme end to end on the built headless host and Chromium at 1024x700: an OS in
- * dark mode gets the dark palette without asking (page, panels, charts), the nav bar's
- * theme picker switches to Light and the choice survives a reload, and System follows the
+ * dark mode gets the dark palette without asking (page, panels, charts), the Storage
+ * page's theme picker switches to Light and the choice survives a reload, and System follows the
  * OS live. Screenshots of the fleet, a device's charts and the MQTT Topics page in dark go
  * to test-results/ for a human eye.
  */
@@ -69,6 +69,11 @@ const hexToRgb = (hex: string) => {
   return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
 };
 
+async function openStorage(): Promise<void> {
+  await page.evaluate(`location.hash = '#/storage'`);
+  await page.getByTestId('theme-picker').waitFor({ timeout: 15_000 });
+}
+
 async function openDeviceCharts(): Promise<void> {
   const devices = await app!.rpc.request<{ id: string }[]>('devices.list');
   const id = devices[0]?.id;
@@ -82,8 +87,7 @@ async function openDeviceCharts(): Promise<void> {
 
 describe('dark theme (headless host + Chromium, 1024x700)', () => {
   test('an OS in dark mode gets the dark palette by default: page, panels, form controls', async () => {
-    await page.getByTestId('theme-picker').waitFor({ timeout: 15_000 });
-    expect(await page.getByTestId('theme-picker').inputValue()).toBe('system');
+    await page.locator('table.grid').first().waitFor({ timeout: 15_000 });
     expect(await themeAttr()).toBe('dark');
     expect(await colorsOf('html')).toEqual({ background: DARK.bg, color: DARK.ink, scheme: 'dark' });
     await expect.poll(() => page.locator('table.grid').count(), { timeout: 15_000 }).toBeGreaterThan(0);
@@ -120,14 +124,18 @@ describe('dark theme (headless host + Chromium, 1024x700)', () => {
     await shot('dark-theme-topics.png');
   });
 
-  test('the picker switches to Light (charts redrawn), by keyboard, and the choice survives a reload', async () => {
-    await openDeviceCharts();
+  test('on the Storage page the picker switches to Light by keyboard, and the choice survives a reload', async () => {
+    await openStorage();
     const picker = page.getByTestId('theme-picker');
+    expect(await picker.inputValue()).toBe('system');
+    expect(await page.locator('.theme-picker').textContent()).toContain(
+      'follows the operating system (now dark)',
+    );
     await picker.focus();
-    await picker.selectOption('light');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => picker.inputValue()).toBe('light');
     expect(await themeAttr()).toBe('light');
     expect(await colorsOf('html')).toEqual({ background: LIGHT.bg, color: LIGHT.ink, scheme: 'light' });
-    await expect.poll(legendMarker).toBe(hexToRgb(LIGHT.series1));
     expect(await page.evaluate(() => localStorage.getItem('fieldline.theme'))).toBe('light');
 
     await page.reload();
@@ -135,14 +143,14 @@ describe('dark theme (headless host + Chromium, 1024x700)', () => {
     expect(await picker.inputValue()).toBe('light');
     expect(await themeAttr()).toBe('light');
     expect(await colorsOf('html')).toEqual({ background: LIGHT.bg, color: LIGHT.ink, scheme: 'light' });
-    await expect
-      .poll(() => page.locator('[data-testid="metric-chart"] .u-legend').count(), { timeout: 15_000 })
-      .toBeGreaterThan(0);
-    await expect.poll(legendMarker).toBe(hexToRgb(LIGHT.series1));
+    // the OS is still dark: the chosen Light wins on every page, charts included
+    await openDeviceCharts();
+    expect(await legendMarker()).toBe(hexToRgb(LIGHT.series1));
   });
 
-  test('Dark on a light OS; System follows the OS as it changes, without a reload', async () => {
+  test('Dark on a light OS; System follows the OS as it changes, open charts redrawn', async () => {
     await page.emulateMedia({ colorScheme: 'light' });
+    await openStorage();
     const picker = page.getByTestId('theme-picker');
     await picker.selectOption('dark');
     expect(await themeAttr()).toBe('dark');
@@ -154,9 +162,13 @@ describe('dark theme (headless host + Chromium, 1024x700)', () => {
     await picker.selectOption('system');
     expect(await themeAttr()).toBe('light');
     expect(await page.evaluate(() => localStorage.getItem('fieldline.theme'))).toBeNull();
+    await openDeviceCharts();
+    expect(await legendMarker()).toBe(hexToRgb(LIGHT.series1));
+    // the OS turns dark while a chart is on screen: page and chart follow without a reload
     await page.emulateMedia({ colorScheme: 'dark' });
     await expect.poll(themeAttr).toBe('dark');
     expect((await colorsOf('html'))?.background).toBe(DARK.bg);
+    await expect.poll(legendMarker).toBe(hexToRgb(DARK.series1));
     expect(pageErrors).toEqual([]);
   });
 });

@@ -9,7 +9,6 @@ import { useComparison } from '../state/comparison';
 import { useDevices } from '../state/devices';
 import { useStoreHealth } from '../state/store-health';
 import { useUi } from '../state/ui';
-import { ThemePicker } from '../theme/ThemePicker';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { DemoDataBadge } from './DataFolder';
 
@@ -106,7 +105,6 @@ export function NavBar({ route }: { route: Route }) {
       </nav>
       <SpilledWarning />
       <OperatorBadge />
-      <ThemePicker />
       <ConnectionIndicator />
     </header>
   );
