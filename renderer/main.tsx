@@ -13,6 +13,10 @@ import { bindConnection } from './state/connection';
 import { startConnectorSync } from './state/connectors';
 import { startDeviceSync } from './state/devices';
 import { APP_POLL_MS, startStoreHealthPolling } from './state/store-health';
+import { startTheme } from './theme/theme';
+
+// before the first render, so a dark page never paints light first
+startTheme();
 
 const client = startEngineClient();
 bindConnection(client);

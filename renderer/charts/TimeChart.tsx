@@ -11,6 +11,7 @@ import { formatCount, formatResolution } from '../format';
 import { engine } from '../rpc/engine';
 import { chartWindow, useChartWindow } from '../state/chart-window';
 import { useConnection } from '../state/connection';
+import { useChartColors } from '../theme/theme-colors';
 import { planAxes } from './chart-axes';
 import { ChartData, type ChartLoad, type ChartSeriesRef, type QueryWindow } from './chart-data';
 import { CHART_HEIGHT, chartOptions } from './chart-options';
@@ -77,6 +78,7 @@ export function TimeChart({
   windowSource = SHARED_WINDOW,
 }: Props) {
   const epoch = useConnection((s) => s.epoch);
+  const colors = useChartColors();
   const figureRef = useRef<HTMLElement>(null);
   const plotHostRef = useRef<HTMLDivElement>(null);
   const pointsRef = useRef<HTMLSpanElement>(null);
@@ -85,7 +87,7 @@ export function TimeChart({
   // one string that changes exactly when the chart must be rebuilt
   const specKey = JSON.stringify(series.map((s) => [s.deviceId, s.metric, s.label, s.unit]));
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: specKey stands for `series`
+  // biome-ignore lint/correctness/useExhaustiveDependencies: specKey stands for `series`; a theme change rebuilds with its colours
   useEffect(() => {
     const figure = figureRef.current;
     const host = plotHostRef.current;
@@ -133,6 +135,7 @@ export function TimeChart({
         series,
         plan,
         width: Math.max(200, host.clientWidth),
+        colors,
         syncKey,
         frame: () => frame,
         onSelect: windowSource.select,
@@ -196,7 +199,7 @@ export function TimeChart({
       plot?.destroy();
       plot = null;
     };
-  }, [specKey, feed, syncKey, windowSource]);
+  }, [specKey, feed, syncKey, windowSource, colors]);
 
   // readings that arrived while the link was down never reached the live stream
   useEffect(() => {

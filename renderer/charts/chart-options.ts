@@ -9,15 +9,12 @@
 import type uPlot from 'uplot';
 import { QUALITIES } from '../../common/reading';
 import { formatDateTime, formatValue, formatWithUnit } from '../format';
+import { type ChartColors, seriesColor } from '../theme/theme-colors';
 import type { AxisPlan } from './chart-axes';
 import type { PlotFrame } from './plot-data';
 
 export const CHART_HEIGHT = 180;
 
-const PALETTE = ['#1d5fbf', '#2a9d8f', '#b5651d', '#6a4c93', '#c2185b', '#264653', '#7a8b00', '#5d4037'];
-const FLAGGED = '#d62828';
-const AXIS = '#5b6470';
-const GRID = 'rgba(0, 0, 0, 0.07)';
 const FONT = '11px system-ui, sans-serif';
 
 /** A flagged marker further than this from the cursor is not "at the cursor". */
@@ -34,14 +31,14 @@ export interface ChartOptionsInput {
   series: readonly PlotSeriesSpec[];
   plan: AxisPlan;
   width: number;
+  /** the theme's colours: the chart is rebuilt when they change */
+  colors: ChartColors;
   /** charts with the same key show the cursor at the same time */
   syncKey: string;
   /** the frame on screen, read by the legend */
   frame(): PlotFrame;
   onSelect(fromMs: number, toMs: number): void;
 }
-
-export const seriesColor = (i: number) => PALETTE[i % PALETTE.length] as string;
 
 const qualityName = (code: number | undefined) => (code === undefined ? '' : (QUALITIES[code] ?? 'suspect'));
 
@@ -67,8 +64,9 @@ function flaggedLegend(input: ChartOptionsInput, k: number) {
 
 function plotSeries(input: ChartOptionsInput): uPlot.Series[] {
   const single = input.series.length === 1;
+  const { colors } = input;
   return input.series.flatMap((spec, k): uPlot.Series[] => {
-    const color = seriesColor(k);
+    const color = seriesColor(colors, k);
     const scale = input.plan.scaleOf[k] ?? 'y';
     const label = spec.unit && !input.plan.normalized ? `${spec.label} (${spec.unit})` : spec.label;
     return [
@@ -76,10 +74,16 @@ function plotSeries(input: ChartOptionsInput): uPlot.Series[] {
       {
         label: single ? 'flagged' : `${spec.label} flagged`,
         scale,
-        stroke: FLAGGED,
+        stroke: colors.flagged,
         width: 0,
         paths: () => null,
-        points: { show: true, size: 7, width: 1.5, stroke: single ? FLAGGED : color, fill: FLAGGED },
+        points: {
+          show: true,
+          size: 7,
+          width: 1.5,
+          stroke: single ? colors.flagged : color,
+          fill: colors.flagged,
+        },
         value: flaggedLegend(input, k),
       },
     ];
@@ -99,19 +103,19 @@ function axisSize(u: uPlot, values: string[] | null): number {
   return Math.max(MIN_AXIS_PX, Math.ceil(widest + 14));
 }
 
-function yAxes(plan: AxisPlan): uPlot.Axis[] {
+function yAxes(plan: AxisPlan, colors: ChartColors): uPlot.Axis[] {
   return plan.axes.map((axis, i) => ({
     scale: axis.scale,
     side: i === 0 ? 3 : 1,
-    stroke: AXIS,
+    stroke: colors.axis,
     font: FONT,
     size: axisSize,
     label: axis.label || undefined,
     labelFont: FONT,
     labelSize: 16,
     // the right axis draws no grid of its own: two grids that disagree are noise
-    grid: { show: i === 0, stroke: GRID, width: 1 },
-    ticks: { stroke: GRID, width: 1 },
+    grid: { show: i === 0, stroke: colors.grid, width: 1 },
+    ticks: { stroke: colors.grid, width: 1 },
     // uPlot's own tick labels: their precision follows the tick step (98000.1, 98000.2)
   }));
 }
@@ -139,8 +143,13 @@ export function chartOptions(input: ChartOptionsInput): uPlot.Options {
     scales,
     legend: { live: true },
     axes: [
-      { stroke: AXIS, font: FONT, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID, width: 1 } },
-      ...yAxes(input.plan),
+      {
+        stroke: input.colors.axis,
+        font: FONT,
+        grid: { stroke: input.colors.grid, width: 1 },
+        ticks: { stroke: input.colors.grid, width: 1 },
+      },
+      ...yAxes(input.plan, input.colors),
     ],
     // the cursor's time to the millisecond: the chart zooms down to seconds
     series: [{ value: (_u, t) => (t == null ? '—' : formatDateTime(t * 1000, true)) }, ...plotSeries(input)],

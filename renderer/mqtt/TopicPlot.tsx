@@ -6,14 +6,17 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import type { BrowsedMessage } from '../../common/mqtt-browse-contract';
-import { CHART_HEIGHT, seriesColor } from '../charts/chart-options';
+import { CHART_HEIGHT } from '../charts/chart-options';
 import { formatDateTime, formatValue } from '../format';
+import { type ChartColors, seriesColor, useChartColors } from '../theme/theme-colors';
 import { type JsonPath, numberAt, parseJson, pathLabel } from '../tools/json-fields';
 import { payloadText } from './message-text';
 
 export const MAX_PLOT_POINTS = 5000;
 
 interface Points {
+  /** the field these points are of */
+  label: string;
   ts: number[];
   values: (number | null)[];
   last: BrowsedMessage | null;
@@ -24,6 +27,10 @@ function newer(messages: readonly BrowsedMessage[], last: BrowsedMessage | null)
   if (!last) return [...messages];
   const at = messages.lastIndexOf(last);
   return at >= 0 ? messages.slice(at + 1) : messages.filter((m) => m.ts > last.ts);
+}
+
+function axisColors(colors: ChartColors): uPlot.Axis {
+  return { stroke: colors.axis, grid: { stroke: colors.grid }, ticks: { stroke: colors.grid } };
 }
 
 export function TopicPlot({
@@ -37,13 +44,15 @@ export function TopicPlot({
 }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const points = useRef<Points>({ ts: [], values: [], last: null });
+  const points = useRef<Points>({ label: '', ts: [], values: [], last: null });
   const label = pathLabel(path);
+  const colors = useChartColors();
 
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    points.current = { ts: [], values: [], last: null };
+    // a theme change rebuilds the plot: it keeps the points; another field starts afresh
+    if (points.current.label !== label) points.current = { label, ts: [], values: [], last: null };
     const u = new uPlot(
       {
         width: Math.max(200, el.clientWidth),
@@ -55,15 +64,15 @@ export function TopicPlot({
           { value: (_u, v) => (v == null ? '—' : formatDateTime(v * 1000, true)) },
           {
             label,
-            stroke: seriesColor(0),
+            stroke: seriesColor(colors, 0),
             width: 1.5,
             points: { show: true, size: 4 },
             value: (_u, v) => formatValue(v ?? null),
           },
         ],
-        axes: [{}, { size: 60 }],
+        axes: [axisColors(colors), { ...axisColors(colors), size: 60 }],
       },
-      [[], []],
+      [points.current.ts, points.current.values],
       el,
     );
     plot.current = u;
@@ -74,7 +83,7 @@ export function TopicPlot({
       u.destroy();
       plot.current = null;
     };
-  }, [label]);
+  }, [label, colors]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` says the messages grew
   useEffect(() => {

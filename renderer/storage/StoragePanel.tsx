@@ -10,6 +10,7 @@ import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
 import { PANEL_POLL_MS, startStoreHealthPolling, useStoreHealth } from '../state/store-health';
 import { InstallationId } from '../sync/InstallationId';
+import { ThemePicker } from '../theme/ThemePicker';
 import { DataFolderRow } from '../views/DataFolder';
 import { RetentionForm } from './RetentionForm';
 
@@ -115,6 +116,7 @@ export function StoragePanel() {
         <span className="muted">updated every 2 s</span>
       </div>
       <InstallationId />
+      <ThemePicker />
       {statusError && (
         <div className="notice notice-warn">Could not read the store status: {statusError}</div>
       )}
