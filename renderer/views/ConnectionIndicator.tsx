@@ -2,9 +2,9 @@
 import { useConnection } from '../state/connection';
 
 const LABELS = {
-  connected: 'engine connected',
-  connecting: 'engine connecting…',
-  disconnected: 'engine disconnected',
+  connected: 'connected',
+  connecting: 'connecting…',
+  disconnected: 'disconnected',
 } as const;
 
 export function ConnectionIndicator() {
@@ -12,6 +12,8 @@ export function ConnectionIndicator() {
   return (
     <span data-testid="connection-state" className={`connection connection-${state}`} role="status">
       <span className="connection-dot" aria-hidden="true" />
+      {/* a narrow window hides "engine" from sight (not from screen readers) to fit the nav */}
+      <span className="connection-engine">engine </span>
       {LABELS[state]}
     </span>
   );
