@@ -190,7 +190,11 @@ describe('profile store (real SQLite file)', () => {
     const error = refusal(() => profiles.import(text, false));
     expect(error.details).toEqual([
       { path: '1.metrics.v', message: 'min must not exceed max' },
-      { path: '1.ble.characteristics.0.characteristic', message: 'a 16-, 32- or 128-bit UUID' },
+      {
+        path: '1.ble.characteristics.0.characteristic',
+        message:
+          'a Bluetooth UUID: 16-bit like 180F or 0x180F, or 128-bit like 0000180f-0000-1000-8000-00805f9b34fb',
+      },
       { path: '2.id', message: 'a profile "boiler" already exists (import with replace)' },
       { path: '3.id', message: '"pump" is a built-in profile and cannot be replaced' },
     ]);
