@@ -60,7 +60,7 @@ describe('Sparkplug host STATE in the UI', () => {
     await page.getByTestId('add-connector-submit').click();
     await expect
       .poll(() => page.getByTestId('add-connector-error').textContent())
-      .toBe('The Sparkplug reorder timeout is a whole number of milliseconds, 10 to 60000.');
+      .toContain('Reorder timeout (ms): a whole number of milliseconds from 10 to 60000');
     await reorder.fill('1500');
     await page.getByTestId('add-connector-submit').click();
     await expect
