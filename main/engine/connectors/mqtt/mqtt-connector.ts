@@ -148,7 +148,7 @@ class MqttConnectorImpl implements MqttConnector {
   private readonly templates: TopicTemplate[];
   private readonly sparkplug: SparkplugSession | undefined;
   private readonly mappings: (PayloadMapping | undefined)[];
-  private readonly units = new MappedUnits();
+  private readonly units: MappedUnits;
   private readonly topicTable = new Map<string, MutableTopic>();
   private readonly devices = new Set<string>();
   private pending: Reading[] = [];
@@ -168,6 +168,7 @@ class MqttConnectorImpl implements MqttConnector {
     this.id = config.id;
     this.templates = config.subscriptions.map((s) => compileTopicTemplate(s.topicTemplate, s.fixed ?? {}));
     this.mappings = config.subscriptions.map((s) => s.payload);
+    this.units = new MappedUnits(this.mappings);
     if (config.sparkplug) this.sparkplug = this.sparkplugSession(config.sparkplug);
     this.reconnectDelay = config.reconnectMinMs;
     this.statusValue = {

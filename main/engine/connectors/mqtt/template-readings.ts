@@ -37,9 +37,23 @@ export function templateReadings(
   return { deviceId, readings };
 }
 
-/** (device, metric) → unit, as payload mappings gave them. */
+/**
+ * (device, metric) → unit, as payload mappings gave them. Before a device's first message
+ * since a restart, a metric whose name every mapping of the connector gives one unit has
+ * that unit, so a known device's charts keep their units from the start.
+ */
 export class MappedUnits {
   private readonly byDevice = new Map<string, Map<string, string>>();
+  /** metric → its unit where every mapping agrees; null where they disagree */
+  private readonly byMetric = new Map<string, string | null>();
+
+  constructor(mappings: readonly (PayloadMapping | undefined)[] = []) {
+    for (const field of mappings.flatMap((m) => m?.fields ?? [])) {
+      const unit = field.unit ?? null;
+      const known = this.byMetric.get(field.metric);
+      this.byMetric.set(field.metric, known === undefined || known === unit ? unit : null);
+    }
+  }
 
   note(deviceId: string, metric: string, unit: string): void {
     let units = this.byDevice.get(deviceId);
@@ -51,6 +65,6 @@ export class MappedUnits {
   }
 
   get(deviceId: string, metric: string): string | undefined {
-    return this.byDevice.get(deviceId)?.get(metric);
+    return this.byDevice.get(deviceId)?.get(metric) ?? this.byMetric.get(metric) ?? undefined;
   }
 }
