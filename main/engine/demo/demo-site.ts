@@ -6,7 +6,6 @@ import type { Connector, ConnectorSink } from '../connectors/connector';
 import { DemoBleConnector } from './demo-gatt';
 import { DemoSerialConnector } from './demo-serial-port';
 import type { DemoSite } from './demo-site-definition';
-import { SimulatedConnector } from './simulated-connector';
 import { hashSeed, seededRandom } from './simulated-device';
 import { SimulatedMqttConnector } from './simulated-mqtt-connector';
 import { bleGattNotifications, mqttJsonTopics, serialJsonLines } from './wire-codecs';
