@@ -24,7 +24,7 @@ import { createDeviceTools } from './connectors/device-tools';
 import { createConnectorFactories } from './connectors/factories';
 import { createMqttBrowseHandlers } from './connectors/mqtt/browse-handlers';
 import { listSerialPorts } from './connectors/serial/serial-ports';
-import { backfillDemoHistory } from './demo/demo-history';
+import { backfillDemoHistory, START_DELAY_MS as DEMO_HISTORY_DELAY_MS } from './demo/demo-history';
 import { createDemoPlant, type DemoPlant } from './demo/demo-plant';
 import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
@@ -192,22 +192,31 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   let demoPlant: DemoPlant | undefined;
   let demoHistory: Promise<void> | undefined;
+  let historyTimer: NodeJS.Timeout | undefined;
+  let startHistory: (() => void) | undefined;
   let closed = false;
   if (options.demo) {
     const site = loadDemoSite(path.join(resourcesDir, 'demo-site.json'));
     for (const profile of new Set(site.devices.map((d) => d.profile))) {
       if (!profiles.has(profile)) throw new Error(`demo site uses unknown profile "${profile}"`);
     }
-    demoHistory = backfillDemoHistory(
-      { db, store, site, register: (device) => registry.register(device), log: log.child('demo') },
-      () => closed,
-    ).then(
-      // the registry reads the back-filled counts and last values the way it does at any start
-      (outcome) => {
-        if (outcome && !closed) registry.load();
-      },
-      (error: unknown) => log.error('demo history back-fill failed', { error: (error as Error).message }),
-    );
+    demoHistory = new Promise<void>((resolve) => {
+      startHistory = resolve;
+      historyTimer = setTimeout(resolve, DEMO_HISTORY_DELAY_MS);
+    })
+      .then(() =>
+        backfillDemoHistory(
+          { db, store, site, register: (device) => registry.register(device), log: log.child('demo') },
+          () => closed,
+        ),
+      )
+      .then(
+        // the registry reads the back-filled counts and last values the way it does at any start
+        (outcome) => {
+          if (outcome && !closed) registry.load();
+        },
+        (error: unknown) => log.error('demo history back-fill failed', { error: (error as Error).message }),
+      );
     demoConnectors.push(...createDemoConnectors(site, sink));
     // credentials is declared below; the plant only calls it once the engine serves
     demoPlant = createDemoPlant({
@@ -475,6 +484,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       clearInterval(compactionTimer);
       clearInterval(retentionTimer);
       for (const detach of clients) detach();
+      // a close before the back-fill began lets it start, see it is cancelled and end at once
+      clearTimeout(historyTimer);
+      startHistory?.();
       await demoHistory;
       await legacyCleanup;
       await Promise.all(demoConnectors.map((c) => c.stop()));

@@ -25,7 +25,10 @@ const RECENT_MS = 3_600_000;
 const RECENT_STEP_MS = 1000;
 /** live readings take over from here */
 const GAP_BEFORE_NOW_MS = 2000;
-const BATCH = 50_000;
+/** readings per write; the engine's event loop gets a turn after each, so RPC stays responsive */
+const BATCH = 10_000;
+/** a newcomer's first screen comes first: the history is written once the UI has its data */
+export const START_DELAY_MS = 2000;
 
 export interface BackfillOptions {
   db: Db;
@@ -65,11 +68,12 @@ export async function backfillDemoHistory(
   const kinds = new Map(site.connectors.map((c) => [c.id, c.kind]));
   const batch = allocateBatch(BATCH);
   let readings = 0;
-  const flush = () => {
+  const flush = async () => {
     if (batch.length === 0) return;
     store.ingestColumns(batch);
     readings += batch.length;
     batch.length = 0;
+    await new Promise((resolve) => setImmediate(resolve));
   };
   const models = site.devices.map((d) => {
     options.register({
@@ -91,7 +95,7 @@ export async function backfillDemoHistory(
     for (const metric of Object.keys(model.definition.metrics)) {
       const series = store.seriesId(model.id, metric);
       for (let t = first; t <= end; ) {
-        if (batch.length === BATCH) flush();
+        if (batch.length === BATCH) await flush();
         const i = batch.length++;
         batch.series[i] = series;
         batch.ts[i] = t;
@@ -103,7 +107,7 @@ export async function backfillDemoHistory(
         t += age > DAY_MS ? OLD_STEP_MS : age > RECENT_MS ? DAY_STEP_MS : recentStep;
       }
     }
-    flush();
+    await flush();
     store.flush();
     await new Promise((resolve) => setImmediate(resolve));
   }
