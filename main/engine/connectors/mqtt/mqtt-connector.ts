@@ -168,7 +168,8 @@ class MqttConnectorImpl implements MqttConnector {
     this.id = config.id;
     this.templates = config.subscriptions.map((s) => compileTopicTemplate(s.topicTemplate, s.fixed ?? {}));
     this.mappings = config.subscriptions.map((s) => s.payload);
-    this.units = new MappedUnits(this.mappings);
+    // Sparkplug metrics share the connector's names, so its units are never guessed from mappings
+    this.units = new MappedUnits(config.sparkplug ? [undefined] : this.mappings);
     if (config.sparkplug) this.sparkplug = this.sparkplugSession(config.sparkplug);
     this.reconnectDelay = config.reconnectMinMs;
     this.statusValue = {

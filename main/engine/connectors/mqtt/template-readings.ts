@@ -39,8 +39,9 @@ export function templateReadings(
 
 /**
  * (device, metric) → unit, as payload mappings gave them. Before a device's first message
- * since a restart, a metric whose name every mapping of the connector gives one unit has
- * that unit, so a known device's charts keep their units from the start.
+ * since a restart, the unit can still be known when every subscription of the connector
+ * has a mapping that keeps only its own rows and those rows agree on the metric's unit:
+ * then no other path could have named it, so a known device's charts keep their units.
  */
 export class MappedUnits {
   private readonly byDevice = new Map<string, Map<string, string>>();
@@ -48,6 +49,7 @@ export class MappedUnits {
   private readonly byMetric = new Map<string, string | null>();
 
   constructor(mappings: readonly (PayloadMapping | undefined)[] = []) {
+    if (mappings.some((m) => m === undefined || m.unmapped === 'keep')) return;
     for (const field of mappings.flatMap((m) => m?.fields ?? [])) {
       const unit = field.unit ?? null;
       const known = this.byMetric.get(field.metric);
