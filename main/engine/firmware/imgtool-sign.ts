@@ -16,13 +16,12 @@
  */
 import { createHash, createPublicKey, type KeyObject, sign } from 'node:crypto';
 import {
-  MCUBOOT_HEADER_SIZE,
+  type ImageVersion,
   MCUBOOT_IMAGE_MAGIC,
   type McubootDependency,
   TLV,
   TLV_INFO_MAGIC,
   TLV_PROT_INFO_MAGIC,
-  type ImageVersion,
 } from './mcuboot-image';
 
 export interface RawTlv {
@@ -47,7 +46,8 @@ export interface SignImageOptions {
 export function signMcubootImage(options: SignImageOptions): Uint8Array {
   const headerSize = options.headerSize ?? 0x200;
   const protectedTlvs: RawTlv[] = [];
-  if (options.securityCounter !== undefined) protectedTlvs.push({ type: TLV.SEC_CNT, value: u32(options.securityCounter) });
+  if (options.securityCounter !== undefined)
+    protectedTlvs.push({ type: TLV.SEC_CNT, value: u32(options.securityCounter) });
   protectedTlvs.push(...(options.customTlvs ?? []));
   for (const dep of options.dependencies ?? []) {
     const value = new Uint8Array(12);
@@ -56,7 +56,8 @@ export function signMcubootImage(options: SignImageOptions): Uint8Array {
     writeVersion(view, 4, dep.minVersion);
     protectedTlvs.push({ type: TLV.DEPENDENCY, value });
   }
-  const protectedArea = protectedTlvs.length > 0 ? tlvArea(TLV_PROT_INFO_MAGIC, protectedTlvs) : new Uint8Array(0);
+  const protectedArea =
+    protectedTlvs.length > 0 ? tlvArea(TLV_PROT_INFO_MAGIC, protectedTlvs) : new Uint8Array(0);
 
   const header = new Uint8Array(headerSize).fill(0xff);
   const view = new DataView(header.buffer);

@@ -71,11 +71,13 @@ describe('MCUboot image parser', () => {
     // image.py add_header: '<IIHHIIBBHII' = magic, load_addr, hdr_size, protect_tlv_size, img_size,
     // flags, major, minor, revision, build, pad.
     expect([...bytes.subarray(0, 32)]).toEqual([
-      0x3d, 0xb8, 0xf3, 0x96, 0x00, 0x00, 0x00, 0x20, 0x20, 0x00, 0x0c, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,
-      0x00, 0x00, 0x01, 0x02, 0x04, 0x03, 0x08, 0x07, 0x06, 0x05, 0x00, 0x00, 0x00, 0x00,
+      0x3d, 0xb8, 0xf3, 0x96, 0x00, 0x00, 0x00, 0x20, 0x20, 0x00, 0x0c, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x00, 0x01, 0x02, 0x04, 0x03, 0x08, 0x07, 0x06, 0x05, 0x00, 0x00, 0x00, 0x00,
     ]);
     // TLV.get: '<HH' info (magic, total incl. info), then '<HH' (type, len) + value per TLV.
-    expect([...bytes.subarray(36, 48)]).toEqual([0x08, 0x69, 0x0c, 0x00, 0x50, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00]);
+    expect([...bytes.subarray(36, 48)]).toEqual([
+      0x08, 0x69, 0x0c, 0x00, 0x50, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00,
+    ]);
     expect([...bytes.subarray(48, 56)]).toEqual([0x07, 0x69, 0x28, 0x00, 0x10, 0x00, 0x20, 0x00]);
     const image = parsed(bytes);
     expect(image.loadAddr).toBe(0x20000000);
@@ -93,7 +95,9 @@ describe('MCUboot image parser', () => {
       }),
     );
     expect(image.tlvs.find((t) => t.type === 0xa0)).toMatchObject({ name: 'unknown', protected: true });
-    expect(image.dependencies).toEqual([{ imageId: 1, minVersion: { major: 2, minor: 3, revision: 4, build: 5 } }]);
+    expect(image.dependencies).toEqual([
+      { imageId: 1, minVersion: { major: 2, minor: 3, revision: 4, build: 5 } },
+    ]);
   });
 
   test('refuses malformed files with the exact reason', () => {
@@ -112,9 +116,17 @@ describe('MCUboot image parser', () => {
         'truncated',
         'header and payload (64 + 4096 bytes) run past the end of the file (528 bytes)',
       ],
-      [good.subarray(0, 194), 'truncated', 'TLV area runs past the end of the file (no TLV info header at offset 192)'],
+      [
+        good.subarray(0, 194),
+        'truncated',
+        'TLV area runs past the end of the file (no TLV info header at offset 192)',
+      ],
       [good.subarray(0, 400), 'truncated', 'TLV area runs past the end of the file (528 > 400 bytes)'],
-      [withBytes(good, 192, [0x07, 0x70]), 'bad-tlv', 'bad TLV area magic 0x7007 at offset 192 (expected 0x6907)'],
+      [
+        withBytes(good, 192, [0x07, 0x70]),
+        'bad-tlv',
+        'bad TLV area magic 0x7007 at offset 192 (expected 0x6907)',
+      ],
       [
         withBytes(good, 10, [0x0c, 0x00]),
         'bad-tlv',
@@ -126,7 +138,11 @@ describe('MCUboot image parser', () => {
         'TLV SHA256 (0x10) at offset 196 is 512 bytes and runs past the end of the TLV area',
       ],
       [withBytes(good, 198, [0x10, 0x00]), 'bad-tlv', 'TLV SHA256 is 16 bytes, expected 32'],
-      [withBytes(good, 194, [0x02, 0x00]), 'bad-tlv', 'TLV area length 2 is smaller than its 4-byte info header'],
+      [
+        withBytes(good, 194, [0x02, 0x00]),
+        'bad-tlv',
+        'TLV area length 2 is smaller than its 4-byte info header',
+      ],
     ];
     for (const [bytes, code, reason] of cases) {
       expect(parseMcubootImage(bytes)).toEqual({ ok: false, code, reason });
@@ -134,7 +150,10 @@ describe('MCUboot image parser', () => {
   });
 
   test('a security counter outside the protected area is refused (not covered by the signature)', () => {
-    const bytes = signMcubootImage({ payload: new Uint8Array(8), version: { major: 1, minor: 0, revision: 0, build: 0 } });
+    const bytes = signMcubootImage({
+      payload: new Uint8Array(8),
+      version: { major: 1, minor: 0, revision: 0, build: 0 },
+    });
     // Header + payload, then a hand-written unprotected TLV area holding SEC_CNT = 1.
     const tail = Uint8Array.from([0x07, 0x69, 0x0c, 0x00, 0x50, 0x00, 0x04, 0x00, 0x01, 0x00, 0x00, 0x00]);
     const handmade = Buffer.concat([bytes.subarray(0, 0x200 + 8), tail]);
@@ -146,7 +165,12 @@ describe('MCUboot image parser', () => {
   });
 
   test('versions compare major, minor, revision, then build', () => {
-    const v = (major: number, minor: number, revision: number, build: number) => ({ major, minor, revision, build });
+    const v = (major: number, minor: number, revision: number, build: number) => ({
+      major,
+      minor,
+      revision,
+      build,
+    });
     expect(compareVersions(v(1, 2, 3, 0), v(1, 2, 3, 0))).toBe(0);
     expect(compareVersions(v(1, 10, 0, 0), v(1, 9, 99, 99))).toBeGreaterThan(0);
     expect(compareVersions(v(1, 2, 3, 1), v(1, 2, 3, 0))).toBeGreaterThan(0);
@@ -169,7 +193,10 @@ describe('MCUboot image parser', () => {
       }),
       { numRuns: 1000 },
     );
-    fc.assert(fc.property(fc.nat(good.length), (n) => check(good.subarray(0, n))), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.nat(good.length), (n) => check(good.subarray(0, n))),
+      { numRuns: 300 },
+    );
     // Random bytes behind a valid magic reach the TLV walk instead of stopping at the magic.
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 28, maxLength: 400 }), (tail) =>

@@ -33,7 +33,9 @@ export const TLV = {
   SEC_CNT: 0x50,
 } as const;
 
-const TLV_NAMES: Record<number, string> = Object.fromEntries(Object.entries(TLV).map(([name, type]) => [type, name]));
+const TLV_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(TLV).map(([name, type]) => [type, name]),
+);
 
 /** Fixed value sizes from image.h / imgtool; a TLV with another length is malformed. */
 const TLV_FIXED_LENGTH: Record<number, number> = {
@@ -129,7 +131,10 @@ export function parseMcubootImage(bytes: Uint8Array): ImageResult<McubootImage> 
   const flags = view.getUint32(16, true);
   const version = readVersion(view, 20);
   if (hdrSize < MCUBOOT_HEADER_SIZE) {
-    return refuse('bad-header', `header size ${hdrSize} is smaller than the ${MCUBOOT_HEADER_SIZE}-byte header`);
+    return refuse(
+      'bad-header',
+      `header size ${hdrSize} is smaller than the ${MCUBOOT_HEADER_SIZE}-byte header`,
+    );
   }
   const tlvStart = hdrSize + imgSize;
   if (tlvStart > bytes.length) {
@@ -165,7 +170,10 @@ export function parseMcubootImage(bytes: Uint8Array): ImageResult<McubootImage> 
   const area = readTlvInfo(bytes, view, offset);
   if (!area.ok) return area;
   if (area.value.magic !== TLV_INFO_MAGIC) {
-    return refuse('bad-tlv', `bad TLV area magic ${hex(area.value.magic, 4)} at offset ${offset} (expected 0x6907)`);
+    return refuse(
+      'bad-tlv',
+      `bad TLV area magic ${hex(area.value.magic, 4)} at offset ${offset} (expected 0x6907)`,
+    );
   }
   const entries = readTlvEntries(bytes, view, offset, area.value.total, false);
   if (!entries.ok) return entries;
@@ -204,11 +212,21 @@ export function parseMcubootImage(bytes: Uint8Array): ImageResult<McubootImage> 
   };
 }
 
-function readTlvInfo(bytes: Uint8Array, view: DataView, offset: number): ImageResult<{ magic: number; total: number }> {
+function readTlvInfo(
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+): ImageResult<{ magic: number; total: number }> {
   if (offset + 4 > bytes.length) {
-    return refuse('truncated', `TLV area runs past the end of the file (no TLV info header at offset ${offset})`);
+    return refuse(
+      'truncated',
+      `TLV area runs past the end of the file (no TLV info header at offset ${offset})`,
+    );
   }
-  return { ok: true, value: { magic: view.getUint16(offset, true), total: view.getUint16(offset + 2, true) } };
+  return {
+    ok: true,
+    value: { magic: view.getUint16(offset, true), total: view.getUint16(offset + 2, true) },
+  };
 }
 
 function readTlvEntries(
@@ -219,7 +237,8 @@ function readTlvEntries(
   isProtected: boolean,
 ): ImageResult<McubootTlv[]> {
   const areaName = isProtected ? 'protected TLV area' : 'TLV area';
-  if (total < 4) return refuse('bad-tlv', `${areaName} length ${total} is smaller than its 4-byte info header`);
+  if (total < 4)
+    return refuse('bad-tlv', `${areaName} length ${total} is smaller than its 4-byte info header`);
   const end = start + total;
   if (end > bytes.length) {
     return refuse('truncated', `${areaName} runs past the end of the file (${end} > ${bytes.length} bytes)`);
@@ -227,7 +246,8 @@ function readTlvEntries(
   const tlvs: McubootTlv[] = [];
   let offset = start + 4;
   while (offset < end) {
-    if (offset + 4 > end) return refuse('bad-tlv', `truncated TLV header at offset ${offset} in the ${areaName}`);
+    if (offset + 4 > end)
+      return refuse('bad-tlv', `truncated TLV header at offset ${offset} in the ${areaName}`);
     const type = view.getUint16(offset, true);
     const length = view.getUint16(offset + 2, true);
     const valueOffset = offset + 4;

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { signMcubootImage, type SignImageOptions } from './imgtool-sign';
+import { type SignImageOptions, signMcubootImage } from './imgtool-sign';
 import { TLV } from './mcuboot-image';
 import { IMGTOOL_RSA_IMAGE, IMGTOOL_RSA_IMAGE_WITH_SECURITY_COUNTER } from './mcuboot-vectors';
 import { type PinnedKey, verifyMcubootImage } from './verify-image';
@@ -14,7 +14,10 @@ interface TestKey {
 function makeKey(id: string, type: 'ec' | 'ed25519'): TestKey {
   const pair =
     type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('ed25519');
-  return { priv: pair.privateKey, pinned: { id, pem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() } };
+  return {
+    priv: pair.privateKey,
+    pinned: { id, pem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+  };
 }
 
 let ecKey: TestKey;
@@ -106,14 +109,44 @@ describe('MCUboot image verification', () => {
     const cases: [Uint8Array, Parameters<typeof verifyMcubootImage>[1], string, string | RegExp][] = [
       [flipped(good, 0, 0xff), { keys }, 'bad-magic', 'bad header magic 0x96f3b8c2'],
       [flipped(good, 0x200 + 5), { keys }, 'hash-mismatch', /^image hash mismatch: /],
-      [build(otherEcKey), { keys }, 'unknown-key', /^image is signed with a key that is not pinned \(key hash [0-9a-f]{64}\)$/],
-      [flipped(good, sig + 10), { keys }, 'bad-signature', 'signature does not verify with pinned key "fleet-ecdsa"'],
-      [flipped(good, sig), { keys }, 'bad-signature', 'signature does not verify with pinned key "fleet-ecdsa"'],
+      [
+        build(otherEcKey),
+        { keys },
+        'unknown-key',
+        /^image is signed with a key that is not pinned \(key hash [0-9a-f]{64}\)$/,
+      ],
+      [
+        flipped(good, sig + 10),
+        { keys },
+        'bad-signature',
+        'signature does not verify with pinned key "fleet-ecdsa"',
+      ],
+      [
+        flipped(good, sig),
+        { keys },
+        'bad-signature',
+        'signature does not verify with pinned key "fleet-ecdsa"',
+      ],
       [build(undefined), { keys }, 'unsigned', 'image is not signed'],
       [good, { keys, slotSize: 600 }, 'too-big', `image size ${good.length} exceeds slot size 600`],
-      [good, { keys, current: { version: v(1, 5, 0) } }, 'downgrade', 'version 1.4.2+17 is older than the installed 1.5.0+0'],
-      [good, { keys, current: { version: v(1, 4, 2, 18) } }, 'downgrade', 'version 1.4.2+17 is older than the installed 1.4.2+18'],
-      [good, { keys, current: { securityCounter: 4 } }, 'security-counter', "security counter 3 is lower than the device's 4"],
+      [
+        good,
+        { keys, current: { version: v(1, 5, 0) } },
+        'downgrade',
+        'version 1.4.2+17 is older than the installed 1.5.0+0',
+      ],
+      [
+        good,
+        { keys, current: { version: v(1, 4, 2, 18) } },
+        'downgrade',
+        'version 1.4.2+17 is older than the installed 1.4.2+18',
+      ],
+      [
+        good,
+        { keys, current: { securityCounter: 4 } },
+        'security-counter',
+        "security counter 3 is lower than the device's 4",
+      ],
       [
         build(ecKey, { securityCounter: undefined }),
         { keys, current: { securityCounter: 1 } },
@@ -122,11 +155,20 @@ describe('MCUboot image verification', () => {
       ],
       [
         good,
-        { keys, checkTarget: (image) => (image.loadAddr === 0x8000 ? undefined : 'built for another board (load address 0)') },
+        {
+          keys,
+          checkTarget: (image) =>
+            image.loadAddr === 0x8000 ? undefined : 'built for another board (load address 0)',
+        },
         'wrong-target',
         'built for another board (load address 0)',
       ],
-      [good, { keys: [{ id: 'broken', pem: 'not a key' }] }, 'unknown-key', 'pinned key "broken" is not a valid PEM public key'],
+      [
+        good,
+        { keys: [{ id: 'broken', pem: 'not a key' }] },
+        'unknown-key',
+        'pinned key "broken" is not a valid PEM public key',
+      ],
     ];
     for (const [bytes, options, code, reason] of cases) {
       const result = verifyMcubootImage(bytes, options);
@@ -151,12 +193,20 @@ describe('MCUboot image verification', () => {
   test('allowDowngrade lifts the version check but never the security counter', () => {
     const good = build(edKey);
     const keys = [edKey.pinned];
-    expect(verifyMcubootImage(good, { keys, allowDowngrade: true, current: { version: v(2, 0, 0) } }).ok).toBe(true);
     expect(
-      verifyMcubootImage(good, { keys, allowDowngrade: true, current: { version: v(2, 0, 0), securityCounter: 9 } }),
+      verifyMcubootImage(good, { keys, allowDowngrade: true, current: { version: v(2, 0, 0) } }).ok,
+    ).toBe(true);
+    expect(
+      verifyMcubootImage(good, {
+        keys,
+        allowDowngrade: true,
+        current: { version: v(2, 0, 0), securityCounter: 9 },
+      }),
     ).toMatchObject({ ok: false, code: 'security-counter' });
     // Same version and counter is not a downgrade (re-flashing the running build is allowed here).
-    expect(verifyMcubootImage(good, { keys, current: { version: v(1, 4, 2, 17), securityCounter: 3 } }).ok).toBe(true);
+    expect(
+      verifyMcubootImage(good, { keys, current: { version: v(1, 4, 2, 17), securityCounter: 3 } }).ok,
+    ).toBe(true);
   });
 
   test('every single-bit flip of a signed image is refused (Ed25519 and ECDSA)', () => {
@@ -170,7 +220,9 @@ describe('MCUboot image verification', () => {
       });
       for (let at = 0; at < good.length; at++) {
         for (let bit = 0; bit < 8; bit++) {
-          const result = verifyMcubootImage(flipped(good, at, 1 << bit), { keys: [edKey.pinned, ecKey.pinned] });
+          const result = verifyMcubootImage(flipped(good, at, 1 << bit), {
+            keys: [edKey.pinned, ecKey.pinned],
+          });
           if (result.ok) throw new Error(`flip of bit ${bit} at byte ${at} was accepted (${key.pinned.id})`);
         }
       }
