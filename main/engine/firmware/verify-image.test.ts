@@ -169,6 +169,18 @@ describe('MCUboot image verification', () => {
         'unknown-key',
         'pinned key "broken" is not a valid PEM public key',
       ],
+      [
+        build(ecKey, { flags: 0x4 }),
+        { keys },
+        'unsupported',
+        'encrypted images are not supported (their hash covers the plaintext)',
+      ],
+      [
+        build(ecKey, { customTlvs: [{ type: TLV.SIG_PURE, value: new Uint8Array(1) }] }),
+        { keys },
+        'unsupported',
+        'pure signatures (SIG_PURE TLV) are not supported',
+      ],
     ];
     for (const [bytes, options, code, reason] of cases) {
       const result = verifyMcubootImage(bytes, options);

@@ -7,14 +7,15 @@
  * Key and signature rules follow imgtool (`scripts/imgtool/keys/*.py`, `image.py`):
  * KEYHASH = SHA-256 of the key's DER SubjectPublicKeyInfo (or a PUBKEY TLV carrying that
  * DER); ECDSA-P256 signs the covered bytes with SHA-256 (DER signature), Ed25519 signs
- * the 32-byte digest — or the covered bytes themselves when a SIG_PURE TLV is present
- * (image.h `IMAGE_TLV_SIG_PURE`).
+ * the 32-byte digest. Encrypted images (hash over the plaintext) and pure signatures
+ * (SIG_PURE) cannot be checked here and are refused as unsupported.
  */
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { type ImageRefusal, type ImageResult, refuse } from './image-refusal';
 import {
   compareVersions,
   formatVersion,
+  IMAGE_FLAGS,
   type ImageVersion,
   type McubootImage,
   parseMcubootImage,
@@ -90,6 +91,12 @@ export function verifyMcubootImage(
   const parsed = parseMcubootImage(bytes);
   if (!parsed.ok) return parsed;
   const image = parsed.value;
+  if (image.flags & (IMAGE_FLAGS.ENCRYPTED_AES128 | IMAGE_FLAGS.ENCRYPTED_AES256)) {
+    return refuse('unsupported', 'encrypted images are not supported (their hash covers the plaintext)');
+  }
+  if (image.tlvs.some((t) => t.type === TLV.SIG_PURE)) {
+    return refuse('unsupported', 'pure signatures (SIG_PURE TLV) are not supported');
+  }
 
   if (options.slotSize !== undefined && bytes.length > options.slotSize) {
     return refuse('too-big', `image size ${bytes.length} exceeds slot size ${options.slotSize}`);
@@ -168,7 +175,6 @@ function checkSignature(
     return refuse('unknown-key', 'image names no signing key (no KEYHASH or PUBKEY TLV)');
   }
 
-  const pure = image.tlvs.some((t) => t.type === TLV.SIG_PURE);
   let mismatch: ImageRefusal | undefined;
   for (const sig of signatures) {
     const sigType = sig.type === TLV.ED25519 ? 'ed25519' : 'ecdsa-p256';
@@ -179,7 +185,7 @@ function checkSignature(
       );
       continue;
     }
-    if (verifySignature(sigType, key.key, covered, digest, sig.value, pure)) return { ok: true, value: key };
+    if (verifySignature(sigType, key.key, covered, digest, sig.value)) return { ok: true, value: key };
   }
   return mismatch ?? refuse('bad-signature', `signature does not verify with pinned key "${key.id}"`);
 }
@@ -190,10 +196,9 @@ function verifySignature(
   covered: Uint8Array,
   digest: Buffer,
   signature: Uint8Array,
-  pure: boolean,
 ): boolean {
   try {
-    if (type === 'ed25519') return verify(null, pure ? covered : digest, key, signature);
+    if (type === 'ed25519') return verify(null, digest, key, signature);
     return verify('sha256', covered, key, signature);
   } catch {
     // A malformed DER signature makes OpenSSL throw instead of returning false.
