@@ -18,7 +18,9 @@ export type ImageRefusalCode =
   | 'security-counter'
   | 'too-big'
   | 'wrong-target'
-  | 'unsupported';
+  | 'unsupported'
+  | 'not-found'
+  | 'invalid-id';
 
 export interface ImageRefusal {
   ok: false;
