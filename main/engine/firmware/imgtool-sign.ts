@@ -41,6 +41,8 @@ export interface SignImageOptions {
   customTlvs?: RawTlv[];
   /** ECDSA P-256 or Ed25519 private key; omitted → hash-only image. */
   key?: KeyObject;
+  /** imgtool --public-key-format: 'hash' adds KEYHASH (default), 'full' adds PUBKEY (the DER itself). */
+  publicKeyFormat?: 'hash' | 'full';
 }
 
 export function signMcubootImage(options: SignImageOptions): Uint8Array {
@@ -75,7 +77,11 @@ export function signMcubootImage(options: SignImageOptions): Uint8Array {
   const tlvs: RawTlv[] = [{ type: TLV.SHA256, value: digest }];
   if (options.key) {
     const spki = createPublicKey(options.key).export({ type: 'spki', format: 'der' });
-    tlvs.push({ type: TLV.KEYHASH, value: createHash('sha256').update(spki).digest() });
+    tlvs.push(
+      options.publicKeyFormat === 'full'
+        ? { type: TLV.PUBKEY, value: spki }
+        : { type: TLV.KEYHASH, value: createHash('sha256').update(spki).digest() },
+    );
     if (options.key.asymmetricKeyType === 'ed25519') {
       tlvs.push({ type: TLV.ED25519, value: sign(null, digest, options.key) });
     } else if (options.key.asymmetricKeyType === 'ec') {

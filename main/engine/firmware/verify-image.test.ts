@@ -198,7 +198,20 @@ describe('MCUboot image verification', () => {
     expect(verifyMcubootImage(copy, { keys: [ecKey.pinned, edKey.pinned] })).toEqual({
       ok: false,
       code: 'bad-signature',
-      reason: 'image has a ECDSA_SIG signature but pinned key "fleet-ed25519" is ed25519',
+      reason: 'image has an ECDSA_SIG signature but pinned key "fleet-ed25519" is ed25519',
+    });
+  });
+
+  test('a PUBKEY TLV (imgtool --public-key-format full) selects the pinned key by its DER', () => {
+    const bytes = build(edKey, { publicKeyFormat: 'full' });
+    expect(verifyMcubootImage(bytes, { keys: [ecKey.pinned, edKey.pinned] })).toMatchObject({
+      ok: true,
+      value: { keyId: 'fleet-ed25519' },
+    });
+    expect(verifyMcubootImage(bytes, { keys: [ecKey.pinned] })).toEqual({
+      ok: false,
+      code: 'unknown-key',
+      reason: 'image carries a public key that is not pinned',
     });
   });
 

@@ -181,7 +181,7 @@ function checkSignature(
     if (sigType !== key.type) {
       mismatch = refuse(
         'bad-signature',
-        `image has a ${sig.name} signature but pinned key "${key.id}" is ${key.type === 'other' ? 'neither ECDSA-P256 nor Ed25519' : key.type}`,
+        `image has an ${sig.name} signature but pinned key "${key.id}" is ${key.type === 'other' ? 'neither ECDSA-P256 nor Ed25519' : key.type}`,
       );
       continue;
     }
