@@ -43,6 +43,8 @@ export interface SignImageOptions {
   key?: KeyObject;
   /** imgtool --public-key-format: 'hash' adds KEYHASH (default), 'full' adds PUBKEY (the DER itself). */
   publicKeyFormat?: 'hash' | 'full';
+  /** imgtool --pad-sig: ECDSA signatures zero-padded to 72 bytes (MCUboot < 1.5 needed it). */
+  padSignature?: boolean;
 }
 
 export function signMcubootImage(options: SignImageOptions): Uint8Array {
@@ -85,7 +87,11 @@ export function signMcubootImage(options: SignImageOptions): Uint8Array {
     if (options.key.asymmetricKeyType === 'ed25519') {
       tlvs.push({ type: TLV.ED25519, value: sign(null, digest, options.key) });
     } else if (options.key.asymmetricKeyType === 'ec') {
-      tlvs.push({ type: TLV.ECDSA_SIG, value: sign('sha256', covered, options.key) });
+      const signature = sign('sha256', covered, options.key);
+      const padded = options.padSignature
+        ? Buffer.concat([signature, Buffer.alloc(72 - signature.length)])
+        : signature;
+      tlvs.push({ type: TLV.ECDSA_SIG, value: padded });
     } else {
       throw new Error(`unsupported signing key type ${options.key.asymmetricKeyType}`);
     }

@@ -202,6 +202,23 @@ describe('MCUboot image verification', () => {
     });
   });
 
+  test('ECDSA signatures zero-padded to 72 bytes (imgtool --pad-sig) verify; other trailing bytes do not', () => {
+    // DER signatures are 70-72 bytes; retry until one actually carries padding (~75 % per try).
+    let padded = build(ecKey, { padSignature: true });
+    let at = tlvOffset(padded, TLV.ECDSA_SIG);
+    for (let i = 0; i < 50 && padded[at + 1] === 70; i++) {
+      padded = build(ecKey, { padSignature: true });
+      at = tlvOffset(padded, TLV.ECDSA_SIG);
+    }
+    expect(padded[at + 1]).toBeLessThan(70);
+    expect(new DataView(padded.buffer, padded.byteOffset).getUint16(at - 2, true)).toBe(72);
+    expect(verifyMcubootImage(padded, { keys: [ecKey.pinned] }).ok).toBe(true);
+    expect(verifyMcubootImage(flipped(padded, at + 71), { keys: [ecKey.pinned] })).toMatchObject({
+      ok: false,
+      code: 'bad-signature',
+    });
+  });
+
   test('a PUBKEY TLV (imgtool --public-key-format full) selects the pinned key by its DER', () => {
     const bytes = build(edKey, { publicKeyFormat: 'full' });
     expect(verifyMcubootImage(bytes, { keys: [ecKey.pinned, edKey.pinned] })).toMatchObject({

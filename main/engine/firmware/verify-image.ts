@@ -199,7 +199,7 @@ function verifySignature(
 ): boolean {
   try {
     if (type === 'ed25519') return verify(null, digest, key, signature);
-    return verify('sha256', covered, key, signature);
+    return verify('sha256', covered, key, stripSignaturePadding(signature));
   } catch {
     // A malformed DER signature makes OpenSSL throw instead of returning false.
     return false;
@@ -231,4 +231,18 @@ function checkRollback(image: McubootImage, options: VerifyMcubootOptions): Imag
     );
   }
   return undefined;
+}
+
+/**
+ * imgtool --pad-sig appends zeros up to 72 bytes and its own verify strips them with
+ * `signature[:signature[1] + 2]` (keys/ecdsa.py); OpenSSL's strict DER parser would reject
+ * them. Only zero padding after a short-form DER SEQUENCE is removed.
+ */
+function stripSignaturePadding(signature: Uint8Array): Uint8Array {
+  const length = signature[1];
+  if (signature[0] !== 0x30 || length === undefined || length >= 0x80 || length + 2 > signature.length) {
+    return signature;
+  }
+  const tail = signature.subarray(length + 2);
+  return tail.every((b) => b === 0) ? signature.subarray(0, length + 2) : signature;
 }
