@@ -50,6 +50,12 @@ function tlvOffset(bytes: Uint8Array, type: number): number {
   return offset + 4;
 }
 
+function patchedCopy(bytes: Uint8Array, at: number, value: number): Uint8Array {
+  const copy = Uint8Array.from(bytes);
+  copy[at] = value;
+  return copy;
+}
+
 function flipped(bytes: Uint8Array, at: number, mask = 0x01): Uint8Array {
   const copy = Uint8Array.from(bytes);
   copy[at] = (copy[at] ?? 0) ^ mask;
@@ -128,6 +134,8 @@ describe('MCUboot image verification', () => {
         'signature does not verify with pinned key "fleet-ecdsa"',
       ],
       [build(undefined), { keys }, 'unsigned', 'image is not signed'],
+      // SHA256 TLV (0x10) retyped as SHA384 (0x11) in the real imgtool image: no hash left to check.
+      [patchedCopy(IMGTOOL_RSA_IMAGE, 196, 0x11), { keys }, 'no-hash', 'image has no SHA256 TLV'],
       [good, { keys, slotSize: 600 }, 'too-big', `image size ${good.length} exceeds slot size 600`],
       [
         good,
