@@ -78,6 +78,8 @@ export class SerialFrameDecoder {
   private skipping = false;
   private frame: Buffer[] | null = null;
   private frameBytes = 0;
+  /** the rest of a dropped frame: its continuation lines are skipped without further errors */
+  private discarding = false;
   private readonly maxPacket: number;
   private readonly maxLineBytes: number;
 
@@ -119,7 +121,9 @@ export class SerialFrameDecoder {
       if (this.frame) this.fail('length', 'a new SMP frame started before the previous one was complete');
       this.frame = [];
       this.frameBytes = 0;
+      this.discarding = false;
     } else if (!this.frame) {
+      if (this.discarding) return;
       this.onError(new SmpFrameError('continuation', 'SMP continuation line without a start line'));
       return;
     }
@@ -156,6 +160,7 @@ export class SerialFrameDecoder {
   }
 
   private fail(kind: SmpFrameErrorKind, message: string): void {
+    this.discarding = true;
     this.frame = null;
     this.frameBytes = 0;
     this.onError(new SmpFrameError(kind, message));
