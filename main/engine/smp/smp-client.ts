@@ -235,8 +235,10 @@ export class SmpClient {
       const next = r.off;
       if (!isUint(next) || next > file.length)
         throw new SmpProtocolError(`upload answer has an invalid offset ${JSON.stringify(next)}`);
-      if (next === 0 && !first) {
-        if (++restarts > MAX_RESTARTS) throw new SmpProtocolError('device keeps restarting the upload at offset 0');
+      if (next === 0) {
+        // the device restarted (or never stored the first chunk): start over, a few times at most
+        if (++restarts > MAX_RESTARTS)
+          throw new SmpProtocolError(`upload offset did not advance (device answered 0 ${restarts} times)`);
       } else if (!first && next <= offset) {
         throw new SmpProtocolError(`upload offset did not advance (sent ${offset}, device answered ${next})`);
       }
