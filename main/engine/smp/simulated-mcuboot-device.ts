@@ -100,6 +100,10 @@ export class SimulatedMcubootDevice {
     this.linkCut = false;
   }
 
+  get linkIsCut(): boolean {
+    return this.linkCut;
+  }
+
   stop(): void {
     this.off();
   }
