@@ -70,6 +70,7 @@ export class SimulatedMcubootDevice {
   private linkCut = false;
   private rebooting = false;
   private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
   private readonly decoder: SerialFrameDecoder;
   private readonly off: () => void;
   private readonly started = Date.now();
@@ -82,9 +83,19 @@ export class SimulatedMcubootDevice {
     const primary = slotOf(options.initialImage);
     if (!primary) throw new Error('the initial image is not an MCUboot image');
     this.primary = primary;
-    this.decoder = new SerialFrameDecoder((p) => {
-      this.queue = this.queue.then(() => this.handle(p)).catch(() => {});
-    }, undefined, { maxPacket: this.bufSize - 4 });
+    this.decoder = new SerialFrameDecoder(
+      (p) => {
+        // like Zephyr's transport: buf_count buffers, a packet arriving when all are busy is lost
+        if (this.queued >= this.bufCount) return;
+        this.queued++;
+        this.queue = this.queue
+          .then(() => this.handle(p))
+          .catch(() => {})
+          .finally(() => this.queued--);
+      },
+      undefined,
+      { maxPacket: this.bufSize - 4 },
+    );
     this.off = link.onData((bytes) => {
       if (!this.linkCut && !this.rebooting) this.decoder.push(bytes);
     });
@@ -93,6 +104,10 @@ export class SimulatedMcubootDevice {
 
   get bufSize(): number {
     return this.options.bufSize ?? 384;
+  }
+
+  get bufCount(): number {
+    return this.options.bufCount ?? 4;
   }
 
   /** The cable is back: the device answers again (its upload state survives, as RAM does). */
@@ -172,7 +187,7 @@ export class SimulatedMcubootDevice {
     }
     if (group === SmpGroup.os && id === OsCommand.reset && write) return { reply: {}, after: () => this.reboot() };
     if (group === SmpGroup.os && id === OsCommand.mcumgrParams && !write)
-      return { reply: { buf_size: this.bufSize, buf_count: this.options.bufCount ?? 4 } };
+      return { reply: { buf_size: this.bufSize, buf_count: this.bufCount } };
     if (group === SmpGroup.image && id === ImageCommand.state)
       return { reply: write ? this.writeState(body) : this.stateList() };
     if (group === SmpGroup.image && id === ImageCommand.upload && write) return { reply: await this.uploadChunk(body) };

@@ -145,8 +145,11 @@ describe('SMP client upload', () => {
   const sha = new Uint8Array(createHash('sha256').update(file).digest());
 
   /** A device following img_mgmt: next offset in `off`, resume on a repeated sha. */
-  function device(bufSize: number, opts: { resumeAt?: number; noMatch?: boolean; stuck?: boolean } = {}) {
+  function device(bufSize: number, opts: { resumeAt?: number; noMatch?: boolean; stuck?: boolean; dropNth?: number } = {}) {
     let off = 0;
+    const stored = new Uint8Array(file.length);
+    let chunks = 0;
+    const whole = opts.resumeAt === undefined;
     return scripted((r) => {
       if (r.group === 0 && r.id === 6) return { body: { buf_size: bufSize, buf_count: 4 } };
       const b = r.body as { off: number; data: Uint8Array; len?: number };
@@ -156,7 +159,11 @@ describe('SMP client upload', () => {
         return { body: { off } };
       }
       if (b.off !== off) return { body: { off } };
+      // a chunk lost inside the device (no buffer free): answered with the unchanged offset
+      if (++chunks === opts.dropNth) return { body: { off } };
+      stored.set(b.data, b.off);
       if (!opts.stuck) off += b.data.length;
+      if (whole && off === file.length) expect(stored).toEqual(file);
       return { body: off === file.length ? { off, match: !opts.noMatch } : { off } };
     });
   }
@@ -181,6 +188,25 @@ describe('SMP client upload', () => {
     await new SmpClient(d.transport).upload(file);
     const uploads = d.requests.filter((r) => r.group === 1);
     expect(uploads.map((u) => u.body.off)).toEqual([0, 4000]);
+  });
+
+  it('keeps up to buf_count - 1 chunks in flight and resends from the offset a device answers after losing one', async () => {
+    const d = device(384, { dropNth: 3 });
+    const inFlight: number[] = [];
+    const send = d.transport.send;
+    let outstanding = 0;
+    d.transport.send = async (p) => {
+      outstanding++;
+      inFlight.push(outstanding);
+      await send(p);
+    };
+    const onPacket = d.transport.onPacket;
+    d.transport.onPacket = (l) => onPacket((p) => { outstanding--; l(p); });
+    expect(await new SmpClient(d.transport).upload(file)).toEqual({ match: true });
+    expect(Math.max(...inFlight)).toBe(3);
+    const offs = d.requests.filter((r) => r.group === 1).map((r) => r.body.off as number);
+    // the lost chunk's offset is sent twice, after the chunks in flight behind it were answered
+    expect(offs.filter((o, i) => offs.indexOf(o) !== i).length).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses an offset that does not advance and a final match=false', async () => {

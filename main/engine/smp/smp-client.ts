@@ -10,7 +10,9 @@
  * Upload (smp_group_1.rst): the first chunk carries `len` and `sha` (SHA-256 of the whole
  * file); the device's `off` is the next offset to send. Sending off=0 with the same `sha`
  * after a cable pull makes the device answer with where it stopped, so calling upload
- * again resumes. Chunks are as large as the device's buf_size allows on the transport.
+ * again resumes. Chunks are as large as the device's buf_size allows on the transport,
+ * and up to buf_count - 1 of them are in flight (the device queues that many packets), so
+ * a fast link is not held back by one round trip per chunk.
  */
 import { createHash } from 'node:crypto';
 import { decodeBody, encodeBody, type SmpBody } from './smp-cbor';
@@ -63,6 +65,8 @@ export interface UploadOptions {
   upgrade?: boolean;
   onProgress?: (p: UploadProgress) => void;
   signal?: AbortSignal;
+  /** chunks in flight at most (default: the device's buf_count - 1, at most 4) */
+  window?: number;
 }
 
 export interface SmpClientOptions {
@@ -81,6 +85,8 @@ interface Pending {
 
 /** Consecutive "off=0" answers mid-upload tolerated (device rebooted) before giving up. */
 const MAX_RESTARTS = 3;
+/** Upload chunks in flight at most, whatever buf_count the device announces. */
+const MAX_WINDOW = 4;
 
 export class SmpClient {
   private seq = 0;
@@ -216,47 +222,105 @@ export class SmpClient {
         this.params = { bufSize: this.defaultBufSize, bufCount: 1 };
       }
     }
-    const limit = this.transport.maxPacket(this.params?.bufSize ?? this.defaultBufSize);
+    const { bufSize, bufCount } = this.params ?? { bufSize: this.defaultBufSize, bufCount: 1 };
+    const limit = this.transport.maxPacket(bufSize);
+    // the device's replies come from the same buffer pool: keep one free for them
+    const window = Math.max(1, Math.min(options.window ?? MAX_WINDOW, bufCount - 1));
     const sha = new Uint8Array(createHash('sha256').update(file).digest());
     const started = Date.now();
-    let offset = 0;
     let sentFrom: number | undefined;
-    let restarts = 0;
-    for (;;) {
+    const progress = (offset: number) => {
+      sentFrom ??= offset;
+      const elapsed = (Date.now() - started) / 1000;
+      options.onProgress?.({ offset, total: file.length, bytesPerSecond: elapsed > 0 ? (offset - sentFrom) / elapsed : 0 });
+    };
+    for (let restarts = 0; ; restarts++) {
+      // the device restarted (or never stored the first chunk): start over, a few times at most
+      if (restarts > MAX_RESTARTS)
+        throw new SmpProtocolError(`upload offset did not advance (device answered 0 ${restarts} times)`);
       options.signal?.throwIfAborted();
-      const first = offset === 0;
-      const extra: SmpBody = first ? { image: options.image ?? 0, len: file.length, sha, upgrade: options.upgrade } : {};
-      const size = fitChunk(file.length - offset, limit, (n) => ({ ...extra, off: offset, data: new Uint8Array(n) }));
+      // the first chunk goes alone: its answer may be a resume offset anywhere in the file
+      const extra: SmpBody = { image: options.image ?? 0, len: file.length, sha, upgrade: options.upgrade };
+      const size = fitChunk(file.length, limit, (n) => ({ ...extra, off: 0, data: new Uint8Array(n) }));
       const r = await this.request(SmpOp.write, SmpGroup.image, ImageCommand.upload, {
         ...extra,
-        off: offset,
-        data: file.subarray(offset, offset + size),
+        off: 0,
+        data: file.subarray(0, size),
       });
-      const next = r.off;
-      if (!isUint(next) || next > file.length)
-        throw new SmpProtocolError(`upload answer has an invalid offset ${JSON.stringify(next)}`);
-      if (next === 0) {
-        // the device restarted (or never stored the first chunk): start over, a few times at most
-        if (++restarts > MAX_RESTARTS)
-          throw new SmpProtocolError(`upload offset did not advance (device answered 0 ${restarts} times)`);
-      } else if (!first && next <= offset) {
-        throw new SmpProtocolError(`upload offset did not advance (sent ${offset}, device answered ${next})`);
-      }
-      sentFrom ??= next;
-      offset = next;
-      const elapsed = (Date.now() - started) / 1000;
-      options.onProgress?.({
-        offset,
-        total: file.length,
-        bytesPerSecond: elapsed > 0 ? (offset - sentFrom) / elapsed : 0,
-      });
-      if (offset === file.length) {
-        const match = typeof r.match === 'boolean' ? r.match : undefined;
-        if (match === false) throw new SmpProtocolError('device reports the uploaded image does not match its SHA-256');
-        return { match };
-      }
+      const next = offsetOf(r, file.length);
+      if (next === 0) continue;
+      progress(next);
+      const final = next === file.length ? r : await this.stream(file, next, limit, window, progress, options.signal);
+      if (!final) continue;
+      const match = typeof final.match === 'boolean' ? final.match : undefined;
+      if (match === false) throw new SmpProtocolError('device reports the uploaded image does not match its SHA-256');
+      return { match };
     }
   }
+
+  /**
+   * Sends the rest of the file from `from` with up to `window` chunks in flight. A device
+   * answering another offset than expected dropped data (img_mgmt answers the offset it
+   * wants): the chunks in flight are awaited and sending resumes at its latest offset.
+   * Returns the final answer, or undefined when the device went back to offset 0.
+   */
+  private async stream(
+    file: Uint8Array,
+    from: number,
+    limit: number,
+    window: number,
+    progress: (offset: number) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<SmpBody | undefined> {
+    let acked = from;
+    let at = from;
+    let stalls = 0;
+    const inflight: { expected: number; reply: Promise<SmpBody> }[] = [];
+    const settle = () => Promise.allSettled(inflight.splice(0).map((f) => f.reply));
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        while (inflight.length < window && at < file.length) {
+          const off = at;
+          const size = fitChunk(file.length - off, limit, (n) => ({ off, data: new Uint8Array(n) }));
+          const reply = this.request(SmpOp.write, SmpGroup.image, ImageCommand.upload, {
+            off,
+            data: file.subarray(off, off + size),
+          });
+          reply.catch(() => {}); // awaited in order below; this only keeps a later failure from going unhandled
+          inflight.push({ expected: off + size, reply });
+          at = off + size;
+        }
+        const head = inflight.shift();
+        if (!head) throw new SmpProtocolError('upload stopped with nothing in flight');
+        let r = await head.reply;
+        let next = offsetOf(r, file.length);
+        if (next !== head.expected) {
+          for (const s of await settle())
+            if (s.status === 'fulfilled') {
+              r = s.value;
+              next = offsetOf(r, file.length);
+            }
+          if (next === 0) return undefined;
+          if (next <= acked && ++stalls > MAX_RESTARTS)
+            throw new SmpProtocolError(`upload offset did not advance (sent ${acked}, device answered ${next})`);
+          at = next;
+        }
+        acked = next;
+        progress(acked);
+        if (acked === file.length) return r;
+      }
+    } finally {
+      await settle();
+    }
+  }
+}
+
+/** The `off` of an upload answer, checked. */
+function offsetOf(r: SmpBody, total: number): number {
+  const off = r.off;
+  if (!isUint(off) || off > total) throw new SmpProtocolError(`upload answer has an invalid offset ${JSON.stringify(off)}`);
+  return off;
 }
 
 function isUint(v: unknown): v is number {
