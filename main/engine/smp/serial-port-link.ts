@@ -6,10 +6,9 @@ export function serialPortLink(port: SerialPort): ByteLink {
   return {
     write: (bytes) =>
       new Promise<void>((resolve, reject) => {
-        port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (e) => {
-          if (e) reject(e);
-          else port.drain((d) => (d ? reject(d) : resolve()));
-        });
+        // the write callback fires once the bytes are in the OS; waiting for drain (tcdrain)
+        // on every frame would add a thread-pool round trip per SMP packet
+        port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (e) => (e ? reject(e) : resolve()));
       }),
     onData(listener) {
       const on = (chunk: Buffer) => listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));

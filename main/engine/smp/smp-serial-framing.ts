@@ -17,12 +17,19 @@ export const MAX_LINE_BYTES = 127;
 /** base64 characters per line: 127 minus the 2-byte marker and the newline, rounded down to whole quads */
 export const BASE64_PER_LINE = Math.floor((MAX_LINE_BYTES - 3) / 4) * 4;
 
+const CRC_TABLE = (() => {
+  const t = new Uint16Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n << 8;
+    for (let i = 0; i < 8; i++) c = c & 0x8000 ? (c << 1) ^ 0x1021 : c << 1;
+    t[n] = c & 0xffff;
+  }
+  return t;
+})();
+
 export function crc16xmodem(bytes: Uint8Array, crc = 0): number {
   let c = crc;
-  for (const b of bytes) {
-    c ^= b << 8;
-    for (let i = 0; i < 8; i++) c = c & 0x8000 ? ((c << 1) ^ 0x1021) & 0xffff : (c << 1) & 0xffff;
-  }
+  for (let i = 0; i < bytes.length; i++) c = ((c << 8) ^ (CRC_TABLE[((c >> 8) ^ (bytes[i] as number)) & 0xff] as number)) & 0xffff;
   return c;
 }
 
