@@ -43,7 +43,8 @@ async function rawThroughput(host: SerialPort, device: SerialPort, total: number
   });
   const link = serialPortLink(host);
   const started = process.hrtime.bigint();
-  for (let sent = 0; sent < total; sent += chunk.length) await link.write(chunk.subarray(0, Math.min(chunk.length, total - sent)));
+  for (let sent = 0; sent < total; sent += chunk.length)
+    await link.write(chunk.subarray(0, Math.min(chunk.length, total - sent)));
   await done;
   return total / (Number(process.hrtime.bigint() - started) / 1e9);
 }
@@ -61,7 +62,11 @@ async function main(): Promise<void> {
       { major: 1, minor: 1, revision: 0 },
     );
     const raw = await rawThroughput(hostPort, devicePort, 8 * 1024 * 1024);
-    const device = new SimulatedMcubootDevice(serialPortLink(devicePort), { initialImage: initial, bufSize, slotSize: 1 << 26 });
+    const device = new SimulatedMcubootDevice(serialPortLink(devicePort), {
+      initialImage: initial,
+      bufSize,
+      slotSize: 1 << 26,
+    });
     const client = new SmpClient(serialTransport(serialPortLink(hostPort)), { timeoutMs: 5000 });
     const started = process.hrtime.bigint();
     await client.upload(image);
@@ -73,7 +78,9 @@ async function main(): Promise<void> {
     const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB/s`;
     console.log(`raw pty throughput:            ${kib(raw)}`);
     console.log(`ceiling after base64+framing:  ${kib(ceiling)}`);
-    console.log(`SMP upload (${imageKiB} KiB, buf_size ${bufSize}): ${kib(upload)} in ${seconds.toFixed(2)} s`);
+    console.log(
+      `SMP upload (${imageKiB} KiB, buf_size ${bufSize}): ${kib(upload)} in ${seconds.toFixed(2)} s`,
+    );
     console.log(`upload / ceiling:              ${((upload / ceiling) * 100).toFixed(1)} %`);
   } finally {
     await new Promise<void>((r) => hostPort.close(() => r()));

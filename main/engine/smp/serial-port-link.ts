@@ -8,10 +8,13 @@ export function serialPortLink(port: SerialPort): ByteLink {
       new Promise<void>((resolve, reject) => {
         // the write callback fires once the bytes are in the OS; waiting for drain (tcdrain)
         // on every frame would add a thread-pool round trip per SMP packet
-        port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (e) => (e ? reject(e) : resolve()));
+        port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (e) =>
+          e ? reject(e) : resolve(),
+        );
       }),
     onData(listener) {
-      const on = (chunk: Buffer) => listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      const on = (chunk: Buffer) =>
+        listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       port.on('data', on);
       return () => port.off('data', on);
     },

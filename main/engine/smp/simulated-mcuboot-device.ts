@@ -12,7 +12,15 @@
 import { createHash } from 'node:crypto';
 import { readImageIdentity } from './mcuboot-test-image';
 import { decodeBody, encodeBody, type SmpBody } from './smp-cbor';
-import { decodeHeader, encodeHeader, ImageCommand, OsCommand, SMP_HEADER_SIZE, SmpGroup, SmpOp } from './smp-header';
+import {
+  decodeHeader,
+  encodeHeader,
+  ImageCommand,
+  OsCommand,
+  SMP_HEADER_SIZE,
+  SmpGroup,
+  SmpOp,
+} from './smp-header';
 import { encodeSerialFrame, SerialFrameDecoder } from './smp-serial-framing';
 import type { ByteLink } from './smp-transport';
 
@@ -185,12 +193,14 @@ export class SimulatedMcubootDevice {
       if (typeof body.d !== 'string') throw v1Error(EINVAL);
       return { reply: { r: body.d } };
     }
-    if (group === SmpGroup.os && id === OsCommand.reset && write) return { reply: {}, after: () => this.reboot() };
+    if (group === SmpGroup.os && id === OsCommand.reset && write)
+      return { reply: {}, after: () => this.reboot() };
     if (group === SmpGroup.os && id === OsCommand.mcumgrParams && !write)
       return { reply: { buf_size: this.bufSize, buf_count: this.bufCount } };
     if (group === SmpGroup.image && id === ImageCommand.state)
       return { reply: write ? this.writeState(body) : this.stateList() };
-    if (group === SmpGroup.image && id === ImageCommand.upload && write) return { reply: await this.uploadChunk(body) };
+    if (group === SmpGroup.image && id === ImageCommand.upload && write)
+      return { reply: await this.uploadChunk(body) };
     if (group === SmpGroup.image && id === ImageCommand.erase && write) {
       if (body.slot !== undefined && body.slot !== 1) throw v1Error(EINVAL);
       if (this.pending) throw v1Error(EBADSTATE);
@@ -252,8 +262,10 @@ export class SimulatedMcubootDevice {
       if (sha !== undefined && !(sha instanceof Uint8Array)) throw v1Error(EINVAL);
       const up = this.upload;
       // img_mgmt: the same sha on a first chunk continues the upload in progress
-      if (up && up.off > 0 && up.len === len && same(up.sha, sha as Uint8Array | undefined)) return { off: up.off };
-      if (data.length < 4 || Buffer.from(data).readUInt32LE(0) !== 0x96f3b83d) throw imageError(IMG_INVALID_HEADER_MAGIC);
+      if (up && up.off > 0 && up.len === len && same(up.sha, sha as Uint8Array | undefined))
+        return { off: up.off };
+      if (data.length < 4 || Buffer.from(data).readUInt32LE(0) !== 0x96f3b83d)
+        throw imageError(IMG_INVALID_HEADER_MAGIC);
       if (this.pending) throw v1Error(EBADSTATE);
       this.secondary = undefined;
       this.upload = { len, sha: sha as Uint8Array | undefined, off: 0, buf: new Uint8Array(len) };

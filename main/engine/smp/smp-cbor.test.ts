@@ -15,7 +15,9 @@ describe('SMP CBOR bodies', () => {
     // and Zephyr's zcbor rejects (research §A.6). {"sha": h'0102'} with Buffer input too.
     expect(encodeBody({ sha: Buffer.from([1, 2]) })).toEqual(hex('a1 63 736861 42 0102'));
     // {"off": 0, "data": h'ff'}: minimal definite map header a2, keys sorted length-first
-    expect(encodeBody({ data: Uint8Array.of(0xff), off: 0 })).toEqual(hex('a2 63 6f6666 00 64 64617461 41 ff'));
+    expect(encodeBody({ data: Uint8Array.of(0xff), off: 0 })).toEqual(
+      hex('a2 63 6f6666 00 64 64617461 41 ff'),
+    );
   });
 
   it('drops undefined optional fields instead of encoding them', () => {

@@ -14,14 +14,23 @@ import type { SmpTransport } from './smp-transport';
 type Request = { op: number; group: number; id: number; seq: number; body: Record<string, unknown> };
 
 /** A transport whose device is a function: request → raw answer body bytes (or a full packet). */
-function scripted(answer: (r: Request) => { body?: unknown; raw?: Uint8Array; packet?: Uint8Array } | undefined, bufSize = 2048) {
+function scripted(
+  answer: (r: Request) => { body?: unknown; raw?: Uint8Array; packet?: Uint8Array } | undefined,
+  bufSize = 2048,
+) {
   const listeners = new Set<(p: Uint8Array) => void>();
   const requests: Request[] = [];
   const transport: SmpTransport = {
     async send(packet) {
       const h = decodeHeader(packet);
       const { decode } = await import('cborg');
-      const r = { op: h.op, group: h.group, id: h.id, seq: h.seq, body: decode(packet.subarray(8)) as Record<string, unknown> };
+      const r = {
+        op: h.op,
+        group: h.group,
+        id: h.id,
+        seq: h.seq,
+        body: decode(packet.subarray(8)) as Record<string, unknown>,
+      };
       requests.push(r);
       const a = answer(r);
       if (!a) return;
@@ -29,7 +38,16 @@ function scripted(answer: (r: Request) => { body?: unknown; raw?: Uint8Array; pa
         a.packet ??
         (() => {
           const data = a.raw ?? encode(a.body);
-          const hdr = Uint8Array.of(0x08 | (r.op === 0 ? 1 : 3), 0, data.length >> 8, data.length & 0xff, r.group >> 8, r.group & 0xff, r.seq, r.id);
+          const hdr = Uint8Array.of(
+            0x08 | (r.op === 0 ? 1 : 3),
+            0,
+            data.length >> 8,
+            data.length & 0xff,
+            r.group >> 8,
+            r.group & 0xff,
+            r.seq,
+            r.id,
+          );
           return Uint8Array.from([...hdr, ...data]);
         })();
       setImmediate(() => {
@@ -69,7 +87,10 @@ describe('SMP client', () => {
 
   it('parses an image state list with Zephyr flag defaults (smp_group_1.rst)', async () => {
     const s = scripted(() => ({
-      body: { images: [{ slot: 0, version: '1.2.3', hash: HASH, bootable: true, confirmed: true, active: true }], splitStatus: 0 },
+      body: {
+        images: [{ slot: 0, version: '1.2.3', hash: HASH, bootable: true, confirmed: true, active: true }],
+        splitStatus: 0,
+      },
     }));
     const [img] = await new SmpClient(s.transport).imageState();
     expect(img).toEqual({
@@ -99,7 +120,9 @@ describe('SMP client', () => {
   });
 
   it('turns v1 and v2 error answers into named SmpDeviceErrors', async () => {
-    const s = scripted((r) => (r.id === 0 && r.group === 1 ? { body: { err: { group: 1, rc: 8 } } } : { body: { rc: 8 } }));
+    const s = scripted((r) =>
+      r.id === 0 && r.group === 1 ? { body: { err: { group: 1, rc: 8 } } } : { body: { rc: 8 } },
+    );
     const c = new SmpClient(s.transport);
     await expect(c.testImage(HASH)).rejects.toMatchObject({ code: 'IMG_MGMT_ERR_HASH_NOT_FOUND' });
     await expect(c.echo('x')).rejects.toBeInstanceOf(SmpDeviceError);
@@ -107,9 +130,13 @@ describe('SMP client', () => {
 
   it('a silent device times out; answers with another seq, group or id are ignored', async () => {
     const s = scripted((r) => ({ packet: Uint8Array.of(0x0b, 0, 0, 1, 0, 0, (r.seq + 1) & 0xff, 0, 0xa0) }));
-    await expect(new SmpClient(s.transport, { timeoutMs: 50 }).echo('x')).rejects.toBeInstanceOf(SmpTimeoutError);
+    await expect(new SmpClient(s.transport, { timeoutMs: 50 }).echo('x')).rejects.toBeInstanceOf(
+      SmpTimeoutError,
+    );
     const wrongId = scripted((r) => ({ packet: Uint8Array.of(0x0b, 0, 0, 1, 0, 0, r.seq, 7, 0xa0) }));
-    await expect(new SmpClient(wrongId.transport, { timeoutMs: 50 }).echo('x')).rejects.toThrow(/within 50 ms/);
+    await expect(new SmpClient(wrongId.transport, { timeoutMs: 50 }).echo('x')).rejects.toThrow(
+      /within 50 ms/,
+    );
   });
 
   it('garbage answers give clear errors: bad CBOR, wrong length, missing or mistyped fields', async () => {
@@ -145,7 +172,10 @@ describe('SMP client upload', () => {
   const sha = new Uint8Array(createHash('sha256').update(file).digest());
 
   /** A device following img_mgmt: next offset in `off`, resume on a repeated sha. */
-  function device(bufSize: number, opts: { resumeAt?: number; noMatch?: boolean; stuck?: boolean; dropNth?: number } = {}) {
+  function device(
+    bufSize: number,
+    opts: { resumeAt?: number; noMatch?: boolean; stuck?: boolean; dropNth?: number } = {},
+  ) {
     let off = 0;
     const stored = new Uint8Array(file.length);
     let chunks = 0;
@@ -171,7 +201,9 @@ describe('SMP client upload', () => {
   it('sends len and sha (SHA-256 of the whole file) on the first chunk only, every packet within buf_size', async () => {
     const d = device(384);
     const progress: number[] = [];
-    expect(await new SmpClient(d.transport).upload(file, { onProgress: (p) => progress.push(p.offset) })).toEqual({ match: true });
+    expect(
+      await new SmpClient(d.transport).upload(file, { onProgress: (p) => progress.push(p.offset) }),
+    ).toEqual({ match: true });
     const uploads = d.requests.filter((r) => r.group === 1);
     expect(uploads[0]?.body).toMatchObject({ image: 0, len: 5000, off: 0, sha });
     for (const u of uploads.slice(1)) expect(Object.keys(u.body).sort()).toEqual(['data', 'off']);
@@ -201,7 +233,11 @@ describe('SMP client upload', () => {
       await send(p);
     };
     const onPacket = d.transport.onPacket;
-    d.transport.onPacket = (l) => onPacket((p) => { outstanding--; l(p); });
+    d.transport.onPacket = (l) =>
+      onPacket((p) => {
+        outstanding--;
+        l(p);
+      });
     expect(await new SmpClient(d.transport).upload(file)).toEqual({ match: true });
     expect(Math.max(...inFlight)).toBe(3);
     const offs = d.requests.filter((r) => r.group === 1).map((r) => r.body.off as number);
@@ -210,7 +246,11 @@ describe('SMP client upload', () => {
   });
 
   it('refuses an offset that does not advance and a final match=false', async () => {
-    await expect(new SmpClient(device(2048, { stuck: true }).transport).upload(file)).rejects.toThrow(/did not advance/);
-    await expect(new SmpClient(device(2048, { noMatch: true }).transport).upload(file)).rejects.toThrow(/does not match/);
+    await expect(new SmpClient(device(2048, { stuck: true }).transport).upload(file)).rejects.toThrow(
+      /did not advance/,
+    );
+    await expect(new SmpClient(device(2048, { noMatch: true }).transport).upload(file)).rejects.toThrow(
+      /does not match/,
+    );
   });
 });

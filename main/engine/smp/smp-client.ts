@@ -114,7 +114,13 @@ export class SmpClient {
     }
   }
 
-  async request(op: SmpOp, group: number, id: number, body: SmpBody, timeoutMs = this.timeoutMs): Promise<SmpBody> {
+  async request(
+    op: SmpOp,
+    group: number,
+    id: number,
+    body: SmpBody,
+    timeoutMs = this.timeoutMs,
+  ): Promise<SmpBody> {
     const data = encodeBody(body);
     const seq = this.seq;
     this.seq = (this.seq + 1) & 0xff;
@@ -125,7 +131,11 @@ export class SmpClient {
     const answer = new Promise<SmpBody>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(seq);
-        reject(new SmpTimeoutError(`device did not answer SMP group ${group} command ${id} within ${timeoutMs} ms`));
+        reject(
+          new SmpTimeoutError(
+            `device did not answer SMP group ${group} command ${id} within ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       this.pending.get(seq)?.reject(new SmpTimeoutError('SMP sequence number reused before an answer'));
       this.pending.set(seq, { group, id, resolve, reject, timer });
@@ -160,7 +170,9 @@ export class SmpClient {
     this.pending.delete(header.seq);
     if (packet.length !== SMP_HEADER_SIZE + header.length) {
       p.reject(
-        new SmpProtocolError(`SMP answer length ${packet.length - SMP_HEADER_SIZE} differs from its header (${header.length})`),
+        new SmpProtocolError(
+          `SMP answer length ${packet.length - SMP_HEADER_SIZE} differs from its header (${header.length})`,
+        ),
       );
       return;
     }
@@ -232,7 +244,11 @@ export class SmpClient {
     const progress = (offset: number) => {
       sentFrom ??= offset;
       const elapsed = (Date.now() - started) / 1000;
-      options.onProgress?.({ offset, total: file.length, bytesPerSecond: elapsed > 0 ? (offset - sentFrom) / elapsed : 0 });
+      options.onProgress?.({
+        offset,
+        total: file.length,
+        bytesPerSecond: elapsed > 0 ? (offset - sentFrom) / elapsed : 0,
+      });
     };
     for (let restarts = 0; ; restarts++) {
       // the device restarted (or never stored the first chunk): start over, a few times at most
@@ -250,10 +266,12 @@ export class SmpClient {
       const next = offsetOf(r, file.length);
       if (next === 0) continue;
       progress(next);
-      const final = next === file.length ? r : await this.stream(file, next, limit, window, progress, options.signal);
+      const final =
+        next === file.length ? r : await this.stream(file, next, limit, window, progress, options.signal);
       if (!final) continue;
       const match = typeof final.match === 'boolean' ? final.match : undefined;
-      if (match === false) throw new SmpProtocolError('device reports the uploaded image does not match its SHA-256');
+      if (match === false)
+        throw new SmpProtocolError('device reports the uploaded image does not match its SHA-256');
       return { match };
     }
   }
@@ -303,7 +321,9 @@ export class SmpClient {
             }
           if (next === 0) return undefined;
           if (next <= acked && ++stalls > MAX_RESTARTS)
-            throw new SmpProtocolError(`upload offset did not advance (sent ${acked}, device answered ${next})`);
+            throw new SmpProtocolError(
+              `upload offset did not advance (sent ${acked}, device answered ${next})`,
+            );
           at = next;
         }
         acked = next;
@@ -319,7 +339,8 @@ export class SmpClient {
 /** The `off` of an upload answer, checked. */
 function offsetOf(r: SmpBody, total: number): number {
   const off = r.off;
-  if (!isUint(off) || off > total) throw new SmpProtocolError(`upload answer has an invalid offset ${JSON.stringify(off)}`);
+  if (!isUint(off) || off > total)
+    throw new SmpProtocolError(`upload answer has an invalid offset ${JSON.stringify(off)}`);
   return off;
 }
 
@@ -333,7 +354,8 @@ function fitChunk(remaining: number, limit: number, body: (n: number) => SmpBody
   // a bstr header grows by at most 2 bytes over the empty one (1 → 3 bytes up to 65535)
   let n = Math.min(remaining, limit - overhead);
   while (n > 0 && SMP_HEADER_SIZE + encodeBody(body(n)).length > limit) n--;
-  if (n <= 0) throw new SmpProtocolError(`device buffer (${limit} bytes for a packet) is too small for an upload`);
+  if (n <= 0)
+    throw new SmpProtocolError(`device buffer (${limit} bytes for a packet) is too small for an upload`);
   return n;
 }
 
@@ -346,10 +368,12 @@ function parseImageState(body: SmpBody): ImageSlotState[] {
     const e = raw as SmpBody;
     const flag = (k: string) => {
       if (e[k] === undefined) return false;
-      if (typeof e[k] !== 'boolean') throw new SmpProtocolError(`image state entry ${i}: \`${k}\` is not a boolean`);
+      if (typeof e[k] !== 'boolean')
+        throw new SmpProtocolError(`image state entry ${i}: \`${k}\` is not a boolean`);
       return e[k] as boolean;
     };
-    if (e.image !== undefined && !isUint(e.image)) throw new SmpProtocolError(`image state entry ${i}: bad \`image\``);
+    if (e.image !== undefined && !isUint(e.image))
+      throw new SmpProtocolError(`image state entry ${i}: bad \`image\``);
     if (!isUint(e.slot)) throw new SmpProtocolError(`image state entry ${i}: bad \`slot\``);
     if (typeof e.version !== 'string') throw new SmpProtocolError(`image state entry ${i}: bad \`version\``);
     if (!(e.hash instanceof Uint8Array) || e.hash.length !== 32)

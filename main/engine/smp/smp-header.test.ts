@@ -7,8 +7,18 @@ describe('SMP header', () => {
     // smp_protocol.rst header layout; the bytes are the header of the verified v2 echo "hello"
     // vector (research §A.4): Ver=1 (bits 4-3), OP=2 write, flags 0, length 9, group 0 (OS), seq 0, id 0 (echo)
     const expected = Uint8Array.of(0x0a, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00);
-    expect(encodeHeader({ op: 2, version: 1, flags: 0, length: 9, group: 0, seq: 0, id: 0 })).toEqual(expected);
-    expect(decodeHeader(expected)).toEqual({ op: 2, version: 1, flags: 0, length: 9, group: 0, seq: 0, id: 0 });
+    expect(encodeHeader({ op: 2, version: 1, flags: 0, length: 9, group: 0, seq: 0, id: 0 })).toEqual(
+      expected,
+    );
+    expect(decodeHeader(expected)).toEqual({
+      op: 2,
+      version: 1,
+      flags: 0,
+      length: 9,
+      group: 0,
+      seq: 0,
+      id: 0,
+    });
   });
 
   it('reads big-endian length and group and the v1 (legacy) version bits', () => {

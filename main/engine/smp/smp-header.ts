@@ -119,7 +119,8 @@ export class SmpDeviceError extends Error {
 }
 
 function errorName(rc: number, group: number | undefined): string {
-  if (group === undefined) return MGMT_ERR_NAMES[rc] ?? (rc >= 256 ? `MGMT_ERR_PERUSER_${rc}` : `MGMT_ERR_${rc}`);
+  if (group === undefined)
+    return MGMT_ERR_NAMES[rc] ?? (rc >= 256 ? `MGMT_ERR_PERUSER_${rc}` : `MGMT_ERR_${rc}`);
   if (group === SmpGroup.image) return IMG_MGMT_ERR_NAMES[rc] ?? `IMG_MGMT_ERR_${rc}`;
   return `GROUP_${group}_ERR_${rc}`;
 }

@@ -1,13 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc16xmodem, encodeSerialFrame, SerialFrameDecoder, SmpFrameError, serialFrameSize } from './smp-serial-framing';
+import {
+  crc16xmodem,
+  encodeSerialFrame,
+  SerialFrameDecoder,
+  SmpFrameError,
+  serialFrameSize,
+} from './smp-serial-framing';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 
 // v2 echo "hello" (smp_transport.rst "SMP over console", Zephyr serial_util.c; verified vector
 // in research §A.4): packet = header 0a 00 0009 0000 00 00 + CBOR {"d":"hello"}, CRC 0xA27F
 const ECHO_PACKET = hex('0a 00 0009 0000 00 00 a1 61 64 65 68656c6c6f');
-const ECHO_WIRE = Uint8Array.from([0x06, 0x09, ...Buffer.from('ABMKAAAJAAAAAKFhZGVoZWxsb6J/', 'latin1'), 0x0a]);
+const ECHO_WIRE = Uint8Array.from([
+  0x06,
+  0x09,
+  ...Buffer.from('ABMKAAAJAAAAAKFhZGVoZWxsb6J/', 'latin1'),
+  0x0a,
+]);
 
 /**
  * Independent of the module: CRC-16/XMODEM by lookup table (Rocksoft model poly 0x1021,
@@ -18,7 +29,8 @@ const TABLE = Array.from({ length: 256 }, (_, n) => {
   for (let i = 0; i < 8; i++) c = c & 0x8000 ? (c << 1) ^ 0x1021 : c << 1;
   return c & 0xffff;
 });
-const refCrc = (bytes: Uint8Array) => bytes.reduce((c, b) => ((c << 8) ^ (TABLE[((c >> 8) ^ b) & 0xff] as number)) & 0xffff, 0);
+const refCrc = (bytes: Uint8Array) =>
+  bytes.reduce((c, b) => ((c << 8) ^ (TABLE[((c >> 8) ^ b) & 0xff] as number)) & 0xffff, 0);
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 function refBase64(bytes: number[]): string {
   let out = '';
@@ -47,7 +59,10 @@ describe('SMP serial framing', () => {
   it('decodes the echo vector among Zephyr log lines', () => {
     const got: Uint8Array[] = [];
     const errors: SmpFrameError[] = [];
-    const d = new SerialFrameDecoder((p) => got.push(p), (e) => errors.push(e));
+    const d = new SerialFrameDecoder(
+      (p) => got.push(p),
+      (e) => errors.push(e),
+    );
     d.push(Buffer.from('*** Booting Zephyr OS build v3.7.0 ***\r\n[00:00:00.010,000] <inf> app: hi\r\n'));
     d.push(ECHO_WIRE.subarray(0, 5));
     d.push(ECHO_WIRE.subarray(5));
@@ -90,7 +105,10 @@ describe('SMP serial framing', () => {
   it('reports bad CRC, bad base64, bad length and orphan continuations, then recovers', () => {
     const errors: string[] = [];
     const got: Uint8Array[] = [];
-    const d = new SerialFrameDecoder((p) => got.push(p), (e) => errors.push(e.kind));
+    const d = new SerialFrameDecoder(
+      (p) => got.push(p),
+      (e) => errors.push(e.kind),
+    );
     const badCrc = Buffer.from(ECHO_WIRE);
     badCrc.write('ABMKAAAJAAAAAKFhZGVoZWxsb6J+', 2, 'latin1');
     d.push(Buffer.from('\x04\x14AAAA\n', 'latin1'));
@@ -107,7 +125,11 @@ describe('SMP serial framing', () => {
   it('bounds memory: oversize frames and endless log lines are dropped', () => {
     const errors: string[] = [];
     const got: Uint8Array[] = [];
-    const d = new SerialFrameDecoder((p) => got.push(p), (e) => errors.push(e.kind), { maxPacket: 64, maxLineBytes: 200 });
+    const d = new SerialFrameDecoder(
+      (p) => got.push(p),
+      (e) => errors.push(e.kind),
+      { maxPacket: 64, maxLineBytes: 200 },
+    );
     d.push(encodeSerialFrame(new Uint8Array(100)));
     d.push(new Uint8Array(100_000).fill(0x41));
     d.push(Uint8Array.of(0x0a));
@@ -119,7 +141,13 @@ describe('SMP serial framing', () => {
   it('any byte stream yields packets or typed errors, never a throw, and a later frame still decodes (fuzz)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.constant(Uint8Array.of(6, 9)), fc.constant(Uint8Array.of(4, 0x14)))),
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 64 }),
+            fc.constant(Uint8Array.of(6, 9)),
+            fc.constant(Uint8Array.of(4, 0x14)),
+          ),
+        ),
         (chunks) => {
           const got: Uint8Array[] = [];
           const d = new SerialFrameDecoder(

@@ -29,12 +29,14 @@ const CRC_TABLE = (() => {
 
 export function crc16xmodem(bytes: Uint8Array, crc = 0): number {
   let c = crc;
-  for (let i = 0; i < bytes.length; i++) c = ((c << 8) ^ (CRC_TABLE[((c >> 8) ^ (bytes[i] as number)) & 0xff] as number)) & 0xffff;
+  for (let i = 0; i < bytes.length; i++)
+    c = ((c << 8) ^ (CRC_TABLE[((c >> 8) ^ (bytes[i] as number)) & 0xff] as number)) & 0xffff;
   return c;
 }
 
 export function encodeSerialFrame(packet: Uint8Array): Uint8Array {
-  if (packet.length + 2 > 0xffff) throw new RangeError(`SMP packet of ${packet.length} bytes is too long for a serial frame`);
+  if (packet.length + 2 > 0xffff)
+    throw new RangeError(`SMP packet of ${packet.length} bytes is too long for a serial frame`);
   const payload = Buffer.alloc(packet.length + 4);
   payload.writeUInt16BE(packet.length + 2, 0);
   payload.set(packet, 2);
@@ -43,7 +45,11 @@ export function encodeSerialFrame(packet: Uint8Array): Uint8Array {
   const lines: Buffer[] = [];
   for (let at = 0; at < text.length; at += BASE64_PER_LINE) {
     const marker = at === 0 ? FRAME_START : FRAME_CONTINUATION;
-    lines.push(Buffer.from(marker), Buffer.from(text.slice(at, at + BASE64_PER_LINE), 'latin1'), Buffer.of(0x0a));
+    lines.push(
+      Buffer.from(marker),
+      Buffer.from(text.slice(at, at + BASE64_PER_LINE), 'latin1'),
+      Buffer.of(0x0a),
+    );
   }
   return new Uint8Array(Buffer.concat(lines));
 }
@@ -81,7 +87,8 @@ const BASE64_LINE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3
  * start marker. Memory is bounded by `maxLineBytes` and `maxPacket`.
  */
 export class SerialFrameDecoder {
-  private line: number[] = [];
+  private line: Buffer[] = [];
+  private lineBytes = 0;
   private skipping = false;
   private frame: Buffer[] | null = null;
   private frameBytes = 0;
@@ -100,26 +107,31 @@ export class SerialFrameDecoder {
   }
 
   push(chunk: Uint8Array): void {
-    for (const byte of chunk) {
-      if (byte === 0x0a) {
-        if (!this.skipping) this.finishLine();
-        this.line = [];
-        this.skipping = false;
-        continue;
+    let at = 0;
+    while (at < chunk.length) {
+      const nl = chunk.indexOf(0x0a, at);
+      const end = nl < 0 ? chunk.length : nl;
+      if (!this.skipping) {
+        if (this.lineBytes + end - at > this.maxLineBytes) {
+          this.skipping = true;
+          this.line = [];
+          this.lineBytes = 0;
+        } else if (end > at) {
+          this.line.push(Buffer.from(chunk.subarray(at, end)));
+          this.lineBytes += end - at;
+        }
       }
-      if (this.skipping) continue;
-      if (this.line.length >= this.maxLineBytes) {
-        this.skipping = true;
-        this.line = [];
-        continue;
-      }
-      this.line.push(byte);
+      if (nl < 0) return;
+      if (!this.skipping) this.finishLine(Buffer.concat(this.line));
+      this.line = [];
+      this.lineBytes = 0;
+      this.skipping = false;
+      at = nl + 1;
     }
   }
 
-  private finishLine(): void {
-    const line = this.line;
-    if (line.length > 0 && line[line.length - 1] === 0x0d) line.pop();
+  private finishLine(whole: Buffer): void {
+    const line = whole.length > 0 && whole[whole.length - 1] === 0x0d ? whole.subarray(0, -1) : whole;
     if (line.length < 2) return;
     const start = line[0] === FRAME_START[0] && line[1] === FRAME_START[1];
     const cont = line[0] === FRAME_CONTINUATION[0] && line[1] === FRAME_CONTINUATION[1];
@@ -134,7 +146,7 @@ export class SerialFrameDecoder {
       this.onError(new SmpFrameError('continuation', 'SMP continuation line without a start line'));
       return;
     }
-    const text = String.fromCharCode(...line.slice(2));
+    const text = line.toString('latin1', 2);
     if (!BASE64_LINE.test(text)) {
       this.fail('base64', 'SMP frame line is not valid base64');
       return;
@@ -146,17 +158,24 @@ export class SerialFrameDecoder {
   }
 
   private check(): void {
-    if (!this.frame || this.frameBytes < 2) return;
-    const all = Buffer.concat(this.frame);
-    this.frame = [all];
-    const declared = all.readUInt16BE(0);
-    if (declared < 2 + 8) return this.fail('length', `SMP frame declares ${declared} bytes, fewer than a header and CRC`);
-    if (declared - 2 > this.maxPacket)
-      return this.fail('overflow', `SMP frame of ${declared - 2} bytes exceeds the ${this.maxPacket}-byte limit`);
-    if (all.length - 2 < declared) return;
-    if (all.length - 2 > declared)
-      return this.fail('length', `SMP frame carries ${all.length - 2} bytes, its length field says ${declared}`);
-    const body = all.subarray(2);
+    const frame = this.frame;
+    if (!frame || this.frameBytes < 2) return;
+    if ((frame[0] as Buffer).length < 2) frame.splice(0, frame.length, Buffer.concat(frame));
+    const declared = (frame[0] as Buffer).readUInt16BE(0);
+    const failure =
+      declared < 2 + 8
+        ? `SMP frame declares ${declared} bytes, fewer than a header and CRC`
+        : declared - 2 > this.maxPacket
+          ? `SMP frame of ${declared - 2} bytes exceeds the ${this.maxPacket}-byte limit`
+          : this.frameBytes - 2 > declared
+            ? `SMP frame carries ${this.frameBytes - 2} bytes, its length field says ${declared}`
+            : undefined;
+    if (failure) {
+      this.fail(declared - 2 > this.maxPacket ? 'overflow' : 'length', failure);
+      return;
+    }
+    if (this.frameBytes - 2 < declared) return;
+    const body = Buffer.concat(frame).subarray(2);
     this.frame = null;
     this.frameBytes = 0;
     if (crc16xmodem(body) !== 0) {

@@ -18,15 +18,25 @@ const fixture = ptyPairPerTest(async () => {
   device = undefined;
 });
 
-const payload = (size: number, seed: number) => new Uint8Array(size).map((_, i) => (i * seed + (i >> 8)) & 0xff);
+const payload = (size: number, seed: number) =>
+  new Uint8Array(size).map((_, i) => (i * seed + (i >> 8)) & 0xff);
 const OLD = buildTestImage(payload(4096, 7), { major: 1, minor: 0, revision: 0 });
 const NEW = buildTestImage(payload(64 * 1024, 13), { major: 1, minor: 1, revision: 2, build: 5 });
 /** MCUboot's SHA256 TLV is over header + payload (design.md); the helper's TLV area is the last 40 bytes */
-const tlvHash = (img: Uint8Array) => new Uint8Array(createHash('sha256').update(img.subarray(0, img.length - 40)).digest());
+const tlvHash = (img: Uint8Array) =>
+  new Uint8Array(
+    createHash('sha256')
+      .update(img.subarray(0, img.length - 40))
+      .digest(),
+  );
 
 async function connect(options: Partial<SimulatedMcubootOptions> = {}) {
   const devicePort = await fixture.openRaw(fixture.pair.b);
-  device = new SimulatedMcubootDevice(serialPortLink(devicePort), { initialImage: OLD, bufSize: 2048, ...options });
+  device = new SimulatedMcubootDevice(serialPortLink(devicePort), {
+    initialImage: OLD,
+    bufSize: 2048,
+    ...options,
+  });
   const hostPort = await fixture.openRaw(fixture.pair.a);
   const client = new SmpClient(serialTransport(serialPortLink(hostPort)), { timeoutMs: 1000 });
   return { client, device };
@@ -50,7 +60,11 @@ async function reconnect(client: SmpClient): Promise<void> {
 async function uploadAndTest(client: SmpClient) {
   await client.upload(NEW);
   const pending = await client.testImage(tlvHash(NEW));
-  expect(pending.find((s) => s.slot === 1)).toMatchObject({ version: '1.1.2.5', pending: true, active: false });
+  expect(pending.find((s) => s.slot === 1)).toMatchObject({
+    version: '1.1.2.5',
+    pending: true,
+    active: false,
+  });
   await client.reset();
   await reconnect(client);
 }
@@ -83,11 +97,19 @@ describe('SMP over a real pty with the simulated MCUboot device', () => {
     await client.reset();
     await reconnect(client);
     const booted = await client.imageState();
-    expect(booted.find((s) => s.slot === 0)).toMatchObject({ version: '1.1.2.5', active: true, confirmed: false });
+    expect(booted.find((s) => s.slot === 0)).toMatchObject({
+      version: '1.1.2.5',
+      active: true,
+      confirmed: false,
+    });
     expect(booted.find((s) => s.slot === 0)?.hash).toEqual(tlvHash(NEW));
 
     const confirmed = await client.confirm();
-    expect(confirmed.find((s) => s.slot === 0)).toMatchObject({ version: '1.1.2.5', active: true, confirmed: true });
+    expect(confirmed.find((s) => s.slot === 0)).toMatchObject({
+      version: '1.1.2.5',
+      active: true,
+      confirmed: true,
+    });
     await client.reset();
     await reconnect(client);
     expect((await client.imageState()).find((s) => s.active)?.version).toBe('1.1.2.5');
@@ -96,18 +118,28 @@ describe('SMP over a real pty with the simulated MCUboot device', () => {
   it('reverts to the old image when the new one is reset without confirm', async () => {
     const { client, device } = await connect();
     await uploadAndTest(client);
-    expect((await client.imageState()).find((s) => s.slot === 0)).toMatchObject({ version: '1.1.2.5', confirmed: false });
+    expect((await client.imageState()).find((s) => s.slot === 0)).toMatchObject({
+      version: '1.1.2.5',
+      confirmed: false,
+    });
     await client.reset();
     await reconnect(client);
     const after = await client.imageState();
-    expect(after.find((s) => s.slot === 0)).toMatchObject({ version: '1.0.0', active: true, confirmed: true });
+    expect(after.find((s) => s.slot === 0)).toMatchObject({
+      version: '1.0.0',
+      active: true,
+      confirmed: true,
+    });
     expect(device.boots).toEqual(['swapped to 1.1.2.5 (test)', 'reverted to 1.0.0']);
   });
 
   it('keeps the old image when the new one does not boot', async () => {
     const { client, device } = await connect({ newImageFailsToBoot: true });
     await uploadAndTest(client);
-    expect((await client.imageState()).find((s) => s.active)).toMatchObject({ version: '1.0.0', confirmed: true });
+    expect((await client.imageState()).find((s) => s.active)).toMatchObject({
+      version: '1.0.0',
+      confirmed: true,
+    });
     expect(device.boots).toEqual(['1.1.2.5 failed to boot, reverted to 1.0.0']);
   });
 
@@ -119,7 +151,10 @@ describe('SMP over a real pty with the simulated MCUboot device', () => {
     await expect(client.erase()).rejects.toMatchObject({ code: 'MGMT_ERR_EBADSTATE' });
     await client.reset();
     await reconnect(client);
-    expect((await client.imageState()).find((s) => s.slot === 0)).toMatchObject({ version: '1.1.2.5', confirmed: true });
+    expect((await client.imageState()).find((s) => s.slot === 0)).toMatchObject({
+      version: '1.1.2.5',
+      confirmed: true,
+    });
   });
 
   it('a slow flash still completes, progress reporting the rate it managed', async () => {
@@ -140,6 +175,8 @@ describe('SMP over a real pty with the simulated MCUboot device', () => {
     await expect(client.upload(new Uint8Array(1000).fill(1))).rejects.toMatchObject({
       code: 'IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC',
     });
-    await expect(client.testImage(new Uint8Array(32))).rejects.toMatchObject({ code: 'IMG_MGMT_ERR_HASH_NOT_FOUND' });
+    await expect(client.testImage(new Uint8Array(32))).rejects.toMatchObject({
+      code: 'IMG_MGMT_ERR_HASH_NOT_FOUND',
+    });
   });
 });

@@ -3,7 +3,7 @@
  * transport here wraps any byte link (a serial port, a pty) in the console framing;
  * a BLE transport implements the same interface with its own packet limit.
  */
-import { SerialFrameDecoder, type SmpFrameError, encodeSerialFrame } from './smp-serial-framing';
+import { encodeSerialFrame, SerialFrameDecoder, type SmpFrameError } from './smp-serial-framing';
 
 export interface ByteLink {
   write(bytes: Uint8Array): Promise<void>;
@@ -22,7 +22,10 @@ export interface SmpTransport {
 /** Zephyr decodes a serial frame (length prefix and CRC included) into one netbuf of buf_size. */
 const SERIAL_FRAME_EXTRA = 4;
 
-export function serialTransport(link: ByteLink, onFrameError: (e: SmpFrameError) => void = () => {}): SmpTransport {
+export function serialTransport(
+  link: ByteLink,
+  onFrameError: (e: SmpFrameError) => void = () => {},
+): SmpTransport {
   const listeners = new Set<(packet: Uint8Array) => void>();
   const decoder = new SerialFrameDecoder((packet) => {
     for (const l of [...listeners]) l(packet);
