@@ -50,6 +50,7 @@ const EINVAL = 3;
 const EBADSTATE = 6;
 const ENOTSUP = 8;
 const IMG_HASH_NOT_FOUND = 8;
+const IMG_NO_FREE_SLOT = 9;
 const IMG_INVALID_LENGTH = 21;
 const IMG_INVALID_HEADER_MAGIC = 23;
 
@@ -260,13 +261,13 @@ export class SimulatedMcubootDevice {
       if (typeof len !== 'number' || len <= 0) throw imageError(IMG_INVALID_LENGTH);
       if (len > (this.options.slotSize ?? 1 << 20)) throw imageError(IMG_INVALID_LENGTH);
       if (sha !== undefined && !(sha instanceof Uint8Array)) throw v1Error(EINVAL);
-      const up = this.upload;
-      // img_mgmt: the same sha on a first chunk continues the upload in progress
-      if (up && up.off > 0 && up.len === len && same(up.sha, sha as Uint8Array | undefined))
-        return { off: up.off };
+      // the order of zephyr_img_mgmt.c img_mgmt_upload_inspect(): header magic, then an upload in
+      // progress with the same sha is resumed (answered with its offset), then a free slot
       if (data.length < 4 || Buffer.from(data).readUInt32LE(0) !== 0x96f3b83d)
         throw imageError(IMG_INVALID_HEADER_MAGIC);
-      if (this.pending) throw v1Error(EBADSTATE);
+      const up = this.upload;
+      if (up && sha instanceof Uint8Array && sha.length > 0 && same(up.sha, sha)) return { off: up.off };
+      if (this.pending) throw imageError(IMG_NO_FREE_SLOT);
       this.secondary = undefined;
       this.upload = { len, sha: sha as Uint8Array | undefined, off: 0, buf: new Uint8Array(len) };
       await this.log(`Erased 0x${len.toString(16)} bytes of image slot`, 'mcumgr_img_grp');

@@ -245,6 +245,21 @@ describe('SMP client upload', () => {
     expect(offs.filter((o, i) => offs.indexOf(o) !== i).length).toBeGreaterThanOrEqual(1);
   });
 
+  it('sends again a first chunk and a later chunk that were lost on the line (no answer)', async () => {
+    let off = 0;
+    const lost = new Set([0, 3]); // the 1st upload request and the 4th
+    let n = 0;
+    const s = scripted((r) => {
+      if (r.group === 0) return { body: { buf_size: 384, buf_count: 4 } };
+      if (lost.delete(n++)) return undefined;
+      const b = r.body as { off: number; data: Uint8Array };
+      if (b.off === off) off += b.data.length;
+      return { body: { off } };
+    });
+    await new SmpClient(s.transport, { timeoutMs: 100 }).upload(file);
+    expect(off).toBe(file.length);
+  });
+
   it('refuses an offset that does not advance and a final match=false', async () => {
     await expect(new SmpClient(device(2048, { stuck: true }).transport).upload(file)).rejects.toThrow(
       /did not advance/,

@@ -67,6 +67,8 @@ export interface UploadOptions {
   signal?: AbortSignal;
   /** chunks in flight at most (default: the device's buf_count - 1, at most 4) */
   window?: number;
+  /** timeouts tolerated in a row before the upload fails (default 2); a resumed call continues anyway */
+  retries?: number;
 }
 
 export interface SmpClientOptions {
@@ -238,6 +240,7 @@ export class SmpClient {
     const limit = this.transport.maxPacket(bufSize);
     // the device's replies come from the same buffer pool: keep one free for them
     const window = Math.max(1, Math.min(options.window ?? MAX_WINDOW, bufCount - 1));
+    const retries = options.retries ?? 2;
     const sha = new Uint8Array(createHash('sha256').update(file).digest());
     const started = Date.now();
     let sentFrom: number | undefined;
@@ -258,21 +261,36 @@ export class SmpClient {
       // the first chunk goes alone: its answer may be a resume offset anywhere in the file
       const extra: SmpBody = { image: options.image ?? 0, len: file.length, sha, upgrade: options.upgrade };
       const size = fitChunk(file.length, limit, (n) => ({ ...extra, off: 0, data: new Uint8Array(n) }));
-      const r = await this.request(SmpOp.write, SmpGroup.image, ImageCommand.upload, {
-        ...extra,
-        off: 0,
-        data: file.subarray(0, size),
-      });
+      const r = await this.retrying(retries, () =>
+        this.request(SmpOp.write, SmpGroup.image, ImageCommand.upload, {
+          ...extra,
+          off: 0,
+          data: file.subarray(0, size),
+        }),
+      );
       const next = offsetOf(r, file.length);
       if (next === 0) continue;
       progress(next);
       const final =
-        next === file.length ? r : await this.stream(file, next, limit, window, progress, options.signal);
+        next === file.length
+          ? r
+          : await this.stream(file, next, { limit, window, retries, progress }, options.signal);
       if (!final) continue;
       const match = typeof final.match === 'boolean' ? final.match : undefined;
       if (match === false)
         throw new SmpProtocolError('device reports the uploaded image does not match its SHA-256');
       return { match };
+    }
+  }
+
+  /** Repeats a request that timed out (a frame garbled on the line), `retries` times at most. */
+  private async retrying(retries: number, send: () => Promise<SmpBody>): Promise<SmpBody> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send();
+      } catch (e) {
+        if (!(e instanceof SmpTimeoutError) || attempt >= retries) throw e;
+      }
     }
   }
 
@@ -285,14 +303,18 @@ export class SmpClient {
   private async stream(
     file: Uint8Array,
     from: number,
-    limit: number,
-    window: number,
-    progress: (offset: number) => void,
+    {
+      limit,
+      window,
+      retries,
+      progress,
+    }: { limit: number; window: number; retries: number; progress: (offset: number) => void },
     signal: AbortSignal | undefined,
   ): Promise<SmpBody | undefined> {
     let acked = from;
     let at = from;
     let stalls = 0;
+    let timeouts = 0;
     const inflight: { expected: number; reply: Promise<SmpBody> }[] = [];
     const settle = () => Promise.allSettled(inflight.splice(0).map((f) => f.reply));
     try {
@@ -311,21 +333,38 @@ export class SmpClient {
         }
         const head = inflight.shift();
         if (!head) throw new SmpProtocolError('upload stopped with nothing in flight');
-        let r = await head.reply;
-        let next = offsetOf(r, file.length);
-        if (next !== head.expected) {
+        let r: SmpBody | undefined;
+        let next = acked;
+        try {
+          r = await head.reply;
+          next = offsetOf(r, file.length);
+        } catch (e) {
+          // a chunk lost on the line (or a device buffer full): the ones behind it may tell where the device is
+          if (!(e instanceof SmpTimeoutError) || ++timeouts > retries) throw e;
+        }
+        if (!r || next !== head.expected) {
           for (const s of await settle())
             if (s.status === 'fulfilled') {
               r = s.value;
               next = offsetOf(r, file.length);
             }
+          if (!r) {
+            at = acked; // nothing came back: send again from the last acknowledged offset
+            continue;
+          }
           if (next === 0) return undefined;
-          if (next <= acked && ++stalls > MAX_RESTARTS)
-            throw new SmpProtocolError(
-              `upload offset did not advance (sent ${acked}, device answered ${next})`,
-            );
           at = next;
+          if (next <= acked) {
+            if (++stalls > MAX_RESTARTS)
+              throw new SmpProtocolError(
+                `upload offset did not advance (sent ${acked}, device answered ${next})`,
+              );
+            acked = next; // the device's offset is the truth, even behind ours
+            continue;
+          }
         }
+        stalls = 0;
+        timeouts = 0;
         acked = next;
         progress(acked);
         if (acked === file.length) return r;

@@ -38,7 +38,7 @@ async function connect(options: Partial<SimulatedMcubootOptions> = {}) {
     ...options,
   });
   const hostPort = await fixture.openRaw(fixture.pair.a);
-  const client = new SmpClient(serialTransport(serialPortLink(hostPort)), { timeoutMs: 1000 });
+  const client = new SmpClient(serialTransport(serialPortLink(hostPort)), { timeoutMs: 500 });
   return { client, device };
 }
 
