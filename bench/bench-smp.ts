@@ -1,5 +1,6 @@
 /**
- * npx tsx bench/bench-smp.ts [imageKiB=1024] [bufSize=2048]
+ * NODE_OPTIONS="--conditions=import --experimental-require-module" npx tsx bench/bench-smp.ts [imageKiB=1024] [bufSize=2048]
+ * (cborg is ESM-only and tsx runs this package's .ts as CommonJS; the two flags let require() load it)
  *
  * SMP serial upload over a socat pty pair: the client (serialport) uploads an MCUboot
  * image to the simulated device, and in the same run the raw pty throughput is measured
