@@ -1,0 +1,327 @@
+/**
+ * A simulated Zephyr + MCUboot device answering SMP over the serial console framing on a
+ * byte link (a pty in tests). Two slots with MCUboot's test/confirm/revert semantics:
+ * upload lands in slot 1; test marks it pending; reset swaps it into slot 0 unconfirmed
+ * (active); confirm makes it permanent; a reset without confirm swaps back (revert).
+ * Like Zephyr it prints log lines on the same UART, answers a reset before rebooting,
+ * checks the image header magic on the first chunk, and resumes an upload when the
+ * first chunk repeats the `sha` of the one in progress.
+ * Failure modes: slow flash, link cut mid-upload (stops answering), image that does not
+ * boot (MCUboot reverts on the reset).
+ */
+import { createHash } from 'node:crypto';
+import { readImageIdentity } from './mcuboot-test-image';
+import { decodeBody, encodeBody, type SmpBody } from './smp-cbor';
+import {
+  decodeHeader,
+  encodeHeader,
+  ImageCommand,
+  OsCommand,
+  SMP_HEADER_SIZE,
+  SmpGroup,
+  SmpOp,
+} from './smp-header';
+import { encodeSerialFrame, SerialFrameDecoder } from './smp-serial-framing';
+import type { ByteLink } from './smp-transport';
+
+export interface SimulatedMcubootOptions {
+  /** the image in slot 0 at power-on (an MCUboot image) */
+  initialImage: Uint8Array;
+  bufSize?: number;
+  bufCount?: number;
+  slotSize?: number;
+  /** extra delay per upload chunk, as a slow flash */
+  flashDelayMs?: number;
+  /** the device goes silent once this many image bytes are written, until restoreLink() */
+  cutLinkAfterBytes?: number;
+  /** the next tested image fails to boot: MCUboot reverts to the old one on the reset */
+  newImageFailsToBoot?: boolean;
+  rebootMs?: number;
+}
+
+interface Slot {
+  bytes: Uint8Array;
+  version: string;
+  hash: Uint8Array;
+}
+
+// MGMT_ERR_* (mgmt_defines.h) and IMG_MGMT_ERR_* (img_mgmt.h) codes this device answers with
+const EINVAL = 3;
+const EBADSTATE = 6;
+const ENOTSUP = 8;
+const IMG_HASH_NOT_FOUND = 8;
+const IMG_NO_FREE_SLOT = 9;
+const IMG_INVALID_LENGTH = 21;
+const IMG_INVALID_HEADER_MAGIC = 23;
+
+class Answer extends Error {
+  constructor(readonly body: SmpBody) {
+    super('smp error answer');
+  }
+}
+const v1Error = (rc: number) => new Answer({ rc });
+const imageError = (rc: number) => new Answer({ err: { group: SmpGroup.image, rc } });
+
+function slotOf(bytes: Uint8Array): Slot | undefined {
+  const id = readImageIdentity(bytes);
+  return id && { bytes, ...id };
+}
+
+const same = (a: Uint8Array | undefined, b: Uint8Array | undefined) =>
+  !!a && !!b && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+
+export class SimulatedMcubootDevice {
+  private primary: Slot;
+  private primaryConfirmed = true;
+  private secondary: Slot | undefined;
+  private pending: 'test' | 'permanent' | undefined;
+  private upload: { len: number; sha?: Uint8Array; off: number; buf: Uint8Array } | undefined;
+  private linkCut = false;
+  private rebooting = false;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private readonly decoder: SerialFrameDecoder;
+  private readonly off: () => void;
+  private readonly started = Date.now();
+  readonly boots: string[] = [];
+
+  constructor(
+    private readonly link: ByteLink,
+    private readonly options: SimulatedMcubootOptions,
+  ) {
+    const primary = slotOf(options.initialImage);
+    if (!primary) throw new Error('the initial image is not an MCUboot image');
+    this.primary = primary;
+    this.decoder = new SerialFrameDecoder(
+      (p) => {
+        // like Zephyr's transport: buf_count buffers, a packet arriving when all are busy is lost
+        if (this.queued >= this.bufCount) return;
+        this.queued++;
+        this.queue = this.queue
+          .then(() => this.handle(p))
+          .catch(() => {})
+          .finally(() => this.queued--);
+      },
+      undefined,
+      { maxPacket: this.bufSize - 4 },
+    );
+    this.off = link.onData((bytes) => {
+      if (!this.linkCut && !this.rebooting) this.decoder.push(bytes);
+    });
+    void this.log('*** Booting Zephyr OS build v3.7.0 ***');
+  }
+
+  get bufSize(): number {
+    return this.options.bufSize ?? 384;
+  }
+
+  get bufCount(): number {
+    return this.options.bufCount ?? 4;
+  }
+
+  /** The cable is back: the device answers again (its upload state survives, as RAM does). */
+  restoreLink(): void {
+    this.linkCut = false;
+  }
+
+  get linkIsCut(): boolean {
+    return this.linkCut;
+  }
+
+  stop(): void {
+    this.off();
+  }
+
+  get activeVersion(): string {
+    return this.primary.version;
+  }
+
+  private elapsed(): string {
+    const ms = Date.now() - this.started;
+    const s = Math.floor(ms / 1000);
+    const hh = String(Math.floor(s / 3600)).padStart(2, '0');
+    const mm = String(Math.floor(s / 60) % 60).padStart(2, '0');
+    const ss = String(s % 60).padStart(2, '0');
+    return `${hh}:${mm}:${ss}.${String(ms % 1000).padStart(3, '0')},000`;
+  }
+
+  private log(text: string, module = 'app'): Promise<void> {
+    const line = text.startsWith('***') ? text : `[${this.elapsed()}] <inf> ${module}: ${text}`;
+    return this.link.write(Buffer.from(`${line}\r\n`)).catch(() => {});
+  }
+
+  private async handle(packet: Uint8Array): Promise<void> {
+    if (this.linkCut || this.rebooting) return;
+    let header: ReturnType<typeof decodeHeader>;
+    try {
+      header = decodeHeader(packet);
+    } catch {
+      return;
+    }
+    let reply: SmpBody;
+    let after: (() => Promise<void>) | undefined;
+    try {
+      if (packet.length !== SMP_HEADER_SIZE + header.length) throw v1Error(EINVAL);
+      let body: SmpBody;
+      try {
+        body = decodeBody(packet.subarray(SMP_HEADER_SIZE));
+      } catch {
+        throw v1Error(EINVAL);
+      }
+      const r = await this.dispatch(header.group, header.id, header.op, body);
+      reply = r.reply;
+      after = r.after;
+    } catch (e) {
+      if (!(e instanceof Answer)) throw e;
+      reply = e.body;
+    }
+    if (this.linkCut) return;
+    const data = encodeBody(reply);
+    const op = header.op === SmpOp.read ? SmpOp.readRsp : SmpOp.writeRsp;
+    const h = encodeHeader({ ...header, op, flags: 0, length: data.length });
+    await this.link.write(encodeSerialFrame(new Uint8Array(Buffer.concat([h, data]))));
+    if (after) await after();
+  }
+
+  private async dispatch(
+    group: number,
+    id: number,
+    op: number,
+    body: SmpBody,
+  ): Promise<{ reply: SmpBody; after?: () => Promise<void> }> {
+    const write = op === SmpOp.write;
+    if (group === SmpGroup.os && id === OsCommand.echo) {
+      if (typeof body.d !== 'string') throw v1Error(EINVAL);
+      return { reply: { r: body.d } };
+    }
+    if (group === SmpGroup.os && id === OsCommand.reset && write)
+      return { reply: {}, after: () => this.reboot() };
+    if (group === SmpGroup.os && id === OsCommand.mcumgrParams && !write)
+      return { reply: { buf_size: this.bufSize, buf_count: this.bufCount } };
+    if (group === SmpGroup.image && id === ImageCommand.state)
+      return { reply: write ? this.writeState(body) : this.stateList() };
+    if (group === SmpGroup.image && id === ImageCommand.upload && write)
+      return { reply: await this.uploadChunk(body) };
+    if (group === SmpGroup.image && id === ImageCommand.erase && write) {
+      if (body.slot !== undefined && body.slot !== 1) throw v1Error(EINVAL);
+      if (this.pending) throw v1Error(EBADSTATE);
+      this.secondary = undefined;
+      this.upload = undefined;
+      await this.log('Erased slot 1', 'mcumgr_img_grp');
+      return { reply: {} };
+    }
+    throw v1Error(ENOTSUP);
+  }
+
+  private stateList(): SmpBody {
+    const images: SmpBody[] = [
+      {
+        image: 0,
+        slot: 0,
+        version: this.primary.version,
+        hash: this.primary.hash,
+        bootable: true,
+        confirmed: this.primaryConfirmed,
+        active: true,
+      },
+    ];
+    if (this.secondary)
+      images.push({
+        image: 0,
+        slot: 1,
+        version: this.secondary.version,
+        hash: this.secondary.hash,
+        bootable: true,
+        pending: this.pending !== undefined,
+        permanent: this.pending === 'permanent',
+      });
+    return { images, splitStatus: 0 };
+  }
+
+  private writeState(body: SmpBody): SmpBody {
+    const hash = body.hash;
+    if (typeof body.confirm !== 'boolean' && body.confirm !== undefined) throw v1Error(EINVAL);
+    if (hash !== undefined && !(hash instanceof Uint8Array)) throw v1Error(EINVAL);
+    const confirm = body.confirm === true;
+    if (!hash || same(hash, this.primary.hash)) {
+      if (!confirm) throw v1Error(EBADSTATE);
+      this.primaryConfirmed = true;
+    } else if (same(hash, this.secondary?.hash)) {
+      this.pending = confirm ? 'permanent' : 'test';
+    } else {
+      throw imageError(IMG_HASH_NOT_FOUND);
+    }
+    return this.stateList();
+  }
+
+  private async uploadChunk(body: SmpBody): Promise<SmpBody> {
+    const { off, data, len, sha } = body;
+    if (typeof off !== 'number' || !(data instanceof Uint8Array)) throw v1Error(EINVAL);
+    if (off === 0) {
+      if (typeof len !== 'number' || len <= 0) throw imageError(IMG_INVALID_LENGTH);
+      if (len > (this.options.slotSize ?? 1 << 20)) throw imageError(IMG_INVALID_LENGTH);
+      if (sha !== undefined && !(sha instanceof Uint8Array)) throw v1Error(EINVAL);
+      // the order of zephyr_img_mgmt.c img_mgmt_upload_inspect(): header magic, then an upload in
+      // progress with the same sha is resumed (answered with its offset), then a free slot
+      if (data.length < 4 || Buffer.from(data).readUInt32LE(0) !== 0x96f3b83d)
+        throw imageError(IMG_INVALID_HEADER_MAGIC);
+      const up = this.upload;
+      if (up && sha instanceof Uint8Array && sha.length > 0 && same(up.sha, sha)) return { off: up.off };
+      if (this.pending) throw imageError(IMG_NO_FREE_SLOT);
+      this.secondary = undefined;
+      this.upload = { len, sha: sha as Uint8Array | undefined, off: 0, buf: new Uint8Array(len) };
+      await this.log(`Erased 0x${len.toString(16)} bytes of image slot`, 'mcumgr_img_grp');
+    }
+    const up = this.upload;
+    if (!up) throw v1Error(EINVAL);
+    // img_mgmt drops data at an unexpected offset and answers the offset it wants
+    if (off !== up.off) return { off: up.off };
+    if (off + data.length > up.len) throw imageError(IMG_INVALID_LENGTH);
+    if (this.options.flashDelayMs) await new Promise((r) => setTimeout(r, this.options.flashDelayMs));
+    up.buf.set(data, off);
+    up.off += data.length;
+    const cut = this.options.cutLinkAfterBytes;
+    if (cut !== undefined && up.off >= cut && up.off < up.len && !this.cutDone) {
+      this.cutDone = true;
+      this.linkCut = true;
+    }
+    if (up.off < up.len) return { off: up.off };
+    this.upload = undefined;
+    this.secondary = slotOf(up.buf);
+    const match = up.sha ? same(createHash('sha256').update(up.buf).digest(), up.sha) : undefined;
+    await this.log(`Upload complete (${up.len} bytes)`, 'mcumgr_img_grp');
+    return match === undefined ? { off: up.off } : { off: up.off, match };
+  }
+
+  private cutDone = false;
+
+  private async reboot(): Promise<void> {
+    this.rebooting = true;
+    await new Promise((r) => setTimeout(r, this.options.rebootMs ?? 30));
+    const secondary = this.secondary;
+    if (this.pending && secondary) {
+      if (this.options.newImageFailsToBoot) {
+        this.pending = undefined;
+        this.boots.push(`${secondary.version} failed to boot, reverted to ${this.primary.version}`);
+      } else {
+        const confirmed = this.pending === 'permanent';
+        this.secondary = this.primary;
+        this.primary = secondary;
+        this.primaryConfirmed = confirmed;
+        this.pending = undefined;
+        this.boots.push(`swapped to ${secondary.version} (${confirmed ? 'permanent' : 'test'})`);
+      }
+    } else if (!this.primaryConfirmed && secondary) {
+      this.secondary = this.primary;
+      this.primary = secondary;
+      this.primaryConfirmed = true;
+      this.boots.push(`reverted to ${secondary.version}`);
+    } else {
+      this.boots.push(`booted ${this.primary.version}`);
+    }
+    this.upload = undefined;
+    this.rebooting = false;
+    await this.log('*** Booting Zephyr OS build v3.7.0 ***');
+    await this.log(`Running image ${this.primary.version}`);
+  }
+}
