@@ -56,6 +56,35 @@ describe('reading store (real SQLite file)', () => {
     expect(store.insertBatch([r(1000 + 3_600_000, 1, 'good', 7)]).duplicates).toBe(0);
   });
 
+  test('a device that reboots and counts from 0 again within minutes loses none of its new readings (issue 16)', () => {
+    const { store } = freshStore();
+    const t0 = 1_000_000;
+    store.insertBatch(Array.from({ length: 300 }, (_, i) => r(t0 + i * 1000, 20 + i / 100, 'good', i)));
+    const after = Array.from({ length: 100 }, (_, i) => r(t0 + 305_000 + i * 500, 30 + i / 100, 'good', i));
+    let stored = 0;
+    for (const reading of after) stored += store.insertBatch([reading]).accepted.length;
+    expect(stored).toBe(100);
+  });
+
+  test('after a restart, a reboot is still a reboot and a re-stamped resend of a compacted reading still a retry', () => {
+    const { store, db, dataDir } = freshStore();
+    store.insertBatch(Array.from({ length: 50 }, (_, i) => r(10_000 + i * 1000, i, 'good', i)));
+    store.flush();
+    store.insertBatch(Array.from({ length: 10 }, (_, i) => r(60_000 + i * 1000, 50 + i, 'good', 50 + i)));
+    db.close(); // as a SIGKILL leaves it: the last ten only in the ingest log
+    const again = freshStore(dataDir);
+    // the device restarted with the engine: 0..59 again, a few seconds on
+    const fresh = Array.from({ length: 60 }, (_, i) => r(75_000 + i * 1000, 100 + i, 'good', i));
+    expect(again.store.insertBatch(fresh).duplicates).toBe(0);
+    // its last message sent again, re-stamped 300 ms later: one retry
+    expect(again.store.insertBatch([r(134_300, 159, 'good', 59)]).duplicates).toBe(1);
+    again.store.flush();
+    again.db.close();
+    const third = freshStore(dataDir);
+    expect(third.store.insertBatch([r(134_500, 159, 'good', 59)]).duplicates).toBe(1);
+    expect(third.store.totalStored()).toBe(120);
+  });
+
   test('out-of-order readings are accepted and queried back in device-time order, flags kept', () => {
     const { store } = freshStore();
     store.insertBatch([r(3000, 3), r(1000, 1), r(2000, 999, 'out-of-range')]);

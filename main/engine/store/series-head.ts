@@ -1,15 +1,11 @@
 /**
  * The in-memory head of one series: readings accepted since the last compaction, kept
- * sorted by device time. It is where duplicates are caught (same device time, or the
- * same message number seen again) and where late readings slot into place.
+ * sorted by device time. It is where duplicates are caught (same device time, or a
+ * numbered message sent again, see MessageNumbers) and where late readings slot into place.
  */
 import type { BlockColumns } from './codec/block-codec';
+import { MessageNumbers } from './message-numbers';
 import { lowerBound } from './sorted-search';
-
-/** a message number seen again this long after the first sighting is a device restart, not a retry */
-const SEQ_WINDOW_MS = 10 * 60_000;
-/** message numbers remembered per series for dedup */
-const SEQ_MEMORY = 4096;
 
 export class SeriesHead {
   ts = new Float64Array(16);
@@ -17,7 +13,8 @@ export class SeriesHead {
   quality = new Uint8Array(16);
   seq = new Float64Array(16);
   length = 0;
-  private readonly seqSeen = new Map<number, number>();
+  /** the current counter run of a numbered series; kept across compactions */
+  readonly numbers = new MessageNumbers();
 
   get firstTs(): number {
     return this.length > 0 ? this.ts[0]! : Number.NaN;
@@ -38,10 +35,8 @@ export class SeriesHead {
   }
 
   /** A retry of a numbered message, even if the device stamped it anew. */
-  isSeqDuplicate(seq: number, t: number): boolean {
-    if (seq < 0) return false;
-    const seenAt = this.seqSeen.get(seq);
-    return seenAt !== undefined && Math.abs(seenAt - t) <= SEQ_WINDOW_MS;
+  isRetry(seq: number, t: number, value: number, quality: number): boolean {
+    return seq >= 0 && this.numbers.isRetry(seq, t, value, quality);
   }
 
   /** Adds a point known not to be a duplicate. */
@@ -65,7 +60,7 @@ export class SeriesHead {
       this.seq[i] = seq;
     }
     this.length = n + 1;
-    if (seq >= 0) this.rememberSeq(seq, t);
+    if (seq >= 0) this.numbers.record(seq, t, value, quality);
   }
 
   /** Takes a point out again (a batch whose write failed). */
@@ -78,16 +73,7 @@ export class SeriesHead {
     this.quality.copyWithin(i, i + 1, n);
     this.seq.copyWithin(i, i + 1, n);
     this.length = n - 1;
-    if (seq >= 0 && this.seqSeen.get(seq) === t) this.seqSeen.delete(seq);
-  }
-
-  rememberSeq(seq: number, t: number): void {
-    this.seqSeen.delete(seq);
-    this.seqSeen.set(seq, t);
-    if (this.seqSeen.size > SEQ_MEMORY) {
-      const oldest = this.seqSeen.keys().next().value;
-      if (oldest !== undefined) this.seqSeen.delete(oldest);
-    }
+    if (seq >= 0) this.numbers.forget(seq, t);
   }
 
   /** A view of the points (no copy); valid until the head changes. */
@@ -100,7 +86,7 @@ export class SeriesHead {
     };
   }
 
-  /** Empties the head after compaction; message numbers are remembered across it. */
+  /** Empties the head after compaction; the counter run is remembered across it. */
   clear(): void {
     this.length = 0;
     if (this.ts.length > 4096) {

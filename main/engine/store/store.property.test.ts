@@ -6,9 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { RETRY_WINDOW_MS } from './message-numbers';
 import { aggregate, RESOLUTIONS } from './rollups';
 import { SeriesQuery } from './series-query';
-import { batchOf, openStore, type Row } from './test-fixtures';
+import { batchOf, openStore, type Row, tempDataDir } from './test-fixtures';
 
 const T0 = Date.UTC(2026, 2, 1, 23, 0, 0);
 
@@ -135,6 +136,93 @@ describe('store properties (real SQLite, compaction at random points)', () => {
         db.close();
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+/**
+ * Issue 16: devices restart their message counters when they reboot (and, simulated or
+ * behind a gateway, when the engine restarts). Whatever the reboots, retries (the same
+ * message again, or re-stamped before the device sent anything else), bounded reordering,
+ * compactions and engine kills (the real file closed without a flush and opened again, the
+ * ingest log replayed), every distinct reading is stored once and no retry is.
+ */
+describe('numbered devices: reboots, retries, reordering and engine kills (real SQLite file)', () => {
+  const REORDER = 4;
+  const messagesArb = fc.array(
+    fc.record({
+      gap: fc.oneof(
+        { weight: 6, arbitrary: fc.integer({ min: 1, max: 5_000 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 900_000 }) },
+      ),
+      reboot: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+      retry: fc.constantFrom('none', 'none', 'none', 'same', 'restamped'),
+      restampAt: fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+      delay: fc.integer({ min: 0, max: REORDER }),
+    }),
+    { minLength: 1, maxLength: 120 },
+  );
+
+  test('no distinct reading lost, no retry stored twice', () => {
+    fc.assert(
+      fc.property(
+        fc.array(messagesArb, { minLength: 1, maxLength: 2 }),
+        fc.integer({ min: 3, max: 80 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (devices, compactAt, batchSize, killPicks) => {
+          const dataDir = tempDataDir('numbered');
+          let opened = openStore(dataDir, { compactAtPoints: compactAt });
+          const ids = devices.map((_, d) => opened.store.seriesId('d1', `m${d}`));
+          const expected: Set<number>[] = [];
+          const deliveries: { key: number; row: Row }[] = [];
+          devices.forEach((messages, d) => {
+            const id = ids[d]!;
+            const times: number[] = [];
+            let t = T0;
+            for (const m of messages) {
+              t += m.gap;
+              times.push(t);
+            }
+            expected.push(new Set(times));
+            let seq = 0;
+            messages.forEach((m, i) => {
+              if (m.reboot && i > 0) seq = 0;
+              const row: Row = [id, times[i]!, i * 1.5 + d * 10_000, 0, seq++];
+              const key = i + m.delay + d / 10;
+              deliveries.push({ key, row });
+              const room = (times[i + 1] ?? times[i]! + 5_000) - times[i]!;
+              if (m.retry === 'same' || (m.retry === 'restamped' && room < 2)) {
+                deliveries.push({ key: key + 0.5 + m.delay, row: [...row] });
+              } else if (m.retry === 'restamped') {
+                // resent before the device's next message and within the retry window
+                const by = Math.max(1, Math.floor(Math.min(room, RETRY_WINDOW_MS) * m.restampAt));
+                const restamped: Row = [id, row[1] + by, row[2], 0, row[4]];
+                deliveries.push({ key: key + 0.5 + m.delay, row: restamped });
+              }
+            });
+          });
+          deliveries.sort((a, b) => a.key - b.key);
+          const rows = deliveries.map((x) => x.row);
+          const batches = Math.ceil(rows.length / batchSize);
+          const kills = new Set(killPicks.map((k) => k % batches));
+          for (let b = 0; b < batches; b++) {
+            opened.store.ingestColumns(batchOf(rows.slice(b * batchSize, (b + 1) * batchSize)));
+            if (kills.has(b)) {
+              opened.db.close();
+              opened = openStore(dataDir, { compactAtPoints: compactAt });
+            }
+          }
+          const q = new SeriesQuery(opened.db, opened.store.series);
+          ids.forEach((id, d) => {
+            const stored = q.raw(id, 0, 8.64e15).ts;
+            expect(stored.length).toBe(expected[d]!.size);
+            expect(new Set(stored)).toEqual(expected[d]);
+          });
+          opened.db.close();
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 });

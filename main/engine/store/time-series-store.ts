@@ -10,6 +10,7 @@ import { type BlockColumns, decodeBlock, encodeBlock } from './codec/block-codec
 import type { ColumnBatch } from './column-batch';
 import type { Db } from './database';
 import { decodeLogRecord, encodeLogRecord } from './log-record';
+import { RETRY_MEMORY } from './message-numbers';
 import { MAX_BLOCK_POINTS } from './migrations/002-blocks-and-rollups';
 import { aggregate, RESOLUTIONS, rollupParams, UPSERT_ROLLUP_SQL } from './rollups';
 import { SeriesHead } from './series-head';
@@ -79,6 +80,9 @@ export class TimeSeriesStore {
         .raw(),
       compactedMax: db.prepare('SELECT series_id, max(end_ts) FROM blocks GROUP BY series_id').raw(),
       blockCount: db.prepare('SELECT coalesce(sum(count), 0) FROM blocks').pluck(),
+      latestBlocks: db
+        .prepare('SELECT data FROM blocks WHERE series_id = ? ORDER BY end_ts DESC LIMIT 64')
+        .pluck(),
       upsertRollup: db.prepare(UPSERT_ROLLUP_SQL),
     };
     this.recover();
@@ -110,15 +114,11 @@ export class TimeSeriesStore {
       const s = batch.series[i]!;
       const t = batch.ts[i]!;
       const seq = batch.seq[i]!;
-      let head = this.heads[s];
-      if (!head) {
-        head = new SeriesHead();
-        this.heads[s] = head;
-      }
+      const head = this.heads[s] ?? this.openHead(s);
       const compacted = this.compactedMax[s] ?? Number.NEGATIVE_INFINITY;
       const inOrder = (head.length === 0 || t > head.lastTs) && t > compacted;
       if (!inOrder && (head.hasTs(t) || (t <= compacted && this.blockHas(s, t)))) continue;
-      if (seq >= 0 && head.isSeqDuplicate(seq, t)) continue;
+      if (head.isRetry(seq, t, batch.values[i]!, batch.quality[i]!)) continue;
       head.insert(t, batch.values[i]!, batch.quality[i]!, seq);
       if (head.length === 1) this.dirty.add(s);
       accepted[i] = 1;
@@ -284,6 +284,30 @@ export class TimeSeriesStore {
     return found;
   }
 
+  /**
+   * A head for a series seen for the first time since the store opened. A numbered series
+   * takes its newest numbered readings from its newest blocks, so a resend of a reading
+   * compacted before a restart is still known as one.
+   */
+  private openHead(series: number): SeriesHead {
+    const head = new SeriesHead();
+    this.heads[series] = head;
+    if (this.compactedMax[series] === undefined) return head;
+    const tail: [number, number, number, number][] = [];
+    for (const data of this.statements.latestBlocks.iterate(series) as Iterable<Uint8Array>) {
+      const b = decodeBlock(data);
+      for (let i = 0; i < b.ts.length; i++) {
+        if (b.seq[i]! >= 0) tail.push([b.seq[i]!, b.ts[i]!, b.values[i]!, b.quality[i]!]);
+      }
+      // blocks are usually thousands of points: one is enough; many tiny ones are read until the ring is full
+      if (tail.length >= RETRY_MEMORY) break;
+    }
+    tail.sort((a, b) => a[1] - b[1]);
+    for (const [seq, t, value, quality] of tail.slice(-RETRY_MEMORY))
+      head.numbers.record(seq, t, value, quality);
+    return head;
+  }
+
   private undo(batch: ColumnBatch, accepted: Uint8Array): void {
     for (let i = batch.length - 1; i >= 0; i--) {
       if (accepted[i] === 0) continue;
@@ -301,11 +325,7 @@ export class TimeSeriesStore {
       const record = decodeLogRecord(data);
       for (let i = 0; i < record.length; i++) {
         const s = record.series[i]!;
-        let head = this.heads[s];
-        if (!head) {
-          head = new SeriesHead();
-          this.heads[s] = head;
-        }
+        const head = this.heads[s] ?? this.openHead(s);
         if (head.hasTs(record.ts[i]!)) continue;
         head.insert(record.ts[i]!, record.values[i]!, record.quality[i]!, record.seq[i]!);
         this.dirty.add(s);
