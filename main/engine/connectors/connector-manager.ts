@@ -170,7 +170,11 @@ export class ConnectorManager {
     const config = this.validate(entry.kind, factory, merged);
     const reenter = secretsToReenter(entry.kind, keptFields, entry.config as Config, config as Config);
     if (reenter.length > 0) {
-      throw new RpcError('INVALID_PARAMS', `invalid ${entry.kind} connector: ${issuesText(reenter)}`, reenter);
+      throw new RpcError(
+        'INVALID_PARAMS',
+        `invalid ${entry.kind} connector: ${issuesText(reenter)}`,
+        reenter,
+      );
     }
 
     this.busy.add(id);

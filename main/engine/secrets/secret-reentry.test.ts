@@ -83,7 +83,10 @@ describe('a stored secret must be typed again when where it goes changes', () =>
     expect((await c.call('connectors.get', { id: 'plant' })).result).toEqual(saved);
 
     // the same broker with other settings keeps the stored password; a new broker with it typed again is fine
-    const sameBroker = await c.call('connectors.update', { id: 'plant', config: { ...saved.config, qos: 0 } });
+    const sameBroker = await c.call('connectors.update', {
+      id: 'plant',
+      config: { ...saved.config, qos: 0 },
+    });
     expect(sameBroker.error).toBeUndefined();
     const retyped = await c.call('connectors.update', {
       id: 'plant',
@@ -137,7 +140,12 @@ describe('a stored secret must be typed again when where it goes changes', () =>
       kind: 'mqtt',
       name: 'uplink',
       enabled: false,
-      config: { url: 'mqtts://127.0.0.1:9', topic: 'fl/{sink}/{kind}', username: 'site', password: 'mqtt-secret' },
+      config: {
+        url: 'mqtts://127.0.0.1:9',
+        topic: 'fl/{sink}/{kind}',
+        username: 'site',
+        password: 'mqtt-secret',
+      },
     });
     expect(added.error).toBeUndefined();
     const id = (added.result as { id: string }).id;
@@ -150,7 +158,10 @@ describe('a stored secret must be typed again when where it goes changes', () =>
     expect(errorOf(moved).details).toEqual([
       { path: 'config.password', message: 'Enter the password again: the broker address changed' },
     ]);
-    const sameBroker = await c.call('sync.updateSink', { id, config: { ...saved.config, username: 'other' } });
+    const sameBroker = await c.call('sync.updateSink', {
+      id,
+      config: { ...saved.config, username: 'other' },
+    });
     expect(sameBroker.error).toBeUndefined();
 
     const inUrl = await c.call('sync.updateSink', {

@@ -37,7 +37,11 @@ const TRAVELLING: Readonly<Record<SinkKind, Readonly<Record<string, string>>>> =
  * secret kept for a new destination, a password written into a URL. Paths are the
  * request's ("config.authorization") so the form puts each beside its field.
  */
-export function sinkSecretsToReenter(kind: SinkKind, config: Config, previous: Config | undefined): FieldIssue[] {
+export function sinkSecretsToReenter(
+  kind: SinkKind,
+  config: Config,
+  previous: Config | undefined,
+): FieldIssue[] {
   const issues: FieldIssue[] = [];
   for (const field of ['url', 'downUrl']) {
     if (hasUrlPassword(config[field])) {

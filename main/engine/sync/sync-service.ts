@@ -26,7 +26,6 @@ import { issuesText } from '../../../common/validation-messages';
 import { type Installation, loadOrCreateInstallation, sourceOf } from '../identity/installation';
 import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
-import { sinkSecretsToReenter } from './sink-secret-destination';
 import { BandwidthBudget } from './bandwidth';
 import { buildBatch, buildRollupBatch, type OutgoingBatch } from './cloudevents';
 import { DownSync, type RegistryEntry } from './down-sync';
@@ -37,6 +36,7 @@ import { Outbox, type OutboxRow } from './outbox';
 import { foldOldest, groupBytesFor, LOW_WATER, type SinkMarks } from './outbox-quota';
 import { type SinkRecord, SinkRecords } from './sink-records';
 import { type Cursors, SinkRunner } from './sink-runner';
+import { sinkSecretsToReenter } from './sink-secret-destination';
 import type { SinkTransport } from './transport';
 
 type Requests = typeof syncRequests;
