@@ -81,7 +81,9 @@ describe('headless host token', () => {
     host = await startHost({ dataDir: tempDataDir('token-env'), env: { FIELDLINE_TOKEN: TOKEN } });
     await expectRpcWorks(host);
     expect(host.output()).not.toContain(TOKEN);
-    expect(host.output()).toContain('token: not printed; it is the one in the FIELDLINE_TOKEN environment variable.');
+    expect(host.output()).toContain(
+      'token: not printed; it is the one in the FIELDLINE_TOKEN environment variable.',
+    );
     const pid = host.process.pid!;
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(TOKEN);
   });

@@ -6,7 +6,8 @@ import { parseHeadlessOptions, TOKEN_ENV, USAGE, UsageError } from './cli-option
 import { estimatedBits, tokenWeakness } from './token-strength';
 
 const parse = (...argv: string[]) => parseHeadlessOptions(argv, '/app/out/renderer', {});
-const parseEnv = (env: NodeJS.ProcessEnv, ...argv: string[]) => parseHeadlessOptions(argv, '/app/out/renderer', env);
+const parseEnv = (env: NodeJS.ProcessEnv, ...argv: string[]) =>
+  parseHeadlessOptions(argv, '/app/out/renderer', env);
 /** 32 random bytes as hex, what the usage text suggests (`openssl rand -hex 32`) */
 const STRONG = '3f1c9a7be0d24c58a6e1f09b7d3c2e4a5b6c7d8e9f0a1b2c3d4e5f60718293a4';
 
@@ -69,7 +70,11 @@ describe('headless host options', () => {
   });
 
   test('--token is refused: a command line is visible to every user (ps); the message says what to use', () => {
-    for (const argv of [['--token', STRONG], [`--token=${STRONG}`], ['--host', '0.0.0.0', '--token', STRONG]]) {
+    for (const argv of [
+      ['--token', STRONG],
+      [`--token=${STRONG}`],
+      ['--host', '0.0.0.0', '--token', STRONG],
+    ]) {
       expect(() => parse(...argv)).toThrow(UsageError);
       expect(() => parse(...argv)).toThrow(
         /--token shows the token to every user of this machine.*--token-file <file>.*FIELDLINE_TOKEN/,

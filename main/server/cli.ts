@@ -41,7 +41,9 @@ async function main(): Promise<number> {
   try {
     ensurePrivateDir(options.dataDir, log);
   } catch (error) {
-    process.stderr.write(`fieldline: cannot create the data folder ${options.dataDir}: ${(error as Error).message}\n`);
+    process.stderr.write(
+      `fieldline: cannot create the data folder ${options.dataDir}: ${(error as Error).message}\n`,
+    );
     return 2;
   }
   const engine = await createEngine({

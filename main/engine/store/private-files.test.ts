@@ -59,7 +59,9 @@ describe('data folder permissions (POSIX)', () => {
     // an older build's process, still running or crashed: its WAL and shared memory stay on disk
     const older = openDatabase({ dataDir, log: silent });
     older.db.prepare("INSERT INTO settings (key, value) VALUES ('k', 'v')").run();
-    const files = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`].map((f) => path.join(dataDir, f));
+    const files = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`].map((f) =>
+      path.join(dataDir, f),
+    );
     chmodSync(dataDir, 0o755);
     for (const f of files) chmodSync(f, 0o644);
 
@@ -69,13 +71,21 @@ describe('data folder permissions (POSIX)', () => {
     again.db.prepare("INSERT INTO settings (key, value) VALUES ('k2', 'v')").run();
     expect(modeOf(dataDir)).toBe('700');
     for (const f of files) expect(modeOf(f), f).toBe('600');
-    const warnings = lines.map((l) => JSON.parse(l) as Record<string, string>).filter((l) => l.level === 'warn');
+    const warnings = lines
+      .map((l) => JSON.parse(l) as Record<string, string>)
+      .filter((l) => l.level === 'warn');
     expect(warnings).toContainEqual(
-      expect.objectContaining({ msg: 'the data folder was readable by other users; made it private', was: '755' }),
+      expect.objectContaining({
+        msg: 'the data folder was readable by other users; made it private',
+        was: '755',
+      }),
     );
     for (const f of files) {
       expect(warnings).toContainEqual(
-        expect.objectContaining({ msg: 'the data file was readable by other users; made it private', path: f }),
+        expect.objectContaining({
+          msg: 'the data file was readable by other users; made it private',
+          path: f,
+        }),
       );
     }
     again.db.close();
