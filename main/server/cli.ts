@@ -41,10 +41,8 @@ async function main(): Promise<number> {
   try {
     ensurePrivateDir(options.dataDir, log);
   } catch (error) {
-    process.stderr.write(
-      `fieldline: cannot create the data folder ${options.dataDir}: ${(error as Error).message}\n`,
-    );
-    return 2;
+    // the engine says the same when it cannot open its cache, and runs on live data only
+    log.warn('cannot create the data folder', { dir: options.dataDir, error: (error as Error).message });
   }
   const engine = await createEngine({
     dataDir: options.engineDataDir,
