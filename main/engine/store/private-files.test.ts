@@ -105,6 +105,20 @@ describe('data folder permissions (POSIX)', () => {
     }
   });
 
+  test('a folder every user shares (sticky, world-writable like /tmp) is left alone, with a warning', () => {
+    const tmpLike = path.join(tempDataDir('private-tmp'), 'tmp');
+    mkdirSync(tmpLike);
+    chmodSync(tmpLike, 0o1777);
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
+    openDatabase({ dataDir: tmpLike, log }).db.close();
+    expect((statSync(tmpLike).mode & 0o7777).toString(8)).toBe('1777');
+    expect(lines.map((l) => JSON.parse(l).msg)).toContain(
+      'the data folder is shared with every user: give Fieldline a folder of its own',
+    );
+    expect(modeOf(path.join(tmpLike, DATABASE_FILE))).toBe('600');
+  });
+
   test('an existing folder shared with a group is tightened too', () => {
     const base = tempDataDir('private-mk');
     const shared = path.join(base, 'shared');

@@ -35,8 +35,17 @@ export function restrictFiles(files: readonly string[], log?: Logger): void {
 
 function restrict(target: string, wanted: number, what: 'folder' | 'file', log?: Logger): void {
   if (!posix) return;
-  const mode = statSync(target).mode & 0o777;
+  const full = statSync(target).mode;
+  const mode = full & 0o777;
   if (mode === wanted) return;
+  if (what === 'folder' && (full & 0o1002) !== 0) {
+    // sticky or writable by all, like /tmp: closing it would break every other program
+    log?.warn('the data folder is shared with every user: give Fieldline a folder of its own', {
+      path: target,
+      mode: (full & 0o7777).toString(8),
+    });
+    return;
+  }
   try {
     chmodSync(target, wanted);
   } catch (error) {
