@@ -3,6 +3,7 @@
  * contract.ts by domain; contract.ts merges every domain into one contract.
  */
 import { z } from 'zod';
+import { boundedJsonObject } from './bounded-json';
 import { DeviceSummarySchema } from './contract-core';
 
 const id = z.string().min(1).max(200);
@@ -101,7 +102,7 @@ export const RegistryUpdateSchema = z
     site: z.string().max(200).nullable().optional(),
     profile: z.string().max(200).optional(),
     tags: z.array(tag).max(50).optional(),
-    desiredConfig: configObject.optional(),
+    desiredConfig: boundedJsonObject.optional(),
   })
   .strict();
 

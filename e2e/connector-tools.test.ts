@@ -289,6 +289,19 @@ describe('connector tools', () => {
       'stored — leave empty to keep',
     );
     await page.screenshot({ path: path.join(ensureArtifactsDir(), 'mqtt-edit.png'), fullPage: true });
+
+    // pointing it at another broker with the password kept is refused on the Password field:
+    // the stored password must never be sent somewhere it was not typed for
+    const url = form.getByTestId('mqtt-url');
+    const brokerUrl = await url.inputValue();
+    await url.fill('mqtt://127.0.0.1:9');
+    await form.getByTestId('add-connector-submit').click();
+    await expect
+      .poll(() => form.locator('[data-testid="field-error"][data-field="Password"]').textContent())
+      .toBe('Enter the password again: the broker address changed');
+    expect(await form.getByTestId('mqtt-password').getAttribute('aria-invalid')).toBe('true');
+    await page.screenshot({ path: path.join(ensureArtifactsDir(), 'mqtt-edit-reenter.png'), fullPage: true });
+    await url.fill(brokerUrl);
     await form.getByRole('button', { name: 'Cancel' }).click();
     expect(pageErrors).toEqual([]);
   });

@@ -27,7 +27,12 @@ export function tempDataDir(label: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `fieldline-${label}-`));
 }
 
-export async function startHost(options: { dataDir: string; args?: string[] }): Promise<RunningHost> {
+export async function startHost(options: {
+  dataDir: string;
+  args?: string[];
+  /** variables added to this process's environment for the host */
+  env?: NodeJS.ProcessEnv;
+}): Promise<RunningHost> {
   const serverJs = path.join(repoRoot, 'out/main/server.js');
   if (!existsSync(serverJs)) {
     throw new Error(`${serverJs} is missing: run "npm run build" (npm test does it first)`);
@@ -35,7 +40,7 @@ export async function startHost(options: { dataDir: string; args?: string[] }): 
   const child = spawn(
     process.execPath,
     [serverJs, '--port', '0', '--data-dir', options.dataDir, ...(options.args ?? [])],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {

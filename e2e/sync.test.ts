@@ -144,6 +144,25 @@ describe('the Sync panel against the reference receiver', () => {
     expect(await num('data-parked')).toBe(0);
   });
 
+  test('edit: pointing the sink elsewhere with the auth header kept is refused on that field', async () => {
+    await card().getByTestId('sink-edit').click();
+    const url = page.getByTestId('sink-url');
+    await eventually(() => url.inputValue()).toBe(`${receiver.url}/v1/batches`);
+    // a stored token must never go to an address it was not typed for, not even another path
+    await url.fill(`${receiver.url}/v1/elsewhere`);
+    await page.getByTestId('sink-save').click();
+    const authField = page.locator('.field', { has: page.getByTestId('sink-authorization') });
+    await eventually(() => text(authField.locator('.field-error'))).toBe(
+      'Enter the Authorization header again: the endpoint URL changed',
+    );
+    expect(await page.getByTestId('sink-authorization').getAttribute('aria-invalid')).toBe('true');
+    await page.screenshot({ path: path.join(ensureArtifactsDir(), 'sync-reenter-token.png') });
+    await page.getByTestId('sink-form').getByRole('button', { name: 'Cancel' }).click();
+    await eventually(() => page.getByTestId('sink-form').count()).toBe(0);
+    const before = receiver.store.totalReadings();
+    await expect.poll(() => receiver.store.totalReadings(), { timeout: 10_000 }).toBeGreaterThan(before);
+  });
+
   test('receiver down: the panel shows the error and a growing backlog; back up, it drains', async () => {
     const downMs = 10_000;
     const back = receiver.down(downMs);

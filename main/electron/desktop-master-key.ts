@@ -134,7 +134,7 @@ function openSealedKey(safeStorage: SafeStorageLike, file: string): string {
 /** Written beside the final name and renamed into place: a crash never leaves half a key. */
 function writeSealedKey(safeStorage: SafeStorageLike, file: string, masterKey: string): void {
   const sealed = safeStorage.encryptString(masterKey);
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
   try {

@@ -5,6 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { tokenWeakness } from './token-strength';
 
 export const TOKEN_PROTOCOL_PREFIX = 'fieldline.token.';
 const MIN_TOKEN_LENGTH = 16;
@@ -21,6 +22,8 @@ export function validateToken(token: string, origin: string): string {
   if (!/^[A-Za-z0-9._~-]+$/.test(trimmed)) {
     throw new Error(`${origin}: the token may contain only letters, digits and . _ ~ -`);
   }
+  const weakness = tokenWeakness(trimmed);
+  if (weakness) throw new Error(`${origin}: ${weakness}`);
   return trimmed;
 }
 

@@ -2,9 +2,22 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { parseHeadlessOptions, USAGE, UsageError } from './cli-options';
+import { parseHeadlessOptions, TOKEN_ENV, USAGE, UsageError } from './cli-options';
+import { estimatedBits, tokenWeakness } from './token-strength';
 
-const parse = (...argv: string[]) => parseHeadlessOptions(argv, '/app/out/renderer');
+const parse = (...argv: string[]) => parseHeadlessOptions(argv, '/app/out/renderer', {});
+const parseEnv = (env: NodeJS.ProcessEnv, ...argv: string[]) =>
+  parseHeadlessOptions(argv, '/app/out/renderer', env);
+/** 32 random bytes as hex, what the usage text suggests (`openssl rand -hex 32`) */
+const STRONG = '3f1c9a7be0d24c58a6e1f09b7d3c2e4a5b6c7d8e9f0a1b2c3d4e5f60718293a4';
+
+function tokenFile(content: string, mode = 0o600): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-token-'));
+  const file = path.join(dir, 'token');
+  writeFileSync(file, content);
+  chmodSync(file, mode);
+  return file;
+}
 
 describe('headless host options', () => {
   test('defaults: loopback, port 5170, a fresh random token, demo on', () => {
@@ -36,11 +49,13 @@ describe('headless host options', () => {
     expect(USAGE.replace(/\s+/g, ' ')).toContain('the demo runs on its own data in <data-dir>/demo');
   });
 
-  test('refuses a non-loopback address without a token, accepts it with one', () => {
+  test('refuses a non-loopback address without a token, accepts it with one from a file or the environment', () => {
     expect(() => parse('--host', '0.0.0.0')).toThrow(UsageError);
-    expect(() => parse('--host', '192.168.1.20')).toThrow(/without --token or --token-file/);
-    const o = parse('--host', '0.0.0.0', '--token', 'a-long-enough-token-123');
-    expect(o !== 'help' && o.token).toBe('a-long-enough-token-123');
+    expect(() => parse('--host', '192.168.1.20')).toThrow(/without --token-file or FIELDLINE_TOKEN/);
+    const o = parse('--host', '0.0.0.0', '--token-file', tokenFile(`${STRONG}\n`));
+    expect(o !== 'help' && o.token).toBe(STRONG);
+    const e = parseEnv({ [TOKEN_ENV]: STRONG }, '--host', '0.0.0.0');
+    expect(e !== 'help' && [e.token, e.tokenSource]).toEqual([STRONG, 'env']);
     expect(() => parse('--host', '::1')).not.toThrow();
     expect(() => parse('--host', 'localhost')).not.toThrow();
   });
@@ -48,25 +63,78 @@ describe('headless host options', () => {
   test('rejects bad input with a clear message', () => {
     expect(() => parse('--port', 'eighty')).toThrow(/--port must be a number/);
     expect(() => parse('--port', '70000')).toThrow(/--port/);
-    expect(() => parse('--token', 'short')).toThrow(/at least 16/);
-    expect(() => parse('--token', 'has spaces in the token')).toThrow(/only letters/);
+    expect(() => parseEnv({ [TOKEN_ENV]: 'short' })).toThrow(/at least 16/);
+    expect(() => parseEnv({ [TOKEN_ENV]: 'has spaces in the token' })).toThrow(/only letters/);
     expect(() => parse('--bogus')).toThrow(UsageError);
-    expect(() => parse('--token', 'aaaaaaaaaaaaaaaaaaaa', '--token-file', 'x')).toThrow(/not both/);
+    expect(() => parseEnv({ [TOKEN_ENV]: STRONG }, '--token-file', 'x')).toThrow(/not both/);
+  });
+
+  test('--token is refused: a command line is visible to every user (ps); the message says what to use', () => {
+    for (const argv of [
+      ['--token', STRONG],
+      [`--token=${STRONG}`],
+      ['--host', '0.0.0.0', '--token', STRONG],
+    ]) {
+      expect(() => parse(...argv)).toThrow(UsageError);
+      expect(() => parse(...argv)).toThrow(
+        /--token shows the token to every user of this machine.*--token-file <file>.*FIELDLINE_TOKEN/,
+      );
+    }
+    expect(USAGE).not.toMatch(/--token </);
+  });
+
+  test('FIELDLINE_TOKEN is read once and removed from the environment children inherit', () => {
+    const env: NodeJS.ProcessEnv = { [TOKEN_ENV]: `  ${STRONG}\n`, PATH: '/usr/bin' };
+    const o = parseEnv(env);
+    if (o === 'help') throw new Error('unexpected help');
+    expect([o.token, o.tokenSource]).toEqual([STRONG, 'env']);
+    expect(env).toEqual({ PATH: '/usr/bin' });
+    // refused tokens are removed too
+    const weak: NodeJS.ProcessEnv = { [TOKEN_ENV]: 'aaaaaaaaaaaaaaaaaaaaaaaa' };
+    expect(() => parseEnv(weak)).toThrow(UsageError);
+    expect(weak[TOKEN_ENV]).toBeUndefined();
+  });
+
+  test('user-chosen tokens need about 128 bits: short, one-class and repetitive ones are refused', () => {
+    const refused: [string, RegExp][] = [
+      ['a-long-enough-token-123', /too easy to guess \(about 122 bits, 128 needed\)/],
+      ['password1234567890abc', /too easy to guess/],
+      // 12 random bytes in hex: 96 bits really, about 124 by the estimate; refused either way
+      ['f3a9c1e07b5d2846aa10c9e3', /too easy to guess \(about 124 bits/],
+      ['abcdefghijklmnopqrstuvwxyzabcdefgh', /one kind of character/],
+      ['12345678901234567890123456789012345678901', /one kind of character/],
+      ['abcABCabcABCabcABCabcABCabc', /repeats a few characters \(6 different ones\)/],
+      ['aaaaaaaaaaaa111111111111-----', /repeats a few characters/],
+    ];
+    for (const [token, message] of refused) {
+      expect(tokenWeakness(token), token).toMatch(message);
+      expect(() => parseEnv({ [TOKEN_ENV]: token }), token).toThrow(message);
+      expect(() => parse('--token-file', tokenFile(`${token}\n`)), token).toThrow(message);
+    }
+    // what the advice produces, 22 random base64url characters, and the generated token pass
+    for (const token of [STRONG, 'Vx3_kQ9-Lm2ZpA7tYc0Rbw']) {
+      expect(tokenWeakness(token), token).toBeNull();
+    }
+    const generated = parse();
+    expect(generated !== 'help' && tokenWeakness(generated.token)).toBeNull();
+    expect(Math.floor(estimatedBits('Vx3_kQ9-Lm2ZpA7tYc0Rbw'))).toBe(132);
+    expect(tokenWeakness('Vx3_kQ9-Lm2ZpA7tYc0Rb')).toMatch(/about 126 bits/);
   });
 
   test('reads a token file and warns when others can read it', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-token-'));
-    const file = path.join(dir, 'token');
-    writeFileSync(file, 'file-token-0123456789abcdef\nignored second line\n');
-    chmodSync(file, 0o644);
+    const file = tokenFile(`${STRONG}\nignored second line\n`, 0o644);
     const loose = parse('--host', '0.0.0.0', '--token-file', file);
     if (loose === 'help') throw new Error('unexpected help');
-    expect(loose.token).toBe('file-token-0123456789abcdef');
+    expect(loose.token).toBe(STRONG);
+    expect(loose.tokenSource).toBe('file');
+    expect(loose.tokenFile).toBe(file);
     expect(loose.warnings.join()).toMatch(/chmod 600/);
     chmodSync(file, 0o600);
     const tight = parse('--token-file', file);
     expect(tight !== 'help' && tight.warnings).toEqual([]);
-    expect(() => parse('--token-file', path.join(dir, 'missing'))).toThrow(/cannot read the token file/);
+    expect(() => parse('--token-file', path.join(path.dirname(file), 'missing'))).toThrow(
+      /cannot read the token file/,
+    );
   });
 
   test('--simulated-ble is off unless asked for, and the usage text says what it is', () => {

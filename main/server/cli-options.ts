@@ -12,7 +12,10 @@ export interface HeadlessOptions {
   host: string;
   port: number;
   token: string;
-  tokenSource: 'generated' | 'option' | 'file';
+  /** a generated token is printed in the URL; one the user gave is theirs to know, never printed */
+  tokenSource: 'generated' | 'file' | 'env';
+  /** the file it was read from, with tokenSource 'file' */
+  tokenFile?: string;
   dataDir: string;
   /** the folder the engine uses: the data folder, or its demo/ subfolder while the demo runs */
   engineDataDir: string;
@@ -25,12 +28,17 @@ export interface HeadlessOptions {
 
 export class UsageError extends Error {}
 
+/** The environment variable a service manager can pass the token in (systemd's Environment=, a secrets store). */
+export const TOKEN_ENV = 'FIELDLINE_TOKEN';
+
 export const USAGE = `Usage: npm run serve -- [options]
 
   --host <addr>        address to bind (default 127.0.0.1)
   --port <n>           port (default 5170; 0 picks a free one)
-  --token <t>          access token (default: a new random one each start)
-  --token-file <file>  read the access token from the first line of a file (chmod 600)
+  --token-file <file>  read the access token from the first line of a file (chmod 600);
+                       without it or ${TOKEN_ENV}, a new random token each start
+  ${TOKEN_ENV}      environment variable: the access token (removed from the environment
+                       once read); at least 128 bits: e.g. \`openssl rand -hex 32\`
   --data-dir <dir>     where the SQLite cache lives (default: ${defaultDataDir()})
   --no-demo            do not start the built-in demo site of simulated devices; without
                        it the demo runs on its own data in <data-dir>/demo
@@ -39,7 +47,7 @@ export const USAGE = `Usage: npm run serve -- [options]
   --renderer-dir <dir> the built renderer to serve (default: out/renderer)
   -h, --help           this text
 
-Binding an address other than loopback needs --token or --token-file.`;
+Binding an address other than loopback needs --token-file or ${TOKEN_ENV}.`;
 
 export function defaultDataDir(): string {
   const home = os.homedir();
@@ -52,7 +60,15 @@ export function defaultDataDir(): string {
   return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'fieldline');
 }
 
-export function parseHeadlessOptions(argv: string[], defaultRendererDir: string): HeadlessOptions | 'help' {
+/**
+ * `env` is read for FIELDLINE_TOKEN, which is deleted from it once read: the engine's child
+ * processes (brokers, helpers) inherit the environment and have no use for the token.
+ */
+export function parseHeadlessOptions(
+  argv: string[],
+  defaultRendererDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): HeadlessOptions | 'help' {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof spec; allowNegative: true; strict: true }>>;
   const spec = {
     host: { type: 'string' },
@@ -79,22 +95,33 @@ export function parseHeadlessOptions(argv: string[], defaultRendererDir: string)
   if (!/^\d+$/.test(portText) || port > 65535) {
     throw new UsageError(`--port must be a number from 0 to 65535, not "${portText}"`);
   }
-  if (values.token !== undefined && values['token-file'] !== undefined) {
-    throw new UsageError('give --token or --token-file, not both');
+  const fromEnv = env[TOKEN_ENV];
+  delete env[TOKEN_ENV];
+  if (values.token !== undefined) {
+    // a command line is readable by every user of the machine (ps, /proc/<pid>/cmdline)
+    throw new UsageError(
+      `--token shows the token to every user of this machine (ps lists command lines): put it in a file ` +
+        `only you can read and give --token-file <file>, or pass it in the ${TOKEN_ENV} environment variable`,
+    );
+  }
+  if (fromEnv !== undefined && values['token-file'] !== undefined) {
+    throw new UsageError(`give --token-file or ${TOKEN_ENV}, not both`);
   }
 
   const warnings: string[] = [];
   let token: string;
   let tokenSource: HeadlessOptions['tokenSource'];
+  let tokenFile: string | undefined;
   try {
-    if (values.token !== undefined) {
-      token = validateToken(values.token, '--token');
-      tokenSource = 'option';
-    } else if (values['token-file'] !== undefined) {
-      const fromFile = readTokenFile(values['token-file']);
+    if (values['token-file'] !== undefined) {
+      tokenFile = path.resolve(values['token-file']);
+      const fromFile = readTokenFile(tokenFile);
       token = fromFile.token;
       if (fromFile.warning) warnings.push(fromFile.warning);
       tokenSource = 'file';
+    } else if (fromEnv !== undefined) {
+      token = validateToken(fromEnv, TOKEN_ENV);
+      tokenSource = 'env';
     } else {
       token = generateToken();
       tokenSource = 'generated';
@@ -105,7 +132,7 @@ export function parseHeadlessOptions(argv: string[], defaultRendererDir: string)
 
   if (!isLoopbackHost(host) && tokenSource === 'generated') {
     throw new UsageError(
-      `refusing to listen on ${host} without --token or --token-file: anyone who can reach this ` +
+      `refusing to listen on ${host} without --token-file or ${TOKEN_ENV}: anyone who can reach this ` +
         'machine could read and control your devices. Give a token you share only with your users, ' +
         'or bind 127.0.0.1.',
     );
@@ -117,6 +144,7 @@ export function parseHeadlessOptions(argv: string[], defaultRendererDir: string)
     port,
     token,
     tokenSource,
+    ...(tokenFile ? { tokenFile } : {}),
     dataDir,
     engineDataDir: engineDataDir(dataDir, values.demo),
     demo: values.demo,

@@ -8,7 +8,8 @@ import { SimulatedBleBinding } from '../engine/connectors/ble/simulated-binding'
 import type { NobleBindingSource } from '../engine/connectors/factories';
 import { createEngine } from '../engine/engine';
 import { createLogger } from '../engine/log';
-import { parseHeadlessOptions, USAGE, UsageError } from './cli-options';
+import { ensurePrivateDir } from '../engine/store/private-files';
+import { parseHeadlessOptions, TOKEN_ENV, USAGE, UsageError } from './cli-options';
 import { startHeadlessServer } from './headless-server';
 
 async function main(): Promise<number> {
@@ -36,6 +37,13 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  // the demo's folder is inside it: the folder as a whole is private, not only the engine's part
+  try {
+    ensurePrivateDir(options.dataDir, log);
+  } catch (error) {
+    // the engine says the same when it cannot open its cache, and runs on live data only
+    log.warn('cannot create the data folder', { dir: options.dataDir, error: (error as Error).message });
+  }
   const engine = await createEngine({
     dataDir: options.engineDataDir,
     demo: options.demo,
@@ -61,8 +69,16 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  // one line, stable wording: people copy it, and the e2e tests parse it
-  process.stdout.write(`Fieldline headless host: ${server.url}\n`);
+  // one line, stable wording: people copy it, and the e2e tests parse it. A token the user
+  // gave is theirs: it stays out of the output (terminal scrollback, journald, CI logs)
+  if (options.tokenSource === 'generated') {
+    process.stdout.write(`Fieldline headless host: ${server.url}\n`);
+  } else {
+    const page = server.url.split('#')[0];
+    const where = options.tokenFile ?? `the ${TOKEN_ENV} environment variable`;
+    process.stdout.write(`Fieldline headless host: ${page}\n`);
+    process.stdout.write(`  token: not printed; it is the one in ${where}. Open ${page}#token=<token>\n`);
+  }
   process.stdout.write(
     `  data: ${options.engineDataDir}${options.demo ? '  (demo site running, on demo data of its own; --no-demo for your site)' : ''}\n`,
   );

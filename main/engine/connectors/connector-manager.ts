@@ -16,7 +16,15 @@ import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
 import type { Db } from '../store/database';
 import type { Connector, ConnectorSink } from './connector';
-import { maskSecrets, STORED_MARKER, secretFieldsOf, secretName, splitSecrets } from './connector-secrets';
+import {
+  maskSecrets,
+  type SecretField,
+  STORED_MARKER,
+  secretFieldsOf,
+  secretName,
+  secretsToReenter,
+  splitSecrets,
+} from './connector-secrets';
 
 export interface ConnectorFactory {
   /** validates and fills defaults; the result must carry the connector's id */
@@ -145,8 +153,10 @@ export class ConnectorManager {
       throw new RpcError('INVALID_PARAMS', `the id cannot change (remove "${id}" and add a new connector)`);
     }
     let merged: Config = { ...rawConfig, id };
+    const keptFields: SecretField[] = [];
     for (const field of secretFieldsOf(entry.kind)) {
       if (field.read(merged) !== STORED_MARKER) continue;
+      keptFields.push(field);
       const kept = entry.unreadable.has(field.name) ? undefined : field.read(entry.config as Config);
       if (kept === undefined) {
         throw new RpcError(
@@ -158,6 +168,14 @@ export class ConnectorManager {
     }
     const factory = this.factoryOf(entry.kind);
     const config = this.validate(entry.kind, factory, merged);
+    const reenter = secretsToReenter(entry.kind, keptFields, entry.config as Config, config as Config);
+    if (reenter.length > 0) {
+      throw new RpcError(
+        'INVALID_PARAMS',
+        `invalid ${entry.kind} connector: ${issuesText(reenter)}`,
+        reenter,
+      );
+    }
 
     this.busy.add(id);
     try {

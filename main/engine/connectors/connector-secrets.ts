@@ -5,6 +5,14 @@
  * in their place.
  */
 import { createHash } from 'node:crypto';
+import type { FieldIssue } from '../../../common/validation-messages';
+import {
+  changedDestination,
+  type DestinationPart,
+  reenterMessage,
+  urlPart,
+  valuePart,
+} from '../secrets/secret-destination';
 
 /** Stands for "the value already stored" in connectors.get answers and connectors.update params. */
 export const STORED_MARKER = '<stored>';
@@ -18,11 +26,18 @@ export interface SecretField {
   read(config: Config): string | undefined;
   /** a copy of the config with the value set, or removed (undefined) */
   write(config: Config, value: string | undefined): Config;
+  /**
+   * Set for a secret sent to the server (a password, unlike a private key): keeping it
+   * stored is refused when the destination changes. `label` names it in the message,
+   * `path` is the config field a form shows the error beside.
+   */
+  travels?: { label: string; path: string };
 }
 
-function topLevel(name: string): SecretField {
+function topLevel(name: string, travels?: SecretField['travels']): SecretField {
   return {
     name,
+    ...(travels ? { travels } : {}),
     read: (config) => {
       const value = config[name];
       return typeof value === 'string' && value !== '' ? value : undefined;
@@ -43,6 +58,7 @@ function topLevel(name: string): SecretField {
  */
 const urlPassword: SecretField = {
   name: 'url-password',
+  travels: { label: 'password in the broker URL', path: 'url' },
   read: (config) => {
     const url = parseUrl(config.url);
     if (!url || url.password === '') return undefined;
@@ -79,7 +95,19 @@ function safeDecode(text: string): string {
  * no secrets.
  */
 export const SECRET_FIELDS: Readonly<Record<string, readonly SecretField[]>> = {
-  mqtt: [topLevel('password'), topLevel('key'), urlPassword],
+  mqtt: [topLevel('password', { label: 'password', path: 'password' }), topLevel('key'), urlPassword],
+};
+
+/**
+ * Per kind, the settings that decide which server a travelling secret reaches: the broker
+ * URL, the CA trusted to vouch for it, and whether its certificate is checked at all.
+ */
+export const SECRET_DESTINATIONS: Readonly<Record<string, readonly DestinationPart[]>> = {
+  mqtt: [
+    urlPart('url', 'the broker address'),
+    valuePart('ca', 'the CA certificate'),
+    valuePart('rejectUnauthorized', 'the broker certificate check', true),
+  ],
 };
 
 export function secretFieldsOf(kind: string): readonly SecretField[] {
@@ -119,6 +147,24 @@ export function maskSecrets(kind: string, config: Config): Config {
     if (field.read(masked) !== undefined) masked = field.write(masked, STORED_MARKER);
   }
   return masked;
+}
+
+/**
+ * The kept secrets (given as STORED_MARKER) that must be typed again because the new
+ * config sends them somewhere else than the config they were entered for; one issue each,
+ * on the field that shows it. `before` and `after` are validated configs.
+ */
+export function secretsToReenter(
+  kind: string,
+  kept: readonly SecretField[],
+  before: Config,
+  after: Config,
+): FieldIssue[] {
+  const moved = changedDestination(SECRET_DESTINATIONS[kind] ?? [], before, after);
+  if (moved === null) return [];
+  return kept.flatMap((field) =>
+    field.travels ? [{ path: field.travels.path, message: reenterMessage(field.travels.label, moved) }] : [],
+  );
 }
 
 function sha256Hex(text: string): string {

@@ -30,11 +30,12 @@ export class FirmwareStore {
   async put(bytes: Uint8Array): Promise<StoredFirmware> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const target = join(this.dir, `${sha256}.bin`);
-    await mkdir(this.dir, { recursive: true });
+    // images can be a customer's firmware: private like the rest of the data folder
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const existing = await this.get(sha256);
     if (existing.ok) return { sha256, size: bytes.length, existed: true };
     const temp = join(this.dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-    const handle = await open(temp, 'wx');
+    const handle = await open(temp, 'wx', 0o600);
     try {
       await handle.writeFile(bytes);
       await handle.sync();

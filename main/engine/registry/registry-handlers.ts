@@ -1,4 +1,5 @@
 /** The registry, audit and operator methods of the RPC contract. */
+import { RpcError } from '../../../common/protocol';
 import type { AuditLog } from '../audit/audit-log';
 import type { RequestHandlers } from '../rpc/rpc-server';
 import type { Operator } from './operator';
@@ -57,7 +58,10 @@ export function createRegistryHandlers(
       let size = 0;
       for (const line of audit.export(format)) {
         size += line.length;
-        if (size > MAX_EXPORT_BYTES) throw new Error('the audit log is too large to export in one piece');
+        if (size > MAX_EXPORT_BYTES) {
+          // an RpcError: the INTERNAL path would hide this plain-words reason behind a log reference
+          throw new RpcError('UNAVAILABLE', 'the audit log is too large to export in one piece');
+        }
         parts.push(line);
       }
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -5,6 +5,7 @@
  * checked too, so a handler bug becomes a typed INVALID_RESULT, not a confused UI.
  */
 
+import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import {
   isRequestName,
@@ -53,6 +54,19 @@ export class RpcServer {
     private readonly sources: StreamSources,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * What a client hears of an unexpected failure: that it failed and a reference to the log
+   * line, never the error's text, which can hold SQL, file paths or stored values.
+   */
+  private internalError(method: string, error: unknown): RpcError {
+    const ref = randomBytes(4).toString('hex');
+    this.log.error('handler failed', { method, ref, error: (error as Error)?.stack ?? String(error) });
+    return new RpcError(
+      'INTERNAL',
+      `${method} failed: an error inside the engine (its log has the detail, ref ${ref})`,
+    );
+  }
 
   attach(transport: MessageTransport): () => void {
     const subscriptions = new Map<number, () => void>();
@@ -155,8 +169,7 @@ export class RpcServer {
           reply(id, { error });
           return;
         }
-        this.log.error('handler failed', { method, error: (error as Error).stack ?? String(error) });
-        reply(id, { error: new RpcError('INTERNAL', `${method} failed: ${(error as Error).message}`) });
+        reply(id, { error: this.internalError(method, error) });
       }
     };
 

@@ -72,7 +72,7 @@ export function loadOrCreateMasterKeyFile(dataDir: string): MasterKey {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   createKeyFile(file);
   return readKeyFile(file);
 }

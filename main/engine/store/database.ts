@@ -3,12 +3,12 @@
  * migrations tracked in a version table, and a slow-query log so a query that starts to
  * hurt shows up in the log before it shows up as a frozen chart.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../log';
 import { MIGRATIONS, type Migration } from './migrations/index';
 import { sqliteNativeBinding } from './native-binding';
+import { createPrivateFile, ensurePrivateDir, restrictFiles } from './private-files';
 
 export type Db = Database.Database;
 
@@ -29,7 +29,7 @@ export function openDatabase(options: OpenDatabaseOptions): { db: Db; file: stri
   const { dataDir, log } = options;
   if (options.file !== ':memory:') {
     try {
-      mkdirSync(dataDir, { recursive: true });
+      ensurePrivateDir(dataDir, log);
     } catch (error) {
       throw new DatabaseError(`cannot create the data folder ${dataDir}: ${(error as Error).message}`);
     }
@@ -37,9 +37,14 @@ export function openDatabase(options: OpenDatabaseOptions): { db: Db; file: stri
   const file = options.file ?? path.join(dataDir, DATABASE_FILE);
   const nativeBinding = sqliteNativeBinding(__dirname);
   let db: Db;
+  const onDisk = file !== ':memory:';
   try {
+    // SQLite makes the file 0644 and gives its -wal and -shm the file's mode: create it 0600 first
+    if (onDisk) createPrivateFile(file, log);
     db = new Database(file, nativeBinding ? { nativeBinding } : {});
     db.pragma('journal_mode = WAL');
+    // ones an older build left behind keep their mode when reused
+    if (onDisk) restrictFiles([`${file}-wal`, `${file}-shm`, `${file}-journal`], log);
     // NORMAL in WAL mode: a committed transaction survives a process crash; only an OS
     // crash or power cut can lose the last few, and the database is never corrupted
     db.pragma('synchronous = NORMAL');

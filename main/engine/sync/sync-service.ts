@@ -22,6 +22,7 @@ import {
   type syncRequests,
   type syncStreams,
 } from '../../../common/sync-contract';
+import { issuesText } from '../../../common/validation-messages';
 import { type Installation, loadOrCreateInstallation, sourceOf } from '../identity/installation';
 import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
@@ -35,6 +36,7 @@ import { Outbox, type OutboxRow } from './outbox';
 import { foldOldest, groupBytesFor, LOW_WATER, type SinkMarks } from './outbox-quota';
 import { type SinkRecord, SinkRecords } from './sink-records';
 import { type Cursors, SinkRunner } from './sink-runner';
+import { sinkSecretsToReenter } from './sink-secret-destination';
 import type { SinkTransport } from './transport';
 
 type Requests = typeof syncRequests;
@@ -394,6 +396,8 @@ export function createSync(options: SyncOptions): Sync {
         'receiptTopic: receipts work with batch mode only; in structured mode every event is its own message',
       );
     }
+    const reenter = sinkSecretsToReenter(kind, config, previous);
+    if (reenter.length > 0) throw new RpcError('INVALID_PARAMS', issuesText(reenter), reenter);
     for (const field of SINK_SECRET_FIELDS) {
       const value = config[field];
       if (value === SECRET_STORED && previous?.[field] === SECRET_STORED) continue;
