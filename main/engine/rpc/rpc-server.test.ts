@@ -96,4 +96,20 @@ describe('RPC errors', () => {
     expect(logged?.error).toMatch(/no such table: no_such_table/);
     db.close();
   });
+
+  test('any other handler error keeps its message for the user, with the log reference', async () => {
+    const log = createLogger({ level: 'silent' });
+    const handlers = {
+      'engine.info': () => {
+        throw new Error('cannot open /dev/ttyUSB0: permission denied');
+      },
+    } as unknown as RequestHandlers;
+    const rpc = new RpcServer(handlers, {} as StreamSources, log);
+    const [server, end] = transportPair();
+    rpc.attach(server);
+    const reply = (await rawClient(end).call('engine.info')) as Reply;
+    expect(reply.error?.message).toMatch(
+      /^engine\.info failed: cannot open \/dev\/ttyUSB0: permission denied \(its log has the detail, ref [0-9a-f]{8}\)$/,
+    );
+  });
 });

@@ -56,16 +56,18 @@ export class RpcServer {
   ) {}
 
   /**
-   * What a client hears of an unexpected failure: that it failed and a reference to the log
-   * line, never the error's text, which can hold SQL, file paths or stored values.
+   * What a client hears of an unexpected failure. A database error's text can hold SQL and
+   * stored values, so it stays in the log under a reference; other errors (a port that
+   * will not open, a device that refused) keep their message, which is what the user acts on.
    */
   private internalError(method: string, error: unknown): RpcError {
     const ref = randomBytes(4).toString('hex');
     this.log.error('handler failed', { method, ref, error: (error as Error)?.stack ?? String(error) });
-    return new RpcError(
-      'INTERNAL',
-      `${method} failed: an error inside the engine (its log has the detail, ref ${ref})`,
-    );
+    const code = String((error as { code?: unknown })?.code ?? '');
+    const fromDatabase = code.startsWith('SQLITE_') || (error as Error)?.name === 'SqliteError';
+    const detail =
+      fromDatabase || !(error instanceof Error) ? 'an error inside the engine' : error.message.slice(0, 300);
+    return new RpcError('INTERNAL', `${method} failed: ${detail} (its log has the detail, ref ${ref})`);
   }
 
   attach(transport: MessageTransport): () => void {
