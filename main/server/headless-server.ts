@@ -35,6 +35,9 @@ export interface HostLimits extends SendLimits {
   requestTimeoutMs: number;
   /** how often the timeouts above are checked */
   timeoutCheckMs: number;
+  /** a socket that sends and receives nothing this long is closed (Node's header timeout
+   * only starts with the first byte, so a silent socket needs this one) */
+  idleTimeoutMs: number;
   tokenAttempts: TokenAttemptLimits;
   /** refusals an attacker can repeat are logged once, then summarized per interval */
   logIntervalMs: number;
@@ -48,6 +51,7 @@ export const DEFAULT_HOST_LIMITS: HostLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 20_000,
   timeoutCheckMs: 1000,
+  idleTimeoutMs: 10_000,
   tokenAttempts: DEFAULT_TOKEN_ATTEMPT_LIMITS,
   logIntervalMs: 60_000,
 };
@@ -126,6 +130,9 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
       });
     },
   );
+
+  // RPC connections are exempt: ws clears the timeout when it takes the socket over
+  http.setTimeout(limits.idleTimeoutMs);
 
   const pending = new Set<Socket>();
   http.on('connection', (socket: Socket) => {
