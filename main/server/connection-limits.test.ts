@@ -36,13 +36,24 @@ describe('connection limits', () => {
     const clients = [];
     for (let i = 0; i < 3; i++) clients.push(await openWebSocket(port, PROTOCOLS));
     opened.push(...clients);
-    const refused = await rawRequest(port, rawGet('/rpc', `127.0.0.1:${port}`, { upgrade: true, token: TEST_TOKEN }));
+    const refused = await rawRequest(
+      port,
+      rawGet('/rpc', `127.0.0.1:${port}`, { upgrade: true, token: TEST_TOKEN }),
+    );
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('5');
     const gone = wsClosed(clients[0]!);
     clients[0]!.close();
     await gone;
-    await expect.poll(async () => (await openWebSocket(port, PROTOCOLS).then((ws) => opened.push(ws), () => 0)) > 0).toBe(true);
+    await expect
+      .poll(
+        async () =>
+          (await openWebSocket(port, PROTOCOLS).then(
+            (ws) => opened.push(ws),
+            () => 0,
+          )) > 0,
+      )
+      .toBe(true);
   });
 
   test('sockets that never become an RPC connection are capped and time out; RPC connections are not', async () => {
@@ -71,7 +82,9 @@ describe('connection limits', () => {
     }
     // the RPC connection outlived the timeouts, and the host serves again
     expect(rpc.readyState).toBe(rpc.OPEN);
-    await expect.poll(async () => (await rawRequest(port, rawGet('/', `127.0.0.1:${port}`))).status).toBe(200);
+    await expect
+      .poll(async () => (await rawRequest(port, rawGet('/', `127.0.0.1:${port}`))).status)
+      .toBe(200);
   });
 
   test('a message over the size limit closes that connection (1009) and reaches nothing', async () => {

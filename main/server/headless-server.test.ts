@@ -27,7 +27,9 @@ describe('headless server', () => {
     await expect(
       open(s.port, [`fieldline.token.${TOKEN}`], { headers: { Origin: 'https://attacker.example' } }),
     ).rejects.toThrow('HTTP 403');
-    await expect(open(s.port, [`fieldline.token.${TOKEN}`], { urlPath: '/other' })).rejects.toThrow('HTTP 404');
+    await expect(open(s.port, [`fieldline.token.${TOKEN}`], { urlPath: '/other' })).rejects.toThrow(
+      'HTTP 404',
+    );
     expect(received).toEqual([]);
   });
 

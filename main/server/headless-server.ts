@@ -20,7 +20,11 @@ import { refuseResponse, refuseSocket } from './http-refusal';
 import { parseRequestTarget } from './request-target';
 import { createStaticHandler } from './static-files';
 import { createSummarizedLog } from './summarized-log';
-import { createTokenAttemptLimiter, DEFAULT_TOKEN_ATTEMPT_LIMITS, type TokenAttemptLimits } from './token-attempt-limiter';
+import {
+  createTokenAttemptLimiter,
+  DEFAULT_TOKEN_ATTEMPT_LIMITS,
+  type TokenAttemptLimits,
+} from './token-attempt-limiter';
 import { createWebSocketTransport, DEFAULT_SEND_LIMITS, type SendLimits } from './websocket-transport';
 
 export interface HostLimits extends SendLimits {
@@ -191,7 +195,9 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     attempts.succeeded(remote);
     if (openWebSockets >= limits.maxWebSockets) {
       refusals.warn('refused a WebSocket: too many open at once', remote, { limit: limits.maxWebSockets });
-      return refuseSocket(socket, 503, 'Too many open connections; close a tab and retry', { 'Retry-After': '5' });
+      return refuseSocket(socket, 503, 'Too many open connections; close a tab and retry', {
+        'Retry-After': '5',
+      });
     }
     openWebSockets += 1;
     pending.delete(req.socket);

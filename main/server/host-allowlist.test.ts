@@ -9,7 +9,13 @@ describe('Host allowlist', () => {
   const check = createHostAllowlist('127.0.0.1', 5170);
 
   test('loopback names with the listening port pass, in any case and IPv6 spelling', () => {
-    for (const host of ['127.0.0.1:5170', 'localhost:5170', 'LocalHost:5170', '[::1]:5170', '[0:0:0:0:0:0:0:1]:5170']) {
+    for (const host of [
+      '127.0.0.1:5170',
+      'localhost:5170',
+      'LocalHost:5170',
+      '[::1]:5170',
+      '[0:0:0:0:0:0:0:1]:5170',
+    ]) {
       expect(check(host), host).toBe('ok');
     }
   });
@@ -66,7 +72,10 @@ describe('Host allowlist on a listening host', () => {
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     const upgrade = await rawRequest(
       server.port,
-      rawGet('/rpc', evil, { upgrade: true, token: TEST_TOKEN }).replace('\r\n\r\n', `\r\nOrigin: http://${evil}\r\n\r\n`),
+      rawGet('/rpc', evil, { upgrade: true, token: TEST_TOKEN }).replace(
+        '\r\n\r\n',
+        `\r\nOrigin: http://${evil}\r\n\r\n`,
+      ),
     );
     expect(upgrade.status).toBe(421);
     // an absolute-form target names the host instead of Host (RFC 9112 §3.2.2)
@@ -78,7 +87,10 @@ describe('Host allowlist on a listening host', () => {
     const noHost = await rawRequest(server.port, 'GET / HTTP/1.0\r\n\r\n');
     expect(noHost.status).toBe(400);
     expect((await rawRequest(server.port, rawGet('/', `localhost:${server.port}`))).status).toBe(200);
-    const absolute = await rawRequest(server.port, rawGet(`http://127.0.0.1:${server.port}/`, 'ignored.example'));
+    const absolute = await rawRequest(
+      server.port,
+      rawGet(`http://127.0.0.1:${server.port}/`, 'ignored.example'),
+    );
     expect(absolute.status).toBe(200);
   });
 });

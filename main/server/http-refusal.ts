@@ -23,7 +23,12 @@ function refusalHeaders(body: string, extra: ExtraHeaders): Record<string, strin
   };
 }
 
-export function refuseResponse(res: ServerResponse, status: number, message: string, extra: ExtraHeaders = {}): void {
+export function refuseResponse(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  extra: ExtraHeaders = {},
+): void {
   const body = `${message}\n`;
   if (res.headersSent) {
     res.destroy();
@@ -34,7 +39,12 @@ export function refuseResponse(res: ServerResponse, status: number, message: str
 }
 
 /** For sockets no ServerResponse exists for: upgrades and requests the parser rejected. */
-export function refuseSocket(socket: Duplex, status: number, message: string, extra: ExtraHeaders = {}): void {
+export function refuseSocket(
+  socket: Duplex,
+  status: number,
+  message: string,
+  extra: ExtraHeaders = {},
+): void {
   if (!socket.writable) {
     socket.destroy();
     return;

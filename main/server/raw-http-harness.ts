@@ -70,7 +70,11 @@ export function parseAnswer(text: string): RawAnswer {
 }
 
 /** A GET, or with `upgrade` a WebSocket upgrade offering `token`, in bytes as given. */
-export function rawGet(target: string, host: string, options: { upgrade?: boolean; token?: string } = {}): string {
+export function rawGet(
+  target: string,
+  host: string,
+  options: { upgrade?: boolean; token?: string } = {},
+): string {
   const lines = [`GET ${target} HTTP/1.1`, `Host: ${host}`];
   if (options.upgrade) {
     lines.push(

@@ -34,7 +34,8 @@ function refuse(message: string, status: 400 | 414 = 400): TargetCheck {
 function checkPath(rawPath: string, authority: string | null): TargetCheck {
   const query = rawPath.indexOf('?');
   const pathPart = query === -1 ? rawPath : rawPath.slice(0, query);
-  if (query !== -1 && !QUERY_CHARS.test(rawPath.slice(query + 1))) return refuse('Bad characters in the query');
+  if (query !== -1 && !QUERY_CHARS.test(rawPath.slice(query + 1)))
+    return refuse('Bad characters in the query');
   if (!PATH_CHARS.test(pathPart)) return refuse('Bad characters in the path');
   if (pathPart === '/') return { ok: true, path: '/', authority };
   const trailingSlash = pathPart.endsWith('/');

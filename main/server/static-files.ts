@@ -54,7 +54,11 @@ export function createStaticHandler(rootDir: string) {
   const root = path.resolve(rootDir);
   // the root itself may be a symlink (a deployment's current -> release-N); only links inside it are followed
   let realRoot: Promise<string> | undefined;
-  return async function serveStatic(req: IncomingMessage, res: ServerResponse, urlPath: string): Promise<void> {
+  return async function serveStatic(
+    req: IncomingMessage,
+    res: ServerResponse,
+    urlPath: string,
+  ): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       refuseResponse(res, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
       return;

@@ -26,7 +26,13 @@ describe('token lock-out', () => {
     const s = await startTestHost({
       log: createLogger({ level: 'info', write: (line) => lines.push(line) }),
       limits: {
-        tokenAttempts: { maxFailures: 10, windowMs: 60_000, lockoutMs: 60_000, maxLockoutMs: 600_000, maxTracked: 100 },
+        tokenAttempts: {
+          maxFailures: 10,
+          windowMs: 60_000,
+          lockoutMs: 60_000,
+          maxLockoutMs: 600_000,
+          maxTracked: 100,
+        },
         logIntervalMs: INTERVAL_MS,
       },
     });

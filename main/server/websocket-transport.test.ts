@@ -2,8 +2,9 @@
  * The transport over real WebSocket connections on 127.0.0.1: what it buffers for a client
  * that does not read, and how it holds back a client that floods requests.
  */
-import type { AddressInfo } from 'node:net';
+
 import type net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { MessageTransport } from '../../common/protocol';
@@ -27,7 +28,11 @@ async function pair(limits: SendLimits) {
   const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
   clients.push(client);
   await new Promise((resolve) => client.once('open', resolve));
-  return { client, clientSocket: (client as unknown as { _socket: net.Socket })._socket, ...(await serverSide) };
+  return {
+    client,
+    clientSocket: (client as unknown as { _socket: net.Socket })._socket,
+    ...(await serverSide),
+  };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
