@@ -34,7 +34,7 @@ describe('headless host attack surface (built host + Chromium)', () => {
 
     // another listener on another loopback address: the page must not reach it
     const connections: string[] = [];
-    const other: Server = createServer((req, res) => res.end());
+    const other: Server = createServer((_req, res) => res.end());
     other.on('upgrade', (req, socket) => {
       connections.push(req.url ?? '');
       socket.destroy();

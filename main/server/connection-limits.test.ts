@@ -10,9 +10,9 @@ import { rawGet, rawRequest } from './raw-http-harness';
 import { echoEngine, openWebSocket, startTestHost, TEST_TOKEN } from './test-host';
 
 let server: HeadlessServer | undefined;
-const opened: (WebSocket | net.Socket)[] = [];
+const opened: { terminate?: () => void; destroy?: () => void }[] = [];
 afterEach(async () => {
-  for (const socket of opened.splice(0)) socket.destroy?.() ?? (socket as WebSocket).terminate();
+  for (const socket of opened.splice(0)) (socket.terminate ?? socket.destroy)?.call(socket);
   await server?.close();
   server = undefined;
 });

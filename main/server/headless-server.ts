@@ -18,6 +18,7 @@ import { offeredTokenMatches } from './access-token';
 import { createHostAllowlist, type HostCheck } from './host-allowlist';
 import { refuseResponse, refuseSocket } from './http-refusal';
 import { parseRequestTarget } from './request-target';
+import { createRpcAdmission, type Refusal } from './rpc-admission';
 import { createStaticHandler } from './static-files';
 import { createSummarizedLog } from './summarized-log';
 import {
@@ -77,25 +78,13 @@ export interface HeadlessServer {
   close(): Promise<void>;
 }
 
-type Gate = { ok: true; path: string; host: string } | { ok: false; status: number; message: string };
+type Gate = { ok: true; path: string; host: string } | ({ ok: false } & Refusal);
 
 const HOST_REFUSALS: Record<Exclude<HostCheck, 'ok'>, { status: number; message: string }> = {
   missing: { status: 400, message: 'A Host header is required' },
   bad: { status: 400, message: 'Malformed Host header' },
   refused: { status: 421, message: 'This host does not answer to that name' },
 };
-
-/** Browsers always send Origin on WebSocket upgrades; a foreign one means another site
- * is trying to drive this engine with the user's browser (cross-site WebSocket hijacking). */
-function originAllowed(req: IncomingMessage, host: string): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === host.toLowerCase();
-  } catch {
-    return false;
-  }
-}
 
 export async function startHeadlessServer(options: HeadlessServerOptions): Promise<HeadlessServer> {
   const { engine, log, token } = options;
@@ -165,57 +154,41 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
   });
   let openWebSockets = 0;
 
-  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const refuseRpc = createRpcAdmission(token, attempts, refusals);
+
+  /** null when the socket became an RPC connection */
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Refusal | null {
     const passed = gate(req);
-    if (!passed.ok) return refuseSocket(socket, passed.status, passed.message);
-    if (passed.path !== '/rpc') return refuseSocket(socket, 404, 'Not found');
-    const remote = req.socket.remoteAddress;
-    if (!originAllowed(req, passed.host)) {
-      refusals.warn('refused a WebSocket from a foreign origin', remote, { origin: req.headers.origin });
-      return refuseSocket(socket, 403, 'Forbidden');
-    }
-    const lockedOut = attempts.check(remote);
-    if (!lockedOut.allowed) {
-      refusals.warn('refused a WebSocket from an address locked out for wrong tokens', remote);
-      return refuseSocket(socket, 429, 'Too many wrong tokens; try again later', {
-        'Retry-After': String(Math.ceil(lockedOut.retryAfterMs / 1000)),
-      });
-    }
-    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-    if (!offeredTokenMatches(offered, token)) {
-      const lockout = attempts.failed(remote);
-      refusals.warn('refused a WebSocket without a valid token', remote);
-      if (lockout) {
-        refusals.warn('locked out an address after repeated wrong tokens', remote, {
-          seconds: Math.round(lockout.lockedOutForMs / 1000),
-        });
-      }
-      return refuseSocket(socket, 401, 'Unauthorized');
-    }
-    attempts.succeeded(remote);
+    if (!passed.ok) return passed;
+    if (passed.path !== '/rpc') return { status: 404, message: 'Not found' };
+    const refused = refuseRpc(req, passed.host);
+    if (refused) return refused;
     if (openWebSockets >= limits.maxWebSockets) {
-      refusals.warn('refused a WebSocket: too many open at once', remote, { limit: limits.maxWebSockets });
-      return refuseSocket(socket, 503, 'Too many open connections; close a tab and retry', {
-        'Retry-After': '5',
+      refusals.warn('refused a WebSocket: too many open at once', req.socket.remoteAddress, {
+        limit: limits.maxWebSockets,
       });
+      return {
+        status: 503,
+        message: 'Too many open connections; close a tab and retry',
+        headers: { 'Retry-After': '5' },
+      };
     }
     openWebSockets += 1;
     pending.delete(req.socket);
-    let counted = true;
-    const release = () => {
-      if (counted) openWebSockets -= 1;
-      counted = false;
-    };
-    socket.once('close', release);
+    socket.once('close', () => {
+      openWebSockets -= 1;
+    });
     wss.handleUpgrade(req, socket, head, (ws) => {
       const detach = engine.connect(createWebSocketTransport(ws, limits));
       ws.on('close', detach);
     });
+    return null;
   }
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     try {
-      upgrade(req, socket, head);
+      const refused = upgrade(req, socket, head);
+      if (refused) refuseSocket(socket, refused.status, refused.message, refused.headers);
     } catch (error) {
       // the checks above are meant to make this unreachable; if not, one client fails, not the host
       log.error('WebSocket upgrade error', { error: String(error) });
