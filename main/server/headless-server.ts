@@ -102,7 +102,9 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     const host = target.authority ?? req.headers.host;
     const check = hostAllowed(host);
     if (check !== 'ok') {
-      refusals.warn('refused a request for another host name', req.socket.remoteAddress, { host });
+      refusals.warn('refused a request for another host name', req.socket.remoteAddress, {
+        host: host?.slice(0, 200),
+      });
       return { ok: false, ...HOST_REFUSALS[check] };
     }
     return { ok: true, path: target.path, host: host as string };
@@ -145,6 +147,10 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return refuseSocket(socket, 408, 'Request timed out');
     if (error.code === 'HPE_HEADER_OVERFLOW') return refuseSocket(socket, 431, 'Request headers too large');
     refuseSocket(socket, 400, 'Malformed request');
+  });
+  // CONNECT (authority-form, RFC 9112 §3.2.3) asks for a tunnel: this is no proxy
+  http.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    refuseSocket(socket, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
   });
 
   const wss = new WebSocketServer({

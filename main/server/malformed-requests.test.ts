@@ -53,6 +53,17 @@ describe('malformed request-targets', () => {
     expect(plain.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  test('CONNECT with an authority-form target (§3.2.3) gets 405: this host is no proxy', async () => {
+    const answer = await rawRequest(
+      server.port,
+      `CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n`,
+    );
+    expectRefusalWithHeaders(answer);
+    expect(answer.status).toBe(405);
+    expect(answer.headers.allow).toBe('GET, HEAD');
+    await expectStillServing(server.port);
+  });
+
   test('a request line the HTTP parser refuses still gets an answer with headers', async () => {
     for (const line of ['GET  HTTP/1.1', 'GET /a b HTTP/1.1', 'GET /\x01 HTTP/1.1', 'NOT-HTTP']) {
       const answer = await rawRequest(server.port, `${line}\r\nHost: ${host}\r\n\r\n`);

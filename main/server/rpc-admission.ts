@@ -31,7 +31,9 @@ export function createRpcAdmission(token: string, attempts: TokenAttemptLimiter,
   return function refuseRpc(req: IncomingMessage, host: string): Refusal | null {
     const remote = req.socket.remoteAddress;
     if (!originAllowed(req, host)) {
-      refusals.warn('refused a WebSocket from a foreign origin', remote, { origin: req.headers.origin });
+      refusals.warn('refused a WebSocket from a foreign origin', remote, {
+        origin: req.headers.origin?.slice(0, 200),
+      });
       return { status: 403, message: 'Forbidden' };
     }
     const lockedOut = attempts.check(remote);
