@@ -2,12 +2,14 @@
  * What one client, or many, can make the host hold: open RPC connections, sockets that
  * never become one, request time, message size, and unsent answers.
  */
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type WebSocket from 'ws';
 import type { HeadlessServer } from './headless-server';
 import { rawGet, rawRequest } from './raw-http-harness';
-import { echoEngine, openWebSocket, startTestHost, TEST_TOKEN } from './test-host';
+import { echoEngine, openWebSocket, startTestHost, TEST_TOKEN, tempRendererDir } from './test-host';
 
 let server: HeadlessServer | undefined;
 const opened: { terminate?: () => void; destroy?: () => void }[] = [];
@@ -85,6 +87,25 @@ describe('connection limits', () => {
     await expect
       .poll(async () => (await rawRequest(port, rawGet('/', `127.0.0.1:${port}`))).status)
       .toBe(200);
+  });
+
+  test('a client that stops reading a page is disconnected after the idle timeout', async () => {
+    const rendererDir = tempRendererDir();
+    const size = 64 * 1024 * 1024;
+    writeFileSync(path.join(rendererDir, 'big.js'), Buffer.alloc(size, 0x20));
+    server = await startTestHost({ rendererDir, limits: { idleTimeoutMs: 500 } });
+    const socket = net.connect(server.port, '127.0.0.1');
+    opened.push(socket);
+    socket.pause();
+    socket.write(rawGet('/big.js', `127.0.0.1:${server.port}`));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    await closed(socket);
+    // what the socket buffers held when the host gave up, not the whole file
+    expect(received).toBeLessThan(size);
   });
 
   test('a message over the size limit closes that connection (1009) and reaches nothing', async () => {
