@@ -89,6 +89,20 @@ describe('connection limits', () => {
       .toBe(200);
   });
 
+  test('one address cannot take every slot: its extra sockets are refused, another address is served', async () => {
+    server = await startTestHost({ limits: { maxPendingSockets: 10, maxPendingPerAddress: 3 } });
+    const port = server.port;
+    const idlers = Array.from({ length: 3 }, () => net.connect(port, '127.0.0.1'));
+    opened.push(...idlers);
+    await Promise.all(idlers.map((s) => new Promise((resolve) => s.once('connect', resolve))));
+    const extra = net.connect(port, '127.0.0.1');
+    opened.push(extra);
+    expect(await closed(extra)).toBeLessThan(500);
+    const other = await rawRequest(port, rawGet('/', `127.0.0.1:${port}`), { localAddress: '127.0.0.2' });
+    expect(other.status).toBe(200);
+    for (const idler of idlers) expect(idler.destroyed).toBe(false);
+  });
+
   test('a client that stops reading a page is disconnected after the idle timeout', async () => {
     const rendererDir = tempRendererDir();
     const size = 64 * 1024 * 1024;

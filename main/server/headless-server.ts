@@ -17,6 +17,7 @@ import type { Logger } from '../engine/log';
 import { offeredTokenMatches } from './access-token';
 import { createHostAllowlist, type HostCheck } from './host-allowlist';
 import { refuseResponse, refuseSocket } from './http-refusal';
+import { createPendingSockets } from './pending-sockets';
 import { parseRequestTarget } from './request-target';
 import { createRpcAdmission, type Refusal } from './rpc-admission';
 import { createStaticHandler } from './static-files';
@@ -33,6 +34,7 @@ export interface HostLimits extends SendLimits {
   maxWebSockets: number;
   /** sockets that have not become an RPC connection: page loads, upgrades in progress, idlers */
   maxPendingSockets: number;
+  maxPendingPerAddress: number;
   /** largest message a client may send; the contract's largest request is far smaller */
   maxPayloadBytes: number;
   /** time to send the request headers, and the whole request */
@@ -52,6 +54,7 @@ export const DEFAULT_HOST_LIMITS: HostLimits = {
   ...DEFAULT_SEND_LIMITS,
   maxWebSockets: 16,
   maxPendingSockets: 64,
+  maxPendingPerAddress: 16,
   maxPayloadBytes: 512 * 1024,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 20_000,
@@ -129,17 +132,12 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
   // RPC connections are exempt: ws clears the timeout when it takes the socket over
   http.setTimeout(limits.idleTimeoutMs);
 
-  const pending = new Set<Socket>();
+  const pending = createPendingSockets(limits.maxPendingSockets, limits.maxPendingPerAddress);
   http.on('connection', (socket: Socket) => {
-    if (pending.size >= limits.maxPendingSockets) {
-      refusals.warn('refused a connection: too many open at once', socket.remoteAddress, {
-        limit: limits.maxPendingSockets,
-      });
-      socket.destroy();
-      return;
-    }
-    pending.add(socket);
-    socket.once('close', () => pending.delete(socket));
+    const admitted = pending.admit(socket);
+    if (admitted === 'ok') return;
+    refusals.warn(`refused a connection: ${admitted} open at once`, socket.remoteAddress);
+    socket.destroy();
   });
   // requests the parser refused, and ones too slow to arrive: an answer with headers, then close
   http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -180,7 +178,7 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
       };
     }
     openWebSockets += 1;
-    pending.delete(req.socket);
+    pending.release(req.socket);
     socket.once('close', () => {
       openWebSockets -= 1;
     });
