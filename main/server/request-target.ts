@@ -6,7 +6,7 @@
  * rest is a 4xx answer, never an exception.
  */
 
-/** Browsers send far shorter paths to this app; longer ones are probes (RFC 9112 §3 suggests 8000 as the least to support, a floor for general servers, not this one). */
+/** The app's own URLs are far shorter; anything longer is a probe. */
 export const MAX_TARGET_LENGTH = 2048;
 
 export type TargetCheck =
