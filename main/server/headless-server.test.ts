@@ -1,30 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import WebSocket from 'ws';
-import type { MessageTransport } from '../../common/protocol';
-import type { Engine } from '../engine/engine';
-import { createLogger } from '../engine/log';
-import { type HeadlessServer, startHeadlessServer } from './headless-server';
-
-const TOKEN = 'test-token-0123456789abcdef';
-
-/** An engine stand-in that echoes: enough to prove what reaches it and what doesn't. */
-function echoEngine(received: unknown[]): Engine {
-  return {
-    info: () => {
-      throw new Error('not used');
-    },
-    connect(transport: MessageTransport) {
-      return transport.onMessage((message) => {
-        received.push(message);
-        transport.send({ echo: message });
-      });
-    },
-    close: async () => {},
-  } as unknown as Engine;
-}
+import type { HeadlessServer } from './headless-server';
+import { echoEngine, openWebSocket as open, startTestHost, TEST_TOKEN as TOKEN } from './test-host';
 
 let server: HeadlessServer | undefined;
 afterEach(async () => {
@@ -33,26 +9,8 @@ afterEach(async () => {
 });
 
 async function start(received: unknown[] = []) {
-  const rendererDir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-renderer-'));
-  writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><div id="root"></div>');
-  server = await startHeadlessServer({
-    engine: echoEngine(received),
-    host: '127.0.0.1',
-    port: 0,
-    token: TOKEN,
-    rendererDir,
-    log: createLogger({ level: 'silent' }),
-  });
+  server = await startTestHost({ engine: echoEngine(received) });
   return server;
-}
-
-function open(port: number, protocols: string[], headers: Record<string, string> = {}, urlPath = '/rpc') {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${urlPath}`, protocols, { headers });
-  return new Promise<WebSocket>((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
 }
 
 describe('headless server', () => {
@@ -67,16 +25,20 @@ describe('headless server', () => {
     await expect(open(s.port, [])).rejects.toThrow('HTTP 401');
     await expect(open(s.port, ['fieldline.token.not-the-token-at-all'])).rejects.toThrow('HTTP 401');
     await expect(
-      open(s.port, [`fieldline.token.${TOKEN}`], { Origin: 'https://attacker.example' }),
+      open(s.port, [`fieldline.token.${TOKEN}`], { headers: { Origin: 'https://attacker.example' } }),
     ).rejects.toThrow('HTTP 403');
-    await expect(open(s.port, [`fieldline.token.${TOKEN}`], {}, '/other')).rejects.toThrow('HTTP 404');
+    await expect(open(s.port, [`fieldline.token.${TOKEN}`], { urlPath: '/other' })).rejects.toThrow(
+      'HTTP 404',
+    );
     expect(received).toEqual([]);
   });
 
   test('carries JSON both ways for a same-origin client with the token; non-JSON arrives as text', async () => {
     const received: unknown[] = [];
     const s = await start(received);
-    const ws = await open(s.port, [`fieldline.token.${TOKEN}`], { Origin: `http://127.0.0.1:${s.port}` });
+    const ws = await open(s.port, [`fieldline.token.${TOKEN}`], {
+      headers: { Origin: `http://127.0.0.1:${s.port}` },
+    });
     expect(ws.protocol).toBe(`fieldline.token.${TOKEN}`);
     const replies: unknown[] = [];
     ws.on('message', (data) => replies.push(JSON.parse(data.toString())));

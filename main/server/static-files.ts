@@ -1,10 +1,15 @@
 /**
- * Serves the built renderer. Only files under the root, only GET/HEAD, with the same
- * security headers the Electron shell sets, so the browser build is no weaker.
+ * Serves the built renderer. Only files under the root (after following symlinks), only
+ * GET/HEAD, with the same security headers the Electron shell sets. The path comes
+ * already checked and decoded by request-target.ts.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { refuseResponse } from './http-refusal';
+import { SECURITY_HEADERS } from './security-headers';
+
+export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './security-headers';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -19,79 +24,61 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // uPlot positions its cursor and legend with inline styles
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  // 'self' covers same-origin ws:/wss: in CSP Level 3 browsers; explicit for older ones
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
-
-export const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end(body);
+function isInside(root: string, file: string): boolean {
+  const rootWithSep = root.endsWith(path.sep) ? root : root + path.sep;
+  return file.startsWith(rootWithSep);
 }
 
-/** Resolves a URL path inside root, or null when it would escape it. */
-export function resolveInside(root: string, urlPath: string): string | null {
-  let decoded: string;
+/** Maps a checked, decoded URL path inside root, or null when it would escape it. */
+export function resolveInside(root: string, decodedPath: string): string | null {
+  if (decodedPath.includes('\0') || decodedPath.includes('\\')) return null;
+  const relative = decodedPath === '/' ? 'index.html' : decodedPath.replace(/^\/+/, '');
+  const resolved = path.resolve(root, relative);
+  return isInside(root, resolved) ? resolved : null;
+}
+
+/** The file's real path, or null when it is missing or a symlink leads out of the root. */
+async function realFileInside(realRoot: string, file: string): Promise<{ file: string; stat: Stats } | null> {
+  let real: string;
   try {
-    decoded = decodeURIComponent(urlPath);
+    real = await fs.realpath(file);
   } catch {
     return null;
   }
-  if (decoded.includes('\0')) return null;
-  const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
-  const resolved = path.resolve(root, relative);
-  const rootWithSep = root.endsWith(path.sep) ? root : root + path.sep;
-  return resolved.startsWith(rootWithSep) ? resolved : null;
+  if (!isInside(realRoot, real)) return null;
+  const stat = await fs.stat(real).catch(() => null);
+  return stat?.isFile() ? { file: real, stat } : null;
 }
 
 export function createStaticHandler(rootDir: string) {
   const root = path.resolve(rootDir);
-  return async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // the root itself may be a symlink (a deployment's current -> release-N); only links inside it are followed
+  let realRoot: Promise<string> | undefined;
+  return async function serveStatic(
+    req: IncomingMessage,
+    res: ServerResponse,
+    urlPath: string,
+  ): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      send(res, 405, 'Method not allowed');
+      refuseResponse(res, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
       return;
     }
-    const urlPath = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const file = resolveInside(root, urlPath);
-    if (!file) {
-      send(res, 400, 'Bad path');
+    const candidate = resolveInside(root, urlPath);
+    if (!candidate) {
+      refuseResponse(res, 400, 'Bad path');
       return;
     }
-    let stat: import('node:fs').Stats;
-    try {
-      stat = await fs.stat(file);
-    } catch {
-      send(res, 404, 'Not found');
+    realRoot ??= fs.realpath(root).catch(() => root);
+    const found = await realFileInside(await realRoot, candidate);
+    if (!found) {
+      refuseResponse(res, 404, 'Not found');
       return;
     }
-    if (!stat.isFile()) {
-      send(res, 404, 'Not found');
-      return;
-    }
-    const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = CONTENT_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream';
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'Content-Type': type,
-      'Content-Length': stat.size,
+      'Content-Length': found.stat.size,
       // hashed asset names can be cached forever; index.html must be revalidated
       'Cache-Control': urlPath.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
@@ -99,7 +86,7 @@ export function createStaticHandler(rootDir: string) {
       res.end();
       return;
     }
-    createReadStream(file)
+    createReadStream(found.file)
       .on('error', () => res.destroy())
       .pipe(res);
   };

@@ -6,11 +6,23 @@
 import type WebSocket from 'ws';
 import type { MessageTransport } from '../../common/protocol';
 
-/** A client that cannot keep up gets disconnected (it reconnects and resubscribes)
- * rather than letting its unsent stream data grow without bound in this process. */
-export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+export interface SendLimits {
+  /** above this much unsent data the client's further requests wait (it is not read from) */
+  pauseReadingBytes: number;
+  /** a client that cannot keep up gets disconnected (it reconnects and resubscribes)
+   * rather than letting its unsent stream data grow without bound in this process */
+  maxBufferedBytes: number;
+}
 
-export function createWebSocketTransport(socket: WebSocket): MessageTransport {
+export const DEFAULT_SEND_LIMITS: SendLimits = {
+  pauseReadingBytes: 1024 * 1024,
+  maxBufferedBytes: 4 * 1024 * 1024,
+};
+
+export function createWebSocketTransport(
+  socket: WebSocket,
+  limits: SendLimits = DEFAULT_SEND_LIMITS,
+): MessageTransport {
   const messageListeners = new Set<(message: unknown) => void>();
   const closeListeners = new Set<() => void>();
 
@@ -36,14 +48,28 @@ export function createWebSocketTransport(socket: WebSocket): MessageTransport {
   // errors are followed by 'close'; the listener only stops ws from throwing
   socket.on('error', () => {});
 
+  // backpressure: a client that sends requests faster than it reads the answers is not
+  // read from until its answers have drained, so it cannot make this process buffer them
+  let pausedByUs = false;
+  const resumeIfDrained = () => {
+    if (pausedByUs && socket.bufferedAmount <= limits.pauseReadingBytes / 2) {
+      pausedByUs = false;
+      socket.resume();
+    }
+  };
+
   return {
     send(message) {
       if (socket.readyState !== socket.OPEN) return;
-      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      if (socket.bufferedAmount > limits.maxBufferedBytes) {
         socket.close(1013, 'client too slow');
         return;
       }
-      socket.send(JSON.stringify(message));
+      socket.send(JSON.stringify(message), resumeIfDrained);
+      if (!pausedByUs && socket.bufferedAmount > limits.pauseReadingBytes) {
+        pausedByUs = true;
+        socket.pause();
+      }
     },
     onMessage(listener) {
       messageListeners.add(listener);
