@@ -6,7 +6,7 @@
  * changed on retry shows up as readings stored twice. The restart case (SIGKILL between
  * attempts) is in crash-sync.test.ts.
  */
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, test } from 'vitest';
 import { MosquittoBroker } from '../connectors/mqtt/mosquitto-harness';
@@ -174,5 +174,62 @@ describe('frozen batches over MQTT (real mosquitto, receipts from a consumer tha
     expect(retry!.correlation).toBe(first!.key);
     expect(retry!.payload.equals(first!.payload)).toBe(true);
     expect(store.readings()).toEqual(expectedSeries(5));
+  }, 30_000);
+
+  test('structured mode: a batch without its PUBACKs in time goes again with the same event ids and bytes', async () => {
+    const broker = new MosquittoBroker();
+    await broker.start();
+    cleanups.push(() => broker.stop());
+    // a consumer built on the CloudEvents SDKs dedups on source + id (MQTT binding §3.1.1)
+    const byId = new Map<string, string[]>();
+    const consumer = mqtt.connect(broker.url, { protocolVersion: 5, clean: true });
+    cleanups.push(() => new Promise<void>((r) => consumer.end(true, {}, () => r())));
+    await new Promise<void>((resolve, reject) =>
+      consumer.on('connect', () =>
+        consumer.subscribe('fieldline/+/raw', { qos: 1 }, (error) => (error ? reject(error) : resolve())),
+      ),
+    );
+    consumer.on('message', (_topic, payload) => {
+      const event = JSON.parse(payload.toString('utf8')) as { source: string; id: string };
+      const k = `${event.source} ${event.id}`;
+      byId.set(k, [...(byId.get(k) ?? []), payload.toString('utf8')]);
+    });
+    const e = openEngine();
+    await e.sync.handlers['sync.addSink']({
+      kind: 'mqtt',
+      name: 'sdk',
+      enabled: true,
+      config: {
+        url: broker.url,
+        topic: 'fieldline/{sink}/{kind}',
+        contentMode: 'structured',
+        ackTimeoutMs: 600,
+      },
+    });
+    await waitUntil(() => e.sync.status()[0]!.connected, 'the sink connected');
+    // a frozen broker: the messages sit in its socket, no PUBACK comes back in time
+    const pid = broker.pid!;
+    process.kill(pid, 'SIGSTOP');
+    cleanups.push(() => {
+      process.kill(pid, 'SIGCONT');
+    });
+    ingest(e, 0, 1);
+    await waitUntil(() => e.sync.status()[0]!.retries >= 1, 'the first attempt timed out');
+    ingest(e, 1, 4);
+    await waitUntil(() => e.sync.status()[0]!.retries >= 2, 'the retry timed out too');
+    process.kill(pid, 'SIGCONT');
+    await drained(e);
+    const deduped = () => {
+      const once = new KeyDedupStore();
+      for (const [k, [first]] of byId) once.store(k, gzipSync(`[${first}]`));
+      return once.readings();
+    };
+    const received = () => [...deduped().values()].reduce((n, ts) => n + ts.length, 0);
+    await waitUntil(() => received() >= 5 * 500, 'every event at the consumer');
+
+    // each id of the frozen batch came more than once, and always with the same bytes
+    expect(Math.max(...[...byId.values()].map((copies) => copies.length))).toBeGreaterThanOrEqual(2);
+    for (const copies of byId.values()) expect(new Set(copies).size).toBe(1);
+    expect(deduped()).toEqual(expectedSeries(5));
   }, 30_000);
 });
