@@ -10,6 +10,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { createReceiver, type Receiver } from '../../cloud-receiver/receiver';
 import { openDatabase } from '../store/database';
 import { silent, tempDataDir } from '../store/test-fixtures';
+import { createKeyDedupReceiver, expectedSeries } from './key-dedup-receiver';
 import { openChildSync } from './sync-child';
 import { readingsBatch } from './test-fixtures';
 
@@ -18,6 +19,23 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+async function addHttpSink(dataDir: string, url: string): Promise<void> {
+  const { db, sync } = openChildSync(dataDir);
+  await sync.handlers['sync.addSink']({ kind: 'http', name: 'cloud', enabled: true, config: { url } });
+  await sync.close();
+  db.close();
+}
+
+async function drain(dataDir: string) {
+  const second = run('drain', dataDir);
+  const done = await Promise.race([
+    second.exited,
+    new Promise<null>((r) => setTimeout(() => r(null), 30_000)),
+  ]);
+  expect(done?.code, second.state.stderr).toBe(0);
+  expect(second.state.drained).toBe(true);
+}
 
 function run(mode: 'ingest' | 'drain', dataDir: string) {
   // tsx as a loader in the child's own process, so SIGKILL hits the process that does the work
@@ -62,17 +80,7 @@ describe('sync survives SIGKILL (real child process, real SQLite file, receiver 
         },
       });
       cleanups.push(() => receiver.close());
-      {
-        const { db, sync } = openChildSync(dataDir);
-        await sync.handlers['sync.addSink']({
-          kind: 'http',
-          name: 'cloud',
-          enabled: true,
-          config: { url: `${receiver.url}/v1/batches` },
-        });
-        await sync.close();
-        db.close();
-      }
+      await addHttpSink(dataDir, `${receiver.url}/v1/batches`);
 
       const first = run('ingest', dataDir);
       child = first.child;
@@ -81,13 +89,7 @@ describe('sync survives SIGKILL (real child process, real SQLite file, receiver 
       expect(first.state.lastAck).toBeGreaterThanOrEqual(0);
       const countAtKill = receiver.store.totalReadings();
 
-      const second = run('drain', dataDir);
-      const done = await Promise.race([
-        second.exited,
-        new Promise<null>((r) => setTimeout(() => r(null), 30_000)),
-      ]);
-      expect(done?.code, second.state.stderr).toBe(0);
-      expect(second.state.drained).toBe(true);
+      await drain(dataDir);
 
       // the outbox held batches 0..M (M >= the last ack seen: the kill can land after a
       // commit and before its ack line), each in full or not at all
@@ -118,4 +120,37 @@ describe('sync survives SIGKILL (real child process, real SQLite file, receiver 
     },
     60_000,
   );
+
+  test('a batch that failed, retried, then SIGKILLed before the answer: after the restart it goes again byte-identical under the same key', async () => {
+    const dataDir = tempDataDir('sync-frozen');
+    let child: ChildProcess | undefined;
+    // the child ingests every 5 ms: during the 1 s Retry-After some 200 batches arrive
+    const receiver = await createKeyDedupReceiver((n) => {
+      if (n === 0) return { status: 503, retryAfterS: 1 };
+      if (n === 1) {
+        child?.kill('SIGKILL');
+        return 'hang';
+      }
+      return undefined;
+    });
+    cleanups.push(() => receiver.close());
+    await addHttpSink(dataDir, receiver.url);
+
+    const first = run('ingest', dataDir);
+    child = first.child;
+    expect((await first.exited).signal, first.state.stderr).toBe('SIGKILL');
+    await drain(dataDir);
+
+    const [attempt, retry, afterRestart] = receiver.requests;
+    expect(retry!.key).toBe(attempt!.key);
+    expect(retry!.body.equals(attempt!.body)).toBe(true);
+    expect(afterRestart!.key).toBe(attempt!.key);
+    expect(afterRestart!.body.equals(attempt!.body)).toBe(true);
+    // the receiver trusts the key alone, so any batch sent twice under two keys would show here
+    const stored = receiver.store.readings();
+    const total = [...stored.values()].reduce((n, ts) => n + ts.length, 0);
+    expect(total % 500).toBe(0);
+    expect(total / 500 - 1).toBeGreaterThanOrEqual(first.state.lastAck);
+    expect(stored).toEqual(expectedSeries(total / 500));
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-/** The sync tables other than the outbox: sinks with their cursors, parked batches, settings. */
+/** The sync tables other than the outbox: sinks with their cursors, frozen and parked batches, settings. */
 import type Database from 'better-sqlite3';
 import type { OutgoingBatch } from './cloudevents';
 
@@ -88,6 +88,16 @@ export class SinkRecords {
       inflight: db.prepare('UPDATE sync_sinks SET inflight = ? WHERE id = ?'),
       rollupInflight: db.prepare('UPDATE sync_sinks SET rollup_inflight = ? WHERE id = ?'),
       minCursor: db.prepare('SELECT min(cursor) FROM sync_sinks').pluck(),
+      freeze: db.prepare(
+        `INSERT OR REPLACE INTO sync_frozen (sink_id, channel, first_seq, last_seq, idempotency_key, events,
+           readings, oldest_at, frozen_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      frozen: db.prepare<[string], OutgoingBatch>(
+        `SELECT sink_id AS sinkId, channel, first_seq AS firstSeq, last_seq AS lastSeq,
+           idempotency_key AS key, events, readings, oldest_at AS oldestAt, payload
+         FROM sync_frozen WHERE sink_id = ?`,
+      ),
+      thaw: db.prepare('DELETE FROM sync_frozen WHERE sink_id = ? AND idempotency_key = ?'),
       park: db.prepare(
         `INSERT INTO sync_parked (sink_id, first_seq, last_seq, idempotency_key, events, readings, status,
            error, parked_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -142,9 +152,39 @@ export class SinkRecords {
     (channel === 'raw' ? this.s.cursor : this.s.rollupCursor).run(seq, id, seq);
   }
 
-  /** Remembers the raw batch about to go out, so a restart rebuilds the very same batch. */
-  setInflight(id: string, lastSeq: number, channel: 'raw' | 'rollup' = 'raw'): void {
-    (channel === 'raw' ? this.s.inflight : this.s.rollupInflight).run(lastSeq, id);
+  /**
+   * Keeps a batch as it first goes on the wire, bytes and key, so every retry (after a
+   * restart too) sends it unchanged. `inflight` still marks its range for the outbox quota.
+   */
+  freeze(batch: OutgoingBatch, now = Date.now()): void {
+    this.db.transaction(() => {
+      this.s.freeze.run(
+        batch.sinkId,
+        batch.channel,
+        batch.firstSeq,
+        batch.lastSeq,
+        batch.key,
+        batch.events,
+        batch.readings,
+        batch.oldestAt,
+        now,
+        batch.payload,
+      );
+      (batch.channel === 'raw' ? this.s.inflight : this.s.rollupInflight).run(batch.lastSeq, batch.sinkId);
+    })();
+  }
+
+  /** The batch a sink had on the wire and not yet acknowledged, if any. */
+  frozen(sinkId: string): OutgoingBatch | undefined {
+    return this.s.frozen.get(sinkId);
+  }
+
+  /** The receiver stored the batch: the cursor moves past it and it is no longer frozen, in one transaction. */
+  acknowledge(batch: OutgoingBatch): void {
+    this.db.transaction(() => {
+      this.advance(batch.sinkId, batch.lastSeq, batch.channel);
+      this.s.thaw.run(batch.sinkId, batch.key);
+    })();
   }
 
   /** Lowest cursor over every sink, or null without sinks: rows up to it can go. */
@@ -168,6 +208,7 @@ export class SinkRecords {
         batch.payload,
       );
       this.advance(batch.sinkId, batch.lastSeq, batch.channel);
+      this.s.thaw.run(batch.sinkId, batch.key);
     })();
   }
 

@@ -1,8 +1,9 @@
 /**
  * Delivers one sink's backlog, in outbox order, one batch in flight at a time (that is
- * what keeps per-device order), while the next batch is being built. A batch is
- * acknowledged by moving the sink's cursor in SQLite after the receiver said it stored it;
- * a crash in between sends the same batch again with the same Idempotency-Key.
+ * what keeps per-device order), while the next batch is being built. A batch is frozen in
+ * SQLite as it first goes on the wire and sent again unchanged, bytes and Idempotency-Key,
+ * until the receiver says it stored it (or refused it for good), whether the retry comes
+ * after a backoff or after a crash; rows that arrived meanwhile go in the next batch.
  */
 import type { Logger } from '../log';
 import type { BandwidthBudget } from './bandwidth';
@@ -13,7 +14,10 @@ import { backoffDelay, type SendOutcome, type SinkTransport } from './transport'
 export interface Cursors {
   raw: number;
   rollup: number;
-  /** a raw batch that was on the wire when the process stopped: rebuild exactly (raw, replay] */
+  /**
+   * a raw batch that was on the wire when a database from before frozen batches (migration
+   * 011) was last used: rebuild exactly (raw, replay], the nearest thing to its bytes there is
+   */
   replay?: number;
   /** the same for a rollup batch */
   replayRollup?: number;
@@ -26,6 +30,8 @@ export interface RunnerOptions {
   budget: BandwidthBudget;
   log: Logger;
   cursors: Cursors;
+  /** the batch the sink had on the wire when it last stopped: it goes first, as it is */
+  frozen?: OutgoingBatch;
   /** the next batch after the given cursors, or null when there is nothing to send */
   prepare(cursors: Cursors): Promise<OutgoingBatch | null>;
   /** called after a cursor moved, so rows every sink has passed can be deleted */
@@ -126,8 +132,11 @@ export class SinkRunner {
 
   private async loop(): Promise<void> {
     let next: Promise<OutgoingBatch | null> | null = null;
+    let again: OutgoingBatch | null = this.o.frozen ?? null;
     while (!this.stopped) {
-      const batch = await (next ?? this.o.prepare(this.o.cursors));
+      const retrying = again !== null;
+      const batch = again ?? (await (next ?? this.o.prepare(this.o.cursors)));
+      again = null;
       next = null;
       if (this.stopped) break;
       if (!batch) {
@@ -142,7 +151,7 @@ export class SinkRunner {
         if (this.stopped) break;
       }
       this.stats.state = 'sending';
-      this.o.records.setInflight(this.o.id, batch.lastSeq, batch.channel);
+      if (!retrying) this.o.records.freeze(batch);
       const sending = this.o.transport.send(batch);
       // build the next batch while this one is on the wire; thrown away if this one fails
       const after = advanced(this.o.cursors, batch);
@@ -155,7 +164,7 @@ export class SinkRunner {
         outcome = { kind: 'retry', error: (error as Error).message };
       }
       if (outcome.kind === 'ok') {
-        this.o.records.advance(this.o.id, batch.lastSeq, batch.channel);
+        this.o.records.acknowledge(batch);
         this.o.cursors = after;
         this.succeeded(batch);
         this.o.delivered();
@@ -173,6 +182,7 @@ export class SinkRunner {
         this.o.delivered();
       } else {
         next = null;
+        again = batch;
         this.stats.retries++;
         this.failed(outcome.error, outcome.status);
         const delay =

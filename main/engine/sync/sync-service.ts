@@ -315,6 +315,7 @@ export function createSync(options: SyncOptions): Sync {
       budget,
       log,
       cursors: { raw: r.cursor, rollup: r.rollupCursor, replay: r.inflight, replayRollup: r.rollupInflight },
+      frozen: records.frozen(r.id),
       prepare: prepare(r.id, r.kind),
       delivered: trim,
       baseDelayMs: options.baseDelayMs,
