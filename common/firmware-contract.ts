@@ -93,14 +93,16 @@ export const firmwareRequests = {
   },
   /** a bigger image in chunks: begin, chunks in order, finish (which verifies and stores) */
   'firmware.import.begin': {
-    params: z
-      .object({ fileName, size: z.number().int().min(1).max(FIRMWARE_MAX_IMAGE_BYTES) })
-      .strict(),
+    params: z.object({ fileName, size: z.number().int().min(1).max(FIRMWARE_MAX_IMAGE_BYTES) }).strict(),
     result: z.object({ uploadId: z.string(), chunkBytes: z.number().int().positive() }),
   },
   'firmware.import.chunk': {
     params: z
-      .object({ uploadId: z.string().min(1).max(100), offset: z.number().int().nonnegative(), dataBase64: chunkBase64 })
+      .object({
+        uploadId: z.string().min(1).max(100),
+        offset: z.number().int().nonnegative(),
+        dataBase64: chunkBase64,
+      })
       .strict(),
     result: z.object({ received: z.number().int().nonnegative() }),
   },
@@ -115,7 +117,15 @@ export const firmwareRequests = {
   'firmware.keys.list': { params: empty, result: z.array(PinnedKeySchema) },
   /** pins an ECDSA-P256 or Ed25519 public key (PEM); audited */
   'firmware.keys.add': {
-    params: z.object({ name: z.string().trim().min(1).max(100), pem: z.string().min(1).max(16 * 1024) }).strict(),
+    params: z
+      .object({
+        name: z.string().trim().min(1).max(100),
+        pem: z
+          .string()
+          .min(1)
+          .max(16 * 1024),
+      })
+      .strict(),
     result: PinnedKeySchema,
   },
   /** images it signed stay listed but are no longer handed out for flashing; audited */

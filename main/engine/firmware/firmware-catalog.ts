@@ -23,7 +23,8 @@ export function linkCatalog(doc: unknown, libraryHashes: ReadonlySet<string>): F
   return list.slice(0, MAX_ENTRIES).flatMap((raw): FirmwareCatalogEntry[] => {
     if (!raw || typeof raw !== 'object') return [];
     const entry = raw as Record<string, unknown>;
-    const sha = typeof entry.sha256 === 'string' && SHA256.test(entry.sha256) ? entry.sha256.toLowerCase() : null;
+    const sha =
+      typeof entry.sha256 === 'string' && SHA256.test(entry.sha256) ? entry.sha256.toLowerCase() : null;
     return [
       {
         sha256: sha,

@@ -1,7 +1,8 @@
 /** The firmware.* methods of the RPC contract. */
+
+import { FIRMWARE_CHUNK_BYTES } from '../../../common/firmware-contract';
 import { RpcError } from '../../../common/protocol';
 import type { RequestHandlers } from '../rpc/rpc-server';
-import { FIRMWARE_CHUNK_BYTES } from '../../../common/firmware-contract';
 import { linkCatalog } from './firmware-catalog';
 import type { FirmwareLibrary } from './firmware-library';
 import { FirmwareUploads } from './firmware-uploads';
@@ -26,7 +27,8 @@ export function createFirmwareHandlers(
   const uploads = new FirmwareUploads();
   const importBytes = async (bytes: Uint8Array, fileName: string) => {
     const result = await library.import(bytes, fileName);
-    if (!result.ok) throw new RpcError('INVALID_PARAMS', `Refused: ${result.reason}`, { refusal: result.code });
+    if (!result.ok)
+      throw new RpcError('INVALID_PARAMS', `Refused: ${result.reason}`, { refusal: result.code });
     return result.value;
   };
   return {

@@ -137,12 +137,22 @@ describe('firmware library (real SQLite file, real files)', () => {
     library.addKey('fleet', ed.pem);
     const good = image(ed, 1, 0, 0);
     const cases: [string, Uint8Array, string, RegExp][] = [
-      ['bad magic', Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), 'bad-magic', /starts with 7f454c46/],
+      [
+        'bad magic',
+        Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]),
+        'bad-magic',
+        /starts with 7f454c46/,
+      ],
       // a payload byte changed after signing: the SHA256 TLV no longer matches
       ['hash mismatch', flipped(good, 0x200 + 10), 'hash-mismatch', /^image hash mismatch/],
       ['wrong key', image(stranger, 1, 0, 0), 'unknown-key', /signed with a key that is not pinned/],
       // Ed25519 signature is the last TLV: its last byte changed
-      ['bad signature', flipped(good, good.length - 1), 'bad-signature', /does not verify with pinned key "fleet"/],
+      [
+        'bad signature',
+        flipped(good, good.length - 1),
+        'bad-signature',
+        /does not verify with pinned key "fleet"/,
+      ],
       ['too big', image(ed, 1, 0, 0, 8192), 'too-big', /more than the 4096 a slot can hold/],
       ['unsigned', image(undefined, 1, 0, 0), 'unsigned', /not signed/],
       ['truncated', good.subarray(0, 600), 'truncated', /run past the end of the file \(600 bytes\)/],
@@ -230,7 +240,11 @@ describe('firmware library (real SQLite file, real files)', () => {
     expect(library.list()).toEqual([]);
     expect(files()).toEqual([]);
     const [entry] = audit.list({ action: 'firmware.removed' }).entries;
-    expect(entry).toMatchObject({ actor: 'tech-1', subject: `firmware:${sha(a)}`, before: { version: '1.0.0+7' } });
+    expect(entry).toMatchObject({
+      actor: 'tech-1',
+      subject: `firmware:${sha(a)}`,
+      before: { version: '1.0.0+7' },
+    });
     await expect(library.remove(sha(a))).rejects.toThrow(/not in the library/);
   });
 
@@ -239,20 +253,25 @@ describe('firmware library (real SQLite file, real files)', () => {
     const added = library.addKey('fleet', ed.pem);
     // imgtool writes KEYHASH = SHA-256 of the SubjectPublicKeyInfo DER (keys/ed25519.py get_public_bytes)
     const signed = image(ed, 1, 0, 0);
-    const keyHashTlv = Buffer.from(signed.subarray(signed.length - 64 - 4 - 32, signed.length - 64 - 4)).toString('hex');
+    const keyHashTlv = Buffer.from(
+      signed.subarray(signed.length - 64 - 4 - 32, signed.length - 64 - 4),
+    ).toString('hex');
     expect(added).toMatchObject({ name: 'fleet', algorithm: 'ed25519', keyHash: keyHashTlv, images: 0 });
     expect(() => library.addKey('again', ed.pem)).toThrow('this key is already pinned as "fleet"');
     expect(() => library.addKey('fleet', ec.pem)).toThrow('a pinned key is already named "fleet"');
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    });
     expect(() => library.addKey('rsa', rsa.toString())).toThrow(/only ECDSA P-256 and Ed25519/);
     const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({
       type: 'spki',
       format: 'pem',
     });
     expect(() => library.addKey('p384', p384.toString())).toThrow(/ec \(secp384r1\) key cannot be pinned/);
-    expect(() => library.addKey('junk', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----')).toThrow(
-      /not a PEM public key/,
-    );
+    expect(() =>
+      library.addKey('junk', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----'),
+    ).toThrow(/not a PEM public key/);
     expect(() => library.removeKey('nope')).toThrow(/no pinned key/);
     // a removed key may be pinned again under its old name
     library.removeKey(added.id);
@@ -304,7 +323,8 @@ describe('firmware catalog link', () => {
       { sha256: null, version: null, url: null, notes: null, inLibrary: false },
     ]);
     expect(linkCatalog({ firmwareCatalog: [{ version: '1' }] }, new Set())).toHaveLength(1);
-    for (const doc of [undefined, null, 42, 'x', { other: [] }]) expect(linkCatalog(doc, new Set())).toEqual([]);
+    for (const doc of [undefined, null, 42, 'x', { other: [] }])
+      expect(linkCatalog(doc, new Set())).toEqual([]);
   });
 });
 

@@ -133,7 +133,11 @@ export class FirmwareLibrary {
     if (known) return { ok: true, value: { image: known, existed: true } };
     const checked = this.check(bytes);
     if (!checked.ok) {
-      this.options.log?.info('firmware image refused', { fileName, code: checked.code, reason: checked.reason });
+      this.options.log?.info('firmware image refused', {
+        fileName,
+        code: checked.code,
+        reason: checked.reason,
+      });
       return checked;
     }
     const a = checked.value;
@@ -224,7 +228,9 @@ export class FirmwareLibrary {
     if (!parsed.ok) throw new RpcError('INVALID_PARAMS', parsed.reason);
     const { algorithm, keyHash, spkiPem } = parsed.value;
     const clash = this.options.db
-      .prepare('SELECT name, key_hash FROM pinned_keys WHERE removed_at IS NULL AND (name = ? OR key_hash = ?)')
+      .prepare(
+        'SELECT name, key_hash FROM pinned_keys WHERE removed_at IS NULL AND (name = ? OR key_hash = ?)',
+      )
       .get(name, keyHash) as { name: string; key_hash: string } | undefined;
     if (clash) {
       throw new RpcError(
@@ -285,13 +291,19 @@ export class FirmwareLibrary {
 
   private check(bytes: Uint8Array): ImageResult<Accepted> {
     if (bytes.length > this.options.maxImageBytes) {
-      return refuse('too-big', `the image is ${bytes.length} bytes, more than the ${this.options.maxImageBytes} a slot can hold`);
+      return refuse(
+        'too-big',
+        `the image is ${bytes.length} bytes, more than the ${this.options.maxImageBytes} a slot can hold`,
+      );
     }
     if (bytes[0] === ESP_IMAGE_MAGIC) {
       const esp = parseEspAppImage(bytes, { maxSize: this.options.maxImageBytes });
       return esp.ok ? { ok: true, value: fromEsp(esp.value) } : esp;
     }
-    if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) !== MCUBOOT_IMAGE_MAGIC) {
+    if (
+      bytes.length >= 4 &&
+      new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) !== MCUBOOT_IMAGE_MAGIC
+    ) {
       const magic = Buffer.from(bytes.subarray(0, 4)).toString('hex');
       return refuse(
         'bad-magic',
@@ -300,7 +312,8 @@ export class FirmwareLibrary {
     }
     const keys = this.pinned();
     const verified = verifyMcubootImage(bytes, { keys, slotSize: this.options.maxImageBytes });
-    if (!verified.ok) return keys.length === 0 ? explainNoKeys(verified) : nameKeys(verified, this.options.db);
+    if (!verified.ok)
+      return keys.length === 0 ? explainNoKeys(verified) : nameKeys(verified, this.options.db);
     return { ok: true, value: fromMcuboot(verified.value) };
   }
 }
@@ -344,7 +357,10 @@ function espVersionParts(version: string): (number | null)[] {
 
 function explainNoKeys(refusal: ImageRefusal): ImageRefusal {
   return refusal.code === 'unknown-key'
-    ? refuse('unknown-key', `${refusal.reason}; no signing key is pinned yet: add the fleet's public key first`)
+    ? refuse(
+        'unknown-key',
+        `${refusal.reason}; no signing key is pinned yet: add the fleet's public key first`,
+      )
     : refusal;
 }
 
@@ -352,7 +368,9 @@ function explainNoKeys(refusal: ImageRefusal): ImageRefusal {
 function nameKeys(refusal: ImageRefusal, db: Db): ImageRefusal {
   const match = /pinned key "([^"]+)"/.exec(refusal.reason);
   if (!match?.[1]) return refusal;
-  const name = db.prepare('SELECT name FROM pinned_keys WHERE id = ?').pluck().get(match[1]) as string | undefined;
+  const name = db.prepare('SELECT name FROM pinned_keys WHERE id = ?').pluck().get(match[1]) as
+    | string
+    | undefined;
   return name ? { ...refusal, reason: refusal.reason.replace(match[1], name) } : refusal;
 }
 
@@ -402,7 +420,11 @@ function toImage(row: ImageRow): FirmwareImage {
     signingKey:
       row.signing_key_id === null
         ? null
-        : { id: row.signing_key_id, name: row.key_name ?? row.signing_key_id, pinned: row.key_removed_at === null },
+        : {
+            id: row.signing_key_id,
+            name: row.key_name ?? row.signing_key_id,
+            pinned: row.key_removed_at === null,
+          },
     importedAt: row.imported_at,
     fileName: row.file_name,
     notes: row.notes,

@@ -58,7 +58,10 @@ describe('firmware.* over RPC through the engine (real SQLite file)', () => {
     const added = (await client.call('firmware.keys.add', { name: 'fleet', pem })).result as { id: string };
     expect(added).toMatchObject({ name: 'fleet', algorithm: 'ecdsa-p256' });
 
-    const one = await client.call('firmware.import', { fileName: 'small.bin', dataBase64: small.toString('base64') });
+    const one = await client.call('firmware.import', {
+      fileName: 'small.bin',
+      dataBase64: small.toString('base64'),
+    });
     expect(one.result).toMatchObject({ existed: false, image: { sha256: smallSha, version: '3.1.0+0' } });
 
     // bigger than one message: begin, chunks of chunkBytes in order, finish
@@ -67,7 +70,11 @@ describe('firmware.* over RPC through the engine (real SQLite file)', () => {
     expect(begin.chunkBytes).toBe(512 * 1024);
     for (let offset = 0; offset < big.length; offset += begin.chunkBytes) {
       const chunk = big.subarray(offset, offset + begin.chunkBytes).toString('base64');
-      const reply = await client.call('firmware.import.chunk', { uploadId: begin.uploadId, offset, dataBase64: chunk });
+      const reply = await client.call('firmware.import.chunk', {
+        uploadId: begin.uploadId,
+        offset,
+        dataBase64: chunk,
+      });
       expect(reply.error).toBeUndefined();
     }
     const finished = await client.call('firmware.import.finish', { uploadId: begin.uploadId });
@@ -88,25 +95,37 @@ describe('firmware.* over RPC through the engine (real SQLite file)', () => {
     // over the size cap before a byte is decoded
     const tooBig = await client.call('firmware.import.begin', { fileName: 'x.bin', size: 33 * 1024 * 1024 });
     expect(tooBig.error).toMatchObject({ code: 'INVALID_PARAMS' });
-    const oversized = await client.call('firmware.import', { fileName: 'x.bin', dataBase64: 'A'.repeat(800_000) });
+    const oversized = await client.call('firmware.import', {
+      fileName: 'x.bin',
+      dataBase64: 'A'.repeat(800_000),
+    });
     expect(oversized.error).toMatchObject({ code: 'INVALID_PARAMS' });
 
-    expect(((await client.call('firmware.list')).result as { sha256: string }[]).map((i) => i.sha256)).toEqual([
-      bigSha,
-      smallSha,
-    ]);
+    expect(
+      ((await client.call('firmware.list')).result as { sha256: string }[]).map((i) => i.sha256),
+    ).toEqual([bigSha, smallSha]);
     expect((await client.call('firmware.catalog')).result).toEqual([
-      { sha256: bigSha, version: '3.2.0', url: 'https://fw.example.com/3.2.0.bin', notes: null, inLibrary: true },
+      {
+        sha256: bigSha,
+        version: '3.2.0',
+        url: 'https://fw.example.com/3.2.0.bin',
+        notes: null,
+        inLibrary: true,
+      },
       { sha256: 'ee'.repeat(32), version: '3.3.0', url: null, notes: null, inLibrary: false },
     ]);
-    expect(readdirSync(path.join(dataDir, 'firmware')).sort()).toEqual([`${bigSha}.bin`, `${smallSha}.bin`].sort());
+    expect(readdirSync(path.join(dataDir, 'firmware')).sort()).toEqual(
+      [`${bigSha}.bin`, `${smallSha}.bin`].sort(),
+    );
 
     await engine?.close();
     client = await started(dataDir);
     expect(((await client.call('firmware.keys.list')).result as { images: number }[])[0]?.images).toBe(2);
     expect((await client.call('firmware.remove', { sha256: smallSha })).result).toEqual({ ok: true });
     expect(((await client.call('firmware.list')).result as unknown[]).length).toBe(1);
-    expect((await client.call('firmware.remove', { sha256: smallSha })).error).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await client.call('firmware.remove', { sha256: smallSha })).error).toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect((await client.call('firmware.remove', { sha256: '../../etc' })).error).toMatchObject({
       code: 'INVALID_PARAMS',
     });

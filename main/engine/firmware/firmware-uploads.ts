@@ -72,7 +72,10 @@ export class FirmwareUploads {
     this.expire();
     const upload = this.open.get(id);
     if (!upload) {
-      throw new RpcError('NOT_FOUND', 'no such upload (it finished, or was idle too long): start the import again');
+      throw new RpcError(
+        'NOT_FOUND',
+        'no such upload (it finished, or was idle too long): start the import again',
+      );
     }
     return upload;
   }
