@@ -100,111 +100,107 @@ function ImagesTable({ images, onRemove }: { images: FirmwareImage[]; onRemove(i
     );
   }
   return (
-    <div className="table-scroll">
-      <table className="grid" data-testid="firmware-table">
-        <thead>
-          <tr>
-            <th>Version</th>
-            <th>Kind</th>
-            <th>Target</th>
-            <th className="num">Size</th>
-            <th>Signed with</th>
-            <th>SHA-256</th>
-            <th>Imported</th>
-            <th>
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {images.map((i) => (
-            <tr key={i.sha256} data-testid="firmware-row" data-sha256={i.sha256}>
-              <td>
-                <strong>{i.version}</strong>
-                <div className="small muted" title={i.fileName}>
-                  {i.fileName}
-                </div>
-              </td>
-              <td>{i.kind === 'mcuboot' ? 'MCUboot' : 'ESP-IDF app'}</td>
-              <td className="small">{i.target ?? <span className="muted">not stated</span>}</td>
-              <td className="num">{formatBytes(i.size)}</td>
-              <td className="small">
-                {i.signingKey === null ? (
-                  <span className="muted" title="ESP-IDF images are checked by checksum and SHA-256 only">
-                    integrity only
-                  </span>
-                ) : i.signingKey.pinned ? (
-                  i.signingKey.name
-                ) : (
-                  <span
-                    className="badge badge-warn"
-                    title="The key was removed: this image is not used for updates"
-                  >
-                    {i.signingKey.name} (removed)
-                  </span>
-                )}
-              </td>
-              <td className="mono small" title={i.sha256}>
-                {short(i.sha256)}
-              </td>
-              <td className="small nowrap">{formatDateTime(i.importedAt).slice(0, 16)}</td>
-              <td className="nowrap">
-                <button
-                  type="button"
-                  className="small-button"
-                  onClick={() => onRemove(i)}
-                  aria-label={`Remove version ${i.version} (${short(i.sha256)})`}
-                  data-testid="firmware-remove"
+    <table className="grid" data-testid="firmware-table">
+      <thead>
+        <tr>
+          <th>Version</th>
+          <th>Kind</th>
+          <th>Target</th>
+          <th className="num">Size</th>
+          <th>Signed with</th>
+          <th>SHA-256</th>
+          <th>Imported</th>
+          <th>
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {images.map((i) => (
+          <tr key={i.sha256} data-testid="firmware-row" data-sha256={i.sha256}>
+            <td>
+              <strong>{i.version}</strong>
+              <div className="small muted" title={i.fileName}>
+                {i.fileName}
+              </div>
+            </td>
+            <td>{i.kind === 'mcuboot' ? 'MCUboot' : 'ESP-IDF app'}</td>
+            <td className="small">{i.target ?? <span className="muted">not stated</span>}</td>
+            <td className="num">{formatBytes(i.size)}</td>
+            <td className="small">
+              {i.signingKey === null ? (
+                <span className="muted" title="ESP-IDF images are checked by checksum and SHA-256 only">
+                  integrity only
+                </span>
+              ) : i.signingKey.pinned ? (
+                i.signingKey.name
+              ) : (
+                <span
+                  className="badge badge-warn"
+                  title="The key was removed: this image is not used for updates"
                 >
-                  Remove
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+                  {i.signingKey.name} (removed)
+                </span>
+              )}
+            </td>
+            <td className="mono small" title={i.sha256}>
+              {short(i.sha256)}
+            </td>
+            <td className="small nowrap">{formatDateTime(i.importedAt).slice(0, 16)}</td>
+            <td className="nowrap">
+              <button
+                type="button"
+                className="small-button"
+                onClick={() => onRemove(i)}
+                aria-label={`Remove version ${i.version} (${short(i.sha256)})`}
+                data-testid="firmware-remove"
+              >
+                Remove
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
 function CatalogTable({ entries }: { entries: FirmwareCatalogEntry[] }) {
   return (
-    <div className="table-scroll">
-      <table className="grid" data-testid="firmware-catalog">
-        <thead>
-          <tr>
-            <th>Release</th>
-            <th>SHA-256</th>
-            <th>In the library</th>
-            <th>Notes</th>
+    <table className="grid" data-testid="firmware-catalog">
+      <thead>
+        <tr>
+          <th>Release</th>
+          <th>SHA-256</th>
+          <th>In the library</th>
+          <th>Notes</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((e, n) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: catalog entries have no id of their own
+          <tr key={n} data-testid="catalog-row" data-sha256={e.sha256 ?? ''}>
+            <td>
+              {e.version ?? <span className="muted">no version</span>}
+              {e.url && <div className="small muted mono">{e.url}</div>}
+            </td>
+            <td className="mono small" title={e.sha256 ?? undefined}>
+              {e.sha256 ? short(e.sha256) : <span className="muted">none given</span>}
+            </td>
+            <td>
+              {e.inLibrary ? (
+                <span className="badge badge-ok">present</span>
+              ) : (
+                <span className="badge badge-warn" title="Import this release's image to use it">
+                  {e.sha256 ? 'missing' : 'cannot tell (no SHA-256)'}
+                </span>
+              )}
+            </td>
+            <td className="small">{e.notes}</td>
           </tr>
-        </thead>
-        <tbody>
-          {entries.map((e, n) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: catalog entries have no id of their own
-            <tr key={n} data-testid="catalog-row" data-sha256={e.sha256 ?? ''}>
-              <td>
-                {e.version ?? <span className="muted">no version</span>}
-                {e.url && <div className="small muted mono">{e.url}</div>}
-              </td>
-              <td className="mono small" title={e.sha256 ?? undefined}>
-                {e.sha256 ? short(e.sha256) : <span className="muted">none given</span>}
-              </td>
-              <td>
-                {e.inLibrary ? (
-                  <span className="badge badge-ok">present</span>
-                ) : (
-                  <span className="badge badge-warn" title="Import this release's image to use it">
-                    {e.sha256 ? 'missing' : 'cannot tell (no SHA-256)'}
-                  </span>
-                )}
-              </td>
-              <td className="small">{e.notes}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -273,44 +269,42 @@ function KeysTable({ keys, onRemove }: { keys: PinnedKeyInfo[]; onRemove(k: Pinn
     return <p className="muted">No key is pinned: every MCUboot image will be refused until one is.</p>;
   }
   return (
-    <div className="table-scroll">
-      <table className="grid" data-testid="keys-table">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Algorithm</th>
-            <th>Key hash (KEYHASH)</th>
-            <th className="num">Images</th>
-            <th>Pinned</th>
-            <th>
-              <span className="visually-hidden">Actions</span>
-            </th>
+    <table className="grid" data-testid="keys-table">
+      <thead>
+        <tr>
+          <th>Name</th>
+          <th>Algorithm</th>
+          <th>Key hash (KEYHASH)</th>
+          <th className="num">Images</th>
+          <th>Pinned</th>
+          <th>
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {keys.map((k) => (
+          <tr key={k.id} data-testid="key-row" data-key-name={k.name}>
+            <td>{k.name}</td>
+            <td>{k.algorithm === 'ed25519' ? 'Ed25519' : 'ECDSA P-256'}</td>
+            <td className="mono small fingerprint">{k.keyHash}</td>
+            <td className="num">{k.images}</td>
+            <td className="small nowrap">{formatDateTime(k.addedAt).slice(0, 16)}</td>
+            <td>
+              <button
+                type="button"
+                className="small-button"
+                onClick={() => onRemove(k)}
+                aria-label={`Remove key ${k.name}`}
+                data-testid="key-remove"
+              >
+                Remove
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => (
-            <tr key={k.id} data-testid="key-row" data-key-name={k.name}>
-              <td>{k.name}</td>
-              <td>{k.algorithm === 'ed25519' ? 'Ed25519' : 'ECDSA P-256'}</td>
-              <td className="mono small fingerprint">{k.keyHash}</td>
-              <td className="num">{k.images}</td>
-              <td className="small nowrap">{formatDateTime(k.addedAt).slice(0, 16)}</td>
-              <td>
-                <button
-                  type="button"
-                  className="small-button"
-                  onClick={() => onRemove(k)}
-                  aria-label={`Remove key ${k.name}`}
-                  data-testid="key-remove"
-                >
-                  Remove
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
