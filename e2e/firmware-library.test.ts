@@ -90,8 +90,13 @@ async function importFile(name: string, bytes: Buffer): Promise<string> {
 
 describe('firmware library in the browser', () => {
   test('the nav leads to the Firmware view; with no key pinned, a signed image is refused and says why', async () => {
+    await page.evaluate(() => {
+      location.hash = '#/connections';
+    });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Firmware' }).click();
     await page.waitForSelector('[data-testid="firmware-empty"]');
     expect(await page.locator('nav a[aria-current="page"]').textContent()).toBe('Firmware');
+    expect(await page.title()).toBe('Firmware · Fieldline');
     const text = await importFile('early.bin', good);
     expect(text).toContain('Refused: image is signed with a key that is not pinned');
     expect(text).toContain('add the fleet');
