@@ -79,20 +79,17 @@ afterAll(() => app?.close());
 
 const statusText = () => page.getByTestId('firmware-status').textContent();
 
+/** Every status line names the file, so waiting for the name waits for this import's outcome. */
 async function importFile(name: string, bytes: Buffer): Promise<string> {
   await page.getByTestId('firmware-import-file').setInputFiles(file(name, bytes));
-  await page.waitForSelector('[data-testid="firmware-status"]');
-  await page.waitForFunction(
-    () => !document.querySelector('[data-testid="firmware-import"]')?.hasAttribute('disabled'),
-  );
+  await page.getByTestId('firmware-status').filter({ hasText: name }).waitFor();
+  await page.waitForSelector('[data-testid="firmware-import"]:not([disabled])');
   return (await statusText()) ?? '';
 }
 
 describe('firmware library in the browser', () => {
   test('the nav leads to the Firmware view; with no key pinned, a signed image is refused and says why', async () => {
-    await page.evaluate(() => {
-      location.hash = '#/connections';
-    });
+    await page.evaluate(`location.hash = '#/connections'`);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Firmware' }).click();
     await page.waitForSelector('[data-testid="firmware-empty"]');
     expect(await page.locator('nav a[aria-current="page"]').textContent()).toBe('Firmware');
@@ -135,18 +132,15 @@ describe('firmware library in the browser', () => {
     expect(cells).toContain('production 2026');
     expect(cells).toContain(goodSha.slice(0, 12));
     const present = page.locator(`[data-testid="catalog-row"][data-sha256="${goodSha}"]`);
-    await page.waitForFunction(
-      (sha) =>
-        document
-          .querySelector(`[data-testid="catalog-row"][data-sha256="${sha}"]`)
-          ?.textContent?.includes('present'),
-      goodSha,
-    );
+    await page
+      .locator(`[data-testid="catalog-row"][data-sha256="${goodSha}"]`)
+      .filter({ hasText: 'present' })
+      .waitFor();
     expect(await present.textContent()).toContain('pump fix');
     expect(
       await page.locator(`[data-testid="catalog-row"][data-sha256="${missingSha}"]`).textContent(),
     ).toContain('missing');
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: path.join(ensureArtifactsDir(), 'firmware-library.png') });
   });
 
@@ -163,7 +157,7 @@ describe('firmware library in the browser', () => {
 
   test('dark theme, then an image is removed after confirmation', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: path.join(ensureArtifactsDir(), 'firmware-library-dark.png') });
     await page.getByTestId('firmware-remove').click();
     const dialog = page.getByTestId('firmware-remove-dialog');
