@@ -1,12 +1,15 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { AuditLog } from '../audit/audit-log';
-import { openTestDb, silent } from '../store/test-fixtures';
+import { openDatabase } from '../store/database';
+import { openTestDb, silent, tempDataDir } from '../store/test-fixtures';
 import { ESP32_APP } from './esp-app-vectors';
 import { linkCatalog } from './firmware-catalog';
 import { FirmwareLibrary } from './firmware-library';
+import { createFirmwareLibrary } from './firmware-setup';
 import { FirmwareUploads } from './firmware-uploads';
 import { signMcubootImage } from './imgtool-sign';
 import { IMGTOOL_RSA_IMAGE } from './mcuboot-vectors';
@@ -73,9 +76,9 @@ function fresh(maxImageBytes = 1024 * 1024) {
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-function flipped(bytes: Uint8Array, at: number): Uint8Array {
+function flipped(bytes: Uint8Array, at: number, mask = 0x01): Uint8Array {
   const copy = Uint8Array.from(bytes);
-  copy[at] = (copy[at] ?? 0) ^ 0x01;
+  copy[at] = (copy[at] ?? 0) ^ mask;
   return copy;
 }
 
@@ -132,6 +135,17 @@ describe('firmware library (real SQLite file, real files)', () => {
     expect(actions().filter((a) => a === 'firmware.imported')).toHaveLength(1);
   });
 
+  test('the same image imported twice at once: one entry, its file kept', async () => {
+    const { library, files, actions } = fresh();
+    library.addKey('fleet', ec.pem);
+    const bytes = image(ec, 2, 1, 0);
+    const results = await Promise.all([library.import(bytes, 'a.bin'), library.import(bytes, 'b.bin')]);
+    expect(results.map((r) => r.ok && r.value.existed).sort()).toEqual([false, true]);
+    expect(files()).toEqual([`${sha(bytes)}.bin`]);
+    expect(await library.getImage(sha(bytes))).toBeDefined();
+    expect(actions().filter((a) => a === 'firmware.imported')).toHaveLength(1);
+  });
+
   test('bad images are refused with the exact reason and leave nothing behind', async () => {
     const { library, files, actions } = fresh(4096);
     library.addKey('fleet', ed.pem);
@@ -167,6 +181,30 @@ describe('firmware library (real SQLite file, real files)', () => {
     expect(library.list()).toEqual([]);
     expect(files()).toEqual([]);
     expect(actions()).toEqual(['firmware.key.added']);
+  });
+
+  test('every single-byte change of a signed image is refused, and random bytes never throw', async () => {
+    const { library, files } = fresh();
+    library.addKey('fleet', ed.pem);
+    const good = image(ed, 1, 2, 3, 200);
+    for (let at = 0; at < good.length; at++) {
+      for (const mask of [0x01, 0x80]) {
+        const result = await library.import(flipped(good, at, mask), 'x.bin');
+        if (result.ok) throw new Error(`a change at byte ${at} (mask ${mask}) was accepted`);
+      }
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), fc.nat(), async (noise, seed) => {
+        // raw noise, and noise behind a valid MCUboot or ESP-IDF start so the parsers go deeper
+        const starts = [new Uint8Array(0), good.subarray(0, 32), ESP32_APP.subarray(0, 24)];
+        const start = starts[seed % starts.length] ?? new Uint8Array(0);
+        const result = await library.import(Uint8Array.from([...start, ...noise]), 'noise.bin');
+        expect(result.ok).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+    expect(files()).toEqual([]);
+    expect(library.list()).toEqual([]);
   });
 
   test('a real imgtool image (RSA-2048, MCUboot fuzz harness) is refused: signature type not supported', async () => {
@@ -229,6 +267,11 @@ describe('firmware library (real SQLite file, real files)', () => {
     expect(await library.readImage(sha(b))).toMatchObject({ ok: false, code: 'unknown-key' });
     expect(await library.readImage('00'.repeat(32))).toMatchObject({ ok: false, code: 'not-found' });
     expect(actions().at(-1)).toBe('firmware.key.removed');
+    // the same key pinned again (a new row): its images are usable and counted again
+    library.addKey('fleet again', ec.pem);
+    expect(library.list().find((i) => i.sha256 === sha(b))?.signingKey?.pinned).toBe(true);
+    expect(library.keys().map((k) => k.images)).toEqual([2]);
+    expect(await library.readImage(sha(b))).toMatchObject({ ok: true });
   });
 
   test('remove deletes row and file, audited', async () => {
@@ -295,6 +338,27 @@ describe('firmware library (real SQLite file, real files)', () => {
     writeFileSync(path.join(dir, '.tmp-0123'), 'half');
     await library.recover();
     expect(files()).toEqual([`${sha(kept)}.bin`]);
+  });
+});
+
+describe('firmware library setup', () => {
+  test('with the cache replaced by an in-memory stand-in, the stored files are not swept as orphans', async () => {
+    const dataDir = tempDataDir('firmware-memory');
+    const dir = path.join(dataDir, 'firmware');
+    mkdirSync(dir);
+    const kept = `${'cd'.repeat(32)}.bin`;
+    writeFileSync(path.join(dir, kept), 'an image the unreadable cache still lists');
+    const { db } = openDatabase({ dataDir, log: silent, file: ':memory:' });
+    const setup = await createFirmwareLibrary({
+      db,
+      dataDir,
+      audit: new AuditLog(db),
+      actor: () => 'x',
+      log: silent,
+      catalog: async () => undefined,
+    });
+    expect(setup.library.list()).toEqual([]);
+    expect(readdirSync(dir)).toEqual([kept]);
   });
 });
 

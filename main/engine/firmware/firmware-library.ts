@@ -49,7 +49,7 @@ interface ImageRow {
   image_hash: string;
   signing_key_id: string | null;
   key_name: string | null;
-  key_removed_at: number | null;
+  key_pinned: 0 | 1;
   imported_at: number;
   file_name: string;
   notes: string;
@@ -76,7 +76,9 @@ interface Accepted {
   keyId: string | null;
 }
 
-const IMAGE_SELECT = `SELECT i.*, k.name AS key_name, k.removed_at AS key_removed_at
+// a key removed and pinned again gets a new row: "pinned" follows the key itself (its hash)
+const IMAGE_SELECT = `SELECT i.*, k.name AS key_name,
+  EXISTS (SELECT 1 FROM pinned_keys a WHERE a.key_hash = k.key_hash AND a.removed_at IS NULL) AS key_pinned
   FROM firmware_images i LEFT JOIN pinned_keys k ON k.id = i.signing_key_id`;
 
 export class FirmwareLibrary {
@@ -142,6 +144,9 @@ export class FirmwareLibrary {
     }
     const a = checked.value;
     const stored = await this.store.put(bytes);
+    // another import of the same bytes may have finished while this one wrote the file
+    const raced = this.meta(sha256);
+    if (raced) return { ok: true, value: { image: raced, existed: true } };
     try {
       this.options.db.transaction(() => {
         this.options.db
@@ -216,7 +221,8 @@ export class FirmwareLibrary {
   keys(): PinnedKeyInfo[] {
     const rows = this.options.db
       .prepare(
-        `SELECT k.*, (SELECT count(*) FROM firmware_images i WHERE i.signing_key_id = k.id) AS images
+        `SELECT k.*, (SELECT count(*) FROM firmware_images i JOIN pinned_keys s ON s.id = i.signing_key_id
+           WHERE s.key_hash = k.key_hash) AS images
          FROM pinned_keys k WHERE k.removed_at IS NULL ORDER BY k.name`,
       )
       .all() as KeyRow[];
@@ -423,7 +429,7 @@ function toImage(row: ImageRow): FirmwareImage {
         : {
             id: row.signing_key_id,
             name: row.key_name ?? row.signing_key_id,
-            pinned: row.key_removed_at === null,
+            pinned: row.key_pinned === 1,
           },
     importedAt: row.imported_at,
     fileName: row.file_name,

@@ -30,7 +30,8 @@ export async function createFirmwareLibrary(options: {
     log: options.log,
   });
   try {
-    await library.recover();
+    // with the cache unusable (an in-memory stand-in) no row names the files: keep them
+    if (!options.db.memory) await library.recover();
   } catch (error) {
     // an unreadable firmware folder must not stop the engine; imports will say what is wrong
     options.log.warn('could not tidy the firmware folder', { error: (error as Error).message });

@@ -12,7 +12,9 @@ const IDLE_MS = 10 * 60_000;
 
 interface Upload {
   fileName: string;
-  bytes: Uint8Array;
+  size: number;
+  /** kept as they came: memory grows with what was sent, not with the size announced */
+  chunks: Uint8Array[];
   received: number;
   touchedAt: number;
 }
@@ -30,7 +32,7 @@ export class FirmwareUploads {
       if (oldest) this.open.delete(oldest[0]);
     }
     const id = randomUUID();
-    this.open.set(id, { fileName, bytes: new Uint8Array(size), received: 0, touchedAt: this.now() });
+    this.open.set(id, { fileName, size, chunks: [], received: 0, touchedAt: this.now() });
     return id;
   }
 
@@ -43,13 +45,13 @@ export class FirmwareUploads {
         { received: upload.received },
       );
     }
-    if (offset + data.length > upload.bytes.length) {
+    if (offset + data.length > upload.size) {
       throw new RpcError(
         'INVALID_PARAMS',
-        `chunk runs past the announced size (${offset + data.length} > ${upload.bytes.length} bytes)`,
+        `chunk runs past the announced size (${offset + data.length} > ${upload.size} bytes)`,
       );
     }
-    upload.bytes.set(data, offset);
+    upload.chunks.push(data);
     upload.received += data.length;
     upload.touchedAt = this.now();
     return upload.received;
@@ -59,13 +61,19 @@ export class FirmwareUploads {
   finish(id: string): { fileName: string; bytes: Uint8Array } {
     const upload = this.get(id);
     this.open.delete(id);
-    if (upload.received !== upload.bytes.length) {
+    if (upload.received !== upload.size) {
       throw new RpcError(
         'INVALID_PARAMS',
-        `the upload is incomplete: ${upload.received} of ${upload.bytes.length} bytes arrived`,
+        `the upload is incomplete: ${upload.received} of ${upload.size} bytes arrived`,
       );
     }
-    return { fileName: upload.fileName, bytes: upload.bytes };
+    const bytes = new Uint8Array(upload.size);
+    let at = 0;
+    for (const chunk of upload.chunks) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    return { fileName: upload.fileName, bytes };
   }
 
   private get(id: string): Upload {
