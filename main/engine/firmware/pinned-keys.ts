@@ -11,16 +11,6 @@ import type { Db } from '../store/database';
 import { type ImageResult, refuse } from './image-refusal';
 import type { PinnedKey } from './verify-image';
 
-interface KeyRow {
-  id: string;
-  name: string;
-  algorithm: 'ecdsa-p256' | 'ed25519';
-  pem: string;
-  key_hash: string;
-  added_at: number;
-  images: number;
-}
-
 export interface PinnedKeysOptions {
   db: Db;
   audit: AuditLog;
@@ -32,14 +22,14 @@ export class PinnedKeys {
   constructor(private readonly options: PinnedKeysOptions) {}
 
   list(): PinnedKeyInfo[] {
-    const rows = this.options.db
+    return this.options.db
       .prepare(
-        `SELECT k.*, (SELECT count(*) FROM firmware_images i JOIN pinned_keys s ON s.id = i.signing_key_id
-           WHERE s.key_hash = k.key_hash) AS images
+        `SELECT k.id, k.name, k.algorithm, k.key_hash AS keyHash, k.added_at AS addedAt,
+           (SELECT count(*) FROM firmware_images i JOIN pinned_keys s ON s.id = i.signing_key_id
+            WHERE s.key_hash = k.key_hash) AS images
          FROM pinned_keys k WHERE k.removed_at IS NULL ORDER BY k.name`,
       )
-      .all() as KeyRow[];
-    return rows.map(toKey);
+      .all() as PinnedKeyInfo[];
   }
 
   add(name: string, pem: string, actor = this.options.actor()): PinnedKeyInfo {
@@ -140,16 +130,5 @@ export function parsePublicKey(
       keyHash: createHash('sha256').update(spki).digest('hex'),
       spkiPem: key.export({ type: 'spki', format: 'pem' }).toString(),
     },
-  };
-}
-
-function toKey(row: KeyRow): PinnedKeyInfo {
-  return {
-    id: row.id,
-    name: row.name,
-    algorithm: row.algorithm,
-    keyHash: row.key_hash,
-    addedAt: row.added_at,
-    images: row.images,
   };
 }
