@@ -24,6 +24,7 @@ const Wizard = lazy(() => import('./commissioning/Wizard').then((m) => ({ defaul
 const CredentialsPanel = lazy(() =>
   import('./credentials/CredentialsPanel').then((m) => ({ default: m.CredentialsPanel })),
 );
+const FirmwareView = lazy(() => import('./firmware/FirmwareView').then((m) => ({ default: m.FirmwareView })));
 const MqttBrowser = lazy(() => import('./mqtt/MqttBrowser').then((m) => ({ default: m.MqttBrowser })));
 const ProfilesView = lazy(() => import('./profiles/ProfilesView').then((m) => ({ default: m.ProfilesView })));
 const RegistryView = lazy(() => import('./registry/RegistryView').then((m) => ({ default: m.RegistryView })));
@@ -54,6 +55,7 @@ const TITLES: Record<Route['name'], string> = {
   credentials: 'Credentials',
   sync: 'Cloud sync',
   profiles: 'Profiles',
+  firmware: 'Firmware',
   'not-found': 'Not found',
 };
 
@@ -94,6 +96,8 @@ function Page({ route }: { route: Route }) {
       return <SyncView />;
     case 'profiles':
       return <ProfilesView profileId={route.profileId} />;
+    case 'firmware':
+      return <FirmwareView />;
     case 'not-found':
       return (
         <section className="page">

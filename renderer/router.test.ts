@@ -40,6 +40,7 @@ describe('parseRoute', () => {
     ['#/audit', { name: 'audit' }],
     ['#/credentials', { name: 'credentials' }],
     ['#/sync', { name: 'sync' }],
+    ['#/firmware', { name: 'firmware' }],
     ['#/profiles', { name: 'profiles', profileId: null }],
     ['#/profiles/tank-gauge', { name: 'profiles', profileId: 'tank-gauge' }],
   ])('%s', (hash, route) => {
@@ -83,6 +84,7 @@ test('commissioning, registry, audit and credentials routes round-trip', () => {
     { name: 'audit' },
     { name: 'credentials' },
     { name: 'sync' },
+    { name: 'firmware' },
     { name: 'profiles', profileId: null },
     { name: 'profiles', profileId: 'boiler-copy-2' },
   ];

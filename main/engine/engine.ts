@@ -31,6 +31,7 @@ import { loadDemoSite } from './demo/demo-site-definition';
 import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
 import { DeviceRegistry } from './devices/device-registry';
 import type { Engine, EngineOptions } from './engine-types';
+import { createFirmwareLibrary } from './firmware/firmware-setup';
 import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
 import { toLiveBatch } from './live-streams';
@@ -329,6 +330,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     demoPlant: demoPlant?.info() ?? null,
   });
 
+  const firmware = await createFirmwareLibrary({
+    db,
+    dataDir: options.dataDir,
+    audit,
+    actor: () => operator.get(),
+    log: log.child('firmware'),
+    catalog: async () => (await sync.handlers['sync.downDocs']({})).find((d) => d.kind === 'firmware')?.data,
+  });
+
   const rpc = new RpcServer(
     {
       'engine.info': () => info(),
@@ -369,6 +379,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ),
       ...sync.handlers,
       ...createProfileHandlers(profileStore),
+      ...firmware.handlers,
       ...createPkiHandlers(credentials, keyProtection),
       ...createCommissioningHandlers({
         service: commissioning,

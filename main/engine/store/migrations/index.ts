@@ -14,6 +14,7 @@ import { migration008 } from './008-outbox-quota';
 import { migration009 } from './009-device-removal';
 import { migration010 } from './010-profiles';
 import { migration011 } from './011-frozen-sync-batches';
+import { migration012 } from './012-firmware';
 
 export interface Migration {
   version: number;
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration009,
   migration010,
   migration011,
+  migration012,
 ];

@@ -1,0 +1,27 @@
+/** ESP-IDF app image test vectors, shared by the parser's and the library's tests. */
+
+/**
+ * A minimal ESP32 app image written out by hand from esp_app_format.h / esp_app_desc.h
+ * (a Python struct.pack script, not Fieldline code): header {magic e9, 2 segments, DIO,
+ * 4 MB/40 MHz 0x20, entry 0x40080000, wp_pin 0xee, chip_id 0 (ESP32), max_chip_rev_full
+ * 399, hash_appended 1}; segment 0 at 0x3f400020 = esp_app_desc_t {magic 0xabcd5432,
+ * secure_version 2, "1.4.2", "fieldline-probe", "12:00:00", "Dec  3 2026", "v5.3.1",
+ * app_elf_sha256 20..3f}; segment 1 at 0x40080000 = 8 code bytes; zero padding to offset
+ * 319, checksum 0x54 (0xef XOR all segment data); SHA-256 of bytes 0..319 appended.
+ */
+export const ESP32_APP = Uint8Array.from(
+  Buffer.from(
+    'e902022000000840ee00000000000000008f0100000000012000403f00010000' +
+      '3254cdab020000000000000000000000312e342e320000000000000000000000' +
+      '000000000000000000000000000000006669656c646c696e652d70726f626500' +
+      '0000000000000000000000000000000031323a30303a30300000000000000000' +
+      '4465632020332032303236000000000076352e332e3100000000000000000000' +
+      '00000000000000000000000000000000202122232425262728292a2b2c2d2e2f' +
+      '303132333435363738393a3b3c3d3e3f00000000000000000000000000000000' +
+      '0000000000000000000000000000000000000000000000000000000000000000' +
+      '0000000000000000000000000000000000000000000000000000000000000000' +
+      '000008400800000036410025f0ff1df000000000000000000000000000000054' +
+      '4dc05c06f72e4ae44fce66b2b801eb8b0644b081a265163377c74dbf52ba5971',
+    'hex',
+  ),
+);

@@ -1,0 +1,116 @@
+/**
+ * The import check: what the library demands of an image before it keeps it, whatever
+ * device it is for. MCUboot: parsed, SHA256 TLV recomputed, signature verified with a
+ * pinned key, size within the largest slot; ESP-IDF: header, esp_app_desc_t, checksum and
+ * appended SHA-256 (its secure-boot signature block is not checked here). Device fit
+ * (target, version, security counter) is the flashing step's check.
+ */
+import { ESP_IMAGE_MAGIC, type EspAppImage, espChipName, parseEspAppImage } from './esp-app-image';
+import { type ImageRefusal, type ImageResult, refuse } from './image-refusal';
+import { type ImageVersion, MCUBOOT_IMAGE_MAGIC } from './mcuboot-image';
+import { type PinnedKey, type VerifiedMcubootImage, verifyMcubootImage } from './verify-image';
+
+/** imgtool/image.h TLV_UUID_CID: a 16-byte class id naming the hardware the image is for. */
+const TLV_UUID_CID = 0x75;
+
+/** What an import learnt from the image, before it is stored. */
+export interface AcceptedImage {
+  kind: 'mcuboot' | 'esp-app';
+  version: string;
+  parts: (number | null)[];
+  securityCounter: number | null;
+  target: string | null;
+  imageHash: string;
+  keyId: string | null;
+}
+
+export interface ImportCheckOptions {
+  keys: readonly PinnedKey[];
+  maxImageBytes: number;
+  /** a key id (what verify-image names) to the name people gave it */
+  keyName: (id: string) => string | undefined;
+}
+
+export function checkImportedImage(
+  bytes: Uint8Array,
+  options: ImportCheckOptions,
+): ImageResult<AcceptedImage> {
+  if (bytes.length > options.maxImageBytes) {
+    return refuse(
+      'too-big',
+      `the image is ${bytes.length} bytes, more than the ${options.maxImageBytes} a slot can hold`,
+    );
+  }
+  if (bytes[0] === ESP_IMAGE_MAGIC) {
+    const esp = parseEspAppImage(bytes, { maxSize: options.maxImageBytes });
+    return esp.ok ? { ok: true, value: fromEsp(esp.value) } : esp;
+  }
+  if (
+    bytes.length >= 4 &&
+    new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) !== MCUBOOT_IMAGE_MAGIC
+  ) {
+    const magic = Buffer.from(bytes.subarray(0, 4)).toString('hex');
+    return refuse(
+      'bad-magic',
+      `not a firmware image: it starts with ${magic}, neither an MCUboot header (3db8f396) nor an ESP-IDF app image (e9)`,
+    );
+  }
+  const { keys } = options;
+  const verified = verifyMcubootImage(bytes, { keys, slotSize: options.maxImageBytes });
+  if (!verified.ok) return keys.length === 0 ? explainNoKeys(verified) : nameKeys(verified, options.keyName);
+  return { ok: true, value: fromMcuboot(verified.value) };
+}
+
+function fromMcuboot(v: VerifiedMcubootImage): AcceptedImage {
+  const cid = v.image.tlvs.find((t) => t.type === TLV_UUID_CID);
+  return {
+    kind: 'mcuboot',
+    version: v.version,
+    parts: versionParts(v.image.version),
+    securityCounter: v.image.securityCounter ?? null,
+    target: cid ? `uuid-cid:${Buffer.from(cid.value).toString('hex')}` : null,
+    imageHash: v.imageHash,
+    keyId: v.keyId,
+  };
+}
+
+function fromEsp(image: EspAppImage): AcceptedImage {
+  return {
+    kind: 'esp-app',
+    version: image.appDesc.version,
+    parts: espVersionParts(image.appDesc.version),
+    securityCounter: image.appDesc.secureVersion,
+    target: espChipName(image.header.chipId),
+    // parseEspAppImage requires the appended hash unless told otherwise
+    imageHash: image.appendedSha256 ?? '',
+    keyId: null,
+  };
+}
+
+function versionParts(v: ImageVersion): number[] {
+  return [v.major, v.minor, v.revision, v.build];
+}
+
+/** "v1.4.2-rc1" sorts as 1.4.2.0; a version with no number sorts after every numbered one. */
+function espVersionParts(version: string): (number | null)[] {
+  const match = /(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?/.exec(version);
+  if (!match) return [null, null, null, null];
+  return [1, 2, 3, 4].map((i) => (match[i] === undefined ? 0 : Math.min(Number(match[i]), 2 ** 32)));
+}
+
+function explainNoKeys(refusal: ImageRefusal): ImageRefusal {
+  return refusal.code === 'unknown-key'
+    ? refuse(
+        'unknown-key',
+        `${refusal.reason}; no signing key is pinned yet: add the fleet's public key first`,
+      )
+    : refusal;
+}
+
+/** verify-image names keys by id; people know them by name. */
+function nameKeys(refusal: ImageRefusal, nameOf: (id: string) => string | undefined): ImageRefusal {
+  const match = /pinned key "([^"]+)"/.exec(refusal.reason);
+  if (!match?.[1]) return refusal;
+  const name = nameOf(match[1]);
+  return name ? { ...refusal, reason: refusal.reason.replace(match[1], name) } : refusal;
+}
