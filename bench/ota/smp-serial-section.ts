@@ -1,0 +1,104 @@
+/**
+ * bench:ota section: SMP image upload over the serial console transport on a socat pty
+ * pair, the simulated MCUboot device in its own process (smp-device-process.ts). In the
+ * same run, the raw pty throughput is measured the same way (this process writes, the
+ * device process counts). What an SMP upload can carry at most is that raw rate times
+ * the console framing's unavoidable overhead: base64 (3/4), then 124 payload characters
+ * per 127-byte line; the figure is the upload's image bytes/s against it.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SerialPort } from 'serialport';
+import { PtyPair } from '../../main/engine/connectors/serial/pty-pair';
+import { buildTestImage } from '../../main/engine/smp/mcuboot-test-image';
+import { serialPortLink } from '../../main/engine/smp/serial-port-link';
+import { SmpClient } from '../../main/engine/smp/smp-client';
+import { BASE64_PER_LINE, MAX_LINE_BYTES } from '../../main/engine/smp/smp-serial-framing';
+import { serialTransport } from '../../main/engine/smp/smp-transport';
+import { kib, type OtaBenchSection, percent } from './section';
+
+/** the device's MCUmgr buffers: 4 KiB (a device tuned for serial updates), Zephyr's default count of 4 */
+const BUF_SIZE = 4096;
+const BUF_COUNT = 4;
+const RAW_BYTES = 16 * 1024 * 1024;
+
+function once<T>(child: ChildProcess, kind: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: { kind: string }) => {
+      if (m.kind !== kind) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(m as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`device process exited (${code})`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+async function rawThroughput(host: SerialPort, device: ChildProcess): Promise<number> {
+  const ready = once(device, 'ready');
+  device.send({ kind: 'raw', bytes: RAW_BYTES });
+  await ready;
+  const done = once(device, 'raw-done');
+  const chunk = Buffer.alloc(64 * 1024, 0x41);
+  const link = serialPortLink(host);
+  const started = process.hrtime.bigint();
+  for (let sent = 0; sent < RAW_BYTES; sent += chunk.length)
+    await link.write(chunk.subarray(0, Math.min(chunk.length, RAW_BYTES - sent)));
+  await done;
+  return RAW_BYTES / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+async function upload(host: SerialPort, device: ChildProcess, imageBytes: number): Promise<number> {
+  const ready = once(device, 'ready');
+  device.send({ kind: 'device', bufSize: BUF_SIZE, bufCount: BUF_COUNT, slotSize: 1 << 26 });
+  await ready;
+  const image = buildTestImage(
+    new Uint8Array(imageBytes - 32 - 40).map((_, i) => (i * 13) & 0xff),
+    { major: 1, minor: 1, revision: 0 },
+  );
+  const client = new SmpClient(serialTransport(serialPortLink(host)), { timeoutMs: 5000 });
+  try {
+    await client.mcumgrParams();
+    const started = process.hrtime.bigint();
+    await client.upload(image);
+    return image.length / (Number(process.hrtime.bigint() - started) / 1e9);
+  } finally {
+    client.close();
+  }
+}
+
+export const smpSerialSection: OtaBenchSection = {
+  title: 'SMP upload over serial (socat pty, simulated MCUboot device in its own process)',
+  async run(print) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-bench-ota-'));
+    const pair = new PtyPair(path.join(dir, 'host'), path.join(dir, 'device'));
+    await pair.start();
+    const device = fork(path.join(__dirname, 'smp-device-process.ts'), [pair.b], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const host = new SerialPort({ path: pair.a, baudRate: 115_200, autoOpen: false });
+    try {
+      await once(device, 'ready');
+      await new Promise<void>((resolve, reject) => host.open((e) => (e ? reject(e) : resolve())));
+      print(`device buffers: buf_size ${BUF_SIZE}, buf_count ${BUF_COUNT}`);
+      for (const mib of [1, 4]) {
+        const raw = await rawThroughput(host, device);
+        const ceiling = raw * (3 / 4) * (BASE64_PER_LINE / MAX_LINE_BYTES);
+        const rate = await upload(host, device, mib * 1024 * 1024);
+        print(
+          `${mib} MiB image: ${kib(rate)} of image; link ${kib(raw)} raw, ${kib(ceiling)} after base64 and framing; ${percent(rate / ceiling)} of what the link carries`,
+        );
+      }
+    } finally {
+      device.disconnect();
+      await new Promise<void>((r) => (host.isOpen ? host.close(() => r()) : r()));
+      await new Promise((r) => device.once('exit', r));
+      await pair.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
