@@ -5,7 +5,8 @@
  * on a UART it reads the line directly (a tty stream on the event loop, no serialport
  * thread-pool round trip per read): the host side under test is the product's own link.
  *
- * Messages in:  { kind: 'raw', bytes } | { kind: 'device', bufSize, bufCount, slotSize }
+ * Messages in:  { kind: 'raw', bytes } | { kind: 'device', bufSize, bufCount, slotSize, pace? }
+ * (`pace`: the device's answers leave at that many bytes/s, as on a UART)
  * Messages out: { kind: 'ready' } | { kind: 'raw-done', bytes }
  */
 import { openSync } from 'node:fs';
@@ -13,10 +14,11 @@ import tty from 'node:tty';
 import { buildTestImage } from '../../main/engine/smp/mcuboot-test-image';
 import { SimulatedMcubootDevice } from '../../main/engine/smp/simulated-mcuboot-device';
 import type { ByteLink } from '../../main/engine/smp/smp-transport';
+import { pacedLink } from './paced-link';
 
 type Command =
   | { kind: 'raw'; bytes: number }
-  | { kind: 'device'; bufSize: number; bufCount: number; slotSize: number };
+  | { kind: 'device'; bufSize: number; bufCount: number; slotSize: number; pace?: number };
 
 const path = process.argv[2];
 if (!path || !process.send) throw new Error('usage: forked with the device-side pty path');
@@ -49,7 +51,7 @@ process.on('message', (m: Command) => {
     send({ kind: 'ready' });
   } else {
     device?.stop();
-    device = new SimulatedMcubootDevice(link, {
+    device = new SimulatedMcubootDevice(m.pace ? pacedLink(link, m.pace) : link, {
       initialImage: buildTestImage(new Uint8Array(1024), { major: 1, minor: 0, revision: 0 }),
       bufSize: m.bufSize,
       bufCount: m.bufCount,

@@ -16,13 +16,16 @@ import { buildTestImage } from '../../main/engine/smp/mcuboot-test-image';
 import { serialPortLink } from '../../main/engine/smp/serial-port-link';
 import { SmpClient } from '../../main/engine/smp/smp-client';
 import { BASE64_PER_LINE, MAX_LINE_BYTES } from '../../main/engine/smp/smp-serial-framing';
-import { serialTransport } from '../../main/engine/smp/smp-transport';
+import { type ByteLink, serialTransport } from '../../main/engine/smp/smp-transport';
+import { pacedLink } from './paced-link';
 import { kib, type OtaBenchSection, percent } from './section';
 
 /** the device's MCUmgr buffers: 4 KiB (a device tuned for serial updates), Zephyr's default count of 4 */
 const BUF_SIZE = 4096;
 const BUF_COUNT = 4;
 const RAW_BYTES = 16 * 1024 * 1024;
+/** bytes/s of the paced run: 10 Mbaud, 8N1 */
+const PACE = 1_000_000;
 
 function once<T>(child: ChildProcess, kind: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -38,29 +41,34 @@ function once<T>(child: ChildProcess, kind: string): Promise<T> {
   });
 }
 
-async function rawThroughput(host: SerialPort, device: ChildProcess): Promise<number> {
+async function rawThroughput(link: ByteLink, device: ChildProcess): Promise<number> {
+  const total = RAW_BYTES;
   const ready = once(device, 'ready');
-  device.send({ kind: 'raw', bytes: RAW_BYTES });
+  device.send({ kind: 'raw', bytes: total });
   await ready;
   const done = once(device, 'raw-done');
   const chunk = Buffer.alloc(64 * 1024, 0x41);
-  const link = serialPortLink(host);
   const started = process.hrtime.bigint();
-  for (let sent = 0; sent < RAW_BYTES; sent += chunk.length)
-    await link.write(chunk.subarray(0, Math.min(chunk.length, RAW_BYTES - sent)));
+  for (let sent = 0; sent < total; sent += chunk.length)
+    await link.write(chunk.subarray(0, Math.min(chunk.length, total - sent)));
   await done;
-  return RAW_BYTES / (Number(process.hrtime.bigint() - started) / 1e9);
+  return total / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-async function upload(host: SerialPort, device: ChildProcess, imageBytes: number): Promise<number> {
+async function upload(
+  link: ByteLink,
+  device: ChildProcess,
+  imageBytes: number,
+  pace?: number,
+): Promise<number> {
   const ready = once(device, 'ready');
-  device.send({ kind: 'device', bufSize: BUF_SIZE, bufCount: BUF_COUNT, slotSize: 1 << 26 });
+  device.send({ kind: 'device', bufSize: BUF_SIZE, bufCount: BUF_COUNT, slotSize: 1 << 26, pace });
   await ready;
   const image = buildTestImage(
     new Uint8Array(imageBytes - 32 - 40).map((_, i) => (i * 13) & 0xff),
     { major: 1, minor: 1, revision: 0 },
   );
-  const client = new SmpClient(serialTransport(serialPortLink(host)), { timeoutMs: 5000 });
+  const client = new SmpClient(serialTransport(link), { timeoutMs: 5000 });
   try {
     await client.mcumgrParams();
     const started = process.hrtime.bigint();
@@ -69,6 +77,11 @@ async function upload(host: SerialPort, device: ChildProcess, imageBytes: number
   } finally {
     client.close();
   }
+}
+
+function line(rate: number, raw: number): string {
+  const ceiling = raw * (3 / 4) * (BASE64_PER_LINE / MAX_LINE_BYTES);
+  return `${kib(rate)} of image; link ${kib(raw)} raw, ${kib(ceiling)} after base64 and framing; ${percent(rate / ceiling)} of what the link carries`;
 }
 
 export const smpSerialSection: OtaBenchSection = {
@@ -85,14 +98,17 @@ export const smpSerialSection: OtaBenchSection = {
       await once(device, 'ready');
       await new Promise<void>((resolve, reject) => host.open((e) => (e ? reject(e) : resolve())));
       print(`device buffers: buf_size ${BUF_SIZE}, buf_count ${BUF_COUNT}`);
+      const link = serialPortLink(host);
       for (const mib of [1, 4]) {
-        const raw = await rawThroughput(host, device);
-        const ceiling = raw * (3 / 4) * (BASE64_PER_LINE / MAX_LINE_BYTES);
-        const rate = await upload(host, device, mib * 1024 * 1024);
-        print(
-          `${mib} MiB image: ${kib(rate)} of image; link ${kib(raw)} raw, ${kib(ceiling)} after base64 and framing; ${percent(rate / ceiling)} of what the link carries`,
-        );
+        const raw = await rawThroughput(link, device);
+        const rate = await upload(link, device, mib * 1024 * 1024);
+        print(`${mib} MiB image, pty at full speed: ${line(rate, raw)}`);
       }
+      // the same link held to a UART's pace (both ways): what the protocol loses to round trips
+      const paced = pacedLink(link, PACE);
+      // (its capacity is the pace itself; a raw run through the pacer only approaches it)
+      const rate = await upload(paced, device, 1024 * 1024, PACE);
+      print(`1 MiB image, link paced to ${PACE / 1_000_000} MB/s (a 10 Mbaud UART): ${line(rate, PACE)}`);
     } finally {
       device.disconnect();
       await new Promise<void>((r) => (host.isOpen ? host.close(() => r()) : r()));
