@@ -3,6 +3,7 @@
  * unchanged SmpClient over real noble (with-bindings) and the real BLE connector on the
  * simulated BLE adapter, the simulated MCUboot device serving the SMP characteristic.
  */
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BleConnector, createBleConnector } from '../connectors/ble/ble-connector';
 import type { SimulatedBleBinding } from '../connectors/ble/simulated-binding';
@@ -58,6 +59,27 @@ describe('SMP BLE notification assembler', () => {
     now = 5000;
     a.push(ECHO_RSP);
     expect(got).toEqual([ECHO_RSP]);
+  });
+
+  it('any notifications yield only whole packets, never a throw, and a later answer still comes through (fuzz)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 30 }), (chunks) => {
+        const got: Uint8Array[] = [];
+        let now = 0;
+        const a = new SmpPacketAssembler(
+          (p) => got.push(p),
+          1000,
+          () => now,
+        );
+        for (const c of chunks) a.push(c);
+        for (const p of got) expect(p.length).toBe(8 + (((p[2] as number) << 8) | (p[3] as number)));
+        got.length = 0;
+        now = 10_000; // whatever is half-assembled has gone stale
+        a.push(ECHO_RSP);
+        expect(got).toEqual([ECHO_RSP]);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('sizes request packets to whole writes: buf_size 384 at MTU 247 is one 244-byte write', () => {

@@ -98,12 +98,13 @@ export class SmpPacketAssembler {
     while (this.have > 0) {
       if (this.need < 0) {
         if (this.have < SMP_HEADER_SIZE) return;
-        const head = this.take(SMP_HEADER_SIZE, false);
+        const b0 = this.take(SMP_HEADER_SIZE, false)[0] as number;
         // reserved bits, version > 1 or op > 3: not an SMP header, drop everything buffered
-        if ((head[0] as number) & 0xe0 || (((head[0] as number) >> 3) & 3) > 1) {
+        if (b0 & 0xe0 || ((b0 >> 3) & 3) > 1 || (b0 & 7) > 3) {
           this.reset();
           return;
         }
+        const head = this.take(SMP_HEADER_SIZE, false);
         this.need = SMP_HEADER_SIZE + (((head[2] as number) << 8) | (head[3] as number));
       }
       if (this.have < this.need) return;

@@ -161,7 +161,13 @@ describe('SMP serial framing', () => {
           const wire = packets
             .map((p) => {
               const crc = refCrc(p);
-              const text = refBase64([(p.length + 2) >> 8, (p.length + 2) & 0xff, ...p, crc >> 8, crc & 0xff]);
+              const text = refBase64([
+                (p.length + 2) >> 8,
+                (p.length + 2) & 0xff,
+                ...p,
+                crc >> 8,
+                crc & 0xff,
+              ]);
               const lines: string[] = [];
               for (let at = 0; at < text.length; at += 124)
                 lines.push(`${at === 0 ? '\x06\x09' : '\x04\x14'}${text.slice(at, at + 124)}\n`);
