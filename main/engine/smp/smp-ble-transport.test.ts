@@ -3,9 +3,10 @@
  * unchanged SmpClient over real noble (with-bindings) and the real BLE connector on the
  * simulated BLE adapter, the simulated MCUboot device serving the SMP characteristic.
  */
+import { EventEmitter } from 'node:events';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BleConnector, createBleConnector } from '../connectors/ble/ble-connector';
+import { type BleConnector, createBleConnector, type NoblePeripheral } from '../connectors/ble/ble-connector';
 import type { SimulatedBleBinding } from '../connectors/ble/simulated-binding';
 import {
   nobleWithSimulatedBinding,
@@ -13,11 +14,14 @@ import {
   recordingSink,
   waitFor,
 } from '../connectors/ble/test-helpers';
+import { gattPortFromNoble } from '../provisioning/gatt-port';
 import { buildTestImage, readImageIdentity } from './mcuboot-test-image';
 import { SimulatedBleMcuboot, type SimulatedBleMcubootOptions } from './smp-ble-simulated-device';
 import {
   blePacketSize,
   openSmpBle,
+  openSmpBleTransport,
+  SMP_BLE,
   SmpBleError,
   type SmpBleTransportOptions,
   SmpPacketAssembler,
@@ -244,5 +248,43 @@ describe('SMP over BLE (simulated BLE adapter)', () => {
     const failure = await client.echo('anyone?').catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(SmpBleError);
     expect(failure).toMatchObject({ kind: 'disconnected' });
+  });
+
+  it('a write the adapter never confirms fails as a timeout (simulated BLE adapter)', async () => {
+    // a stand-in for noble's peripheral whose SMP characteristic takes writes and never calls back
+    const characteristic = Object.assign(new EventEmitter(), {
+      uuid: SMP_BLE.characteristic.replace(/-/g, ''),
+      properties: ['writeWithoutResponse', 'notify'],
+      read() {},
+      write() {},
+      subscribe: (cb?: (e: unknown) => void) => cb?.(null),
+      unsubscribe: (cb?: (e: unknown) => void) => cb?.(null),
+    });
+    const service = Object.assign(new EventEmitter(), {
+      uuid: SMP_BLE.service.replace(/-/g, ''),
+      characteristics: null,
+      discoverCharacteristics: (_u: string[], cb?: (e: unknown, c?: unknown[]) => void) =>
+        cb?.(null, [characteristic]),
+    });
+    const peripheral = Object.assign(new EventEmitter(), {
+      id: 'stuck',
+      address: 'c0:ff:ee:00:20:09',
+      advertisement: {},
+      rssi: -60,
+      state: 'connected',
+      mtu: 247,
+      connect() {},
+      disconnect() {},
+      discoverServices: (_u: string[], cb?: (e: unknown, s?: unknown[]) => void) => cb?.(null, [service]),
+    });
+    const port = await gattPortFromNoble(peripheral as unknown as NoblePeripheral, [SMP_BLE.service], 500);
+    const transport = await openSmpBleTransport(port, { writeTimeoutMs: 100 });
+    const failure = await new SmpClient(transport, { timeoutMs: 1000 })
+      .echo('hello?')
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(SmpBleError);
+    expect(failure).toMatchObject({ kind: 'timeout' });
+    transport.close();
+    port.release();
   });
 });
