@@ -10,13 +10,15 @@ import { decodeBody } from './smp-cbor';
 import { encodeSerialFrame, SerialFrameDecoder } from './smp-serial-framing';
 import type { ByteLink } from './smp-transport';
 
-function memoryDevice() {
+/** `writeDoneMs`: the device's UART write completes this long after the bytes are out (a slow TX drain) */
+function memoryDevice(bufCount?: number, writeDoneMs = 0) {
   const listeners = new Set<(b: Uint8Array) => void>();
   const answers: Uint8Array[] = [];
   const decoder = new SerialFrameDecoder((p) => answers.push(p));
   const link: ByteLink = {
     async write(bytes) {
       decoder.push(bytes);
+      if (writeDoneMs) await new Promise((r) => setTimeout(r, writeDoneMs));
     },
     onData(l) {
       listeners.add(l);
@@ -25,6 +27,7 @@ function memoryDevice() {
   };
   const device = new SimulatedMcubootDevice(link, {
     initialImage: buildTestImage(new Uint8Array(64), { major: 1, minor: 0, revision: 0 }),
+    bufCount,
   });
   const send = (packet: Uint8Array) => {
     for (const l of listeners) l(encodeSerialFrame(packet));
@@ -45,6 +48,19 @@ describe('simulated MCUboot device against hostile packets', () => {
     // smp.c: WRITE → WRITE_RSP (op 3), version kept at 2, group/seq/id echoed; body a1 61 72 65 "hello" = 9 bytes
     expect(reply?.subarray(0, 8)).toEqual(Uint8Array.of(0x0b, 0, 0, 9, 0, 0, 0, 0));
     expect(decodeBody(reply?.subarray(8) ?? new Uint8Array())).toEqual({ r: 'hello' });
+  });
+
+  it('frees a request buffer once its answer is built, not once the answer has drained', async () => {
+    // Zephyr's smp.c frees the request netbuf after handling it; the answer has its own buffer.
+    // A client keeping buf_count - 1 requests in flight sends the next one on an answer.
+    const { answers, send } = memoryDevice(2, 50);
+    send(ECHO);
+    await settle();
+    expect(answers).toHaveLength(1);
+    send(ECHO);
+    send(ECHO);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(answers).toHaveLength(3);
   });
 
   it('any packet gets an answer or silence, and the device keeps answering (fuzz)', async () => {

@@ -1,6 +1,7 @@
 /**
  * A simulated Zephyr + MCUboot device answering SMP over the serial console framing on a
- * byte link (a pty in tests). Two slots with MCUboot's test/confirm/revert semantics:
+ * byte link (a pty in tests), or over any packet port (the BLE SMP service: see
+ * smp-ble-simulated-device.ts). Two slots with MCUboot's test/confirm/revert semantics:
  * upload lands in slot 1; test marks it pending; reset swaps it into slot 0 unconfirmed
  * (active); confirm makes it permanent; a reset without confirm swaps back (revert).
  * Like Zephyr it prints log lines on the same UART, answers a reset before rebooting,
@@ -23,6 +24,27 @@ import {
 } from './smp-header';
 import { encodeSerialFrame, SerialFrameDecoder } from './smp-serial-framing';
 import type { ByteLink } from './smp-transport';
+
+/** The device side of an SMP transport: whole packets in and out, and where its log lines go. */
+export interface SmpDevicePort {
+  onPacket(listener: (packet: Uint8Array) => void): () => void;
+  sendPacket(packet: Uint8Array): Promise<void>;
+  log(line: string): Promise<void>;
+  /** told when the device goes down for a reset (true) and is back (false): a radio link drops */
+  rebooting?(down: boolean): void;
+}
+
+/** The serial console transport on a byte link: frames in and out, logs on the same UART. */
+function serialDevicePort(link: ByteLink, maxPacket: number): SmpDevicePort {
+  return {
+    onPacket(listener) {
+      const decoder = new SerialFrameDecoder(listener, undefined, { maxPacket });
+      return link.onData((bytes) => decoder.push(bytes));
+    },
+    sendPacket: (packet) => link.write(encodeSerialFrame(packet)),
+    log: (line) => link.write(Buffer.from(`${line}\r\n`)),
+  };
+}
 
 export interface SimulatedMcubootOptions {
   /** the image in slot 0 at power-on (an MCUboot image) */
@@ -80,33 +102,26 @@ export class SimulatedMcubootDevice {
   private rebooting = false;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
-  private readonly decoder: SerialFrameDecoder;
+  private readonly port: SmpDevicePort;
   private readonly off: () => void;
   private readonly started = Date.now();
   readonly boots: string[] = [];
 
   constructor(
-    private readonly link: ByteLink,
+    link: ByteLink | SmpDevicePort,
     private readonly options: SimulatedMcubootOptions,
   ) {
     const primary = slotOf(options.initialImage);
     if (!primary) throw new Error('the initial image is not an MCUboot image');
     this.primary = primary;
-    this.decoder = new SerialFrameDecoder(
-      (p) => {
-        // like Zephyr's transport: buf_count buffers, a packet arriving when all are busy is lost
-        if (this.queued >= this.bufCount) return;
-        this.queued++;
-        this.queue = this.queue
-          .then(() => this.handle(p))
-          .catch(() => {})
-          .finally(() => this.queued--);
-      },
-      undefined,
-      { maxPacket: this.bufSize - 4 },
-    );
-    this.off = link.onData((bytes) => {
-      if (!this.linkCut && !this.rebooting) this.decoder.push(bytes);
+    // Zephyr decodes a serial frame (length prefix and CRC included) into one buf_size netbuf
+    this.port = 'sendPacket' in link ? link : serialDevicePort(link, this.bufSize - 4);
+    this.off = this.port.onPacket((p) => {
+      if (this.linkCut || this.rebooting) return;
+      // like Zephyr's transport: buf_count buffers, a packet arriving when all are busy is lost
+      if (this.queued >= this.bufCount) return;
+      this.queued++;
+      this.queue = this.queue.then(() => this.handle(p)).catch(() => {});
     });
     void this.log('*** Booting Zephyr OS build v3.7.0 ***');
   }
@@ -147,16 +162,31 @@ export class SimulatedMcubootDevice {
 
   private log(text: string, module = 'app'): Promise<void> {
     const line = text.startsWith('***') ? text : `[${this.elapsed()}] <inf> ${module}: ${text}`;
-    return this.link.write(Buffer.from(`${line}\r\n`)).catch(() => {});
+    return this.port.log(line).catch(() => {});
   }
 
+  /** Answers one queued packet; its receive buffer is free once the answer is built, as in Zephyr's smp.c. */
   private async handle(packet: Uint8Array): Promise<void> {
-    if (this.linkCut || this.rebooting) return;
+    let answer: { packet: Uint8Array; after?: () => Promise<void> } | undefined;
+    try {
+      answer = await this.answer(packet);
+    } finally {
+      this.queued--;
+    }
+    if (!answer) return;
+    await this.port.sendPacket(answer.packet);
+    if (answer.after) await answer.after();
+  }
+
+  private async answer(
+    packet: Uint8Array,
+  ): Promise<{ packet: Uint8Array; after?: () => Promise<void> } | undefined> {
+    if (this.linkCut || this.rebooting) return undefined;
     let header: ReturnType<typeof decodeHeader>;
     try {
       header = decodeHeader(packet);
     } catch {
-      return;
+      return undefined;
     }
     let reply: SmpBody;
     let after: (() => Promise<void>) | undefined;
@@ -175,12 +205,11 @@ export class SimulatedMcubootDevice {
       if (!(e instanceof Answer)) throw e;
       reply = e.body;
     }
-    if (this.linkCut) return;
+    if (this.linkCut) return undefined;
     const data = encodeBody(reply);
     const op = header.op === SmpOp.read ? SmpOp.readRsp : SmpOp.writeRsp;
     const h = encodeHeader({ ...header, op, flags: 0, length: data.length });
-    await this.link.write(encodeSerialFrame(new Uint8Array(Buffer.concat([h, data]))));
-    if (after) await after();
+    return { packet: new Uint8Array(Buffer.concat([h, data])), after };
   }
 
   private async dispatch(
@@ -297,6 +326,7 @@ export class SimulatedMcubootDevice {
 
   private async reboot(): Promise<void> {
     this.rebooting = true;
+    this.port.rebooting?.(true);
     await new Promise((r) => setTimeout(r, this.options.rebootMs ?? 30));
     const secondary = this.secondary;
     if (this.pending && secondary) {
@@ -321,6 +351,7 @@ export class SimulatedMcubootDevice {
     }
     this.upload = undefined;
     this.rebooting = false;
+    this.port.rebooting?.(false);
     await this.log('*** Booting Zephyr OS build v3.7.0 ***');
     await this.log(`Running image ${this.primary.version}`);
   }

@@ -215,6 +215,29 @@ describe('SMP client upload', () => {
     expect(progress.at(-1)).toBe(5000);
   });
 
+  it('every chunk is the largest whose packet fits buf_size, checked by an independent encode (fuzz)', async () => {
+    const { encode } = await import('cborg');
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 90, max: 6000 }), async (bufSize) => {
+        const d = device(bufSize);
+        await new SmpClient(d.transport).upload(file);
+        const limit = bufSize - 4; // the scripted transport's maxPacket
+        const uploads = d.requests.filter((r) => r.group === 1);
+        for (const u of uploads) {
+          const data = u.body.data as Uint8Array;
+          expect(8 + encode(u.body).length).toBeLessThanOrEqual(limit);
+          const last = (u.body.off as number) + data.length === file.length;
+          // one byte more would not have fitted
+          if (!last)
+            expect(8 + encode({ ...u.body, data: new Uint8Array(data.length + 1) }).length).toBeGreaterThan(
+              limit,
+            );
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('resumes from the offset the device answers to a repeated first chunk', async () => {
     const d = device(2048, { resumeAt: 4000 });
     await new SmpClient(d.transport).upload(file);

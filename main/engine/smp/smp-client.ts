@@ -387,12 +387,26 @@ function isUint(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }
 
-/** The largest data length (≤ remaining) whose request packet fits `limit` bytes. */
+/** Bytes of a CBOR byte-string header for a string of n bytes (RFC 8949 §3: 0-23, 1-, 2-, 4-byte length). */
+function bstrHeader(n: number): number {
+  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+}
+
+/**
+ * The largest data length (≤ remaining) whose request packet fits `limit` bytes. Only the
+ * data's byte-string header varies with its length, so the body is encoded once, empty
+ * (an upload encodes this for every chunk: a trial encode of the whole chunk doubled the work).
+ */
 function fitChunk(remaining: number, limit: number, body: (n: number) => SmpBody): number {
-  const overhead = SMP_HEADER_SIZE + encodeBody(body(0)).length;
-  // a bstr header grows by at most 2 bytes over the empty one (1 → 3 bytes up to 65535)
-  let n = Math.min(remaining, limit - overhead);
-  while (n > 0 && SMP_HEADER_SIZE + encodeBody(body(n)).length > limit) n--;
+  const empty = SMP_HEADER_SIZE + encodeBody(body(0)).length - bstrHeader(0);
+  let n = 0;
+  for (const header of [1, 2, 3, 5]) {
+    const fits = Math.min(remaining, limit - empty - header);
+    if (fits > 0 && bstrHeader(fits) <= header) {
+      n = fits;
+      break;
+    }
+  }
   if (n <= 0)
     throw new SmpProtocolError(`device buffer (${limit} bytes for a packet) is too small for an upload`);
   return n;

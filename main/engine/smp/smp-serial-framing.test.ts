@@ -138,6 +138,58 @@ describe('SMP serial framing', () => {
     expect(got).toEqual([ECHO_PACKET]);
   });
 
+  it('rejects padding anywhere but at the end of a line (RFC 4648 §3.3, strict as serial_util.c)', () => {
+    const errors: string[] = [];
+    const d = new SerialFrameDecoder(
+      () => {},
+      (e) => errors.push(e.kind),
+    );
+    d.push(Buffer.from('\x06\x09AB==AAAA\n', 'latin1'));
+    d.push(Buffer.from('\x06\x09A===\n', 'latin1'));
+    d.push(Buffer.from('\x06\x09AB=A\n', 'latin1'));
+    d.push(Buffer.from('\x06\x09ABC\n', 'latin1'));
+    expect(errors).toEqual(['base64', 'base64', 'base64', 'base64']);
+  });
+
+  it('packets come out the same whatever the chunk boundaries, against an independent encoder (fuzz)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 8, maxLength: 400 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 20 }),
+        (packets, cuts) => {
+          // the wire built by hand: BE16(len + 2) ‖ packet ‖ BE16(CRC), base64, 124 characters a line
+          const wire = packets
+            .map((p) => {
+              const crc = refCrc(p);
+              const text = refBase64([
+                (p.length + 2) >> 8,
+                (p.length + 2) & 0xff,
+                ...p,
+                crc >> 8,
+                crc & 0xff,
+              ]);
+              const lines: string[] = [];
+              for (let at = 0; at < text.length; at += 124)
+                lines.push(`${at === 0 ? '\x06\x09' : '\x04\x14'}${text.slice(at, at + 124)}\n`);
+              return `zephyr log line\r\n${lines.join('')}`;
+            })
+            .join('');
+          const bytes = Buffer.from(wire, 'latin1');
+          const got: Uint8Array[] = [];
+          const d = new SerialFrameDecoder((p) => got.push(Uint8Array.from(p)));
+          let at = 0;
+          for (let i = 0; at < bytes.length; i++) {
+            const n = cuts[i % cuts.length] as number;
+            d.push(bytes.subarray(at, at + n));
+            at += n;
+          }
+          expect(got).toEqual(packets.map((p) => Uint8Array.from(p)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('any byte stream yields packets or typed errors, never a throw, and a later frame still decodes (fuzz)', () => {
     fc.assert(
       fc.property(

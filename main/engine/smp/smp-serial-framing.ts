@@ -37,21 +37,22 @@ export function crc16xmodem(bytes: Uint8Array, crc = 0): number {
 export function encodeSerialFrame(packet: Uint8Array): Uint8Array {
   if (packet.length + 2 > 0xffff)
     throw new RangeError(`SMP packet of ${packet.length} bytes is too long for a serial frame`);
-  const payload = Buffer.alloc(packet.length + 4);
+  const payload = Buffer.allocUnsafe(packet.length + 4);
   payload.writeUInt16BE(packet.length + 2, 0);
   payload.set(packet, 2);
   payload.writeUInt16BE(crc16xmodem(packet), packet.length + 2);
-  const text = payload.toString('base64');
-  const lines: Buffer[] = [];
+  // one base64 pass and one output buffer: an upload encodes megabytes of these
+  const text = Buffer.from(payload.toString('base64'), 'latin1');
+  const out = Buffer.allocUnsafe(serialFrameSize(packet.length));
+  let o = 0;
   for (let at = 0; at < text.length; at += BASE64_PER_LINE) {
     const marker = at === 0 ? FRAME_START : FRAME_CONTINUATION;
-    lines.push(
-      Buffer.from(marker),
-      Buffer.from(text.slice(at, at + BASE64_PER_LINE), 'latin1'),
-      Buffer.of(0x0a),
-    );
+    out[o++] = marker[0];
+    out[o++] = marker[1];
+    o += text.copy(out, o, at, Math.min(text.length, at + BASE64_PER_LINE));
+    out[o++] = 0x0a;
   }
-  return new Uint8Array(Buffer.concat(lines));
+  return new Uint8Array(out.buffer, out.byteOffset, o);
 }
 
 /** Bytes on the wire for an SMP packet of `packetLength` bytes. */
@@ -79,23 +80,61 @@ export interface SerialFrameDecoderOptions {
   maxLineBytes?: number;
 }
 
-const BASE64_LINE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** base64 alphabet value of each byte, 64 for '=', 255 for anything else */
+const BASE64_VALUE = (() => {
+  const t = new Uint8Array(256).fill(255);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < 64; i++) t[alphabet.charCodeAt(i)] = i;
+  t[0x3d] = 64;
+  return t;
+})();
+
+/**
+ * Strict RFC 4648 base64 of `src[from, to)` into `out` at `at`: whole quads, padding only
+ * in the last one. Returns the bytes written, or -1 when the text is not valid base64.
+ */
+function decodeBase64(src: Uint8Array, from: number, to: number, out: Uint8Array, at: number): number {
+  if ((to - from) % 4 !== 0) return -1;
+  let o = at;
+  for (let i = from; i < to; i += 4) {
+    const a = BASE64_VALUE[src[i] as number] as number;
+    const b = BASE64_VALUE[src[i + 1] as number] as number;
+    const c = BASE64_VALUE[src[i + 2] as number] as number;
+    const d = BASE64_VALUE[src[i + 3] as number] as number;
+    if ((a | b | c | d) < 64) {
+      out[o++] = (a << 2) | (b >> 4);
+      out[o++] = ((b & 15) << 4) | (c >> 2);
+      out[o++] = ((c & 3) << 6) | d;
+      continue;
+    }
+    // padding: only the last quad, as xx== or xxx=
+    if (i + 4 !== to || a > 63 || b > 63 || c === 255 || d !== 64 || (c === 64 && d !== 64)) return -1;
+    out[o++] = (a << 2) | (b >> 4);
+    if (c !== 64) out[o++] = ((b & 15) << 4) | (c >> 2);
+  }
+  return o - at;
+}
 
 /**
  * Reassembles SMP packets from a byte stream. Never throws on input: malformed frames
  * are reported through `onError` and dropped, the decoder resynchronises on the next
- * start marker. Memory is bounded by `maxLineBytes` and `maxPacket`.
+ * start marker. Memory is bounded by `maxLineBytes` and `maxPacket`. Lines wholly inside
+ * a chunk are decoded in place, straight into the frame's buffer (an upload is megabytes).
  */
 export class SerialFrameDecoder {
-  private line: Buffer[] = [];
-  private lineBytes = 0;
+  /** a line cut by a chunk boundary */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
   private skipping = false;
-  private frame: Buffer[] | null = null;
+  /** the frame being assembled (decoded bytes: length field, packet, CRC), null between frames */
+  private frame: Buffer | null = null;
   private frameBytes = 0;
   /** the rest of a dropped frame: its continuation lines are skipped without further errors */
   private discarding = false;
   private readonly maxPacket: number;
   private readonly maxLineBytes: number;
+  /** the most one line decodes to: a frame's buffer keeps this much beyond its declared length */
+  private readonly lineRoom: number;
 
   constructor(
     private readonly onPacket: (packet: Uint8Array) => void,
@@ -104,6 +143,7 @@ export class SerialFrameDecoder {
   ) {
     this.maxPacket = options.maxPacket ?? 0xfffd;
     this.maxLineBytes = options.maxLineBytes ?? 4096;
+    this.lineRoom = Math.ceil(this.maxLineBytes / 4) * 3;
   }
 
   push(chunk: Uint8Array): void {
@@ -112,33 +152,40 @@ export class SerialFrameDecoder {
       const nl = chunk.indexOf(0x0a, at);
       const end = nl < 0 ? chunk.length : nl;
       if (!this.skipping) {
-        if (this.lineBytes + end - at > this.maxLineBytes) {
+        if (this.partialBytes + end - at > this.maxLineBytes) {
           this.skipping = true;
-          this.line = [];
-          this.lineBytes = 0;
+          this.partial = [];
+          this.partialBytes = 0;
+        } else if (nl >= 0 && this.partialBytes === 0) {
+          this.finishLine(chunk, at, end);
+          at = nl + 1;
+          continue;
         } else if (end > at) {
-          this.line.push(Buffer.from(chunk.subarray(at, end)));
-          this.lineBytes += end - at;
+          this.partial.push(Buffer.from(chunk.subarray(at, end)));
+          this.partialBytes += end - at;
         }
       }
       if (nl < 0) return;
-      if (!this.skipping) this.finishLine(Buffer.concat(this.line));
-      this.line = [];
-      this.lineBytes = 0;
+      if (!this.skipping) {
+        const whole = Buffer.concat(this.partial);
+        this.finishLine(whole, 0, whole.length);
+      }
+      this.partial = [];
+      this.partialBytes = 0;
       this.skipping = false;
       at = nl + 1;
     }
   }
 
-  private finishLine(whole: Buffer): void {
-    const line = whole.length > 0 && whole[whole.length - 1] === 0x0d ? whole.subarray(0, -1) : whole;
-    if (line.length < 2) return;
-    const start = line[0] === FRAME_START[0] && line[1] === FRAME_START[1];
-    const cont = line[0] === FRAME_CONTINUATION[0] && line[1] === FRAME_CONTINUATION[1];
+  private finishLine(src: Uint8Array, from: number, to: number): void {
+    const end = to > from && src[to - 1] === 0x0d ? to - 1 : to;
+    if (end - from < 2) return;
+    const start = src[from] === FRAME_START[0] && src[from + 1] === FRAME_START[1];
+    const cont = src[from] === FRAME_CONTINUATION[0] && src[from + 1] === FRAME_CONTINUATION[1];
     if (!start && !cont) return; // a log line sharing the UART
     if (start) {
       if (this.frame) this.fail('length', 'a new SMP frame started before the previous one was complete');
-      this.frame = [];
+      this.frame = Buffer.allocUnsafe(this.lineRoom);
       this.frameBytes = 0;
       this.discarding = false;
     } else if (!this.frame) {
@@ -146,22 +193,25 @@ export class SerialFrameDecoder {
       this.onError(new SmpFrameError('continuation', 'SMP continuation line without a start line'));
       return;
     }
-    const text = line.toString('latin1', 2);
-    if (!BASE64_LINE.test(text)) {
+    const frame = this.frame as Buffer;
+    if (((end - from - 2) / 4) * 3 > frame.length - this.frameBytes) {
+      // the buffer holds the declared length and one line more: this frame is longer than it says
+      this.fail('length', 'SMP frame carries more bytes than its length field says');
+      return;
+    }
+    const n = decodeBase64(src, from + 2, end, frame, this.frameBytes);
+    if (n < 0) {
       this.fail('base64', 'SMP frame line is not valid base64');
       return;
     }
-    const bytes = Buffer.from(text, 'base64');
-    this.frame?.push(bytes);
-    this.frameBytes += bytes.length;
+    this.frameBytes += n;
     this.check();
   }
 
   private check(): void {
     const frame = this.frame;
     if (!frame || this.frameBytes < 2) return;
-    if ((frame[0] as Buffer).length < 2) frame.splice(0, frame.length, Buffer.concat(frame));
-    const declared = (frame[0] as Buffer).readUInt16BE(0);
+    const declared = frame.readUInt16BE(0);
     const failure =
       declared < 2 + 8
         ? `SMP frame declares ${declared} bytes, fewer than a header and CRC`
@@ -174,15 +224,21 @@ export class SerialFrameDecoder {
       this.fail(declared - 2 > this.maxPacket ? 'overflow' : 'length', failure);
       return;
     }
-    if (this.frameBytes - 2 < declared) return;
-    const body = Buffer.concat(frame).subarray(2);
+    if (this.frameBytes - 2 < declared) {
+      if (frame.length < declared + 2) {
+        this.frame = Buffer.allocUnsafe(declared + 2 + this.lineRoom);
+        frame.copy(this.frame, 0, 0, this.frameBytes);
+      }
+      return;
+    }
+    const body = frame.subarray(2, 2 + declared);
     this.frame = null;
     this.frameBytes = 0;
     if (crc16xmodem(body) !== 0) {
       this.onError(new SmpFrameError('crc', 'SMP frame CRC mismatch'));
       return;
     }
-    this.onPacket(new Uint8Array(body.subarray(0, body.length - 2)));
+    this.onPacket(new Uint8Array(body.buffer, body.byteOffset, body.length - 2));
   }
 
   private fail(kind: SmpFrameErrorKind, message: string): void {

@@ -46,6 +46,8 @@ export interface SimulatedPeripheralSpec {
   serviceData?: SimulatedServiceData[] | (() => SimulatedServiceData[]);
   /** told when a central connects (true) or the link drops (false) */
   onLinkChange?: (connected: boolean) => void;
+  /** the ATT MTU the exchange after connecting settles on (reported as noble's hci bindings do); none: 23 */
+  mtu?: number;
 }
 
 export interface SimulatedServiceData {
@@ -55,7 +57,7 @@ export interface SimulatedServiceData {
 
 export interface SimulatedGattCharacteristic {
   uuid: string;
-  /** 'read', 'write', 'notify' */
+  /** 'read', 'write', 'writeWithoutResponse', 'notify' */
   properties: string[];
   /** the value a read returns when there is no onRead */
   value?: Uint8Array;
@@ -367,6 +369,7 @@ export class SimulatedBleBinding extends EventEmitter {
       p.connected = true;
       this.stats.connects++;
       this.emit('connect', id, null);
+      if (p.spec.mtu) this.emit('onMtu', id, p.spec.mtu);
       this.tellLink(p, true);
     }, this.latencyMs * 5);
   }
@@ -433,7 +436,7 @@ export class SimulatedBleBinding extends EventEmitter {
     this.gattOp(id, (p) => {
       const c = p.gatt.get(serviceUuid)?.get(characteristicUuid);
       this.stats.writes++;
-      if (c?.handlers && c.properties.includes('write')) {
+      if (c?.handlers && (c.properties.includes('write') || c.properties.includes('writeWithoutResponse'))) {
         this.emit('write', id, serviceUuid, characteristicUuid);
         try {
           c.handlers.onWrite?.(new Uint8Array(data));
