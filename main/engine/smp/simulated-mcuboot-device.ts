@@ -7,7 +7,7 @@
  * checks the image header magic on the first chunk, and resumes an upload when the
  * first chunk repeats the `sha` of the one in progress.
  * Failure modes: slow flash, link cut mid-upload (stops answering), image that does not
- * boot (MCUboot reverts on the reset).
+ * boot (MCUboot reverts on the reset), silent after a reset.
  */
 import { createHash } from 'node:crypto';
 import { readImageIdentity } from './mcuboot-test-image';
@@ -36,6 +36,8 @@ export interface SimulatedMcubootOptions {
   cutLinkAfterBytes?: number;
   /** the next tested image fails to boot: MCUboot reverts to the old one on the reset */
   newImageFailsToBoot?: boolean;
+  /** after the next reset the device never answers again (a hang in early boot, a dead USB bridge) */
+  silentAfterReset?: boolean;
   rebootMs?: number;
 }
 
@@ -297,6 +299,7 @@ export class SimulatedMcubootDevice {
 
   private async reboot(): Promise<void> {
     this.rebooting = true;
+    if (this.options.silentAfterReset) return;
     await new Promise((r) => setTimeout(r, this.options.rebootMs ?? 30));
     const secondary = this.secondary;
     if (this.pending && secondary) {
