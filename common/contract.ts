@@ -19,6 +19,7 @@ import {
   StoreStatusSchema,
 } from './contract-core';
 import { credentialsRequests, credentialsStreams } from './credentials-contract';
+import { flashRequests, flashStreams } from './flash-contract';
 import { mqttBrowseRequests, mqttBrowseStreams } from './mqtt-browse-contract';
 import { profilesRequests } from './profiles-contract';
 import { registryRequests, registryStreams } from './registry-contract';
@@ -225,6 +226,7 @@ export const requests = {
   ...commissioningRequests,
   ...syncRequests,
   ...mqttBrowseRequests,
+  ...flashRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
@@ -265,6 +267,7 @@ export const streams = {
   ...commissioningStreams,
   ...syncStreams,
   ...mqttBrowseStreams,
+  ...flashStreams,
 } as const;
 
 export type Requests = typeof requests;

@@ -31,6 +31,8 @@ import { loadDemoSite } from './demo/demo-site-definition';
 import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
 import { DeviceRegistry } from './devices/device-registry';
 import type { Engine, EngineOptions } from './engine-types';
+import { createFlashHandlers, createFlashStreams } from './firmware/flash-handlers';
+import { createEngineFlash } from './firmware/flash-wiring';
 import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
 import { toLiveBatch } from './live-streams';
@@ -282,6 +284,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
 
+  const flash = createEngineFlash({
+    dataDir: options.dataDir,
+    registry,
+    connectors: connectorManager,
+    audit: (action, subject, after) => audit.append({ actor: operator.get(), action, subject, after }),
+    log: log.child('flash'),
+  });
+
   const deviceTimer = setInterval(() => {
     registryService.flushHealth();
     const changed = registry.takeChanged();
@@ -380,6 +390,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           });
         },
       }),
+      ...createFlashHandlers(flash),
       'connectors.list': () => allConnectors().map((c) => c.status()),
       'connectors.add': ({ kind, config }) => connectorManager.add(kind, config),
       'connectors.get': ({ id }) => connectorManager.getConfig(id),
@@ -436,6 +447,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'ble.notifications': (params, emit) => tools.bleNotifications(params, emit),
       ...topicBrowser.streams,
       ...createCommissioningStreams(commissioning),
+      ...createFlashStreams(flash),
       ...sync.streams,
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
@@ -492,6 +504,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await Promise.all(demoConnectors.map((c) => c.stop()));
       await demoPlant?.close();
       await commissioning.close();
+      await flash.close();
       await connectorManager.stopAll();
       // the last readings reach the store and the outbox before the sync loop stops
       pipeline.close();

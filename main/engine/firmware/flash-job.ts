@@ -9,23 +9,12 @@
  * the device, so running it again after a cable pull or an engine crash continues where
  * the device is (upload offset, image pending, new image booted but unconfirmed).
  */
+import type { FLASH_OUTCOMES, FLASH_STEP_NAMES } from '../../../common/flash-contract';
 import type { ImageSlotState, SmpClient } from '../smp/smp-client';
 import { SmpTimeoutError } from '../smp/smp-client';
 
-export const FLASH_STEPS = [
-  'checking',
-  'uploading',
-  'marking',
-  'resetting',
-  'reconnecting',
-  'verifying',
-  'health',
-  'confirming',
-  'reverting',
-] as const;
-export type FlashStep = (typeof FLASH_STEPS)[number];
-
-export type FlashOutcome = 'installed' | 'already-installed' | 'reverted' | 'failed' | 'cancelled';
+export type FlashStep = (typeof FLASH_STEP_NAMES)[number];
+export type FlashOutcome = (typeof FLASH_OUTCOMES)[number];
 
 export interface FlashImage {
   bytes: Uint8Array;

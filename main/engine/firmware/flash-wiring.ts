@@ -1,0 +1,107 @@
+/**
+ * The flash service as the engine runs it: serial targets found through the device
+ * registry and the serial connectors, the connector on the port paused while flashing,
+ * results in the audit log.
+ *
+ * TEMPORARY image source until the firmware library is merged: images are the files of
+ * the content-addressed store in `<dataDir>/firmware`, checked against the PEM public
+ * keys in `<dataDir>/firmware-keys/*.pem`. The library replaces both (FirmwareSource and
+ * its pinned keys).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { RpcError } from '../../../common/protocol';
+import type { ConnectorManager } from '../connectors/connector-manager';
+import type { DeviceRegistry } from '../devices/device-registry';
+import type { Logger } from '../log';
+import { FirmwareStore } from './firmware-store';
+import { FlashJobFile } from './flash-job-file';
+import { openSerialFlashLink } from './flash-serial-link';
+import {
+  type FirmwareSource,
+  FlashService,
+  type FlashTargetRequest,
+  type ResolvedTarget,
+} from './flash-service';
+import type { PinnedKey } from './verify-image';
+
+export interface EngineFlashDeps {
+  dataDir: string;
+  registry: DeviceRegistry;
+  connectors: ConnectorManager;
+  audit(action: string, subject: string, after: unknown): void;
+  log: Logger;
+}
+
+const DEFAULT_BAUD = 115_200;
+
+export function storeFirmwareSource(dir: string): FirmwareSource {
+  const store = new FirmwareStore(dir);
+  return {
+    list: async () => (await store.list()).map((sha256) => ({ sha256 })),
+    getImage: async (sha256) => {
+      const got = await store.get(sha256);
+      return got.ok ? { bytes: got.value } : undefined;
+    },
+  };
+}
+
+export function pemKeysIn(dir: string): PinnedKey[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.pem'));
+  } catch {
+    return [];
+  }
+  return names.sort().map((n) => ({ id: n.slice(0, -4), pem: readFileSync(path.join(dir, n), 'utf8') }));
+}
+
+function serialConfigOf(connectors: ConnectorManager, connectorId: string) {
+  try {
+    const { kind, config } = connectors.getConfig(connectorId);
+    if (kind !== 'serial' || typeof config.path !== 'string') return undefined;
+    return {
+      path: config.path,
+      baudRate: typeof config.baudRate === 'number' ? config.baudRate : DEFAULT_BAUD,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export function createEngineFlash(deps: EngineFlashDeps): FlashService {
+  const { registry, connectors } = deps;
+  const resolveTarget = (t: FlashTargetRequest): ResolvedTarget => {
+    if (t.deviceId !== undefined) {
+      const device = registry.get(t.deviceId);
+      if (!device) throw new RpcError('NOT_FOUND', `no device "${t.deviceId}"`);
+      const serial = serialConfigOf(connectors, device.connectorId);
+      if (!serial)
+        throw new RpcError(
+          'INVALID_PARAMS',
+          `${device.name} is not on a serial connector: flash it over its USB cable by port`,
+        );
+      return { ...serial, deviceId: device.id, connectorId: device.connectorId };
+    }
+    const port = t.port ?? '';
+    const holder = connectors.list().find((c) => serialConfigOf(connectors, c.id)?.path === port);
+    const baudRate =
+      t.baudRate ?? (holder && serialConfigOf(connectors, holder.id)?.baudRate) ?? DEFAULT_BAUD;
+    return { path: port, baudRate, deviceId: null, connectorId: holder?.id ?? null };
+  };
+  return new FlashService({
+    jobFile: new FlashJobFile(path.join(deps.dataDir, 'flash-job.json')),
+    source: storeFirmwareSource(path.join(deps.dataDir, 'firmware')),
+    pinnedKeys: () => pemKeysIn(path.join(deps.dataDir, 'firmware-keys')),
+    resolveTarget,
+    holdPort: async (connectorId) => {
+      const connector = connectorId ? connectors.get(connectorId) : undefined;
+      if (!connector) return () => {};
+      await connector.stop();
+      return () => connector.start();
+    },
+    openLink: (target) => openSerialFlashLink(target),
+    audit: deps.audit,
+    log: deps.log,
+  });
+}
