@@ -52,7 +52,7 @@ export interface FlashServiceDeps {
 }
 
 const PROGRESS_EVERY_MS = 200;
-const PERSIST_EVERY_MS = 1000;
+const PERSIST_EVERY_MS = 500;
 
 export function parseDeviceVersion(text: string): ImageVersion | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,5})(?:\.(\d{1,10}))?$/.exec(text);
