@@ -47,6 +47,8 @@ export interface BenchDevice {
   device: SimulatedMcubootDevice;
   /** what the device reports, read over its own port end (use only while no job runs) */
   slots(): Promise<Awaited<ReturnType<SmpClient['imageState']>>>;
+  /** a line the application prints on the same UART (telemetry beside SMP, as Zephyr apps do) */
+  print(line: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,8 @@ export async function benchDevice(options: SimulatedMcubootOptions): Promise<Ben
         await new Promise<void>((resolve) => host.close(() => resolve()));
       }
     },
+    print: (line) =>
+      new Promise<void>((resolve, reject) => port.write(`${line}\r\n`, (e) => (e ? reject(e) : resolve()))),
     async close() {
       device.stop();
       if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));

@@ -1,0 +1,137 @@
+/**
+ * Flashing a device from its page in Chromium at 1024×700: the built headless host
+ * (--no-demo), a simulated MCUboot device on a real socat pty that also prints JSON
+ * telemetry on the same UART (so it appears as a serial device), a serial connector added
+ * over RPC. The page reads the slots, offers only the image signed with the pinned key
+ * (the unsigned one is listed as not offered), flashes it with progress (step, bytes/s,
+ * time left) while the connector is paused, shows the result, and the device runs the new
+ * image confirmed. Then a device whose new image does not boot: reverted and said so.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { signMcubootImage } from '../main/engine/firmware/imgtool-sign';
+import { type BenchDevice, benchDevice, prepareFirmware, signedImage } from './flash-fixture';
+import { type AppWithRpc, openAppWithRpc, tempDataDir, waitFor } from './harness';
+
+const dataDir = tempDataDir('flash-serial');
+const OLD = signedImage(1, 3000);
+const NEW = signedImage(3, 96_000);
+const UNSIGNED = signMcubootImage({
+  payload: new Uint8Array(5000).fill(7),
+  version: { major: 9, minor: 0, revision: 0, build: 0 },
+});
+
+let app: AppWithRpc | undefined;
+let bench: BenchDevice | undefined;
+let newSha = '';
+let unsignedSha = '';
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  [newSha = '', unsignedSha = ''] = await prepareFirmware(dataDir, [NEW, UNSIGNED]);
+  app = await openAppWithRpc({
+    dataDir,
+    args: ['--no-demo'],
+    viewport: { width: 1024, height: 700 },
+    pageErrors,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await bench?.close();
+});
+
+/** A bench device on a new pty, with a serial connector on it and one telemetry line so it is in the fleet. */
+async function plug(id: string, options: { newImageFailsToBoot?: boolean } = {}): Promise<BenchDevice> {
+  await bench?.close();
+  bench = await benchDevice({ initialImage: OLD, bufSize: 2048, flashDelayMs: 40, ...options });
+  const rpc = app!.rpc;
+  await rpc.request('connectors.add', {
+    kind: 'serial',
+    config: { id: `bench-${id}`, path: bench.pty.a, format: 'json-lines', deviceId: id },
+  });
+  const printer = bench;
+  await waitFor(`${id} in the fleet`, async () => {
+    await printer.print(JSON.stringify({ dev: id, temperature: 21.5 }));
+    const devices = await rpc.request<{ id: string }[]>('devices.list');
+    return devices.some((d) => d.id === id) ? true : undefined;
+  });
+  return bench;
+}
+
+async function openDevicePage(page: Page, id: string) {
+  await page.evaluate(`location.hash = ${JSON.stringify(`#/device/${encodeURIComponent(id)}`)}`);
+  await page.getByTestId('firmware-panel').waitFor();
+}
+
+describe('flash a device over serial from its page', () => {
+  test('slots, compatible images only, progress, result, confirmed on the device', async () => {
+    const page = app!.page;
+    const device = await plug('pump-7');
+    await openDevicePage(page, 'pump-7');
+
+    await page.getByTestId('flash-read-slots').click();
+    await expect.poll(() => page.getByTestId('flash-slot-0').textContent()).toContain('2.1.0');
+    expect(await page.getByTestId('flash-slot-0').textContent()).toContain('running, confirmed');
+
+    const options = await page.getByTestId('flash-image').locator('option').allTextContents();
+    expect(options).toEqual([expect.stringContaining('2.3.0')]);
+    expect(await page.getByTestId('flash-image').inputValue()).toBe(newSha);
+    expect(await page.getByTestId('flash-refused-images').textContent()).toContain('1 image not offered');
+    await page.getByTestId('flash-refused-images').locator('summary').click();
+    expect(await page.getByTestId('flash-refused-images').textContent()).toContain(
+      `${unsignedSha.slice(0, 12)}: image is not signed`,
+    );
+
+    // keyboard: focus Flash and press Enter
+    await page.getByTestId('flash-start').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('flash-progress').waitFor();
+    const rate = page.getByTestId('flash-rate');
+    await expect
+      .poll(() => rate.textContent({ timeout: 1000 }).catch(() => ''), { timeout: 10_000 })
+      .toMatch(/^[\d.]+ KiB of 94 KiB · [\d.]+ KiB\/s · \d+ s left$/);
+    expect(await page.getByTestId('flash-cancel').isVisible()).toBe(true);
+    expect(await page.getByTestId('flash-step').textContent()).toBe('Uploading the image…');
+    await page.screenshot({ path: 'test-results/flash-serial-progress.png' });
+
+    const result = page.getByTestId('flash-result');
+    await result.waitFor({ timeout: 20_000 });
+    expect(await result.textContent()).toBe('2.3.0 is installed and confirmed');
+    expect(await page.getByTestId('flash-job').getAttribute('data-outcome')).toBe('installed');
+
+    const audit = await app!.rpc.request<{ entries: { action: string; subject: string; after: unknown }[] }>(
+      'audit.list',
+      { action: 'firmware.flash' },
+    );
+    expect(audit.entries[0]).toMatchObject({
+      subject: 'pump-7',
+      after: { outcome: 'installed', sha256: newSha },
+    });
+
+    // the serial connector got its port back
+    await waitFor('the connector to reconnect', async () => {
+      const list = await app!.rpc.request<{ id: string; state: string }[]>('connectors.list');
+      return list.find((c) => c.id === 'bench-pump-7')?.state === 'connected' ? true : undefined;
+    });
+    await page.getByTestId('flash-read-slots').click();
+    await expect.poll(() => page.getByTestId('flash-slot-0').textContent()).toContain('2.3.0');
+    expect(await page.getByTestId('flash-slot-0').textContent()).toContain('running, confirmed');
+    expect(device.device.boots).toEqual(['swapped to 2.3.0 (test)']);
+  }, 60_000);
+
+  test('an image that does not boot is reverted and the page says so', async () => {
+    const page = app!.page;
+    await plug('pump-8', { newImageFailsToBoot: true });
+    await openDevicePage(page, 'pump-8');
+    await page.getByTestId('flash-start').click();
+    const result = page.getByTestId('flash-result');
+    await result.waitFor({ timeout: 20_000 });
+    expect(await result.textContent()).toBe(
+      'the new image 2.3.0 did not boot; the device reverted to 2.1.0 The device runs 2.1.0.',
+    );
+    expect(await page.getByTestId('flash-job').getAttribute('data-outcome')).toBe('reverted');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
