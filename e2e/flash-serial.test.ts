@@ -10,6 +10,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signMcubootImage } from '../main/engine/firmware/imgtool-sign';
+import { wizardDriver } from './commissioning-wizard';
 import { type BenchDevice, benchDevice, prepareFirmware, signedImage } from './flash-fixture';
 import { type AppWithRpc, openAppWithRpc, tempDataDir, waitFor } from './harness';
 
@@ -132,6 +133,30 @@ describe('flash a device over serial from its page', () => {
       'the new image 2.3.0 did not boot; the device reverted to 2.1.0 The device runs 2.1.0.',
     );
     expect(await page.getByTestId('flash-job').getAttribute('data-outcome')).toBe('reverted');
+  }, 60_000);
+
+  test('the Commission wizard flashes the device on its link (the session link is released for it)', async () => {
+    const page = app!.page;
+    await bench?.close();
+    bench = await benchDevice({ initialImage: OLD, bufSize: 2048, flashDelayMs: 5 });
+    const w = wizardDriver(page);
+    await page.evaluate("location.hash = '#/commission'");
+    await page.getByTestId('commission-start').click();
+    await page.getByTestId('wizard').waitFor({ timeout: 10_000 });
+    await page.getByTestId('connect-path').fill(bench.pty.a);
+    await w.run('connect');
+    await w.done('connect');
+    await w.view('identify');
+    const panel = page.getByTestId('firmware-panel');
+    await panel.waitFor();
+    await panel.getByTestId('flash-read-slots').click();
+    await expect.poll(() => panel.getByTestId('flash-slot-0').textContent()).toContain('2.1.0');
+    await panel.getByTestId('flash-start').click();
+    const result = panel.getByTestId('flash-result');
+    await result.waitFor({ timeout: 20_000 });
+    expect(await result.textContent()).toBe('2.3.0 is installed and confirmed');
+    expect(bench.device.boots).toEqual(['swapped to 2.3.0 (test)']);
+    await w.screenshot('flash-identify');
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -289,6 +289,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     registry,
     connectors: connectorManager,
     audit: (action, subject, after) => audit.append({ actor: operator.get(), action, subject, after }),
+    releaseLinks: (port) => commissioning.releaseSerialPort(port),
     log: log.child('flash'),
   });
 

@@ -2,7 +2,7 @@
 import type { FlashJob } from '../../common/flash-contract';
 import { formatBytes, formatSpan } from '../format';
 
-export type FlashTarget = { deviceId: string } | { port: string };
+export type FlashTarget = { deviceId: string } | { port: string; baudRate?: number };
 
 export const STEP_TEXT: Record<NonNullable<FlashJob['step']>, string> = {
   checking: 'Reading the device’s image slots',

@@ -41,8 +41,8 @@ export interface FlashServiceDeps {
   pinnedKeys(): readonly PinnedKey[];
   /** throws RpcError NOT_FOUND / INVALID_PARAMS for a device that cannot be flashed over serial */
   resolveTarget(target: FlashTargetRequest): ResolvedTarget;
-  /** stops the connector holding the port; the returned function starts it again */
-  holdPort(connectorId: string | null): Promise<() => void>;
+  /** frees the port (pauses its connector, closes a commissioning link); the returned function gives it back */
+  holdPort(target: ResolvedTarget): Promise<() => void>;
   openLink(target: SerialTarget): Promise<FlashLink>;
   audit(action: string, subject: string, after: unknown): void;
   /** the engine's view of the device after the new image booted; a failure reason or undefined */
@@ -119,7 +119,7 @@ export class FlashService {
     const target = this.deps.resolveTarget(request);
     if (this.running && this.job?.port === target.path)
       throw new RpcError('UNAVAILABLE', `${target.path} is being flashed: wait for the job to end`);
-    const release = await this.deps.holdPort(target.connectorId);
+    const release = await this.deps.holdPort(target);
     let link: FlashLink | undefined;
     try {
       link = await this.deps.openLink(target).catch((e: Error) => {
@@ -215,7 +215,7 @@ export class FlashService {
     const done = (async () => {
       let release = () => {};
       try {
-        release = await this.deps.holdPort(target.connectorId);
+        release = await this.deps.holdPort(target);
         const result = await runFlashJob(
           { bytes, version: job.version, imageHash: Buffer.from(verified.imageHash, 'hex') },
           {

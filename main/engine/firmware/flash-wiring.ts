@@ -30,6 +30,8 @@ export interface EngineFlashDeps {
   registry: DeviceRegistry;
   connectors: ConnectorManager;
   audit(action: string, subject: string, after: unknown): void;
+  /** closes a Commission wizard session's link on this serial port */
+  releaseLinks(path: string): Promise<void>;
   log: Logger;
 }
 
@@ -94,8 +96,9 @@ export function createEngineFlash(deps: EngineFlashDeps): FlashService {
     source: storeFirmwareSource(path.join(deps.dataDir, 'firmware')),
     pinnedKeys: () => pemKeysIn(path.join(deps.dataDir, 'firmware-keys')),
     resolveTarget,
-    holdPort: async (connectorId) => {
-      const connector = connectorId ? connectors.get(connectorId) : undefined;
+    holdPort: async (target) => {
+      await deps.releaseLinks(target.path);
+      const connector = target.connectorId ? connectors.get(target.connectorId) : undefined;
       if (!connector) return () => {};
       await connector.stop();
       return () => connector.start();
