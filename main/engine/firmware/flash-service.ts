@@ -193,9 +193,12 @@ export class FlashService {
   async close(): Promise<void> {
     const run = this.running;
     if (!run) return;
-    // an engine stopping mid-job leaves it interrupted, to be resumed, not cancelled
+    // an engine stopping mid-upload leaves the job interrupted, to be resumed, not cancelled;
+    // once the image is marked for test the sequence runs to its end (bounded by the reconnect
+    // timeout), since aborting there would revert the device for no reason of its own
     this.closing = true;
-    run.controller.abort();
+    const step = this.job?.step ?? null;
+    if (step === null || step === 'checking' || step === 'uploading') run.controller.abort();
     await run.done;
   }
 
@@ -236,7 +239,7 @@ export class FlashService {
             ...this.deps.jobOptions,
           },
         );
-        if (this.closing) {
+        if (this.closing && result.outcome === 'cancelled') {
           this.update(job, { state: 'interrupted' }, true);
           return;
         }
