@@ -112,7 +112,7 @@ describe('flash job over a real pty', () => {
     d.restoreLink();
     const { job, offsets } = deps();
     const second = await runFlashJob(flashImage(NEW), job);
-    expect(second.outcome).toBe('installed');
+    expect(second.message).toBe('1.3.0 is installed and confirmed');
     expect(second.firstOffset).toBeGreaterThanOrEqual(20_000);
     expect(offsets[0]).toBeGreaterThanOrEqual(20_000);
   });
@@ -140,6 +140,19 @@ describe('flash job over a real pty', () => {
     expect(result.message).toMatch(
       /^the device did not answer within 2 s after its reset .*MCUboot reverts to 1\.2\.0 on the next reset unless the new image is confirmed$/,
     );
+  });
+
+  it('a port where something else answers with garbage fails clearly, without an upload', async () => {
+    const far = await fixture.openRaw(fixture.pair.b);
+    // a device printing binary noise and broken SMP frames in reply to anything
+    far.on('data', () =>
+      far.write(Buffer.from([0x06, 0x09, 0x41, 0x41, 0x0a, 0xff, 0x00, 0x13, 0x37, 0x0a])),
+    );
+    const { job, steps } = deps();
+    const result = await runFlashJob(flashImage(NEW), job);
+    expect(result.outcome).toBe('failed');
+    expect(result.message).toBe('flashing failed: device did not answer SMP group 1 command 0 within 400 ms');
+    expect(steps).toEqual(['checking']);
   });
 
   it('skips the upload when the image is already in the second slot', async () => {

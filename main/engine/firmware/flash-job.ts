@@ -150,7 +150,11 @@ export async function runFlashJob(image: FlashImage, deps: FlashJobDeps): Promis
     step('checking');
     link = await deps.connect();
     let client = link.client;
-    const state = await client.imageState();
+    // a line cut short by a cable pull can sit in the device's buffer and garble the first request
+    const state = await client.imageState().catch((e: Error) => {
+      if (e instanceof SmpTimeoutError) return client.imageState();
+      throw e;
+    });
     const running = active(state);
     if (running) previous = { version: running.version, hash: running.hash };
     if (running && sameHash(running.hash, image.imageHash)) {
