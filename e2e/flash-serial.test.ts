@@ -120,6 +120,9 @@ describe('flash a device over serial from its page', () => {
     await expect.poll(() => page.getByTestId('flash-slot-0').textContent()).toContain('2.3.0');
     expect(await page.getByTestId('flash-slot-0').textContent()).toContain('running, confirmed');
     expect(device.device.boots).toEqual(['swapped to 2.3.0 (test)']);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByTestId('firmware-panel').screenshot({ path: 'test-results/flash-serial-dark.png' });
+    await page.emulateMedia({ colorScheme: 'light' });
   }, 60_000);
 
   test('an image that does not boot is reverted and the page says so', async () => {

@@ -81,7 +81,7 @@ export function createEngineFlash(deps: EngineFlashDeps): FlashService {
       if (!serial)
         throw new RpcError(
           'INVALID_PARAMS',
-          `${device.name} is not on a serial connector: flash it over its USB cable by port`,
+          `${device.name} is not on a serial port Fieldline opens (a demo or radio device): it cannot be flashed over a cable`,
         );
       return { ...serial, deviceId: device.id, connectorId: device.connectorId };
     }
