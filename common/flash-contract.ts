@@ -70,6 +70,8 @@ export type FlashJob = z.infer<typeof FlashJobSchema>;
 export const FlashImageSchema = z.object({
   sha256,
   version: z.string(),
+  /** the SHA256 TLV in hex, as the device's slots report it; null when the image does not parse */
+  imageHash: z.string().nullable(),
   size: z.number().int().nonnegative(),
   compatible: z.boolean(),
   /** why the image cannot be flashed (signature, size, target), in plain words */

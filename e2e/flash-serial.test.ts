@@ -17,6 +17,8 @@ import { type AppWithRpc, openAppWithRpc, tempDataDir, waitFor } from './harness
 const dataDir = tempDataDir('flash-serial');
 const OLD = signedImage(1, 3000);
 const NEW = signedImage(3, 96_000);
+/** signed with the fleet key, but older than what the bench devices run */
+const OLDER = signedImage(0, 2500);
 const UNSIGNED = signMcubootImage({
   payload: new Uint8Array(5000).fill(7),
   version: { major: 9, minor: 0, revision: 0, build: 0 },
@@ -29,7 +31,7 @@ let unsignedSha = '';
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  [newSha = '', unsignedSha = ''] = await prepareFirmware(dataDir, [NEW, UNSIGNED]);
+  [newSha = '', unsignedSha = ''] = await prepareFirmware(dataDir, [NEW, UNSIGNED, OLDER]);
   app = await openAppWithRpc({
     dataDir,
     args: ['--no-demo'],
@@ -76,14 +78,18 @@ describe('flash a device over serial from its page', () => {
     await expect.poll(() => page.getByTestId('flash-slot-0').textContent()).toContain('2.1.0');
     expect(await page.getByTestId('flash-slot-0').textContent()).toContain('running, confirmed');
 
+    // the downgrade is not offered once the slots say what runs; the unsigned image never is
     const options = await page.getByTestId('flash-image').locator('option').allTextContents();
     expect(options).toEqual([expect.stringContaining('2.3.0')]);
     expect(await page.getByTestId('flash-image').inputValue()).toBe(newSha);
-    expect(await page.getByTestId('flash-refused-images').textContent()).toContain('1 image not offered');
-    await page.getByTestId('flash-refused-images').locator('summary').click();
-    expect(await page.getByTestId('flash-refused-images').textContent()).toContain(
+    const refused = page.getByTestId('flash-refused-images');
+    expect(await refused.textContent()).toContain('2 images not offered');
+    await refused.locator('summary').click();
+    const reasons = await refused.locator('li').allTextContents();
+    expect(reasons.sort()).toEqual([
       `${unsignedSha.slice(0, 12)}: image is not signed`,
-    );
+      '2.0.0: older than the running 2.1.0',
+    ]);
 
     // keyboard: focus Flash and press Enter
     await page.getByTestId('flash-start').focus();
@@ -99,7 +105,7 @@ describe('flash a device over serial from its page', () => {
 
     const result = page.getByTestId('flash-result');
     await result.waitFor({ timeout: 20_000 });
-    expect(await result.textContent()).toBe('2.3.0 is installed and confirmed');
+    expect(await result.textContent()).toBe('2.3.0 is installed and confirmed.');
     expect(await page.getByTestId('flash-job').getAttribute('data-outcome')).toBe('installed');
 
     const audit = await app!.rpc.request<{ entries: { action: string; subject: string; after: unknown }[] }>(
@@ -119,6 +125,9 @@ describe('flash a device over serial from its page', () => {
     await page.getByTestId('flash-read-slots').click();
     await expect.poll(() => page.getByTestId('flash-slot-0').textContent()).toContain('2.3.0');
     expect(await page.getByTestId('flash-slot-0').textContent()).toContain('running, confirmed');
+    expect(await page.getByTestId('flash-image').locator('option').allTextContents()).toEqual([
+      expect.stringMatching(/^2\.3\.0 .*, running now$/),
+    ]);
     expect(device.device.boots).toEqual(['swapped to 2.3.0 (test)']);
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.getByTestId('firmware-panel').screenshot({ path: 'test-results/flash-serial-dark.png' });
@@ -129,13 +138,50 @@ describe('flash a device over serial from its page', () => {
     const page = app!.page;
     await plug('pump-8', { newImageFailsToBoot: true });
     await openDevicePage(page, 'pump-8');
+    await page.getByTestId('flash-image').selectOption(newSha);
     await page.getByTestId('flash-start').click();
     const result = page.getByTestId('flash-result');
     await result.waitFor({ timeout: 20_000 });
     expect(await result.textContent()).toBe(
-      'the new image 2.3.0 did not boot; the device reverted to 2.1.0 The device runs 2.1.0.',
+      'The new image 2.3.0 did not boot; the device reverted to 2.1.0.',
     );
     expect(await page.getByTestId('flash-job').getAttribute('data-outcome')).toBe('reverted');
+  }, 60_000);
+
+  test('Cancel during the upload, then Resume continues where the device stopped', async () => {
+    const page = app!.page;
+    const device = await plug('pump-9');
+    await openDevicePage(page, 'pump-9');
+    await page.getByTestId('flash-image').selectOption(newSha);
+    await page.getByTestId('flash-start').click();
+    const rate = page.getByTestId('flash-rate');
+    await expect
+      .poll(
+        async () =>
+          Number(
+            /^([\d.]+) KiB of/.exec((await rate.textContent({ timeout: 1000 }).catch(() => '')) ?? '')?.[1] ??
+              0,
+          ),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBeGreaterThan(20);
+    await page.getByTestId('flash-cancel').click();
+    const result = page.getByTestId('flash-result');
+    await result.waitFor({ timeout: 10_000 });
+    expect(await result.textContent()).toBe(
+      'Cancelled during the upload; Resume continues it. The device runs 2.1.0.',
+    );
+    expect(device.device.boots).toEqual([]);
+
+    await page.getByTestId('flash-resume').click();
+    await expect
+      .poll(() => result.textContent({ timeout: 1000 }).catch(() => ''), { timeout: 20_000 })
+      .toBe('2.3.0 is installed and confirmed.');
+    const job = await app!.rpc.request<{ result: { firstOffset: number } }>('flash.status');
+    expect(job.result.firstOffset).toBeGreaterThan(20 * 1024);
+    expect(device.device.boots).toEqual(['swapped to 2.3.0 (test)']);
   }, 60_000);
 
   test('the Commission wizard flashes the device on its link (the session link is released for it)', async () => {
@@ -154,10 +200,11 @@ describe('flash a device over serial from its page', () => {
     await panel.waitFor();
     await panel.getByTestId('flash-read-slots').click();
     await expect.poll(() => panel.getByTestId('flash-slot-0').textContent()).toContain('2.1.0');
+    await panel.getByTestId('flash-image').selectOption(newSha);
     await panel.getByTestId('flash-start').click();
     const result = panel.getByTestId('flash-result');
     await result.waitFor({ timeout: 20_000 });
-    expect(await result.textContent()).toBe('2.3.0 is installed and confirmed');
+    expect(await result.textContent()).toBe('2.3.0 is installed and confirmed.');
     expect(bench.device.boots).toEqual(['swapped to 2.3.0 (test)']);
     await w.screenshot('flash-identify');
     expect(pageErrors).toEqual([]);

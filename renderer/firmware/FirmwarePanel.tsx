@@ -10,7 +10,15 @@ import type { RequestResult } from '../../common/contract';
 import type { FlashJob } from '../../common/flash-contract';
 import { engine } from '../rpc/engine';
 import { errorMessage } from '../tools/use-poll';
-import { canResume, type FlashTarget, jobIsFor, progressText, STEP_TEXT } from './flash-view';
+import {
+  canResume,
+  type FlashTarget,
+  imageNote,
+  jobIsFor,
+  progressText,
+  resultText,
+  STEP_TEXT,
+} from './flash-view';
 
 type Images = RequestResult<'flash.images'>;
 type Slots = RequestResult<'flash.slots'>;
@@ -83,10 +91,7 @@ function JobView({ job }: { job: FlashJob }) {
       )}
       {result && (
         <div className={OUTCOME_CLASS[result.outcome]} role="status" data-testid="flash-result">
-          {result.message}
-          {result.runningVersion && result.outcome !== 'installed' && (
-            <> The device runs {result.runningVersion}.</>
-          )}
+          {resultText(result)}
         </div>
       )}
     </div>
@@ -125,10 +130,14 @@ export function FirmwarePanel({ target }: { target: FlashTarget }) {
     return engine().subscribe('flash.progress', undefined, keep);
   }, [targetKey]);
 
-  const compatible = images?.filter((i) => i.compatible) ?? [];
-  const refused = images?.filter((i) => !i.compatible) ?? [];
+  // verified images, less those the device's slots rule out (older than what it runs)
+  const noted = (images ?? []).map((i) => ({ ...i, note: i.compatible ? imageNote(i, slots) : null }));
+  const compatible = noted.filter((i) => i.compatible && i.note?.offered !== false);
+  const refused = noted
+    .filter((i) => !i.compatible || i.note?.offered === false)
+    .map((i) => ({ ...i, reason: i.reason ?? i.note?.note ?? null }));
   const running = job?.state === 'running';
-  const selected = picked || compatible[0]?.sha256 || '';
+  const selected = compatible.some((i) => i.sha256 === picked) ? picked : (compatible[0]?.sha256 ?? '');
 
   const act = async (what: () => Promise<unknown>) => {
     setBusy(true);
@@ -172,7 +181,7 @@ export function FirmwarePanel({ target }: { target: FlashTarget }) {
         <p className="muted">loading images…</p>
       ) : compatible.length === 0 ? (
         <p className="muted" data-testid="flash-no-images">
-          No image in the library can be flashed: import a signed image first.
+          No image in the library can be flashed to this device: import a signed, newer image first.
         </p>
       ) : (
         <div className="form-actions">
@@ -187,6 +196,7 @@ export function FirmwarePanel({ target }: { target: FlashTarget }) {
               {compatible.map((i) => (
                 <option key={i.sha256} value={i.sha256}>
                   {i.version} ({Math.ceil(i.size / 1024)} KiB, {i.sha256.slice(0, 8)})
+                  {i.note ? `, ${i.note.note}` : ''}
                 </option>
               ))}
             </select>
@@ -210,7 +220,7 @@ export function FirmwarePanel({ target }: { target: FlashTarget }) {
           <ul>
             {refused.map((i) => (
               <li key={i.sha256}>
-                <span className="mono">{i.sha256.slice(0, 12)}</span>: {i.reason}
+                <span className="mono">{i.version || i.sha256.slice(0, 12)}</span>: {i.reason}
               </li>
             ))}
           </ul>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlashJob } from '../../common/flash-contract';
-import { canResume, jobIsFor, progressText } from './flash-view';
+import { canResume, compareVersions, imageNote, jobIsFor, progressText, resultText } from './flash-view';
 
 const job = (over: Partial<FlashJob>): FlashJob => ({
   id: 'j',
@@ -46,5 +46,56 @@ describe('flash panel words', () => {
     expect(canResume(ended('cancelled'))).toBe(true);
     expect(canResume(ended('installed'))).toBe(false);
     expect(canResume(ended('reverted'))).toBe(false);
+  });
+});
+
+describe('images against the slots read from the device', () => {
+  const slots = [
+    { version: '2.3.0', hash: 'aa', active: true },
+    { version: '2.1.0', hash: 'bb', active: false },
+  ];
+  it('compares img_mgmt versions numerically, build last', () => {
+    expect(compareVersions('2.10.0', '2.9.0')).toBeGreaterThan(0);
+    expect(compareVersions('2.3.0', '2.3.0.1')).toBeLessThan(0);
+    expect(compareVersions('2.3.0', '2.3.0')).toBe(0);
+  });
+  it('marks the running image, hides older ones, says nothing before the slots are read', () => {
+    expect(imageNote({ version: '2.3.0', imageHash: 'aa' }, slots)).toEqual({
+      offered: true,
+      note: 'running now',
+    });
+    expect(imageNote({ version: '2.1.0', imageHash: 'bb' }, slots)).toEqual({
+      offered: false,
+      note: 'older than the running 2.3.0',
+    });
+    expect(imageNote({ version: '2.4.0', imageHash: 'cc' }, slots)).toBeNull();
+    expect(imageNote({ version: '2.1.0', imageHash: 'bb' }, null)).toBeNull();
+  });
+});
+
+describe('result sentence', () => {
+  const r = (
+    outcome: NonNullable<FlashJob['result']>['outcome'],
+    message: string,
+    runningVersion: string | null,
+  ) => ({
+    outcome,
+    message,
+    runningVersion,
+    firstOffset: 0,
+  });
+  it('capitalised, one full stop, the running version only when it is news', () => {
+    expect(resultText(r('installed', '2.3.0 is installed and confirmed', '2.3.0'))).toBe(
+      '2.3.0 is installed and confirmed.',
+    );
+    expect(
+      resultText(r('reverted', 'the new image 2.3.0 did not boot; the device reverted to 2.1.0', '2.1.0')),
+    ).toBe('The new image 2.3.0 did not boot; the device reverted to 2.1.0.');
+    expect(resultText(r('cancelled', 'cancelled during the upload; Resume continues it', '2.1.0'))).toBe(
+      'Cancelled during the upload; Resume continues it. The device runs 2.1.0.',
+    );
+    expect(resultText(r('failed', 'flashing failed: no serial port at /dev/x.', null))).toBe(
+      'Flashing failed: no serial port at /dev/x.',
+    );
   });
 });

@@ -36,3 +36,44 @@ export function canResume(job: FlashJob): boolean {
     job.state === 'finished' && (job.result?.outcome === 'failed' || job.result?.outcome === 'cancelled')
   );
 }
+
+type Slot = { version: string; hash: string; active: boolean };
+
+function versionParts(v: string): number[] {
+  return v.split('.').map((n) => Number(n) || 0);
+}
+
+/** Negative when a is older than b, by major.minor.revision.build as img_mgmt prints them. */
+export function compareVersions(a: string, b: string): number {
+  const x = versionParts(a);
+  const y = versionParts(b);
+  for (let i = 0; i < 4; i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Once the slots are read: why an image is not offered for this device (older than what it
+ * runs: the engine refuses downgrades), or what it is already (running). Null: offered.
+ */
+export function imageNote(
+  image: { version: string; imageHash: string | null },
+  slots: readonly Slot[] | null,
+): { offered: boolean; note: string } | null {
+  const running = slots?.find((s) => s.active);
+  if (!running) return null;
+  if (image.imageHash === running.hash) return { offered: true, note: 'running now' };
+  if (compareVersions(image.version, running.version) < 0)
+    return { offered: false, note: `older than the running ${running.version}` };
+  return null;
+}
+
+/** The engine's result message as a sentence on the page, with what the device runs when that is news. */
+export function resultText(result: NonNullable<FlashJob['result']>): string {
+  const text = result.message.trim();
+  const sentence = `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+  const says = (result.outcome === 'failed' || result.outcome === 'cancelled') && result.runningVersion;
+  return says ? `${sentence} The device runs ${result.runningVersion}.` : sentence;
+}

@@ -7,6 +7,7 @@
  * is audited.
  */
 import { randomUUID } from 'node:crypto';
+import type { RequestResult } from '../../../common/contract';
 import type { FlashJob } from '../../../common/flash-contract';
 import { RpcError } from '../../../common/protocol';
 import type { Logger } from '../log';
@@ -96,9 +97,7 @@ export class FlashService {
     return () => this.listeners.delete(listener);
   }
 
-  async images(): Promise<
-    { sha256: string; version: string; size: number; compatible: boolean; reason: string | null }[]
-  > {
+  async images(): Promise<RequestResult<'flash.images'>> {
     const out = [];
     for (const { sha256 } of await this.deps.source.list()) {
       const image = await this.deps.source.getImage(sha256);
@@ -107,6 +106,7 @@ export class FlashService {
       out.push({
         sha256,
         version: verified.ok ? deviceStyleVersion(verified.value) : '',
+        imageHash: verified.ok ? verified.value.imageHash : null,
         size: image.bytes.length,
         compatible: verified.ok,
         reason: verified.ok ? null : verified.reason,
