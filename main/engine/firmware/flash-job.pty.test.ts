@@ -131,6 +131,69 @@ describe('flash job over a real pty', () => {
     expect(progress.at(-1)?.secondsLeft).toBe(0);
   });
 
+  it('the port vanishes at the reset and comes back (USB re-enumeration): reopened, confirmed', async () => {
+    // the device is wired through a link that can move to a new pty, as its USB bridge does
+    const listeners = new Set<(b: Uint8Array) => void>();
+    let port = await fixture.openRaw(fixture.pair.b);
+    const attach = (p: typeof port) =>
+      p.on('data', (b: Buffer) => {
+        for (const l of listeners) l(new Uint8Array(b));
+      });
+    attach(port);
+    const d = new SimulatedMcubootDevice(
+      {
+        write: (bytes) =>
+          new Promise<void>((resolve) =>
+            port.isOpen ? port.write(Buffer.from(bytes), () => resolve()) : resolve(),
+          ),
+        onData: (l) => {
+          listeners.add(l);
+          return () => listeners.delete(l);
+        },
+      },
+      { initialImage: OLD, bufSize: 2048, rebootMs: 900 },
+    );
+    device = d;
+    let replugged: Promise<void> | undefined;
+    const { job, steps } = deps({
+      onStep: (s) => {
+        steps.push(s);
+        if (s !== 'resetting' || replugged) return;
+        replugged = (async () => {
+          await new Promise((r) => setTimeout(r, 50));
+          await new Promise<void>((resolve) => port.close(() => resolve()));
+          await fixture.pair.stop();
+          await new Promise((r) => setTimeout(r, 400));
+          await fixture.pair.start();
+          port = await fixture.openRaw(fixture.pair.b);
+          attach(port);
+        })();
+      },
+    });
+    const opens: string[] = [];
+    const connect = job.connect;
+    job.connect = () =>
+      connect().then(
+        (link) => {
+          opens.push('opened');
+          return link;
+        },
+        (e: Error) => {
+          opens.push('absent');
+          throw e;
+        },
+      );
+    const result = await runFlashJob(flashImage(NEW), job);
+    await replugged;
+    // opened for the upload, absent while unplugged, opened again
+    expect(opens[0]).toBe('opened');
+    expect(opens).toContain('absent');
+    expect(opens.at(-1)).toBe('opened');
+    expect(result).toMatchObject({ outcome: 'installed', runningVersion: '1.3.0' });
+    expect(steps.filter((s) => s === 'reconnecting')).toHaveLength(1);
+    expect(d.boots).toEqual(['swapped to 1.3.0 (test)']);
+  });
+
   it('a device that never comes back after the reset gives a clear timeout', async () => {
     await start({ silentAfterReset: true });
     const started = Date.now();
