@@ -206,6 +206,11 @@ describe('flash a device over serial from its page', () => {
     await result.waitFor({ timeout: 20_000 });
     expect(await result.textContent()).toBe('2.3.0 is installed and confirmed.');
     expect(bench.device.boots).toEqual(['swapped to 2.3.0 (test)']);
+    // the session's link was closed for the flash; the next step reopens it
+    const session = await app!.rpc.request<{ linkOpen: boolean }>('commissioning.get', {
+      sessionId: await w.sessionId(),
+    });
+    expect(session.linkOpen).toBe(false);
     await w.screenshot('flash-identify');
     expect(pageErrors).toEqual([]);
   }, 60_000);

@@ -241,6 +241,8 @@ export class CommissioningService {
       if (this.running.has(id))
         throw new RpcError('UNAVAILABLE', `a commissioning step is using ${path}: wait for it to end`);
       await this.closeChannel(id);
+      const session = this.sessions.get(id);
+      if (session) this.emit(session); // the wizard shows the link closed
     }
   }
 

@@ -109,6 +109,7 @@ describe('flash service', () => {
     expect(job?.result).toMatchObject({ outcome: 'installed', runningVersion: '1.3.0' });
     expect(steps).toContain('confirming');
     expect(connector).toEqual({ stopped: 1, started: 1 });
+    expect(audit).toHaveBeenCalledWith('firmware.flash.start', 'pump-7', expect.objectContaining({ sha256 }));
     expect(audit).toHaveBeenCalledWith(
       'firmware.flash',
       'pump-7',

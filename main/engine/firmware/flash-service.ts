@@ -168,6 +168,11 @@ export class FlashService {
       startedAt: Date.now(),
       endedAt: null,
     };
+    this.deps.audit('firmware.flash.start', target.deviceId ?? target.path, {
+      sha256,
+      version: this.job.version,
+      port: target.path,
+    });
     this.launch(target, image.bytes, verified.value);
     return this.job;
   }
