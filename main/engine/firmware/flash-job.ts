@@ -42,7 +42,10 @@ export interface FlashJobDeps {
   onStep?(step: FlashStep): void;
   onProgress?(progress: FlashProgress): void;
   /** what the device runs now, before anything is sent: a refusal reason (downgrade, ...) or undefined */
-  preflight?(running: ImageSlotState | undefined): string | undefined;
+  preflight?(
+    running: ImageSlotState | undefined,
+    client: SmpClient,
+  ): Promise<string | undefined> | string | undefined;
   /** beyond the SMP echo: the engine's own view of the device (reports in, readings sane); a failure reason or undefined */
   health?(client: SmpClient): Promise<string | undefined>;
   signal?: AbortSignal;
@@ -168,7 +171,7 @@ export async function runFlashJob(image: FlashImage, deps: FlashJobDeps): Promis
       previous = state.find((s) => s.slot !== running.slot && s.image === 0);
       marked = true;
     } else {
-      const refusal = deps.preflight?.(running);
+      const refusal = await deps.preflight?.(running, client);
       if (refusal) return result('failed', refusal, running?.version ?? null);
       const uploaded = state.find((s) => s.image === 0 && !s.active && sameHash(s.hash, image.imageHash));
       if (!uploaded) {

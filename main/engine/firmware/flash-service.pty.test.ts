@@ -45,7 +45,7 @@ const image = (minor: number, signer = fleet, size = 24_000) =>
     key: signer.priv,
   });
 
-async function setup(initialMinor = 2, flashDelayMs = 2) {
+async function setup(initialMinor = 2, flashDelayMs = 2, slotSize?: number) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-flash-'));
   const store = new FirmwareStore(path.join(dir, 'firmware'));
   const devicePort = await fixture.openRaw(fixture.pair.b);
@@ -57,6 +57,7 @@ async function setup(initialMinor = 2, flashDelayMs = 2) {
     initialImage: image(initialMinor),
     bufSize: 2048,
     flashDelayMs,
+    ...(slotSize === undefined ? {} : { slotSize }),
   });
   const audit = vi.fn();
   const opened = vi.fn();
@@ -157,6 +158,19 @@ describe('flash service', () => {
     const link = await openSerialFlashLink({ path: fixture.pair.a, baudRate: 115_200 });
     expect(await link.client.imageState()).toHaveLength(1);
     await link.close();
+  });
+
+  it('refuses an image too big for the device slot (slot info) before any image byte', async () => {
+    const { store, service } = await setup(2, 2, 32 * 1024);
+    const big = image(3, fleet, 40_000);
+    const { sha256 } = await store.put(big);
+    await service.start({ deviceId: 'pump-7' }, sha256);
+    const job = await finished(service);
+    expect(job?.result).toMatchObject({
+      outcome: 'failed',
+      message: `image refused, nothing was sent to the device: image size ${big.length} exceeds slot size 32768`,
+    });
+    expect(job?.progress).toBeNull();
   });
 
   it('a job left running by a dead engine is interrupted on restart; resume continues from the device offset', async () => {

@@ -15,6 +15,7 @@ import type { SmpClient } from '../smp/smp-client';
 import { type FlashJobDeps, type FlashLink, runFlashJob } from './flash-job';
 import type { FlashJobFile } from './flash-job-file';
 import type { SerialTarget } from './flash-serial-link';
+import { readUploadSlotLimit } from './flash-slot-info';
 import type { ImageVersion } from './mcuboot-image';
 import { type PinnedKey, type VerifiedMcubootImage, verifyMcubootImage } from './verify-image';
 
@@ -209,10 +210,11 @@ export class FlashService {
 
   private closing = false;
 
-  private verify(bytes: Uint8Array, running?: ImageVersion) {
+  private verify(bytes: Uint8Array, running?: ImageVersion, slotSize?: number) {
     return verifyMcubootImage(bytes, {
       keys: this.deps.pinnedKeys(),
       ...(running ? { current: { version: running } } : {}),
+      ...(slotSize === undefined ? {} : { slotSize }),
     });
   }
 
@@ -231,9 +233,10 @@ export class FlashService {
             signal: controller.signal,
             onStep: (step) => this.update(job, { step }, true),
             onProgress: (progress) => this.update(job, { progress }, progress.offset === progress.total),
-            preflight: (running) => {
-              const version = running && parseDeviceVersion(running.version);
-              const checked = version ? this.verify(bytes, version) : { ok: true as const };
+            // what the device runs (downgrade, security counter) and how much its slot takes
+            preflight: async (running, client) => {
+              const version = (running && parseDeviceVersion(running.version)) || undefined;
+              const checked = this.verify(bytes, version, await readUploadSlotLimit(client));
               return checked.ok
                 ? undefined
                 : `image refused, nothing was sent to the device: ${checked.reason}`;

@@ -51,6 +51,8 @@ interface Slot {
 const EINVAL = 3;
 const EBADSTATE = 6;
 const ENOTSUP = 8;
+/** image group command 6 (smp_group_1.rst, CONFIG_MCUMGR_GRP_IMG_SLOT_INFO) */
+const SLOT_INFO = 6;
 const IMG_HASH_NOT_FOUND = 8;
 const IMG_NO_FREE_SLOT = 9;
 const IMG_INVALID_LENGTH = 21;
@@ -202,6 +204,23 @@ export class SimulatedMcubootDevice {
       return { reply: { buf_size: this.bufSize, buf_count: this.bufCount } };
     if (group === SmpGroup.image && id === ImageCommand.state)
       return { reply: write ? this.writeState(body) : this.stateList() };
+    if (group === SmpGroup.image && id === SLOT_INFO && !write) {
+      // smp_group_1.rst "Slot info": both slots of image 0, the size MCUboot's partitions have
+      const size = this.options.slotSize ?? 1 << 20;
+      return {
+        reply: {
+          images: [
+            {
+              image: 0,
+              slots: [
+                { slot: 0, size },
+                { slot: 1, size },
+              ],
+            },
+          ],
+        },
+      };
+    }
     if (group === SmpGroup.image && id === ImageCommand.upload && write)
       return { reply: await this.uploadChunk(body) };
     if (group === SmpGroup.image && id === ImageCommand.erase && write) {
