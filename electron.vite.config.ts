@@ -8,6 +8,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // cborg is ESM-only: the CommonJS engine build cannot require() it, so it is bundled in
+      externalizeDeps: { exclude: ['cborg'] },
       rollupOptions: {
         input: {
           // the Electron main process (windows, menus, starts the engine)

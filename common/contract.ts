@@ -20,6 +20,7 @@ import {
 } from './contract-core';
 import { credentialsRequests, credentialsStreams } from './credentials-contract';
 import { firmwareRequests } from './firmware-contract';
+import { flashRequests, flashStreams } from './flash-contract';
 import { mqttBrowseRequests, mqttBrowseStreams } from './mqtt-browse-contract';
 import { profilesRequests } from './profiles-contract';
 import { registryRequests, registryStreams } from './registry-contract';
@@ -227,6 +228,7 @@ export const requests = {
   ...syncRequests,
   ...mqttBrowseRequests,
   ...firmwareRequests,
+  ...flashRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
@@ -267,6 +269,7 @@ export const streams = {
   ...commissioningStreams,
   ...syncStreams,
   ...mqttBrowseStreams,
+  ...flashStreams,
 } as const;
 
 export type Requests = typeof requests;

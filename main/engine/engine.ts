@@ -32,6 +32,8 @@ import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
 import { DeviceRegistry } from './devices/device-registry';
 import type { Engine, EngineOptions } from './engine-types';
 import { createFirmwareLibrary } from './firmware/firmware-setup';
+import { createFlashHandlers, createFlashStreams } from './firmware/flash-handlers';
+import { createEngineFlash } from './firmware/flash-wiring';
 import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
 import { toLiveBatch } from './live-streams';
@@ -283,6 +285,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
 
+
   const deviceTimer = setInterval(() => {
     registryService.flushHealth();
     const changed = registry.takeChanged();
@@ -339,6 +342,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     catalog: async () => (await sync.handlers['sync.downDocs']({})).find((d) => d.kind === 'firmware')?.data,
   });
 
+  const flash = createEngineFlash({
+    dataDir: options.dataDir,
+    registry,
+    connectors: connectorManager,
+    audit: (action, subject, after) => audit.append({ actor: operator.get(), action, subject, after }),
+    releaseLinks: (port) => commissioning.releaseSerialPort(port),
+    log: log.child('flash'),
+    source: firmware.library,
+    pinnedKeys: () => firmware.library.activeKeys(),
+  });
+
   const rpc = new RpcServer(
     {
       'engine.info': () => info(),
@@ -391,6 +405,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           });
         },
       }),
+      ...createFlashHandlers(flash),
       'connectors.list': () => allConnectors().map((c) => c.status()),
       'connectors.add': ({ kind, config }) => connectorManager.add(kind, config),
       'connectors.get': ({ id }) => connectorManager.getConfig(id),
@@ -447,6 +462,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'ble.notifications': (params, emit) => tools.bleNotifications(params, emit),
       ...topicBrowser.streams,
       ...createCommissioningStreams(commissioning),
+      ...createFlashStreams(flash),
       ...sync.streams,
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
@@ -503,6 +519,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await Promise.all(demoConnectors.map((c) => c.stop()));
       await demoPlant?.close();
       await commissioning.close();
+      await flash.close();
       await connectorManager.stopAll();
       // the last readings reach the store and the outbox before the sync loop stops
       pipeline.close();

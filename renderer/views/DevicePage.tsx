@@ -4,6 +4,7 @@ import type { DeviceSummary } from '../../common/contract';
 import { ChartArea } from '../charts/ChartArea';
 import { createLiveFeed } from '../charts/live-feed';
 import { MetricChart } from '../charts/MetricChart';
+import { FirmwarePanel } from '../firmware/FirmwarePanel';
 import { formatAgo, formatCount } from '../format';
 import { RemoveDevice } from '../registry/RemoveDevice';
 import { hrefFor, navigate } from '../router';
@@ -139,6 +140,7 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
           </div>
         </ChartArea>
       )}
+      {device?.transport === 'serial' && <FirmwarePanel target={{ deviceId: device.id }} />}
     </section>
   );
 }

@@ -233,6 +233,19 @@ export class CommissioningService {
     for (const id of [...this.channels.keys()]) await this.closeChannel(id);
   }
 
+  /** Closes the session links on this serial port so a flash job can open it; the next step reopens them. */
+  async releaseSerialPort(path: string): Promise<void> {
+    for (const id of [...this.channels.keys()]) {
+      const link = this.sessions.get(id)?.link;
+      if (link?.kind !== 'serial' || link.path !== path) continue;
+      if (this.running.has(id))
+        throw new RpcError('UNAVAILABLE', `a commissioning step is using ${path}: wait for it to end`);
+      await this.closeChannel(id);
+      const session = this.sessions.get(id);
+      if (session) this.emit(session); // the wizard shows the link closed
+    }
+  }
+
   /** The link for rotation and other one-off jobs outside a session. */
   openLink(link: DeviceLink): Promise<DeviceChannelPort> {
     return this.o.openChannel(link);

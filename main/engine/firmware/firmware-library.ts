@@ -17,6 +17,7 @@ import { FirmwareStore } from './firmware-store';
 import { type AcceptedImage, checkImportedImage } from './image-import-check';
 import { type ImageResult, refuse } from './image-refusal';
 import { PinnedKeys } from './pinned-keys';
+import type { PinnedKey } from './verify-image';
 
 export interface FirmwareLibraryOptions {
   db: Db;
@@ -210,6 +211,11 @@ export class FirmwareLibrary {
 
   keys(): PinnedKeyInfo[] {
     return this.pinnedKeys.list();
+  }
+
+  /** The keys pinned now, as the verifier takes them (flashing checks an image again with these). */
+  activeKeys(): PinnedKey[] {
+    return this.pinnedKeys.active();
   }
 
   addKey(name: string, pem: string, actor = this.options.actor()): PinnedKeyInfo {

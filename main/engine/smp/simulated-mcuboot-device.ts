@@ -8,7 +8,7 @@
  * checks the image header magic on the first chunk, and resumes an upload when the
  * first chunk repeats the `sha` of the one in progress.
  * Failure modes: slow flash, link cut mid-upload (stops answering), image that does not
- * boot (MCUboot reverts on the reset).
+ * boot (MCUboot reverts on the reset), silent after a reset.
  */
 import { createHash } from 'node:crypto';
 import { readImageIdentity } from './mcuboot-test-image';
@@ -58,6 +58,8 @@ export interface SimulatedMcubootOptions {
   cutLinkAfterBytes?: number;
   /** the next tested image fails to boot: MCUboot reverts to the old one on the reset */
   newImageFailsToBoot?: boolean;
+  /** after the next reset the device never answers again (a hang in early boot, a dead USB bridge) */
+  silentAfterReset?: boolean;
   rebootMs?: number;
 }
 
@@ -71,6 +73,8 @@ interface Slot {
 const EINVAL = 3;
 const EBADSTATE = 6;
 const ENOTSUP = 8;
+/** image group command 6 (smp_group_1.rst, CONFIG_MCUMGR_GRP_IMG_SLOT_INFO) */
+const SLOT_INFO = 6;
 const IMG_HASH_NOT_FOUND = 8;
 const IMG_NO_FREE_SLOT = 9;
 const IMG_INVALID_LENGTH = 21;
@@ -229,6 +233,23 @@ export class SimulatedMcubootDevice {
       return { reply: { buf_size: this.bufSize, buf_count: this.bufCount } };
     if (group === SmpGroup.image && id === ImageCommand.state)
       return { reply: write ? this.writeState(body) : this.stateList() };
+    if (group === SmpGroup.image && id === SLOT_INFO && !write) {
+      // smp_group_1.rst "Slot info": both slots of image 0, the size MCUboot's partitions have
+      const size = this.options.slotSize ?? 1 << 20;
+      return {
+        reply: {
+          images: [
+            {
+              image: 0,
+              slots: [
+                { slot: 0, size },
+                { slot: 1, size },
+              ],
+            },
+          ],
+        },
+      };
+    }
     if (group === SmpGroup.image && id === ImageCommand.upload && write)
       return { reply: await this.uploadChunk(body) };
     if (group === SmpGroup.image && id === ImageCommand.erase && write) {
@@ -327,6 +348,7 @@ export class SimulatedMcubootDevice {
   private async reboot(): Promise<void> {
     this.rebooting = true;
     this.port.rebooting?.(true);
+    if (this.options.silentAfterReset) return;
     await new Promise((r) => setTimeout(r, this.options.rebootMs ?? 30));
     const secondary = this.secondary;
     if (this.pending && secondary) {

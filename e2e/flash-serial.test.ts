@@ -1,0 +1,209 @@
+/**
+ * Flashing a device from its page in Chromium at 1024×700: the built headless host
+ * (--no-demo), a simulated MCUboot device on a real socat pty that also prints JSON
+ * telemetry on the same UART (so it appears as a serial device), a serial connector added
+ * over RPC. The page reads the slots, offers only the image signed with the pinned key
+ * (the unsigned one is listed as not offered), flashes it with progress (step, bytes/s,
+ * time left) while the connector is paused, shows the result, and the device runs the new
+ * image confirmed. Then a device whose new image does not boot: reverted and said so.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { wizardDriver } from './commissioning-wizard';
+import { type BenchDevice, benchDevice, prepareFirmware, signedImage } from './flash-fixture';
+import { type AppWithRpc, openAppWithRpc, tempDataDir, waitFor } from './harness';
+
+const dataDir = tempDataDir('flash-serial');
+const OLD = signedImage(1, 3000);
+const NEW = signedImage(3, 96_000);
+/** signed with the fleet key, but older than what the bench devices run */
+const OLDER = signedImage(0, 2500);
+
+let app: AppWithRpc | undefined;
+let bench: BenchDevice | undefined;
+let newSha = '';
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  app = await openAppWithRpc({
+    dataDir,
+    args: ['--no-demo'],
+    viewport: { width: 1024, height: 700 },
+    pageErrors,
+  });
+  // an unsigned image never gets this far: the library refuses it at import (e2e/firmware-library)
+  [newSha = ''] = await prepareFirmware(app.rpc, [NEW, OLDER]);
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await bench?.close();
+});
+
+/** A bench device on a new pty, with a serial connector on it and one telemetry line so it is in the fleet. */
+async function plug(id: string, options: { newImageFailsToBoot?: boolean } = {}): Promise<BenchDevice> {
+  await bench?.close();
+  bench = await benchDevice({ initialImage: OLD, bufSize: 2048, flashDelayMs: 40, ...options });
+  const rpc = app!.rpc;
+  await rpc.request('connectors.add', {
+    kind: 'serial',
+    config: { id: `bench-${id}`, path: bench.pty.a, format: 'json-lines', deviceId: id },
+  });
+  const printer = bench;
+  await waitFor(`${id} in the fleet`, async () => {
+    await printer.print(JSON.stringify({ dev: id, temperature: 21.5 }));
+    const devices = await rpc.request<{ id: string }[]>('devices.list');
+    return devices.some((d) => d.id === id) ? true : undefined;
+  });
+  return bench;
+}
+
+async function openDevicePage(page: Page, id: string) {
+  await page.evaluate(`location.hash = ${JSON.stringify(`#/device/${encodeURIComponent(id)}`)}`);
+  await page.getByTestId('firmware-panel').waitFor();
+}
+
+describe('flash a device over serial from its page', () => {
+  test('slots, compatible images only, progress, result, confirmed on the device', async () => {
+    const page = app!.page;
+    const device = await plug('pump-7');
+    await openDevicePage(page, 'pump-7');
+
+    await page.getByTestId('flash-read-slots').click();
+    await expect.poll(() => page.getByTestId('flash-slot-0').textContent()).toContain('2.1.0');
+    expect(await page.getByTestId('flash-slot-0').textContent()).toContain('running, confirmed');
+
+    // the downgrade is not offered once the slots say what runs
+    const options = await page.getByTestId('flash-image').locator('option').allTextContents();
+    expect(options).toEqual([expect.stringContaining('2.3.0')]);
+    expect(await page.getByTestId('flash-image').inputValue()).toBe(newSha);
+    const refused = page.getByTestId('flash-refused-images');
+    expect(await refused.textContent()).toContain('1 image not offered');
+    await refused.locator('summary').click();
+    const reasons = await refused.locator('li').allTextContents();
+    expect(reasons).toEqual(['2.0.0: older than the running 2.1.0']);
+
+    // keyboard: focus Flash and press Enter
+    await page.getByTestId('flash-start').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('flash-progress').waitFor();
+    const rate = page.getByTestId('flash-rate');
+    await expect
+      .poll(() => rate.textContent({ timeout: 1000 }).catch(() => ''), { timeout: 10_000 })
+      .toMatch(/^[\d.]+ KiB of 94 KiB · [\d.]+ KiB\/s · \d+ s left$/);
+    expect(await page.getByTestId('flash-cancel').isVisible()).toBe(true);
+    expect(await page.getByTestId('flash-step').textContent()).toBe('Uploading the image…');
+    await page.screenshot({ path: 'test-results/flash-serial-progress.png' });
+
+    const result = page.getByTestId('flash-result');
+    await result.waitFor({ timeout: 20_000 });
+    expect(await result.textContent()).toBe('2.3.0 is installed and confirmed.');
+    expect(await page.getByTestId('flash-job').getAttribute('data-outcome')).toBe('installed');
+
+    const audit = await app!.rpc.request<{ entries: { action: string; subject: string; after: unknown }[] }>(
+      'audit.list',
+      { action: 'firmware.flash' },
+    );
+    expect(audit.entries[0]).toMatchObject({
+      subject: 'pump-7',
+      after: { outcome: 'installed', sha256: newSha },
+    });
+
+    // the serial connector got its port back
+    await waitFor('the connector to reconnect', async () => {
+      const list = await app!.rpc.request<{ id: string; state: string }[]>('connectors.list');
+      return list.find((c) => c.id === 'bench-pump-7')?.state === 'connected' ? true : undefined;
+    });
+    await page.getByTestId('flash-read-slots').click();
+    await expect.poll(() => page.getByTestId('flash-slot-0').textContent()).toContain('2.3.0');
+    expect(await page.getByTestId('flash-slot-0').textContent()).toContain('running, confirmed');
+    expect(await page.getByTestId('flash-image').locator('option').allTextContents()).toEqual([
+      expect.stringMatching(/^2\.3\.0 .*, running now$/),
+    ]);
+    expect(device.device.boots).toEqual(['swapped to 2.3.0 (test)']);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByTestId('firmware-panel').screenshot({ path: 'test-results/flash-serial-dark.png' });
+    await page.emulateMedia({ colorScheme: 'light' });
+  }, 60_000);
+
+  test('an image that does not boot is reverted and the page says so', async () => {
+    const page = app!.page;
+    await plug('pump-8', { newImageFailsToBoot: true });
+    await openDevicePage(page, 'pump-8');
+    await page.getByTestId('flash-image').selectOption(newSha);
+    await page.getByTestId('flash-start').click();
+    const result = page.getByTestId('flash-result');
+    await result.waitFor({ timeout: 20_000 });
+    expect(await result.textContent()).toBe(
+      'The new image 2.3.0 did not boot; the device reverted to 2.1.0.',
+    );
+    expect(await page.getByTestId('flash-job').getAttribute('data-outcome')).toBe('reverted');
+  }, 60_000);
+
+  test('Cancel during the upload, then Resume continues where the device stopped', async () => {
+    const page = app!.page;
+    const device = await plug('pump-9');
+    await openDevicePage(page, 'pump-9');
+    await page.getByTestId('flash-image').selectOption(newSha);
+    await page.getByTestId('flash-start').click();
+    const rate = page.getByTestId('flash-rate');
+    await expect
+      .poll(
+        async () =>
+          Number(
+            /^([\d.]+) KiB of/.exec((await rate.textContent({ timeout: 1000 }).catch(() => '')) ?? '')?.[1] ??
+              0,
+          ),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBeGreaterThan(20);
+    await page.getByTestId('flash-cancel').click();
+    const result = page.getByTestId('flash-result');
+    await result.waitFor({ timeout: 10_000 });
+    expect(await result.textContent()).toBe(
+      'Cancelled during the upload; Resume continues it. The device runs 2.1.0.',
+    );
+    expect(device.device.boots).toEqual([]);
+
+    await page.getByTestId('flash-resume').click();
+    await expect
+      .poll(() => result.textContent({ timeout: 1000 }).catch(() => ''), { timeout: 20_000 })
+      .toBe('2.3.0 is installed and confirmed.');
+    const job = await app!.rpc.request<{ result: { firstOffset: number } }>('flash.status');
+    expect(job.result.firstOffset).toBeGreaterThan(20 * 1024);
+    expect(device.device.boots).toEqual(['swapped to 2.3.0 (test)']);
+  }, 60_000);
+
+  test('the Commission wizard flashes the device on its link (the session link is released for it)', async () => {
+    const page = app!.page;
+    await bench?.close();
+    bench = await benchDevice({ initialImage: OLD, bufSize: 2048, flashDelayMs: 5 });
+    const w = wizardDriver(page);
+    await page.evaluate("location.hash = '#/commission'");
+    await page.getByTestId('commission-start').click();
+    await page.getByTestId('wizard').waitFor({ timeout: 10_000 });
+    await page.getByTestId('connect-path').fill(bench.pty.a);
+    await w.run('connect');
+    await w.done('connect');
+    await w.view('identify');
+    const panel = page.getByTestId('firmware-panel');
+    await panel.waitFor();
+    await panel.getByTestId('flash-read-slots').click();
+    await expect.poll(() => panel.getByTestId('flash-slot-0').textContent()).toContain('2.1.0');
+    await panel.getByTestId('flash-image').selectOption(newSha);
+    await panel.getByTestId('flash-start').click();
+    const result = panel.getByTestId('flash-result');
+    await result.waitFor({ timeout: 20_000 });
+    expect(await result.textContent()).toBe('2.3.0 is installed and confirmed.');
+    expect(bench.device.boots).toEqual(['swapped to 2.3.0 (test)']);
+    // the session's link was closed for the flash; the next step reopens it
+    const session = await app!.rpc.request<{ linkOpen: boolean }>('commissioning.get', {
+      sessionId: await w.sessionId(),
+    });
+    expect(session.linkOpen).toBe(false);
+    await w.screenshot('flash-identify');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
