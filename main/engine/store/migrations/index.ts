@@ -13,6 +13,7 @@ import { migration007 } from './007-outbox';
 import { migration008 } from './008-outbox-quota';
 import { migration009 } from './009-device-removal';
 import { migration010 } from './010-profiles';
+import { migration011 } from './011-rollouts';
 
 export interface Migration {
   version: number;
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
   migration010,
+  migration011,
 ];
