@@ -22,6 +22,7 @@ import { credentialsRequests, credentialsStreams } from './credentials-contract'
 import { mqttBrowseRequests, mqttBrowseStreams } from './mqtt-browse-contract';
 import { profilesRequests } from './profiles-contract';
 import { registryRequests, registryStreams } from './registry-contract';
+import { rolloutRequests, rolloutStreams } from './rollout-contract';
 import { syncRequests, syncStreams } from './sync-contract';
 
 export * from './contract-core';
@@ -225,6 +226,7 @@ export const requests = {
   ...commissioningRequests,
   ...syncRequests,
   ...mqttBrowseRequests,
+  ...rolloutRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
@@ -265,6 +267,7 @@ export const streams = {
   ...commissioningStreams,
   ...syncStreams,
   ...mqttBrowseStreams,
+  ...rolloutStreams,
 } as const;
 
 export type Requests = typeof requests;

@@ -157,10 +157,31 @@ export const CampaignDetailSchema = CampaignSummarySchema.extend({
 });
 export type CampaignDetail = z.infer<typeof CampaignDetailSchema>;
 
+export const RolloutSettingsSchema = z.object({
+  /** the plant broker devices take jobs from; null: none set, rollouts cannot start */
+  brokerUrl: z.string().nullable(),
+  connected: z.boolean(),
+  error: z.string().nullable(),
+});
+
 const campaignRef = z.object({ campaignId: id }).strict();
 const withReason = z.object({ campaignId: id, reason: z.string().max(500).optional() }).strict();
 
 export const rolloutRequests = {
+  'rollouts.settings': { params: z.object({}).strict().optional(), result: RolloutSettingsSchema },
+  /** where the job service connects (mqtt:// or mqtts://); null stops it */
+  'rollouts.configure': {
+    params: z
+      .object({
+        brokerUrl: z
+          .string()
+          .max(2048)
+          .refine((u) => /^mqtts?:\/\//i.test(u) && URL.canParse(u), 'an mqtt:// or mqtts:// URL')
+          .nullable(),
+      })
+      .strict(),
+    result: RolloutSettingsSchema,
+  },
   /** which devices the filter picks and the wave each falls in, without creating anything */
   'rollouts.preview': {
     params: z.object({ config: CampaignConfigSchema }).strict(),

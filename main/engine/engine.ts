@@ -31,6 +31,7 @@ import { loadDemoSite } from './demo/demo-site-definition';
 import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
 import { DeviceRegistry } from './devices/device-registry';
 import type { Engine, EngineOptions } from './engine-types';
+import { FirmwareStore } from './firmware/firmware-store';
 import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
 import { toLiveBatch } from './live-streams';
@@ -44,6 +45,7 @@ import { createRegistryHandlers } from './registry/registry-handlers';
 import { RegistryService } from './registry/registry-service';
 import { retireCredentials } from './registry/retire-credentials';
 import { findResourcesDir } from './resources';
+import { createRolloutService } from './rollouts/rollout-service';
 import { RpcServer } from './rpc/rpc-server';
 import { loadOrCreateMasterKeyFile, MASTER_KEY_FILE, MasterKey } from './secrets/master-key';
 import { SecretStore } from './secrets/secret-store';
@@ -282,6 +284,29 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
 
+  const firmwareStore = new FirmwareStore(path.join(options.dataDir, 'firmware'));
+  const rollouts = createRolloutService({
+    db,
+    log: log.child('rollouts'),
+    candidates: () =>
+      registry.list().flatMap((d) => {
+        const r = registryService.get(d.id);
+        return r
+          ? [{ id: r.id, site: r.site, profile: r.profile, tags: r.tags, firmwareVersion: r.firmwareVersion }]
+          : [];
+      }),
+    image: async (sha256) => {
+      const stored = await firmwareStore.get(sha256);
+      return stored.ok ? stored.value : undefined;
+    },
+    actor: () => operator.get(),
+    events: {
+      audit: (entry) => audit.append(entry),
+      recorded: (event) =>
+        sync.enqueueEvent('io.fieldline.rollout.v1', event.deviceId ?? event.campaignId, event),
+    },
+  });
+
   const deviceTimer = setInterval(() => {
     registryService.flushHealth();
     const changed = registry.takeChanged();
@@ -389,6 +414,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'mqtt.topics': (p) => tools.mqttTopics(p),
       'mqtt.publish': (p) => tools.mqttPublish(p),
       ...topicBrowser.requests,
+      ...rollouts.handlers,
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),
@@ -437,6 +463,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ...topicBrowser.streams,
       ...createCommissioningStreams(commissioning),
       ...sync.streams,
+      ...rollouts.streams,
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
         emit(allConnectors().map((c) => c.status()));
@@ -449,6 +476,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   for (const connector of demoConnectors) connector.start();
   void demoPlant?.start();
   connectorManager.startSaved();
+  void rollouts.start();
   const legacyCleanup = options.demo
     ? undefined
     : removeLegacyDemoDevices({
@@ -492,6 +520,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await Promise.all(demoConnectors.map((c) => c.stop()));
       await demoPlant?.close();
       await commissioning.close();
+      await rollouts.close();
       await connectorManager.stopAll();
       // the last readings reach the store and the outbox before the sync loop stops
       pipeline.close();

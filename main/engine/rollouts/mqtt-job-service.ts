@@ -43,12 +43,18 @@ export class MqttJobService implements JobChannel {
   constructor(private readonly options: MqttJobServiceOptions) {}
 
   async start(): Promise<void> {
-    const client = await mqtt.connectAsync(this.options.brokerUrl, {
-      protocolVersion: 5,
-      clientId: `fieldline-jobs-${process.pid}-${Date.now().toString(36)}`,
-      reconnectPeriod: 1000,
-      ...this.options.clientOptions,
-    });
+    // no retries for the first connection: a wrong URL is reported, not retried forever;
+    // once connected, the client reconnects by itself
+    const client = await mqtt.connectAsync(
+      this.options.brokerUrl,
+      {
+        protocolVersion: 5,
+        clientId: `fieldline-jobs-${process.pid}-${Date.now().toString(36)}`,
+        reconnectPeriod: 1000,
+        ...this.options.clientOptions,
+      },
+      false,
+    );
     this.client = client;
     sendAtOnce(client);
     client.on('message', (topic, payload) => {
@@ -64,7 +70,8 @@ export class MqttJobService implements JobChannel {
 
   async close(): Promise<void> {
     await this.chain;
-    await this.client?.endAsync();
+    // a broker that is gone would keep a graceful end waiting for acknowledgements
+    await this.client?.endAsync(!this.client.connected);
     this.client = undefined;
   }
 
