@@ -31,6 +31,7 @@ const SerialMonitor = lazy(() =>
   import('./serial/SerialMonitor').then((m) => ({ default: m.SerialMonitor })),
 );
 const StoragePanel = lazy(() => import('./storage/StoragePanel').then((m) => ({ default: m.StoragePanel })));
+const RolloutsView = lazy(() => import('./rollouts/RolloutsView').then((m) => ({ default: m.RolloutsView })));
 const SyncView = lazy(() => import('./sync/SyncView').then((m) => ({ default: m.SyncView })));
 const ComparePage = lazy(() => import('./views/ComparePage').then((m) => ({ default: m.ComparePage })));
 const ConnectionsView = lazy(() =>
@@ -54,6 +55,7 @@ const TITLES: Record<Route['name'], string> = {
   credentials: 'Credentials',
   sync: 'Cloud sync',
   profiles: 'Profiles',
+  rollouts: 'Rollouts',
   'not-found': 'Not found',
 };
 
@@ -92,6 +94,8 @@ function Page({ route }: { route: Route }) {
       return <CredentialsPanel />;
     case 'sync':
       return <SyncView />;
+    case 'rollouts':
+      return <RolloutsView />;
     case 'profiles':
       return <ProfilesView profileId={route.profileId} />;
     case 'not-found':

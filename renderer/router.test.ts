@@ -40,6 +40,7 @@ describe('parseRoute', () => {
     ['#/audit', { name: 'audit' }],
     ['#/credentials', { name: 'credentials' }],
     ['#/sync', { name: 'sync' }],
+    ['#/rollouts', { name: 'rollouts' }],
     ['#/profiles', { name: 'profiles', profileId: null }],
     ['#/profiles/tank-gauge', { name: 'profiles', profileId: 'tank-gauge' }],
   ])('%s', (hash, route) => {

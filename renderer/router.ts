@@ -29,6 +29,7 @@ export type Route =
   | { name: 'sync' }
   /** device profiles, with one open in the editor */
   | { name: 'profiles'; profileId: string | null }
+  | { name: 'rollouts' }
   | { name: 'not-found'; hash: string };
 
 const TOOL_ROUTES = ['serial', 'mqtt', 'ble'] as const;
@@ -70,6 +71,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/audit') return { name: 'audit' };
   if (path === '/credentials') return { name: 'credentials' };
   if (path === '/sync') return { name: 'sync' };
+  if (path === '/rollouts') return { name: 'rollouts' };
   if (path === '/profiles' || path === '/profiles/') return { name: 'profiles', profileId: null };
   const segment = (pattern: RegExp, make: (value: string) => Route): Route | null => {
     const match = pattern.exec(path);
@@ -142,6 +144,8 @@ export function hrefFor(route: Route): string {
       return '#/credentials';
     case 'sync':
       return '#/sync';
+    case 'rollouts':
+      return '#/rollouts';
     case 'profiles':
       return route.profileId === null ? '#/profiles' : `#/profiles/${escapeSegment(route.profileId)}`;
     case 'compare': {

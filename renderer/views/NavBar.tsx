@@ -87,6 +87,9 @@ export function NavBar({ route }: { route: Route }) {
         <NavLink href={hrefFor({ name: 'profiles', profileId: null })} active={route.name === 'profiles'}>
           Profiles
         </NavLink>
+        <NavLink href={hrefFor({ name: 'rollouts' })} active={route.name === 'rollouts'}>
+          Rollouts
+        </NavLink>
         <NavLink href={hrefFor({ name: 'audit' })} active={route.name === 'audit'}>
           Audit
         </NavLink>
