@@ -111,6 +111,8 @@ interface Campaign {
   row: CampaignRow;
   devices: Map<string, DeviceRow>;
   byWave: DeviceRow[][];
+  /** kept up to date on every device move, so a report costs O(1), not a scan of the fleet */
+  count: { failures: number; executed: number; terminal: number[]; succeeded: number[]; neutral: number[] };
 }
 
 export const rollbackJobId = (campaignId: string): string => `${campaignId}.rollback`;
@@ -307,7 +309,10 @@ export class RolloutEngine {
 
   /** Timeouts, thresholds, wave gates; the engine calls it every second, tests when they like. */
   tick(): void {
-    for (const c of this.campaigns.values()) this.evaluate(c);
+    for (const c of this.campaigns.values()) {
+      this.expire(c);
+      this.evaluate(c);
+    }
   }
 
   journal(campaignId: string) {
@@ -386,11 +391,12 @@ export class RolloutEngine {
     return { ok: true };
   }
 
-  private evaluate(c: Campaign): void {
+  /** Devices past their deadline, in any campaign state: they stay out either way. */
+  private expire(c: Campaign): void {
     const now = this.now();
     const { config } = c.row;
-    // devices past their deadline, in any campaign state: they stay out either way
-    for (let w = 0; w <= c.row.currentWave; w++)
+    for (let w = 0; w <= c.row.currentWave; w++) {
+      if (c.count.terminal[w] === c.byWave[w]?.length) continue;
       for (const d of c.byWave[w] ?? []) {
         if (d.state === 'verifying') {
           if ((d.confirmedAt ?? now) + config.soakMs <= now)
@@ -409,12 +415,12 @@ export class RolloutEngine {
           );
         }
       }
-    if (c.row.state === 'halted' || c.row.state === 'rolled_back') {
-      // late failures of a stopped campaign are sent back too
-      for (const d of c.devices.values())
-        if (NEEDS_ROLLBACK.has(d.state) && d.rollback === null) this.queueRollback(c, d);
-      return;
     }
+  }
+
+  private evaluate(c: Campaign): void {
+    const now = this.now();
+    const { config } = c.row;
     if (c.row.state !== 'running' && c.row.state !== 'paused') return;
     const crossed = this.failureThresholdCrossed(c);
     if (crossed) {
@@ -431,12 +437,12 @@ export class RolloutEngine {
     const wave = c.row.currentWave;
     if (wave >= 0) {
       const devices = c.byWave[wave] ?? [];
-      if (!devices.every((d) => isTerminal(d.state))) {
+      if (c.count.terminal[wave] !== devices.length) {
         this.waitingFor(c, null);
         return;
       }
-      const eligible = devices.filter((d) => !NEUTRAL.has(d.state)).length;
-      const succeeded = devices.filter((d) => d.state === 'succeeded').length;
+      const eligible = devices.length - (c.count.neutral[wave] ?? 0);
+      const succeeded = c.count.succeeded[wave] ?? 0;
       const pct = eligible === 0 ? 100 : (succeeded * 100) / eligible;
       if (pct < config.successThresholdPct) {
         this.store.transaction(() => {
@@ -493,13 +499,7 @@ export class RolloutEngine {
 
   private failureThresholdCrossed(c: Campaign): string | null {
     const { count, pct, minExecuted } = c.row.config.failureThreshold;
-    let failures = 0;
-    let executed = 0;
-    for (let w = 0; w <= c.row.currentWave; w++)
-      for (const d of c.byWave[w] ?? []) {
-        if (FAILURES.has(d.state)) failures++;
-        if (isTerminal(d.state) && !NEUTRAL.has(d.state)) executed++;
-      }
+    const { failures, executed } = c.count;
     if (failures >= count) return `${failures} devices failed (threshold ${count})`;
     if (executed >= minExecuted && failures > 0 && (failures * 100) / executed >= pct)
       return `${failures} of ${executed} finished devices failed (${((failures * 100) / executed).toFixed(0)} %, threshold ${pct} %)`;
@@ -558,6 +558,9 @@ export class RolloutEngine {
       d.state,
       publish,
     );
+    // late failures of a stopped campaign are sent back too
+    const stopped = c.row.state === 'halted' || c.row.state === 'rolled_back';
+    if (stopped && NEEDS_ROLLBACK.has(to) && d.rollback === null) this.queueRollback(c, d);
     if (isTerminal(to))
       this.options.events?.recorded?.({
         campaignId: c.row.id,
@@ -576,7 +579,12 @@ export class RolloutEngine {
     from: string = d.state,
     publish = true,
   ): void {
+    const was = d.state;
     Object.assign(d, change, { execVersion: d.execVersion + 1 });
+    if (was !== d.state) {
+      this.tally(c, d.wave, was, -1);
+      this.tally(c, d.wave, d.state, 1);
+    }
     const to = change.state ?? (change.rollback ? `rollback ${change.rollback}` : d.state);
     this.store.saveDevice(d, { campaignId: c.row.id, deviceId: d.deviceId, from, to, detail });
     this.transitions++;
@@ -621,7 +629,26 @@ export class RolloutEngine {
   private index(row: CampaignRow, devices: DeviceRow[]): Campaign {
     const byWave: DeviceRow[][] = row.config.waves.map(() => []);
     for (const d of devices) byWave[d.wave]?.push(d);
-    return { row, devices: new Map(devices.map((d) => [d.deviceId, d])), byWave };
+    const zero = () => row.config.waves.map(() => 0);
+    const c: Campaign = {
+      row,
+      devices: new Map(devices.map((d) => [d.deviceId, d])),
+      byWave,
+      count: { failures: 0, executed: 0, terminal: zero(), succeeded: zero(), neutral: zero() },
+    };
+    for (const d of devices) this.tally(c, d.wave, d.state, 1);
+    return c;
+  }
+
+  private tally(c: Campaign, wave: number, state: RolloutDeviceState, by: 1 | -1): void {
+    const { count } = c;
+    if (FAILURES.has(state)) count.failures += by;
+    if (isTerminal(state)) {
+      count.terminal[wave] = (count.terminal[wave] ?? 0) + by;
+      if (!NEUTRAL.has(state)) count.executed += by;
+    }
+    if (state === 'succeeded') count.succeeded[wave] = (count.succeeded[wave] ?? 0) + by;
+    if (NEUTRAL.has(state)) count.neutral[wave] = (count.neutral[wave] ?? 0) + by;
   }
 
   private require(campaignId: string): Campaign {

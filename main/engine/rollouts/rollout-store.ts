@@ -162,13 +162,22 @@ export class RolloutStore {
   }
 
   saveCampaign(campaign: CampaignRow, journal: JournalEntry): void {
-    this.s.updateCampaign.run(campaignParams(campaign));
-    this.writeJournal(journal, campaign.updatedAt);
+    this.transaction(() => {
+      this.s.updateCampaign.run(campaignParams(campaign));
+      this.writeJournal(journal, campaign.updatedAt);
+    });
   }
 
+  /** the row and its journal entry in one commit (a savepoint inside a caller's transaction) */
   saveDevice(device: DeviceRow, journal: JournalEntry | null): void {
-    this.s.updateDevice.run(deviceParams(device));
-    if (journal) this.writeJournal(journal, device.updatedAt);
+    this.saveDeviceTx(device, journal);
+  }
+
+  private saveDeviceTx(device: DeviceRow, journal: JournalEntry | null): void {
+    this.transaction(() => {
+      this.s.updateDevice.run(deviceParams(device));
+      if (journal) this.writeJournal(journal, device.updatedAt);
+    });
   }
 
   journal(
