@@ -8,13 +8,11 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CampaignConfigSchema, type CampaignState } from '../../../common/rollout-contract';
 import { MosquittoBroker, waitFor } from '../connectors/mqtt/mosquitto-harness';
-import { openDatabase } from '../store/database';
-import { silent, tempDataDir } from '../store/test-fixtures';
+import { tempDataDir } from '../store/test-fixtures';
 import type { FleetBehaviour } from './fleet-behaviour';
 import { jobTopics } from './job-protocol';
-import { MqttJobService } from './mqtt-job-service';
-import { RolloutEngine } from './rollout-engine';
-import { RolloutStore } from './rollout-store';
+import type { RolloutEngine } from './rollout-engine';
+import { startMqttRolloutEngine } from './rollout-test-engine';
 import { SimulatedMqttFleet } from './simulated-mqtt-fleet';
 
 const IMAGE = randomBytes(20_000);
@@ -34,32 +32,8 @@ function ids(prefix: string, n = 20): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
 }
 
-async function startEngine(dataDir: string, deviceIds: string[]) {
-  const { db } = openDatabase({ dataDir, log: silent });
-  const service = new MqttJobService({
-    brokerUrl: broker.url,
-    image: async (sha) => (sha === SHA ? IMAGE : undefined),
-    log: silent,
-  });
-  const engine = new RolloutEngine({
-    store: new RolloutStore(db),
-    channel: service,
-    candidates: () =>
-      deviceIds.map((id) => ({ id, site: 'plant-a', profile: 'env', tags: [], firmwareVersion: '1.0.0' })),
-  });
-  service.engine = engine;
-  await service.start();
-  engine.republish();
-  const timer = setInterval(() => engine.tick(), 20);
-  return {
-    engine,
-    async close() {
-      clearInterval(timer);
-      await service.close();
-      db.close();
-    },
-  };
-}
+const startEngine = (dataDir: string, deviceIds: string[]) =>
+  startMqttRolloutEngine({ dataDir, brokerUrl: broker.url, deviceIds, image: { sha256: SHA, bytes: IMAGE } });
 
 async function fleetOf(deviceIds: string[], behaviourOf: (id: string) => FleetBehaviour) {
   const fleet = new SimulatedMqttFleet({
