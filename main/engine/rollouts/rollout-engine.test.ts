@@ -100,7 +100,11 @@ describe('campaign engine', () => {
     expect(c.currentWave).toBe(0);
     const [first, ...rest] = c.devices.filter((d) => d.wave === 0);
     expect(rest).toEqual([]);
-    expect(first).toMatchObject({ state: 'rolled_back', rollback: 'done', reason: 'back on 1.0.0' });
+    expect(first).toMatchObject({
+      state: 'rolled_back',
+      rollback: 'done',
+      reason: 'self-test failed; MCUboot reverted; rolled back to 1.0.0',
+    });
     // nobody outside the first wave was ever offered the image
     expect(c.devices.filter((d) => d.wave > 0).every((d) => d.state === 'pending')).toBe(true);
     expect(new Set(s.published.filter(([, j]) => j?.operation === 'install').map(([id]) => id)).size).toBe(1);

@@ -374,7 +374,8 @@ export class RolloutEngine {
         c,
         d,
         'rolled_back',
-        `back on ${u.version ?? d.fromVersion ?? 'the previous version'}`,
+        // what went wrong stays readable next to what the rollback did
+        `${d.reason ? `${d.reason}; ` : ''}rolled back to ${u.version ?? d.fromVersion ?? 'the previous version'}`,
         {
           rollback: 'done',
         },
