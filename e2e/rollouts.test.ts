@@ -98,7 +98,9 @@ describe('Rollouts view', () => {
     await until('the failed device rolled back', async () =>
       /rolled back/.test((await page.getByTestId('rollout-devices').textContent()) ?? ''),
     );
-    expect(await text('rollout-devices')).toMatch(/self-test failed after boot; MCUboot reverted; rolled back to 1\.\d\.\d/);
+    expect(await text('rollout-devices')).toMatch(
+      /self-test failed after boot; MCUboot reverted; rolled back to 1\.\d\.\d/,
+    );
     const waves = await page.getByTestId('rollout-waves').locator('tbody tr').allTextContents();
     expect(waves[0]).toMatch(/halted/);
     expect(waves.slice(1).every((w) => /waiting/.test(w))).toBe(true);
@@ -107,7 +109,10 @@ describe('Rollouts view', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
     await page.screenshot({ path: path.join(ensureArtifactsDir(), 'rollouts-halted.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot({ path: path.join(ensureArtifactsDir(), 'rollouts-halted-dark.png'), fullPage: true });
+    await page.screenshot({
+      path: path.join(ensureArtifactsDir(), 'rollouts-halted-dark.png'),
+      fullPage: true,
+    });
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });
