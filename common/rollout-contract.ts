@@ -162,6 +162,8 @@ export const RolloutSettingsSchema = z.object({
   brokerUrl: z.string().nullable(),
   connected: z.boolean(),
   error: z.string().nullable(),
+  /** demo mode: the demo site's job broker is used while no broker is set, with these images */
+  demoImages: z.array(z.object({ label: z.string(), sha256: z.string(), version: z.string() })),
 });
 
 const campaignRef = z.object({ campaignId: id }).strict();

@@ -26,6 +26,7 @@ import { createMqttBrowseHandlers } from './connectors/mqtt/browse-handlers';
 import { listSerialPorts } from './connectors/serial/serial-ports';
 import { backfillDemoHistory, START_DELAY_MS as DEMO_HISTORY_DELAY_MS } from './demo/demo-history';
 import { createDemoPlant, type DemoPlant } from './demo/demo-plant';
+import { startDemoRolloutFleet } from './demo/demo-rollout-fleet';
 import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
 import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
@@ -197,8 +198,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let historyTimer: NodeJS.Timeout | undefined;
   let startHistory: (() => void) | undefined;
   let closed = false;
+  let demoDeviceIds: string[] = [];
   if (options.demo) {
     const site = loadDemoSite(path.join(resourcesDir, 'demo-site.json'));
+    demoDeviceIds = site.devices.map((d) => d.id);
     for (const profile of new Set(site.devices.map((d) => d.profile))) {
       if (!profiles.has(profile)) throw new Error(`demo site uses unknown profile "${profile}"`);
     }
@@ -477,6 +480,26 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   void demoPlant?.start();
   connectorManager.startSaved();
   void rollouts.start();
+  // the demo site's devices also take firmware jobs, so a rollout can be tried at once
+  const demoRollouts = options.demo
+    ? startDemoRolloutFleet({
+        deviceIds: demoDeviceIds,
+        firmware: firmwareStore,
+        log: log.child('demo-rollouts'),
+      })
+        .then(async (fleet) => {
+          if (closed) {
+            await fleet.close();
+            return undefined;
+          }
+          await rollouts.adoptDemo(fleet);
+          return fleet;
+        })
+        .catch((error: unknown) => {
+          log.error('demo rollout fleet failed to start', { error: (error as Error).message });
+          return undefined;
+        })
+    : undefined;
   const legacyCleanup = options.demo
     ? undefined
     : removeLegacyDemoDevices({
@@ -521,6 +544,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await demoPlant?.close();
       await commissioning.close();
       await rollouts.close();
+      await (await demoRollouts)?.close();
       await connectorManager.stopAll();
       // the last readings reach the store and the outbox before the sync loop stops
       pipeline.close();

@@ -11,6 +11,7 @@ import { Field } from '../tools/Field';
 import { errorMessage } from '../tools/use-poll';
 import { EMPTY_FIELDS, type FieldErrors, parseRolloutFields, type RolloutFields } from './rollout-form';
 
+type DemoImage = { label: string; sha256: string; version: string };
 type Preview = {
   campaignId: string;
   total: number;
@@ -135,6 +136,13 @@ function CreateForm({ onCreated, onCancel }: { onCreated(c: CampaignDetail): voi
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [demoImages, setDemoImages] = useState<DemoImage[]>([]);
+  useEffect(() => {
+    engine()
+      .request('rollouts.settings')
+      .then((s) => setDemoImages(s.demoImages))
+      .catch(() => {});
+  }, []);
   const edit = (change: Partial<RolloutFields>) => {
     setFields((f) => ({ ...f, ...change }));
     // the preview belongs to the fields it was made from
@@ -185,6 +193,22 @@ function CreateForm({ onCreated, onCancel }: { onCreated(c: CampaignDetail): voi
   return (
     <form className="panel" onSubmit={(e) => void runPreview(e)} noValidate data-testid="rollout-form">
       <h2 className="section-title">New rollout</h2>
+      {demoImages.length > 0 && (
+        <p className="muted">
+          Demo images:{' '}
+          {demoImages.map((image) => (
+            <button
+              key={image.sha256}
+              type="button"
+              className="small-button"
+              onClick={() => edit({ name: image.label, sha256: image.sha256, version: image.version })}
+              data-testid="rollout-demo-image"
+            >
+              {image.label}
+            </button>
+          ))}
+        </p>
+      )}
       <div className="form-grid">
         {text('name', 'Name')}
         {text('version', 'Firmware version', 'as the image carries it')}

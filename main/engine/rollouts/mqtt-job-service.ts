@@ -48,7 +48,7 @@ export class MqttJobService implements JobChannel {
     const client = await mqtt.connectAsync(
       this.options.brokerUrl,
       {
-        protocolVersion: 5,
+        protocolVersion: 4,
         clientId: `fieldline-jobs-${process.pid}-${Date.now().toString(36)}`,
         reconnectPeriod: 1000,
         ...this.options.clientOptions,

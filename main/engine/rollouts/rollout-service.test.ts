@@ -58,6 +58,7 @@ describe('rollout service (RPC handlers)', () => {
         brokerUrl: null,
         connected: false,
         error: null,
+        demoImages: [],
       });
       await rejects(
         () => s.handlers['rollouts.create']({ config: config() }),
@@ -85,6 +86,7 @@ describe('rollout service (RPC handlers)', () => {
         brokerUrl: broker.url,
         connected: true,
         error: null,
+        demoImages: [],
       });
       const preview = await s.handlers['rollouts.preview']({ config: config() });
       expect(preview.total).toBe(3);

@@ -46,8 +46,15 @@ export interface RolloutServiceOptions {
   now?: () => number;
 }
 
+export interface DemoJobs {
+  brokerUrl: string;
+  images: { label: string; sha256: string; version: string }[];
+}
+
 export interface RolloutService {
   readonly engine: RolloutEngine;
+  /** demo mode: use the demo site's job broker while the operator has set none (not saved) */
+  adoptDemo(demo: DemoJobs): Promise<void>;
   handlers: Pick<RequestHandlers, RolloutMethods>;
   streams: Pick<StreamSources, 'rollouts.changed'>;
   start(): Promise<void>;
@@ -73,6 +80,8 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
   })();
   let service: MqttJobService | undefined;
   let error: string | null = null;
+  let demo: DemoJobs | null = null;
+  const effectiveBroker = () => brokerUrl ?? demo?.brokerUrl ?? null;
   // jobs go to whichever broker connection is current; none: they wait for republish()
   const channel: JobChannel = {
     publish: (deviceId: string, job: JobExecution | null) => service?.publish(deviceId, job),
@@ -85,14 +94,22 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
     now: options.now,
   });
 
-  async function connect(): Promise<void> {
+  // one connection change at a time: a demo broker arriving during start must not leave two
+  let connecting: Promise<void> = Promise.resolve();
+  const connect = (): Promise<void> => {
+    connecting = connecting.then(reconnect);
+    return connecting;
+  };
+
+  async function reconnect(): Promise<void> {
     const previous = service;
     service = undefined;
     await previous?.close().catch(() => {});
     error = null;
-    if (!brokerUrl) return;
+    const url = effectiveBroker();
+    if (!url) return;
     const next = new MqttJobService({
-      brokerUrl,
+      brokerUrl: url,
       image: options.image,
       log: log.child('jobs'),
       clientOptions: { connectTimeout: 5000 },
@@ -103,13 +120,18 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
       service = next;
       engine.republish();
     } catch (e) {
-      error = `cannot reach the rollout broker ${brokerUrl}: ${(e as Error).message}`;
-      log.warn('rollout broker unreachable', { brokerUrl, error: (e as Error).message });
+      error = `cannot reach the rollout broker ${url}: ${(e as Error).message}`;
+      log.warn('rollout broker unreachable', { brokerUrl: url, error: (e as Error).message });
       await next.close().catch(() => {});
     }
   }
 
-  const status = () => ({ brokerUrl, connected: service !== undefined, error });
+  const status = () => ({
+    brokerUrl: effectiveBroker(),
+    connected: service !== undefined,
+    error,
+    demoImages: demo?.images ?? [],
+  });
   const guard = <T>(run: () => T): T => {
     try {
       return run();
@@ -138,6 +160,10 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
 
   return {
     engine,
+    async adoptDemo(d) {
+      demo = d;
+      if (!brokerUrl) await connect();
+    },
     async start() {
       timer = setInterval(() => {
         try {
@@ -150,6 +176,7 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
       await connect();
     },
     async close() {
+      await connecting;
       clearInterval(timer);
       clearInterval(changeTimer);
       await service?.close().catch(() => {});

@@ -14,7 +14,8 @@ import { sendAtOnce } from './mqtt-job-service';
 export interface SimulatedFleetOptions {
   brokerUrl: string;
   deviceIds: readonly string[];
-  behaviourOf: (deviceId: string) => FleetBehaviour;
+  /** asked for each job, so a fleet can fail on one image and not another */
+  behaviourOf: (deviceId: string, firmware: { sha256: string; version: string }) => FleetBehaviour;
   /** the version each device runs at start */
   version: string;
   /** pause between steps, ms: reboot and flash time */
@@ -40,9 +41,10 @@ class SimulatedJobDevice {
   >();
   private client: MqttClient | undefined;
 
+  private behaviour: FleetBehaviour = 'good';
+
   constructor(
     readonly id: string,
-    private readonly behaviour: FleetBehaviour,
     private readonly options: SimulatedFleetOptions,
   ) {
     this.version = options.version;
@@ -51,7 +53,7 @@ class SimulatedJobDevice {
   async connect(): Promise<void> {
     const t = jobTopics(this.id);
     const client = await mqtt.connectAsync(this.options.brokerUrl, {
-      protocolVersion: 5,
+      protocolVersion: 4,
       clientId: `sim-${this.id}`,
       reconnectPeriod: 200,
     });
@@ -132,6 +134,7 @@ class SimulatedJobDevice {
     const { jobId, jobDocument: doc } = execution;
     if (this.done.includes(jobId) || this.busy === jobId) return;
     this.busy = jobId;
+    this.behaviour = this.options.behaviourOf(this.id, doc.firmware);
     try {
       if (doc.operation === 'rollback') {
         if (this.behaviour === 'never-back') return;
@@ -213,9 +216,7 @@ export class SimulatedMqttFleet {
   readonly devices: SimulatedJobDevice[];
 
   constructor(options: SimulatedFleetOptions) {
-    this.devices = options.deviceIds.map(
-      (id) => new SimulatedJobDevice(id, options.behaviourOf(id), options),
-    );
+    this.devices = options.deviceIds.map((id) => new SimulatedJobDevice(id, options));
   }
 
   async start(): Promise<void> {
