@@ -26,7 +26,13 @@ function service(dataDir = tempDataDir('rollout-svc')) {
     db,
     log: silent,
     candidates: () =>
-      ['a', 'b', 'c'].map((id) => ({ id, site: 's', profile: 'p', tags: [], firmwareVersion: '1.0.0' })),
+      ['a', 'b', 'c', 'no/topic'].map((id) => ({
+        id,
+        site: 's',
+        profile: 'p',
+        tags: [],
+        firmwareVersion: '1.0.0',
+      })),
     image: async (sha) => (sha === SHA ? IMAGE : undefined),
     actor: () => 'alice',
     events: { audit: (e) => audits.push(e.action) },
@@ -89,6 +95,7 @@ describe('rollout service (RPC handlers)', () => {
         demoImages: [],
       });
       const preview = await s.handlers['rollouts.preview']({ config: config() });
+      // "no/topic" cannot be addressed on MQTT, so it is not planned at all
       expect(preview.total).toBe(3);
       expect(preview.waves.map((w) => w.deviceIds.length)).toEqual([1, 0, 1, 1]);
       await rejects(

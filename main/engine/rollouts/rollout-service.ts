@@ -8,6 +8,7 @@ import type { CampaignSummary } from '../../../common/rollout-contract';
 import type { Logger } from '../log';
 import type { RequestHandlers, StreamSources } from '../rpc/rpc-server';
 import type { Db } from '../store/database';
+import { TOPIC_SAFE_ID } from './job-protocol';
 import { MqttJobService } from './mqtt-job-service';
 import {
   type JobChannel,
@@ -89,7 +90,8 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
   const engine = new RolloutEngine({
     store: new RolloutStore(db),
     channel,
-    candidates: options.candidates,
+    // a device whose id cannot stand in a topic could never take the job: it is left out
+    candidates: () => [...options.candidates()].filter((d) => TOPIC_SAFE_ID.test(d.id)),
     events: options.events,
     now: options.now,
   });
