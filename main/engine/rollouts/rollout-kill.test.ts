@@ -72,7 +72,8 @@ describe('rollout survives SIGKILL of the engine', () => {
     await fleet.start();
     const dataDir = tempDataDir('rollout-kill');
     try {
-      await killDuringWave(dataDir, 2, 40);
+      // 10 ms in: each device needs at least two 15 ms steps, so wave 3 is surely unfinished
+      await killDuringWave(dataDir, 2, 10);
       const e = await startMqttRolloutEngine({ dataDir, brokerUrl: broker.url, deviceIds, image });
       try {
         const midway = e.engine.get('kill-release');
