@@ -24,6 +24,7 @@ import { flashRequests, flashStreams } from './flash-contract';
 import { mqttBrowseRequests, mqttBrowseStreams } from './mqtt-browse-contract';
 import { profilesRequests } from './profiles-contract';
 import { registryRequests, registryStreams } from './registry-contract';
+import { rolloutRequests, rolloutStreams } from './rollout-contract';
 import { syncRequests, syncStreams } from './sync-contract';
 
 export * from './contract-core';
@@ -229,6 +230,7 @@ export const requests = {
   ...mqttBrowseRequests,
   ...firmwareRequests,
   ...flashRequests,
+  ...rolloutRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
@@ -270,6 +272,7 @@ export const streams = {
   ...syncStreams,
   ...mqttBrowseStreams,
   ...flashStreams,
+  ...rolloutStreams,
 } as const;
 
 export type Requests = typeof requests;

@@ -32,6 +32,7 @@ const SerialMonitor = lazy(() =>
   import('./serial/SerialMonitor').then((m) => ({ default: m.SerialMonitor })),
 );
 const StoragePanel = lazy(() => import('./storage/StoragePanel').then((m) => ({ default: m.StoragePanel })));
+const RolloutsView = lazy(() => import('./rollouts/RolloutsView').then((m) => ({ default: m.RolloutsView })));
 const SyncView = lazy(() => import('./sync/SyncView').then((m) => ({ default: m.SyncView })));
 const ComparePage = lazy(() => import('./views/ComparePage').then((m) => ({ default: m.ComparePage })));
 const ConnectionsView = lazy(() =>
@@ -56,6 +57,7 @@ const TITLES: Record<Route['name'], string> = {
   sync: 'Cloud sync',
   profiles: 'Profiles',
   firmware: 'Firmware',
+  rollouts: 'Rollouts',
   'not-found': 'Not found',
 };
 
@@ -94,6 +96,8 @@ function Page({ route }: { route: Route }) {
       return <CredentialsPanel />;
     case 'sync':
       return <SyncView />;
+    case 'rollouts':
+      return <RolloutsView />;
     case 'profiles':
       return <ProfilesView profileId={route.profileId} />;
     case 'firmware':

@@ -41,6 +41,7 @@ describe('parseRoute', () => {
     ['#/credentials', { name: 'credentials' }],
     ['#/sync', { name: 'sync' }],
     ['#/firmware', { name: 'firmware' }],
+    ['#/rollouts', { name: 'rollouts' }],
     ['#/profiles', { name: 'profiles', profileId: null }],
     ['#/profiles/tank-gauge', { name: 'profiles', profileId: 'tank-gauge' }],
   ])('%s', (hash, route) => {

@@ -30,6 +30,7 @@ export type Route =
   /** device profiles, with one open in the editor */
   | { name: 'profiles'; profileId: string | null }
   | { name: 'firmware' }
+  | { name: 'rollouts' }
   | { name: 'not-found'; hash: string };
 
 const TOOL_ROUTES = ['serial', 'mqtt', 'ble'] as const;
@@ -72,6 +73,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/credentials') return { name: 'credentials' };
   if (path === '/sync') return { name: 'sync' };
   if (path === '/firmware') return { name: 'firmware' };
+  if (path === '/rollouts') return { name: 'rollouts' };
   if (path === '/profiles' || path === '/profiles/') return { name: 'profiles', profileId: null };
   const segment = (pattern: RegExp, make: (value: string) => Route): Route | null => {
     const match = pattern.exec(path);
@@ -146,6 +148,8 @@ export function hrefFor(route: Route): string {
       return '#/sync';
     case 'firmware':
       return '#/firmware';
+    case 'rollouts':
+      return '#/rollouts';
     case 'profiles':
       return route.profileId === null ? '#/profiles' : `#/profiles/${escapeSegment(route.profileId)}`;
     case 'compare': {

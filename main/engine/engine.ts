@@ -26,6 +26,7 @@ import { createMqttBrowseHandlers } from './connectors/mqtt/browse-handlers';
 import { listSerialPorts } from './connectors/serial/serial-ports';
 import { backfillDemoHistory, START_DELAY_MS as DEMO_HISTORY_DELAY_MS } from './demo/demo-history';
 import { createDemoPlant, type DemoPlant } from './demo/demo-plant';
+import { startDemoRolloutFleet } from './demo/demo-rollout-fleet';
 import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
 import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
@@ -47,6 +48,7 @@ import { createRegistryHandlers } from './registry/registry-handlers';
 import { RegistryService } from './registry/registry-service';
 import { retireCredentials } from './registry/retire-credentials';
 import { findResourcesDir } from './resources';
+import { createRolloutService } from './rollouts/rollout-service';
 import { RpcServer } from './rpc/rpc-server';
 import { loadOrCreateMasterKeyFile, MASTER_KEY_FILE, MasterKey } from './secrets/master-key';
 import { SecretStore } from './secrets/secret-store';
@@ -198,8 +200,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let historyTimer: NodeJS.Timeout | undefined;
   let startHistory: (() => void) | undefined;
   let closed = false;
+  let demoDeviceIds: string[] = [];
   if (options.demo) {
     const site = loadDemoSite(path.join(resourcesDir, 'demo-site.json'));
+    demoDeviceIds = site.devices.map((d) => d.id);
     for (const profile of new Set(site.devices.map((d) => d.profile))) {
       if (!profiles.has(profile)) throw new Error(`demo site uses unknown profile "${profile}"`);
     }
@@ -285,6 +289,25 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
 
+  const rollouts = createRolloutService({
+    db,
+    log: log.child('rollouts'),
+    candidates: () =>
+      registry.list().flatMap((d) => {
+        const r = registryService.get(d.id);
+        return r
+          ? [{ id: r.id, site: r.site, profile: r.profile, tags: r.tags, firmwareVersion: r.firmwareVersion }]
+          : [];
+      }),
+    // only a library image goes out: re-hashed and checked against the keys pinned now
+    image: async (sha256) => (await firmware.library.getImage(sha256))?.bytes,
+    actor: () => operator.get(),
+    events: {
+      audit: (entry) => audit.append(entry),
+      recorded: (event) =>
+        sync.enqueueEvent('io.fieldline.rollout.v1', event.deviceId ?? event.campaignId, event),
+    },
+  });
 
   const deviceTimer = setInterval(() => {
     registryService.flushHealth();
@@ -415,6 +438,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'mqtt.topics': (p) => tools.mqttTopics(p),
       'mqtt.publish': (p) => tools.mqttPublish(p),
       ...topicBrowser.requests,
+      ...rollouts.handlers,
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),
@@ -464,6 +488,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ...createCommissioningStreams(commissioning),
       ...createFlashStreams(flash),
       ...sync.streams,
+      ...rollouts.streams,
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
         emit(allConnectors().map((c) => c.status()));
@@ -476,6 +501,27 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   for (const connector of demoConnectors) connector.start();
   void demoPlant?.start();
   connectorManager.startSaved();
+  void rollouts.start();
+  // the demo site's devices also take firmware jobs, so a rollout can be tried at once
+  const demoRollouts = options.demo
+    ? startDemoRolloutFleet({
+        deviceIds: demoDeviceIds,
+        firmware: firmware.library,
+        log: log.child('demo-rollouts'),
+      })
+        .then(async (fleet) => {
+          if (closed) {
+            await fleet.close();
+            return undefined;
+          }
+          await rollouts.adoptDemo(fleet);
+          return fleet;
+        })
+        .catch((error: unknown) => {
+          log.error('demo rollout fleet failed to start', { error: (error as Error).message });
+          return undefined;
+        })
+    : undefined;
   const legacyCleanup = options.demo
     ? undefined
     : removeLegacyDemoDevices({
@@ -520,6 +566,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await demoPlant?.close();
       await commissioning.close();
       await flash.close();
+      await rollouts.close();
+      await (await demoRollouts)?.close();
       await connectorManager.stopAll();
       // the last readings reach the store and the outbox before the sync loop stops
       pipeline.close();

@@ -90,6 +90,9 @@ export function NavBar({ route }: { route: Route }) {
         <NavLink href={hrefFor({ name: 'firmware' })} active={route.name === 'firmware'}>
           Firmware
         </NavLink>
+        <NavLink href={hrefFor({ name: 'rollouts' })} active={route.name === 'rollouts'}>
+          Rollouts
+        </NavLink>
         <NavLink href={hrefFor({ name: 'audit' })} active={route.name === 'audit'}>
           Audit
         </NavLink>

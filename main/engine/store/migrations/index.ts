@@ -15,6 +15,7 @@ import { migration009 } from './009-device-removal';
 import { migration010 } from './010-profiles';
 import { migration011 } from './011-frozen-sync-batches';
 import { migration012 } from './012-firmware';
+import { migration013 } from './013-rollouts';
 
 export interface Migration {
   version: number;
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration010,
   migration011,
   migration012,
+  migration013,
 ];

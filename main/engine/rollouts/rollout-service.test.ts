@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RpcError } from '../../../common/protocol';
+import { CampaignConfigSchema } from '../../../common/rollout-contract';
+import { freePort, MosquittoBroker } from '../connectors/mqtt/mosquitto-harness';
+import { openDatabase } from '../store/database';
+import { silent, tempDataDir } from '../store/test-fixtures';
+import { createRolloutService } from './rollout-service';
+
+const IMAGE = new Uint8Array(1000).fill(7);
+const SHA = createHash('sha256').update(IMAGE).digest('hex');
+let broker: MosquittoBroker;
+
+beforeAll(async () => {
+  broker = new MosquittoBroker();
+  await broker.start();
+});
+afterAll(async () => {
+  await broker.stop();
+});
+
+function service(dataDir = tempDataDir('rollout-svc')) {
+  const { db } = openDatabase({ dataDir, log: silent });
+  const audits: string[] = [];
+  const s = createRolloutService({
+    db,
+    log: silent,
+    candidates: () =>
+      ['a', 'b', 'c', 'no/topic'].map((id) => ({
+        id,
+        site: 's',
+        profile: 'p',
+        tags: [],
+        firmwareVersion: '1.0.0',
+      })),
+    image: async (sha) => (sha === SHA ? IMAGE : undefined),
+    actor: () => 'alice',
+    events: { audit: (e) => audits.push(e.action) },
+  });
+  return { s, db, dataDir, audits };
+}
+
+const config = (sha = SHA) =>
+  CampaignConfigSchema.parse({ name: 'r1', firmware: { sha256: sha, version: '1.1.0' } });
+
+async function rejects(run: () => unknown, code: string, message: RegExp): Promise<void> {
+  const error = await Promise.resolve()
+    .then(run)
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  expect(error).toBeInstanceOf(RpcError);
+  expect((error as RpcError).code).toBe(code);
+  expect((error as RpcError).message).toMatch(message);
+}
+
+describe('rollout service (RPC handlers)', () => {
+  test('no broker: settings say so and create is refused in plain words', async () => {
+    const { s } = service();
+    await s.start();
+    try {
+      expect(s.handlers['rollouts.settings'](undefined)).toEqual({
+        brokerUrl: null,
+        connected: false,
+        error: null,
+        demoImages: [],
+      });
+      await rejects(
+        () => s.handlers['rollouts.create']({ config: config() }),
+        'UNAVAILABLE',
+        /no rollout broker is set/,
+      );
+      const port = await freePort();
+      const st = await s.handlers['rollouts.configure']({ brokerUrl: `mqtt://127.0.0.1:${port}` });
+      expect(st).toMatchObject({
+        connected: false,
+        error: expect.stringMatching(/cannot reach the rollout broker/),
+      });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('with a broker: preview, create, controls; errors map to RPC codes; the broker survives a restart', async () => {
+    const { s, db, dataDir, audits } = service();
+    await s.start();
+    let emitted = 0;
+    const stop = s.streams['rollouts.changed'](undefined, () => emitted++);
+    try {
+      expect(await s.handlers['rollouts.configure']({ brokerUrl: broker.url })).toEqual({
+        brokerUrl: broker.url,
+        connected: true,
+        error: null,
+        demoImages: [],
+      });
+      const preview = await s.handlers['rollouts.preview']({ config: config() });
+      // "no/topic" cannot be addressed on MQTT, so it is not planned at all
+      expect(preview.total).toBe(3);
+      expect(preview.waves.map((w) => w.deviceIds.length)).toEqual([1, 0, 1, 1]);
+      await rejects(
+        () => s.handlers['rollouts.create']({ config: config('00'.repeat(32)) }),
+        'INVALID_PARAMS',
+        /is not in the firmware library/,
+      );
+      const created = await s.handlers['rollouts.create']({
+        config: config(),
+        campaignId: preview.campaignId,
+      });
+      expect(created.devices.filter((d) => d.wave === 0).map((d) => d.deviceId)).toEqual(
+        preview.waves[0]?.deviceIds,
+      );
+      expect((await s.handlers['rollouts.list'](undefined)).map((c) => c.id)).toEqual([preview.campaignId]);
+      const id = preview.campaignId;
+      expect((await s.handlers['rollouts.pause']({ campaignId: id })).state).toBe('paused');
+      await rejects(() => s.handlers['rollouts.pause']({ campaignId: id }), 'INVALID_PARAMS', /cannot pause/);
+      expect((await s.handlers['rollouts.resume']({ campaignId: id })).state).toBe('running');
+      expect((await s.handlers['rollouts.abort']({ campaignId: id, reason: 'test' })).state).toBe('aborted');
+      expect((await s.handlers['rollouts.rollback']({ campaignId: id })).state).toBe('rolled_back');
+      await rejects(
+        () => s.handlers['rollouts.get']({ campaignId: 'nope' }),
+        'NOT_FOUND',
+        /no campaign "nope"/,
+      );
+      expect(audits).toEqual([
+        'rollout.create',
+        'rollout.paused',
+        'rollout.running',
+        'rollout.aborted',
+        'rollout.rolled_back',
+      ]);
+      expect(emitted).toBeGreaterThanOrEqual(1);
+    } finally {
+      stop();
+      await s.close();
+      db.close();
+    }
+    const again = service(dataDir);
+    await again.s.start();
+    try {
+      expect(again.s.handlers['rollouts.settings'](undefined)).toMatchObject({
+        brokerUrl: broker.url,
+        connected: true,
+      });
+      expect((await again.s.handlers['rollouts.list'](undefined))[0]?.state).toBe('rolled_back');
+    } finally {
+      await again.s.close();
+    }
+  });
+});

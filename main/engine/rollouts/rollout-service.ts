@@ -1,0 +1,228 @@
+/**
+ * Rollouts inside the engine: the campaign engine on the engine's database, the MQTT job
+ * service on the broker the operator chose (kept in settings), the once-a-second tick
+ * that times devices out and opens waves, and the rollouts.* RPC methods and stream.
+ */
+import { RpcError } from '../../../common/protocol';
+import type { CampaignSummary } from '../../../common/rollout-contract';
+import type { Logger } from '../log';
+import type { RequestHandlers, StreamSources } from '../rpc/rpc-server';
+import type { Db } from '../store/database';
+import { TOPIC_SAFE_ID } from './job-protocol';
+import { MqttJobService } from './mqtt-job-service';
+import {
+  type JobChannel,
+  type JobExecution,
+  RolloutEngine,
+  RolloutError,
+  type RolloutEvents,
+} from './rollout-engine';
+import { RolloutStore } from './rollout-store';
+import type { RolloutCandidate } from './wave-plan';
+
+const SETTINGS_KEY = 'rollouts';
+const TICK_MS = 1000;
+const CHANGE_MS = 500;
+
+type RolloutMethods =
+  | 'rollouts.settings'
+  | 'rollouts.configure'
+  | 'rollouts.preview'
+  | 'rollouts.create'
+  | 'rollouts.list'
+  | 'rollouts.get'
+  | 'rollouts.pause'
+  | 'rollouts.resume'
+  | 'rollouts.abort'
+  | 'rollouts.rollback';
+
+export interface RolloutServiceOptions {
+  db: Db;
+  log: Logger;
+  candidates: () => Iterable<RolloutCandidate>;
+  /** the image bytes for a SHA-256, or undefined when the firmware store does not have it */
+  image: (sha256: string) => Promise<Uint8Array | undefined>;
+  actor: () => string;
+  events?: RolloutEvents;
+  now?: () => number;
+}
+
+export interface DemoJobs {
+  brokerUrl: string;
+  images: { label: string; sha256: string; version: string }[];
+}
+
+export interface RolloutService {
+  readonly engine: RolloutEngine;
+  /** demo mode: use the demo site's job broker while the operator has set none (not saved) */
+  adoptDemo(demo: DemoJobs): Promise<void>;
+  handlers: Pick<RequestHandlers, RolloutMethods>;
+  streams: Pick<StreamSources, 'rollouts.changed'>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createRolloutService(options: RolloutServiceOptions): RolloutService {
+  const { db, log } = options;
+  const settings = {
+    load: db.prepare(`SELECT value FROM settings WHERE key = '${SETTINGS_KEY}'`).pluck(),
+    save: db.prepare(`INSERT INTO settings (key, value) VALUES ('${SETTINGS_KEY}', ?)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+  };
+  let brokerUrl: string | null = (() => {
+    try {
+      const stored = JSON.parse((settings.load.get() as string | undefined) ?? '{}') as {
+        brokerUrl?: unknown;
+      };
+      return typeof stored.brokerUrl === 'string' ? stored.brokerUrl : null;
+    } catch {
+      return null;
+    }
+  })();
+  let service: MqttJobService | undefined;
+  let error: string | null = null;
+  let demo: DemoJobs | null = null;
+  const effectiveBroker = () => brokerUrl ?? demo?.brokerUrl ?? null;
+  // jobs go to whichever broker connection is current; none: they wait for republish()
+  const channel: JobChannel = {
+    publish: (deviceId: string, job: JobExecution | null) => service?.publish(deviceId, job),
+  };
+  const engine = new RolloutEngine({
+    store: new RolloutStore(db),
+    channel,
+    // a device whose id cannot stand in a topic could never take the job: it is left out
+    candidates: () => [...options.candidates()].filter((d) => TOPIC_SAFE_ID.test(d.id)),
+    events: options.events,
+    now: options.now,
+  });
+
+  // one connection change at a time: a demo broker arriving during start must not leave two
+  let connecting: Promise<void> = Promise.resolve();
+  const connect = (): Promise<void> => {
+    connecting = connecting.then(reconnect);
+    return connecting;
+  };
+
+  async function reconnect(): Promise<void> {
+    const previous = service;
+    service = undefined;
+    await previous?.close().catch(() => {});
+    error = null;
+    const url = effectiveBroker();
+    if (!url) return;
+    const next = new MqttJobService({
+      brokerUrl: url,
+      image: options.image,
+      log: log.child('jobs'),
+      clientOptions: { connectTimeout: 5000 },
+    });
+    next.engine = engine;
+    try {
+      await next.start();
+      service = next;
+      engine.republish();
+    } catch (e) {
+      error = `cannot reach the rollout broker ${url}: ${(e as Error).message}`;
+      log.warn('rollout broker unreachable', { brokerUrl: url, error: (e as Error).message });
+      await next.close().catch(() => {});
+    }
+  }
+
+  const status = () => ({
+    brokerUrl: effectiveBroker(),
+    connected: service !== undefined,
+    error,
+    demoImages: demo?.images ?? [],
+  });
+  const guard = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch (e) {
+      if (e instanceof RolloutError)
+        throw new RpcError(e.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'INVALID_PARAMS', e.message);
+      throw e;
+    }
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const changed = new Set<string>();
+  const changeListeners = new Set<(c: CampaignSummary[]) => void>();
+  engine.onChange((id) => changed.add(id));
+  const flushChanges = () => {
+    if (changed.size === 0 || changeListeners.size === 0) {
+      changed.clear();
+      return;
+    }
+    const ids = new Set(changed);
+    changed.clear();
+    const summaries = engine.list().filter((c) => ids.has(c.id));
+    for (const l of changeListeners) l(summaries);
+  };
+  let changeTimer: NodeJS.Timeout | undefined;
+
+  return {
+    engine,
+    async adoptDemo(d) {
+      demo = d;
+      if (!brokerUrl) await connect();
+    },
+    async start() {
+      timer = setInterval(() => {
+        try {
+          engine.tick();
+        } catch (e) {
+          log.error('rollout tick failed', { error: (e as Error).message });
+        }
+      }, TICK_MS);
+      changeTimer = setInterval(flushChanges, CHANGE_MS);
+      await connect();
+    },
+    async close() {
+      await connecting;
+      clearInterval(timer);
+      clearInterval(changeTimer);
+      await service?.close().catch(() => {});
+      service = undefined;
+    },
+    handlers: {
+      'rollouts.settings': () => status(),
+      'rollouts.configure': async (p) => {
+        brokerUrl = p.brokerUrl;
+        settings.save.run(JSON.stringify({ brokerUrl }));
+        await connect();
+        return status();
+      },
+      'rollouts.preview': ({ config }) => guard(() => engine.preview(config)),
+      'rollouts.create': async ({ config, campaignId }) => {
+        if (!service)
+          throw new RpcError(
+            'UNAVAILABLE',
+            error ?? 'no rollout broker is set: choose the broker your devices take jobs from first',
+          );
+        const image = await options.image(config.firmware.sha256);
+        if (!image)
+          throw new RpcError(
+            'INVALID_PARAMS',
+            `firmware ${config.firmware.sha256} is not in the firmware library: import the image first`,
+          );
+        return guard(() => engine.create(config, options.actor(), campaignId));
+      },
+      'rollouts.list': () => engine.list(),
+      'rollouts.get': ({ campaignId }) => guard(() => engine.get(campaignId)),
+      'rollouts.pause': ({ campaignId, reason }) =>
+        guard(() => engine.pause(campaignId, options.actor(), reason)),
+      'rollouts.resume': ({ campaignId }) => guard(() => engine.resumeCampaign(campaignId, options.actor())),
+      'rollouts.abort': ({ campaignId, reason }) =>
+        guard(() => engine.abort(campaignId, options.actor(), reason)),
+      'rollouts.rollback': ({ campaignId, reason }) =>
+        guard(() => engine.rollback(campaignId, options.actor(), reason)),
+    },
+    streams: {
+      'rollouts.changed': (_params, emit) => {
+        changeListeners.add(emit);
+        emit(engine.list());
+        return () => changeListeners.delete(emit);
+      },
+    },
+  };
+}

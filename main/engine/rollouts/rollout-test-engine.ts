@@ -1,0 +1,49 @@
+/**
+ * A campaign engine wired to MQTT the way the engine wires it, for tests and the SIGKILL
+ * child: a real SQLite file in `dataDir`, the job service on `brokerUrl`, a fast tick, and
+ * a fixed fleet of candidates on version 1.0.0.
+ */
+import { openDatabase } from '../store/database';
+import { silent } from '../store/test-fixtures';
+import { MqttJobService } from './mqtt-job-service';
+import { RolloutEngine } from './rollout-engine';
+import { RolloutStore } from './rollout-store';
+
+export async function startMqttRolloutEngine(options: {
+  dataDir: string;
+  brokerUrl: string;
+  deviceIds: readonly string[];
+  image: { sha256: string; bytes: Uint8Array };
+  tickMs?: number;
+}) {
+  const { db } = openDatabase({ dataDir: options.dataDir, log: silent });
+  const service = new MqttJobService({
+    brokerUrl: options.brokerUrl,
+    image: async (sha) => (sha === options.image.sha256 ? options.image.bytes : undefined),
+    log: silent,
+  });
+  const engine = new RolloutEngine({
+    store: new RolloutStore(db),
+    channel: service,
+    candidates: () =>
+      options.deviceIds.map((id) => ({
+        id,
+        site: 'plant-a',
+        profile: 'env',
+        tags: [],
+        firmwareVersion: '1.0.0',
+      })),
+  });
+  service.engine = engine;
+  await service.start();
+  engine.republish();
+  const timer = setInterval(() => engine.tick(), options.tickMs ?? 20);
+  return {
+    engine,
+    async close() {
+      clearInterval(timer);
+      await service.close();
+      db.close();
+    },
+  };
+}
