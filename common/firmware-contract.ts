@@ -15,7 +15,8 @@ export const FIRMWARE_MAX_IMAGE_BYTES = 32 * 1024 * 1024;
  * Decoded bytes per import chunk: base64 of it plus the envelope stays under the headless
  * host's 1 MiB WebSocket message limit.
  */
-export const FIRMWARE_CHUNK_BYTES = 512 * 1024;
+/** base64 of a chunk plus its envelope must fit one WebSocket message of the headless host (512 KiB) */
+export const FIRMWARE_CHUNK_BYTES = 256 * 1024;
 const chunkBase64 = z
   .string()
   .max(Math.ceil(FIRMWARE_CHUNK_BYTES / 3) * 4)

@@ -36,7 +36,7 @@ function signed(key: typeof fleet.privateKey, minor: number, size: number): Buff
   );
 }
 
-// 700 KB: more than one 512 KiB chunk, so the page sends it in two messages
+// 700 KB: more than two 256 KiB chunks, so the page sends it in three messages
 const good = signed(fleet.privateKey, 4, 700_000);
 const goodSha = createHash('sha256').update(good).digest('hex');
 const tampered = Buffer.from(good);

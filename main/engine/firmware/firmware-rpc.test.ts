@@ -67,7 +67,7 @@ describe('firmware.* over RPC through the engine (real SQLite file)', () => {
     // bigger than one message: begin, chunks of chunkBytes in order, finish
     const begin = (await client.call('firmware.import.begin', { fileName: 'big.bin', size: big.length }))
       .result as { uploadId: string; chunkBytes: number };
-    expect(begin.chunkBytes).toBe(512 * 1024);
+    expect(begin.chunkBytes).toBe(FIRMWARE_CHUNK_BYTES);
     for (let offset = 0; offset < big.length; offset += begin.chunkBytes) {
       const chunk = big.subarray(offset, offset + begin.chunkBytes).toString('base64');
       const reply = await client.call('firmware.import.chunk', {
