@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { FIRMWARE_CHUNK_BYTES } from '../../../common/firmware-contract';
 import { createEngine, type Engine } from '../engine';
 import { openDatabase } from '../store/database';
 import { silent, tempDataDir } from '../store/test-fixtures';
