@@ -19,6 +19,7 @@ import {
   StoreStatusSchema,
 } from './contract-core';
 import { credentialsRequests, credentialsStreams } from './credentials-contract';
+import { deviceHistoryRequests } from './device-history-contract';
 import { firmwareRequests } from './firmware-contract';
 import { flashRequests, flashStreams } from './flash-contract';
 import { mqttBrowseRequests, mqttBrowseStreams } from './mqtt-browse-contract';
@@ -231,6 +232,7 @@ export const requests = {
   ...firmwareRequests,
   ...flashRequests,
   ...rolloutRequests,
+  ...deviceHistoryRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),

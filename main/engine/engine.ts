@@ -31,6 +31,7 @@ import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
 import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
 import { DeviceRegistry } from './devices/device-registry';
+import { FirmwareHistory } from './devices/firmware-history';
 import type { Engine, EngineOptions } from './engine-types';
 import { createFirmwareLibrary } from './firmware/firmware-setup';
 import { createFlashHandlers, createFlashStreams } from './firmware/flash-handlers';
@@ -289,6 +290,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
 
+  const firmwareHistory = new FirmwareHistory(
+    db,
+    {
+      versionOf: (id) => registryService.get(id)?.firmwareVersion,
+      setVersion: (id, version) => registryService.setFirmwareVersion(id, version),
+    },
+    log.child('firmware-history'),
+  );
   const rollouts = createRolloutService({
     db,
     log: log.child('rollouts'),
@@ -306,6 +315,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       audit: (entry) => audit.append(entry),
       recorded: (event) =>
         sync.enqueueEvent('io.fieldline.rollout.v1', event.deviceId ?? event.campaignId, event),
+      deviceFinished: (event) => firmwareHistory.rolloutFinished(event),
     },
   });
 
@@ -375,6 +385,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     source: firmware.library,
     pinnedKeys: () => firmware.library.activeKeys(),
   });
+  flash.onChange((job) => firmwareHistory.flashFinished(job));
 
   const rpc = new RpcServer(
     {
@@ -400,6 +411,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         const device = registry.get(deviceId);
         if (!device) throw new RpcError('NOT_FOUND', `no device "${deviceId}"`);
         return device;
+      },
+      'devices.firmwareHistory': ({ deviceId, limit }) => {
+        if (!registry.get(deviceId)) throw new RpcError('NOT_FOUND', `no device "${deviceId}"`);
+        return firmwareHistory.list(deviceId, limit);
       },
       ...createRegistryHandlers(
         registryService,

@@ -256,6 +256,12 @@ export class RegistryService {
     return this.require(id);
   }
 
+  /** What the device was last seen running after a flash or rollout (audited there, not again here). */
+  setFirmwareVersion(id: string, version: string): void {
+    if (!this.devices.get(id)) return;
+    this.save(id, { ...this.record(id), firmwareVersion: version, updatedAt: this.now() });
+  }
+
   setReportedConfig(id: string, reported: Record<string, unknown>): void {
     const record = { ...this.record(id), reportedConfig: reported };
     this.save(id, record);

@@ -66,6 +66,15 @@ export interface RolloutEvents {
   }): void;
   /** an operator's or the engine's decision, for the audit log */
   audit?(entry: { actor: string; action: string; subject: string; after: unknown }): void;
+  /** a device's job ended: what it ran before and what was sent, for the device's firmware history */
+  deviceFinished?(event: {
+    campaignId: string;
+    deviceId: string;
+    state: RolloutDeviceState;
+    reason: string | null;
+    fromVersion: string | null;
+    firmware: { sha256: string; version: string };
+  }): void;
 }
 
 export interface RolloutEngineOptions {
@@ -562,7 +571,7 @@ export class RolloutEngine {
     // late failures of a stopped campaign are sent back too
     const stopped = c.row.state === 'halted' || c.row.state === 'rolled_back';
     if (stopped && NEEDS_ROLLBACK.has(to) && d.rollback === null) this.queueRollback(c, d);
-    if (isTerminal(to))
+    if (isTerminal(to)) {
       this.options.events?.recorded?.({
         campaignId: c.row.id,
         deviceId: d.deviceId,
@@ -570,6 +579,15 @@ export class RolloutEngine {
         to,
         detail: reason,
       });
+      this.options.events?.deviceFinished?.({
+        campaignId: c.row.id,
+        deviceId: d.deviceId,
+        state: to,
+        reason: d.reason,
+        fromVersion: d.fromVersion,
+        firmware: c.row.config.firmware,
+      });
+    }
   }
 
   private writeDevice(

@@ -16,6 +16,7 @@ import { migration010 } from './010-profiles';
 import { migration011 } from './011-frozen-sync-batches';
 import { migration012 } from './012-firmware';
 import { migration013 } from './013-rollouts';
+import { migration014 } from './014-device-firmware-history';
 
 export interface Migration {
   version: number;
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011,
   migration012,
   migration013,
+  migration014,
 ];
