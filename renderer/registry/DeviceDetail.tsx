@@ -6,6 +6,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import type { AuditEntryView, Lifecycle, RegistryDevice } from '../../common/registry-contract';
 import { AuditEntries } from '../audit/AuditEntries';
+import { FirmwareHistoryList } from '../firmware/FirmwareHistory';
 import { formatAgo, formatDateTime } from '../format';
 import { hrefFor } from '../router';
 import { engine } from '../rpc/engine';
@@ -405,6 +406,8 @@ export function DeviceDetail({
             )}
           </h3>
           <ConfigTable device={device} />
+          <h3 className="detail-heading">Firmware history</h3>
+          <FirmwareHistoryList deviceId={deviceId} refreshKey={String(version)} />
           <h3 className="detail-heading">Audit trail</h3>
           <DeviceAudit deviceId={deviceId} version={version} />
           <div className="form-actions">

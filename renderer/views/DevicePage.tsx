@@ -4,6 +4,7 @@ import type { DeviceSummary } from '../../common/contract';
 import { ChartArea } from '../charts/ChartArea';
 import { createLiveFeed } from '../charts/live-feed';
 import { MetricChart } from '../charts/MetricChart';
+import { FirmwareHistoryPanel } from '../firmware/FirmwareHistory';
 import { FirmwarePanel } from '../firmware/FirmwarePanel';
 import { formatAgo, formatCount } from '../format';
 import { RemoveDevice } from '../registry/RemoveDevice';
@@ -141,6 +142,7 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
         </ChartArea>
       )}
       {device?.transport === 'serial' && <FirmwarePanel target={{ deviceId: device.id }} />}
+      {device && <FirmwareHistoryPanel deviceId={device.id} />}
     </section>
   );
 }

@@ -7,11 +7,11 @@
 import { describe, expect, test } from 'vitest';
 import { CampaignConfigSchema } from '../../../common/rollout-contract';
 import { AuditLog } from '../audit/audit-log';
+import { RegistryService } from '../registry/registry-service';
 import type { FleetBehaviour } from '../rollouts/fleet-behaviour';
 import { InProcessFleet } from '../rollouts/in-process-fleet';
 import { RolloutEngine } from '../rollouts/rollout-engine';
 import { RolloutStore } from '../rollouts/rollout-store';
-import { RegistryService } from '../registry/registry-service';
 import { openDatabase } from '../store/database';
 import { ReadingStore } from '../store/reading-store';
 import { silent, tempDataDir } from '../store/test-fixtures';
@@ -25,7 +25,13 @@ function setup(behaviour: FleetBehaviour, count = 20) {
   const { db, file } = openDatabase({ dataDir: tempDataDir('firmware-history'), log: silent });
   const devices = new DeviceRegistry(new ReadingStore(db, file, silent), new Map());
   devices.load();
-  const registry = new RegistryService(db, devices, new AuditLog(db), () => 'alice', () => {});
+  const registry = new RegistryService(
+    db,
+    devices,
+    new AuditLog(db),
+    () => 'alice',
+    () => {},
+  );
   const ids = Array.from({ length: count }, (_, i) => `dev-${String(i).padStart(2, '0')}`);
   for (const id of ids) {
     devices.register({ id, name: id, kind: 'mqtt device', profile: '', transport: 'mqtt', connectorId: 'b' });
