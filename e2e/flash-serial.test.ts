@@ -5,7 +5,8 @@
  * over RPC. The page reads the slots, offers only the image signed with the pinned key
  * (the unsigned one is listed as not offered), flashes it with progress (step, bytes/s,
  * time left) while the connector is paused, shows the result, and the device runs the new
- * image confirmed. Then a device whose new image does not boot: reverted and said so.
+ * image confirmed, and the update is in the device's firmware history. Then a device whose
+ * new image does not boot: reverted and said so.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -121,6 +122,15 @@ describe('flash a device over serial from its page', () => {
       expect.stringMatching(/^2\.3\.0 .*, running now$/),
     ]);
     expect(device.device.boots).toEqual(['swapped to 2.3.0 (test)']);
+    // the device's firmware history has the update, and the registry its new version
+    const history = page.getByTestId('firmware-history-entry');
+    await expect.poll(() => history.count(), { timeout: 10_000 }).toBe(1);
+    expect(await history.getAttribute('data-outcome')).toBe('installed');
+    expect(await history.textContent()).toContain('unknown → 2.3.0flashed over USBinstalled');
+    const registered = await app!.rpc.request<{ firmwareVersion: string | null }>('registry.get', {
+      deviceId: 'pump-7',
+    });
+    expect(registered.firmwareVersion).toBe('2.3.0');
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.getByTestId('firmware-panel').screenshot({ path: 'test-results/flash-serial-dark.png' });
     await page.emulateMedia({ colorScheme: 'light' });
