@@ -8,7 +8,13 @@ const id = z.string().min(1).max(200);
 const timestamp = z.number().int().min(0).max(8.64e15);
 
 /** installed: the new image runs confirmed; reverted: MCUboot went back to the old one by itself; rolled_back: a rollout sent it back */
-export const FIRMWARE_HISTORY_OUTCOMES = ['installed', 'reverted', 'failed', 'timed_out', 'rolled_back'] as const;
+export const FIRMWARE_HISTORY_OUTCOMES = [
+  'installed',
+  'reverted',
+  'failed',
+  'timed_out',
+  'rolled_back',
+] as const;
 export type FirmwareHistoryOutcome = (typeof FIRMWARE_HISTORY_OUTCOMES)[number];
 
 export const FirmwareHistoryEntrySchema = z.object({
@@ -17,6 +23,8 @@ export const FirmwareHistoryEntrySchema = z.object({
   source: z.enum(['flash', 'rollout']),
   /** the rollout campaign; null for a local flash */
   campaignId: z.string().nullable(),
+  /** the campaign's name, while the campaign is kept */
+  campaignName: z.string().nullable(),
   /** what the device ran before, when known */
   fromVersion: z.string().nullable(),
   toVersion: z.string(),
@@ -29,9 +37,7 @@ export type FirmwareHistoryEntry = z.infer<typeof FirmwareHistoryEntrySchema>;
 export const deviceHistoryRequests = {
   /** newest first */
   'devices.firmwareHistory': {
-    params: z
-      .object({ deviceId: id, limit: z.number().int().min(1).max(1000).default(100) })
-      .strict(),
+    params: z.object({ deviceId: id, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
     result: z.array(FirmwareHistoryEntrySchema),
   },
 } as const;

@@ -1,7 +1,8 @@
 /**
  * What a new user does on the demo site: open Rollouts in the built headless host (demo
  * mode, nothing set up), pick the demo image that fails its health check, preview, start,
- * and watch the rollout stop at the first wave with that device rolled back.
+ * and watch the rollout stop at the first wave with that device rolled back; the device's
+ * page then lists the failed update and the rollback in its firmware history.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -50,6 +51,24 @@ describe('Rollouts on the demo site', () => {
     expect(await text('rollout-reason')).toMatch(/1 of 1 finished devices failed/);
     const waves = await page.getByTestId('rollout-waves').locator('tbody tr').allTextContents();
     expect(waves.slice(1).every((w) => /waiting/.test(w))).toBe(true);
+
+    // the rolled-back device's page: its firmware history has the failure and the rollback
+    const row = page.getByTestId('rollout-devices').locator('tbody tr').filter({ hasText: 'rolled back to' });
+    const deviceId = (await row.locator('td').first().textContent()) ?? '';
+    await page.evaluate(`location.hash = ${JSON.stringify(`#/device/${encodeURIComponent(deviceId)}`)}`);
+    const entries = page.getByTestId('firmware-history-entry');
+    await until('the firmware history', async () => (await entries.count()) === 2);
+    expect(await entries.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-outcome')))).toEqual([
+      'rolled_back',
+      'failed',
+    ]);
+    expect(await entries.first().textContent()).toMatch(/→ 1\.2\.0rollout “.+”rolled back.*rolled back to/);
+    const history = page.getByRole('region', { name: 'Firmware history' });
+    await history.scrollIntoViewIfNeeded();
+    await history.screenshot({ path: 'test-results/firmware-history.png' });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await history.screenshot({ path: 'test-results/firmware-history-dark.png' });
+    await page.emulateMedia({ colorScheme: 'light' });
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

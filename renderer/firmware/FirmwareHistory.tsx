@@ -56,7 +56,7 @@ export function FirmwareHistoryList({
             <td className="mono" title={`SHA-256 ${e.sha256}`}>
               {changeText(e)}
             </td>
-            <td>{sourceText(e)}</td>
+            <td title={e.campaignId ? `campaign ${e.campaignId}` : undefined}>{sourceText(e)}</td>
             <td>
               <span className={OUTCOME_CLASS[e.outcome]}>{OUTCOME_TEXT[e.outcome]}</span>
               {e.reason && <div className="muted small firmware-history-reason">{e.reason}</div>}

@@ -9,8 +9,12 @@ describe('firmware history wording', () => {
   });
 
   test('how: a local flash or the campaign that sent it', () => {
-    expect(sourceText({ source: 'flash', campaignId: null })).toBe('flashed over USB');
-    expect(sourceText({ source: 'rollout', campaignId: 'spring-release' })).toBe('rollout spring-release');
+    expect(sourceText({ source: 'flash', campaignId: null, campaignName: null })).toBe('flashed over USB');
+    expect(sourceText({ source: 'rollout', campaignId: 'c-1', campaignName: 'Spring release' })).toBe(
+      'rollout “Spring release”',
+    );
+    // a campaign no longer kept is named by its id
+    expect(sourceText({ source: 'rollout', campaignId: 'c-1', campaignName: null })).toBe('rollout c-1');
   });
 
   test('every outcome of the contract has words and a badge', () => {

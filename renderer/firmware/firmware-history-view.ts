@@ -22,6 +22,9 @@ export function changeText(entry: Pick<FirmwareHistoryEntry, 'fromVersion' | 'to
   return `${entry.fromVersion ?? 'unknown'} → ${entry.toVersion}`;
 }
 
-export function sourceText(entry: Pick<FirmwareHistoryEntry, 'source' | 'campaignId'>): string {
-  return entry.source === 'flash' ? 'flashed over USB' : `rollout ${entry.campaignId ?? ''}`.trim();
+export function sourceText(
+  entry: Pick<FirmwareHistoryEntry, 'source' | 'campaignId' | 'campaignName'>,
+): string {
+  if (entry.source === 'flash') return 'flashed over USB';
+  return entry.campaignName ? `rollout “${entry.campaignName}”` : `rollout ${entry.campaignId ?? ''}`.trim();
 }

@@ -128,6 +128,7 @@ describe('firmware history from flashing (real engine, pty, simulated MCUboot de
         at: expect.any(Number),
         source: 'flash',
         campaignId: null,
+        campaignName: null,
         // the registry had no version for a device it only saw reporting telemetry
         fromVersion: null,
         toVersion: '2.3.0',

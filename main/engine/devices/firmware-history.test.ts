@@ -88,6 +88,7 @@ describe('firmware history from rollouts', () => {
           at: AT,
           source: 'rollout',
           campaignId: 'camp-good',
+          campaignName: 'v1.1.0',
           fromVersion: '1.0.0',
           toVersion: '1.1.0',
           sha256: SHA,

@@ -16,13 +16,14 @@ export interface FirmwareVersions {
   setVersion(deviceId: string, version: string): void;
 }
 
-type NewEntry = Omit<FirmwareHistoryEntry, 'seq'> & { deviceId: string };
+type NewEntry = Omit<FirmwareHistoryEntry, 'seq' | 'campaignName'> & { deviceId: string };
 
 interface Row {
   seq: number;
   at: number;
   source: 'flash' | 'rollout';
   campaign_id: string | null;
+  campaign_name: string | null;
   from_version: string | null;
   to_version: string;
   sha256: string;
@@ -43,6 +44,7 @@ export interface RolloutFinished {
   state: RolloutDeviceState;
   reason: string | null;
   fromVersion: string | null;
+  runningVersion: string | null;
   firmware: { sha256: string; version: string };
 }
 
@@ -64,8 +66,10 @@ export class FirmwareHistory {
          VALUES (@deviceId, @at, @source, @campaignId, @fromVersion, @toVersion, @sha256, @outcome, @reason)`,
       ),
       list: db.prepare<[string, number], Row>(
-        `SELECT seq, at, source, campaign_id, from_version, to_version, sha256, outcome, reason
-           FROM device_firmware_history WHERE device_id = ? ORDER BY seq DESC LIMIT ?`,
+        `SELECT h.seq, h.at, h.source, h.campaign_id, json_extract(c.config, '$.name') AS campaign_name,
+           h.from_version, h.to_version, h.sha256, h.outcome, h.reason
+         FROM device_firmware_history h LEFT JOIN rollout_campaigns c ON c.id = h.campaign_id
+         WHERE h.device_id = ? ORDER BY h.seq DESC LIMIT ?`,
       ),
     };
   }
@@ -76,6 +80,7 @@ export class FirmwareHistory {
       at: r.at,
       source: r.source,
       campaignId: r.campaign_id,
+      campaignName: r.campaign_name,
       fromVersion: r.from_version,
       toVersion: r.to_version,
       sha256: r.sha256,
@@ -123,7 +128,7 @@ export class FirmwareHistory {
       return;
     }
     const running =
-      outcome === 'installed' ? event.firmware.version : outcome === 'rolled_back' ? event.fromVersion : null;
+      outcome === 'rolled_back' ? (event.runningVersion ?? event.fromVersion) : event.runningVersion;
     this.write(
       {
         deviceId: event.deviceId,

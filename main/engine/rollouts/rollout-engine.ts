@@ -73,6 +73,8 @@ export interface RolloutEvents {
     state: RolloutDeviceState;
     reason: string | null;
     fromVersion: string | null;
+    /** the version the device runs at the end, when known (succeeded, rolled back) */
+    runningVersion: string | null;
     firmware: { sha256: string; version: string };
   }): void;
 }
@@ -311,7 +313,16 @@ export class RolloutEngine {
       if (d?.state !== 'verifying') continue;
       const target = c.row.config.firmware.version;
       if (version === target) this.moveDevice(c, d, 'succeeded', null);
-      else this.moveDevice(c, d, 'failed', `runs ${version} after the update, not ${target}: it reverted`);
+      else
+        this.moveDevice(
+          c,
+          d,
+          'failed',
+          `runs ${version} after the update, not ${target}: it reverted`,
+          {},
+          true,
+          version,
+        );
       this.evaluate(c);
     }
   }
@@ -388,6 +399,8 @@ export class RolloutEngine {
         {
           rollback: 'done',
         },
+        true,
+        u.version ?? d.fromVersion,
       );
       return { ok: true };
     }
@@ -557,6 +570,8 @@ export class RolloutEngine {
     reason: string | null,
     extra: Partial<DeviceRow> = {},
     publish = true,
+    /** what the device says it runs now, when it said so */
+    runningVersion: string | null = null,
   ): void {
     const at = this.now();
     const confirmedAt = to === 'verifying' ? at : d.confirmedAt;
@@ -585,6 +600,7 @@ export class RolloutEngine {
         state: to,
         reason: d.reason,
         fromVersion: d.fromVersion,
+        runningVersion: to === 'succeeded' ? c.row.config.firmware.version : runningVersion,
         firmware: c.row.config.firmware,
       });
     }
