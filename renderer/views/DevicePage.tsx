@@ -140,7 +140,9 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
           </div>
         </ChartArea>
       )}
-      {device?.transport === 'serial' && <FirmwarePanel target={{ deviceId: device.id }} />}
+      {(device?.transport === 'serial' || device?.transport === 'ble') && (
+        <FirmwarePanel target={{ deviceId: device.id }} over={device.transport} />
+      )}
     </section>
   );
 }
