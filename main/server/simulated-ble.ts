@@ -26,7 +26,7 @@ export function simulatedBle(options: { mcuboot: boolean }): NobleBindingSource 
           // Nordic's suggested buffer for fast DFU; a flash page write takes a while
           bufSize: 2475,
           bufCount: 4,
-          flashDelayMs: 15,
+          flashDelayMs: 30,
         });
       return binding;
     },

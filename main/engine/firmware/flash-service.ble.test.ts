@@ -171,8 +171,9 @@ describe('flash service over Bluetooth LE', () => {
   });
 
   it('a link dropped mid-upload fails clearly; Resume continues from the device offset (simulated BLE adapter)', async () => {
-    const { service, peripheralId, add } = await setup({ flashDelayMs: 5 });
-    const big = image(4, 80_000);
+    // ~50 packets of 20 ms: progress (every 200 ms) passes a quarter well before the end
+    const { service, peripheralId, add } = await setup({ flashDelayMs: 20 });
+    const big = image(4, 120_000);
     const sha256 = await add(big);
     let droppedAt = 0;
     service.onChange((j) => {
@@ -195,5 +196,24 @@ describe('flash service over Bluetooth LE', () => {
     // the device had kept what it received: the upload went on from there, not from 0
     expect(job?.result?.firstOffset).toBeGreaterThanOrEqual(droppedAt);
     expect(sim?.device.activeVersion).toBe('1.4.0');
+  });
+
+  it('a peripheral without the SMP service, or one no connector sees, is a clear error (simulated BLE adapter)', async () => {
+    const { service, add } = await setup();
+    const sha256 = await add(image(3));
+    await expect(service.start({ peripheralId: 'nobody' }, sha256)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'no Bluetooth connector sees the peripheral "nobody"',
+    });
+    const plainId = binding?.addPeripheral({ address: 'c0:ff:ee:00:30:02', name: 'Sensor' }) as string;
+    await waitFor('the sensor seen', () => connector?.peripherals().some((p) => p.id === plainId) ?? false);
+    await service.start({ peripheralId: plainId }, sha256);
+    const job = await finished(service);
+    expect(job?.result).toMatchObject({
+      outcome: 'failed',
+      message:
+        'flashing failed: the device has no SMP service (mcumgr over Bluetooth: CONFIG_MCUMGR_TRANSPORT_BT in its firmware)',
+    });
+    expect(sim?.device.boots).toEqual([]);
   });
 });
