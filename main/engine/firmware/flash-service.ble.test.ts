@@ -149,6 +149,8 @@ describe('flash service over Bluetooth LE', () => {
     expect(job?.progress).toMatchObject({ offset: bytes.length, total: bytes.length });
     expect(sim?.device.boots).toEqual(['swapped to 1.3.0 (test)']);
     expect(sim?.device.activeVersion).toBe('1.3.0');
+    // the whole job, state reads and reset included, against ATT MTU − 3 = 244 bytes per write (measured 228.5)
+    expect(bytes.length / (sim?.stats.writes ?? Number.POSITIVE_INFINITY)).toBeGreaterThan(0.9 * 244);
     expect(sim?.stats.oversizedWrites).toBe(0);
     expect(sim?.stats.droppedPackets).toBe(0);
     expect(audit).toHaveBeenCalledWith(
