@@ -1,8 +1,8 @@
 /**
- * Local flashing over USB serial with SMP (mcumgr): the images a device can take, its
- * slots, one flash job at a time (start, cancel, resume after an engine restart) and its
- * progress. A job targets a device (through its serial connector, paused while flashing)
- * or a port path.
+ * Local flashing with SMP (mcumgr) over USB serial or Bluetooth LE: the images a device
+ * can take, its slots, one flash job at a time (start, cancel, resume after an engine
+ * restart) and its progress. A job targets a device (through its serial connector, paused
+ * while flashing, or the BLE connector that sees it), a port path or a BLE peripheral id.
  */
 import { z } from 'zod';
 
@@ -29,10 +29,12 @@ export const FlashTargetSchema = z
     deviceId: id.optional(),
     port: z.string().min(1).max(1000).optional(),
     baudRate: z.number().int().min(1200).max(20_000_000).optional(),
+    /** a peripheral a BLE connector sees (its id in the BLE explorer) */
+    peripheralId: z.string().min(1).max(200).optional(),
   })
   .strict()
-  .refine((t) => (t.deviceId === undefined) !== (t.port === undefined), {
-    message: 'give a deviceId or a port, not both',
+  .refine((t) => [t.deviceId, t.port, t.peripheralId].filter((x) => x !== undefined).length === 1, {
+    message: 'give one of a deviceId, a port or a peripheralId',
   });
 
 export const FlashProgressSchema = z.object({
@@ -45,8 +47,12 @@ export const FlashProgressSchema = z.object({
 export const FlashJobSchema = z.object({
   id,
   deviceId: z.string().nullable(),
+  /** absent in job files written before BLE flashing: serial */
+  link: z.enum(['serial', 'ble']).optional(),
+  /** the serial port path, or the BLE peripheral id */
   port: z.string(),
-  baudRate: z.number().int().min(1).max(20_000_000),
+  /** 0 over Bluetooth */
+  baudRate: z.number().int().min(0).max(20_000_000),
   sha256,
   version: z.string(),
   /** interrupted: the engine stopped while the job ran; Resume continues it from where the device is */

@@ -150,6 +150,15 @@ describe('headless host options', () => {
     );
   });
 
+  test('--simulated-mcuboot adds the flashable device to the simulated adapter only', () => {
+    const both = parse('--simulated-ble', '--simulated-mcuboot');
+    const plain = parse('--simulated-ble');
+    if (both === 'help' || plain === 'help') throw new Error('unexpected help');
+    expect(both.simulatedMcuboot).toBe(true);
+    expect(plain.simulatedMcuboot).toBe(false);
+    expect(() => parse('--simulated-mcuboot')).toThrow(/needs --simulated-ble/);
+  });
+
   test('--help', () => {
     expect(parse('--help')).toBe('help');
   });

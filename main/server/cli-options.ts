@@ -22,6 +22,8 @@ export interface HeadlessOptions {
   demo: boolean;
   /** BLE connectors use a simulated adapter with standard GATT sensors instead of the machine's */
   simulatedBle: boolean;
+  /** the simulated adapter also has an MCUboot device serving SMP, to flash over Bluetooth */
+  simulatedMcuboot: boolean;
   rendererDir: string;
   warnings: string[];
 }
@@ -44,6 +46,8 @@ export const USAGE = `Usage: npm run serve -- [options]
                        it the demo runs on its own data in <data-dir>/demo
   --simulated-ble      Bluetooth LE connectors use a simulated Bluetooth adapter with
                        standard GATT sensors, for demos and tests; says so in the UI
+  --simulated-mcuboot  with --simulated-ble: the simulated adapter also has an MCUboot
+                       device (SMP over Bluetooth) to try flashing firmware on
   --renderer-dir <dir> the built renderer to serve (default: out/renderer)
   -h, --help           this text
 
@@ -78,6 +82,7 @@ export function parseHeadlessOptions(
     'data-dir': { type: 'string' },
     demo: { type: 'boolean', default: true },
     'simulated-ble': { type: 'boolean', default: false },
+    'simulated-mcuboot': { type: 'boolean', default: false },
     'renderer-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } as const;
@@ -138,6 +143,10 @@ export function parseHeadlessOptions(
     );
   }
 
+  if (values['simulated-mcuboot'] && !values['simulated-ble'])
+    throw new UsageError(
+      '--simulated-mcuboot needs --simulated-ble: the device lives on the simulated adapter',
+    );
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   return {
     host,
@@ -149,6 +158,7 @@ export function parseHeadlessOptions(
     engineDataDir: engineDataDir(dataDir, values.demo),
     demo: values.demo,
     simulatedBle: values['simulated-ble'],
+    simulatedMcuboot: values['simulated-mcuboot'],
     rendererDir: path.resolve(values['renderer-dir'] ?? defaultRendererDir),
     warnings,
   };

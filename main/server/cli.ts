@@ -4,13 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { SimulatedBleBinding } from '../engine/connectors/ble/simulated-binding';
-import type { NobleBindingSource } from '../engine/connectors/factories';
 import { createEngine } from '../engine/engine';
 import { createLogger } from '../engine/log';
 import { ensurePrivateDir } from '../engine/store/private-files';
 import { parseHeadlessOptions, TOKEN_ENV, USAGE, UsageError } from './cli-options';
 import { startHeadlessServer } from './headless-server';
+import { simulatedBle } from './simulated-ble';
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseHeadlessOptions>;
@@ -49,7 +48,7 @@ async function main(): Promise<number> {
     demo: options.demo,
     host: 'node',
     log,
-    ...(options.simulatedBle ? { bleBinding: SIMULATED_BLE } : {}),
+    ...(options.simulatedBle ? { bleBinding: simulatedBle({ mcuboot: options.simulatedMcuboot }) } : {}),
   });
   let server: Awaited<ReturnType<typeof startHeadlessServer>>;
   try {
@@ -101,12 +100,6 @@ async function main(): Promise<number> {
     process.on('SIGTERM', stop);
   });
 }
-
-/** --simulated-ble: two environmental sensors that notify once a second, as their Measurement Interval says */
-const SIMULATED_BLE: NobleBindingSource = {
-  description: 'Simulated Bluetooth adapter (--simulated-ble)',
-  create: () => new SimulatedBleBinding({ notifyIntervalMs: 1000, seed: Date.now() }),
-};
 
 main().then(
   (code) => process.exit(code),

@@ -1,5 +1,5 @@
 /**
- * Firmware on one device over its USB cable (SMP): the image slots as the device reports
+ * Firmware on one device over its USB cable or Bluetooth LE (SMP): the image slots as the device reports
  * them, the compatible images of the library to pick from, Flash, the step in progress
  * with bytes/s and time left, Cancel, the result in plain words and Resume for a job an
  * engine restart or a pulled cable stopped. Used on the device page and in the
@@ -98,7 +98,9 @@ function JobView({ job }: { job: FlashJob }) {
   );
 }
 
-export function FirmwarePanel({ target }: { target: FlashTarget }) {
+const OVER_TEXT = { serial: 'the USB cable', ble: 'Bluetooth LE' } as const;
+
+export function FirmwarePanel({ target, over = 'serial' }: { target: FlashTarget; over?: 'serial' | 'ble' }) {
   const [images, setImages] = useState<Images | null>(null);
   const [slots, setSlots] = useState<Slots | null>(null);
   const [job, setJob] = useState<FlashJob | null>(null);
@@ -168,7 +170,7 @@ export function FirmwarePanel({ target }: { target: FlashTarget }) {
     <section className="panel firmware-panel" aria-label="Firmware" data-testid="firmware-panel">
       <h2 className="section-title">Firmware</h2>
       <p className="muted small">
-        Flashed over the USB cable with MCUboot’s safe sequence: the new image boots once as a test and is
+        Flashed over {OVER_TEXT[over]} with MCUboot’s safe sequence: the new image boots once as a test and is
         confirmed only when the device is back and healthy; otherwise it is reverted.
       </p>
       <div className="form-actions">

@@ -35,6 +35,11 @@ describe('flash panel words', () => {
     expect(jobIsFor(job({}), { deviceId: 'pump-7' })).toBe(true);
     expect(jobIsFor(job({}), { deviceId: 'pump-8' })).toBe(false);
     expect(jobIsFor(job({ deviceId: null }), { port: '/dev/ttyACM0' })).toBe(true);
+    // over Bluetooth the port field holds the peripheral id: a port of that name is another target
+    const overBle = job({ deviceId: null, link: 'ble', port: 'c0ffee003001', baudRate: 0 });
+    expect(jobIsFor(overBle, { peripheralId: 'c0ffee003001' })).toBe(true);
+    expect(jobIsFor(overBle, { port: 'c0ffee003001' })).toBe(false);
+    expect(jobIsFor(job({ deviceId: null }), { peripheralId: '/dev/ttyACM0' })).toBe(false);
   });
 
   it('resume is offered for interrupted, failed and cancelled jobs only', () => {

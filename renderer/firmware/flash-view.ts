@@ -2,7 +2,10 @@
 import type { FlashJob } from '../../common/flash-contract';
 import { formatBytes, formatSpan } from '../format';
 
-export type FlashTarget = { deviceId: string } | { port: string; baudRate?: number };
+export type FlashTarget =
+  | { deviceId: string }
+  | { port: string; baudRate?: number }
+  | { peripheralId: string };
 
 export const STEP_TEXT: Record<NonNullable<FlashJob['step']>, string> = {
   checking: 'Reading the device’s image slots',
@@ -26,7 +29,9 @@ export function progressText(p: NonNullable<FlashJob['progress']>): string {
 }
 
 export function jobIsFor(job: FlashJob, target: FlashTarget): boolean {
-  return 'deviceId' in target ? job.deviceId === target.deviceId : job.port === target.port;
+  if ('deviceId' in target) return job.deviceId === target.deviceId;
+  if ('peripheralId' in target) return job.link === 'ble' && job.port === target.peripheralId;
+  return job.link !== 'ble' && job.port === target.port;
 }
 
 /** Resume is offered for a job the engine lost (restart) or one that stopped short. */

@@ -141,7 +141,9 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
           </div>
         </ChartArea>
       )}
-      {device?.transport === 'serial' && <FirmwarePanel target={{ deviceId: device.id }} />}
+      {(device?.transport === 'serial' || device?.transport === 'ble') && (
+        <FirmwarePanel target={{ deviceId: device.id }} over={device.transport} />
+      )}
       {device && <FirmwareHistoryPanel deviceId={device.id} />}
     </section>
   );

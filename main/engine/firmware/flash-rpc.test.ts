@@ -4,6 +4,7 @@
  * images by the service, a tampered image before any port is opened, and the job and
  * its audit entry are visible. No device is needed for any of it.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,6 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { createEngine, type Engine } from '../engine';
 import { createLogger } from '../log';
 import { rawClient, transportPair } from '../test-transport';
-import { FirmwareStore } from './firmware-store';
 import { signMcubootImage } from './imgtool-sign';
 
 const log = createLogger({ level: 'silent' });
@@ -41,6 +41,9 @@ describe('flash RPC', () => {
     const sha = 'ab'.repeat(32);
     for (const params of [
       { target: { deviceId: 'a', port: '/dev/ttyACM0' }, sha256: sha },
+      { target: { deviceId: 'a', peripheralId: 'c0ffee' }, sha256: sha },
+      { target: { port: '/dev/ttyACM0', peripheralId: 'c0ffee' }, sha256: sha },
+      { target: { peripheralId: '' }, sha256: sha },
       { target: {}, sha256: sha },
       { target: { port: '/dev/ttyACM0' }, sha256: 'AB'.repeat(32) },
       { target: { port: '/dev/ttyACM0' }, sha256: sha.slice(2) },
@@ -61,6 +64,11 @@ describe('flash RPC', () => {
       sha256: 'ab'.repeat(32),
     });
     expect(noDevice.error).toMatchObject({ code: 'NOT_FOUND', message: 'no device "ghost"' });
+    const noPeripheral = await client.call('flash.slots', { peripheralId: 'ghost' });
+    expect(noPeripheral.error).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'no Bluetooth connector sees the peripheral "ghost"',
+    });
     const noImage = await client.call('flash.start', {
       target: { port: '/dev/null' },
       sha256: 'ab'.repeat(32),
@@ -69,25 +77,38 @@ describe('flash RPC', () => {
     expect((await client.call('flash.resume')).error?.code).toBe('NOT_FOUND');
   });
 
-  test('an image without a signature is refused, audited, and never reaches a port', async () => {
-    const { client, dataDir } = await started();
-    const unsigned = signMcubootImage({
+  test('an image whose key is no longer pinned is not handed out, and never reaches a port', async () => {
+    const { client } = await started();
+    // the library refuses unsigned images at import: a key removed after the import is the way left
+    const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const pem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const key = (await client.call('firmware.keys.add', { name: 'old fleet', pem })).result as { id: string };
+    const signed = signMcubootImage({
       payload: new Uint8Array(512).fill(0x5a),
       version: { major: 1, minor: 0, revision: 0, build: 0 },
+      securityCounter: 1,
+      key: pair.privateKey,
     });
-    const { sha256 } = await new FirmwareStore(path.join(dataDir, 'firmware')).put(unsigned);
-    const images = (await client.call('flash.images')).result;
-    expect(images).toEqual([
-      expect.objectContaining({ sha256, compatible: false, reason: 'image is not signed' }),
+    const imported = await client.call('firmware.import', {
+      fileName: 'app.bin',
+      dataBase64: Buffer.from(signed).toString('base64'),
+    });
+    const { sha256 } = (imported.result as { image: { sha256: string } }).image;
+    expect((await client.call('flash.images')).result).toEqual([
+      expect.objectContaining({ sha256, compatible: true }),
     ]);
+    await client.call('firmware.keys.remove', { id: key.id });
+    expect((await client.call('flash.images')).result).toEqual([]);
     // the port does not exist: a refusal that opened it would say so instead
     const reply = await client.call('flash.start', { target: { port: '/dev/fieldline-none' }, sha256 });
-    expect(reply.error?.code).toBe('INVALID_PARAMS');
-    expect(reply.error?.message).toBe('image refused, nothing was sent to the device: image is not signed');
+    expect(reply.error).toMatchObject({
+      code: 'NOT_FOUND',
+      message: `firmware ${sha256} is not in the library`,
+    });
     expect((await client.call('flash.status')).result).toBeNull();
-    const audit = (await client.call('audit.list', { action: 'firmware.flash.refused' })).result as {
-      entries: { subject: string }[];
+    const audit = (await client.call('audit.list', { action: 'firmware.flash.start' })).result as {
+      entries: unknown[];
     };
-    expect(audit.entries.map((e) => e.subject)).toEqual(['/dev/fieldline-none']);
+    expect(audit.entries).toEqual([]);
   });
 });

@@ -80,6 +80,7 @@ async function setup(initialMinor = 2, flashDelayMs = 2, slotSize?: number) {
     source: storeFirmwareSource(path.join(dir, 'firmware')),
     pinnedKeys: () => [fleet.pinned],
     resolveTarget: () => ({
+      link: 'serial',
       path: fixture.pair.a,
       baudRate: 115_200,
       deviceId: 'pump-7',

@@ -1,6 +1,6 @@
 /**
- * One local flash job at a time over USB serial: the image is verified (format, hash,
- * signature against the pinned keys, slot size) before the port is even opened, and
+ * One local flash job at a time over USB serial or Bluetooth LE: the image is verified (format, hash,
+ * signature against the pinned keys, slot size) before the link is even opened, and
  * again against what the device runs (downgrade, security counter) before any image byte
  * goes out. The job is persisted on every step, so an engine killed mid-upload shows it
  * as interrupted on restart and Resume continues from the device's offset. Each result
@@ -29,11 +29,14 @@ export interface FlashTargetRequest {
   deviceId?: string;
   port?: string;
   baudRate?: number;
+  peripheralId?: string;
 }
 
+/** over Bluetooth, `path` is the peripheral id and `baudRate` 0 */
 export interface ResolvedTarget extends SerialTarget {
+  link: 'serial' | 'ble';
   deviceId: string | null;
-  /** the serial connector that holds the port, paused while flashing */
+  /** the serial connector that holds the port (paused while flashing), or the BLE connector that sees the peripheral */
   connectorId: string | null;
 }
 
@@ -41,11 +44,11 @@ export interface FlashServiceDeps {
   jobFile: FlashJobFile;
   source: FirmwareSource;
   pinnedKeys(): readonly PinnedKey[];
-  /** throws RpcError NOT_FOUND / INVALID_PARAMS for a device that cannot be flashed over serial */
+  /** throws RpcError NOT_FOUND / INVALID_PARAMS for a device that cannot be flashed */
   resolveTarget(target: FlashTargetRequest): ResolvedTarget;
   /** frees the port (pauses its connector, closes a commissioning link); the returned function gives it back */
   holdPort(target: ResolvedTarget): Promise<() => void>;
-  openLink(target: SerialTarget): Promise<FlashLink>;
+  openLink(target: ResolvedTarget): Promise<FlashLink>;
   audit(action: string, subject: string, after: unknown): void;
   /** the engine's view of the device after the new image booted; a failure reason or undefined */
   health?(deviceId: string | null, client: SmpClient): Promise<string | undefined>;
@@ -158,6 +161,7 @@ export class FlashService {
     this.job = {
       id: randomUUID(),
       deviceId: target.deviceId,
+      link: target.link,
       port: target.path,
       baudRate: target.baudRate,
       sha256,
@@ -173,6 +177,7 @@ export class FlashService {
       sha256,
       version: this.job.version,
       port: target.path,
+      link: target.link,
     });
     this.launch(target, image.bytes, verified.value);
     return this.job;
@@ -187,7 +192,9 @@ export class FlashService {
       throw new RpcError('INVALID_PARAMS', `the last flash job ended: ${last.result.message}`);
     const target = last.deviceId
       ? { deviceId: last.deviceId }
-      : { port: last.port, ...(last.baudRate ? { baudRate: last.baudRate } : {}) };
+      : last.link === 'ble'
+        ? { peripheralId: last.port }
+        : { port: last.port, ...(last.baudRate ? { baudRate: last.baudRate } : {}) };
     return this.start(target, last.sha256);
   }
 
@@ -256,6 +263,7 @@ export class FlashService {
           sha256: job.sha256,
           version: job.version,
           port: target.path,
+          link: target.link,
           outcome: result.outcome,
           message: result.message,
           runningVersion: result.runningVersion,

@@ -1,7 +1,8 @@
 /**
- * The flash service as the engine runs it: serial targets found through the device
- * registry and the serial connectors, the connector on the port paused while flashing,
- * results in the audit log.
+ * The flash service as the engine runs it: targets found through the device registry,
+ * the serial connectors (the connector on the port paused while flashing) and the BLE
+ * connectors (which keep their link: SMP runs beside the sensor subscriptions), results
+ * in the audit log.
  * Images and the keys they are checked against come from the firmware library.
  */
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { RpcError } from '../../../common/protocol';
 import type { ConnectorManager } from '../connectors/connector-manager';
 import type { DeviceRegistry } from '../devices/device-registry';
 import type { Logger } from '../log';
+import { bleConnectorOf, findBleDevice, findBlePeripheral, openBleFlashLink } from './flash-ble-link';
 import { FlashJobFile } from './flash-job-file';
 import { openSerialFlashLink } from './flash-serial-link';
 import {
@@ -47,6 +49,8 @@ function serialConfigOf(connectors: ConnectorManager, connectorId: string) {
   }
 }
 
+const bleTarget = (peripheralId: string) => ({ path: peripheralId, baudRate: 0, link: 'ble' as const });
+
 export function createEngineFlash(deps: EngineFlashDeps): FlashService {
   const { registry, connectors } = deps;
   const resolveTarget = (t: FlashTargetRequest): ResolvedTarget => {
@@ -54,18 +58,24 @@ export function createEngineFlash(deps: EngineFlashDeps): FlashService {
       const device = registry.get(t.deviceId);
       if (!device) throw new RpcError('NOT_FOUND', `no device "${t.deviceId}"`);
       const serial = serialConfigOf(connectors, device.connectorId);
-      if (!serial)
-        throw new RpcError(
-          'INVALID_PARAMS',
-          `${device.name} is not on a serial port Fieldline opens (a demo or radio device): it cannot be flashed over a cable`,
-        );
-      return { ...serial, deviceId: device.id, connectorId: device.connectorId };
+      if (serial) return { ...serial, link: 'serial', deviceId: device.id, connectorId: device.connectorId };
+      const ble = findBleDevice(connectors.get(device.connectorId), device);
+      if (ble)
+        return { ...bleTarget(ble.peripheralId), deviceId: device.id, connectorId: device.connectorId };
+      throw new RpcError(
+        'INVALID_PARAMS',
+        `${device.name} is neither on a serial port Fieldline opens nor a Bluetooth device (a demo or MQTT device): it cannot be flashed from here`,
+      );
+    }
+    if (t.peripheralId !== undefined) {
+      const ble = findBlePeripheral(connectors.list(), t.peripheralId);
+      return { ...bleTarget(t.peripheralId), deviceId: null, connectorId: ble.connector.id };
     }
     const port = t.port ?? '';
     const holder = connectors.list().find((c) => serialConfigOf(connectors, c.id)?.path === port);
     const baudRate =
       t.baudRate ?? (holder && serialConfigOf(connectors, holder.id)?.baudRate) ?? DEFAULT_BAUD;
-    return { path: port, baudRate, deviceId: null, connectorId: holder?.id ?? null };
+    return { path: port, baudRate, link: 'serial', deviceId: null, connectorId: holder?.id ?? null };
   };
   return new FlashService({
     jobFile: new FlashJobFile(path.join(deps.dataDir, 'flash-job.json')),
@@ -73,13 +83,20 @@ export function createEngineFlash(deps: EngineFlashDeps): FlashService {
     pinnedKeys: deps.pinnedKeys,
     resolveTarget,
     holdPort: async (target) => {
+      if (target.link === 'ble') return () => {};
       await deps.releaseLinks(target.path);
       const connector = target.connectorId ? connectors.get(target.connectorId) : undefined;
       if (!connector) return () => {};
       await connector.stop();
       return () => connector.start();
     },
-    openLink: (target) => openSerialFlashLink(target),
+    openLink: (target) => {
+      if (target.link === 'serial') return openSerialFlashLink(target);
+      // the connector that saw the peripheral when the job started: after a reset it sees it again
+      const connector = bleConnectorOf(connectors.get(target.connectorId ?? ''));
+      if (!connector) return Promise.reject(new Error('the Bluetooth connector of the device was removed'));
+      return openBleFlashLink({ connector, peripheralId: target.path });
+    },
     audit: deps.audit,
     log: deps.log,
   });
