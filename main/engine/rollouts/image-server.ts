@@ -9,11 +9,13 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log';
+import type { DeviceCredentials } from '../pki/device-credentials';
 import { parseRange } from './byte-range';
 import { TOPIC_SAFE_ID } from './job-protocol';
+import type { JobExecution } from './rollout-engine';
 
 export interface ImageServerTls {
   certificatePem: string;
@@ -172,4 +174,25 @@ export class ImageServer {
     }
     return loaded;
   }
+}
+
+/** The rule the server enforces: the device has taken (start-next) an install job for this image. */
+export function hasStartedInstall(
+  engine: { nextJob(deviceId: string): JobExecution | null },
+  deviceId: string,
+  sha256: string,
+): boolean {
+  const job = engine.nextJob(deviceId);
+  return job?.operation === 'install' && job.status === 'IN_PROGRESS' && job.firmware.sha256 === sha256;
+}
+
+/** A fresh server certificate from the project CA for the address devices use; its key stays in memory. */
+export async function imageServerTls(
+  credentials: Pick<DeviceCredentials, 'issueServerCertificate'>,
+  host: string,
+): Promise<ImageServerTls> {
+  const issued = await credentials.issueServerCertificate(
+    isIP(host) ? { ipAddresses: [host] } : { dnsNames: [host] },
+  );
+  return { certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem, caPem: issued.caPem };
 }
