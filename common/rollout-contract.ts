@@ -176,6 +176,8 @@ export const RolloutSettingsSchema = z.object({
     .nullable(),
 });
 
+export type RolloutSettings = z.infer<typeof RolloutSettingsSchema>;
+
 /** the plant-network address devices reach the engine on: an IPv4/IPv6 address or a DNS name */
 export const ImageServerConfigSchema = z
   .object({
