@@ -44,11 +44,14 @@ export function getImage(
       },
       (res) => {
         res.on('data', (chunk: Buffer) => {
+          if (settled) return;
           const cut = options.cutAfterBytes;
           if (cut !== undefined && received + chunk.length >= cut) {
             parts.push(chunk.subarray(0, cut - received));
             received = cut;
-            req.destroy(new Error('connection cut'));
+            // settled before the socket goes: a body already read whole would otherwise still 'end'
+            fail(new Error('connection cut'));
+            req.destroy();
             return;
           }
           parts.push(chunk);

@@ -17,9 +17,9 @@ import { imageServerTls } from './image-server';
 import { startMqttRolloutEngine } from './rollout-test-engine';
 import { SimulatedMqttFleet } from './simulated-mqtt-fleet';
 
-const IMAGE = randomBytes(20_000);
+const IMAGE = randomBytes(12_000);
 const SHA = createHash('sha256').update(IMAGE).digest('hex');
-const CUT_AT = 7_000;
+const CUT_AT = 5_000;
 let broker: MosquittoBroker;
 let ca: DeviceCredentials;
 
