@@ -11,7 +11,7 @@ import { masterKeyFromBytes } from '../secrets/master-key';
 import { SecretStore } from '../secrets/secret-store';
 import { openTestDb, silent } from '../store/test-fixtures';
 import { type DeviceTls, getImage } from './image-https-client';
-import { ImageServer } from './image-server';
+import { ImageServer, unrevokedIn } from './image-server';
 
 const IMAGE = randomBytes(50_000);
 const SHA = createHash('sha256').update(IMAGE).digest('hex');
@@ -28,6 +28,7 @@ let server: ImageServer;
 let inCampaign: DeviceTls;
 let notInCampaign: DeviceTls;
 let foreign: DeviceTls;
+let revoked: DeviceTls;
 const libraryReads: string[] = [];
 
 const tlsOf = (issued: IssuedKeyPair, caPem = ca.caPem): DeviceTls => ({
@@ -41,6 +42,9 @@ beforeAll(async () => {
   const other = await openCa('Somebody else', 2);
   inCampaign = tlsOf(await ca.issueCertificate('dev-1'));
   notInCampaign = tlsOf(await ca.issueCertificate('dev-2'));
+  const soonRevoked = await ca.issueCertificate('dev-1');
+  ca.revoke(soonRevoked.serialHex, 'keyCompromise');
+  revoked = tlsOf(soonRevoked);
   // the same device id, but signed by another CA
   foreign = tlsOf(await other.issueCertificate('dev-1'), ca.caPem);
   const serverCert = await ca.issueServerCertificate({ ipAddresses: ['127.0.0.1'] });
@@ -48,6 +52,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     tls: { ...tlsOf(serverCert) },
+    certificateValid: unrevokedIn(ca),
     allowed: (deviceId, sha256) => deviceId === 'dev-1' && (sha256 === SHA || sha256 === OTHER_SHA),
     image: async (sha256) => {
       libraryReads.push(sha256);
@@ -139,10 +144,19 @@ describe('image server (HTTPS, mutual TLS with the project CA)', () => {
     expect(server.stats.requests).toBe(before);
   });
 
-  it('refuses with 403 a device not in the campaign, before the library is read', async () => {
+  it('refuses with 403 a device not in the campaign and a revoked certificate, before the library is read', async () => {
     libraryReads.length = 0;
     const r = await getImage(server.url(SHA), notInCampaign);
-    expect(r.ok && r.status).toBe(403);
+    expect(r.ok && [r.status, r.body.toString()]).toEqual([
+      403,
+      'this device has no started install job for this image\n',
+    ]);
+    // dev-1 is in the campaign, but this one of its certificates was revoked (key compromise)
+    const gone = await getImage(server.url(SHA), revoked);
+    expect(gone.ok && [gone.status, gone.body.toString()]).toEqual([
+      403,
+      'this certificate was revoked or is unknown to the project CA\n',
+    ]);
     expect(libraryReads).toEqual([]);
   });
 

@@ -13,6 +13,7 @@ import { type AddressInfo, isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log';
 import type { DeviceCredentials } from '../pki/device-credentials';
+import { normalizeSerial } from '../pki/fingerprints';
 import { parseRange } from './byte-range';
 import { TOPIC_SAFE_ID } from './job-protocol';
 import type { JobExecution } from './rollout-engine';
@@ -29,6 +30,8 @@ export interface ImageServerOptions {
   /** 0: any free port (tests) */
   port: number;
   tls: ImageServerTls;
+  /** is this client certificate still one the project CA issued and has not revoked */
+  certificateValid: (deviceId: string, serialHex: string) => boolean;
   /** may this device fetch this image now (it has a started install job for it) */
   allowed: (deviceId: string, sha256: string) => boolean;
   /** the image bytes from the firmware library (re-verified), undefined when it is not there */
@@ -116,12 +119,14 @@ export class ImageServer {
     }
     const sha256 = PATH.exec(req.url ?? '')?.[1];
     if (!sha256) return this.refuse(res, 404, 'no such path: use /firmware/<sha256>');
-    const deviceId = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
-    if (
-      typeof deviceId !== 'string' ||
-      !TOPIC_SAFE_ID.test(deviceId) ||
-      !this.options.allowed(deviceId, sha256)
-    )
+    const peer = (req.socket as TLSSocket).getPeerCertificate();
+    const deviceId = peer.subject?.CN;
+    if (typeof deviceId !== 'string' || !TOPIC_SAFE_ID.test(deviceId))
+      return this.refuse(res, 403, 'the certificate does not name a device');
+    // the handshake checked the issuer and dates; revocation lives in the CA's ledger
+    if (!this.options.certificateValid(deviceId, peer.serialNumber))
+      return this.refuse(res, 403, 'this certificate was revoked or is unknown to the project CA');
+    if (!this.options.allowed(deviceId, sha256))
       return this.refuse(res, 403, 'this device has no started install job for this image');
     const bytes = await this.image(sha256);
     if (!bytes) return this.refuse(res, 404, 'the image is not in the firmware library');
@@ -184,6 +189,16 @@ export function hasStartedInstall(
 ): boolean {
   const job = engine.nextJob(deviceId);
   return job?.operation === 'install' && job.status === 'IN_PROGRESS' && job.firmware.sha256 === sha256;
+}
+
+/** Client certificates the project CA issued to that device and has not revoked (its ledger). */
+export function unrevokedIn(
+  credentials: Pick<DeviceCredentials, 'certificates'>,
+): (deviceId: string, serialHex: string) => boolean {
+  return (deviceId, serialHex) => {
+    const serial = normalizeSerial(serialHex);
+    return credentials.certificates(deviceId).some((c) => c.serialHex === serial && c.revokedAt === null);
+  };
 }
 
 /** A fresh server certificate from the project CA for the address devices use; its key stays in memory. */

@@ -13,7 +13,7 @@ import { masterKeyFromBytes } from '../secrets/master-key';
 import { SecretStore } from '../secrets/secret-store';
 import { openTestDb, silent, tempDataDir } from '../store/test-fixtures';
 import { type DeviceTls, getImage } from './image-https-client';
-import { imageServerTls } from './image-server';
+import { imageServerTls, unrevokedIn } from './image-server';
 import { startMqttRolloutEngine } from './rollout-test-engine';
 import { SimulatedMqttFleet } from './simulated-mqtt-fleet';
 
@@ -56,7 +56,7 @@ describe('rollout images over HTTPS with mutual TLS', () => {
       brokerUrl: broker.url,
       deviceIds,
       image: { sha256: SHA, bytes: IMAGE },
-      imageServerTls: await imageServerTls(ca, '127.0.0.1'),
+      imageServer: { tls: await imageServerTls(ca, '127.0.0.1'), certificateValid: unrevokedIn(ca) },
     });
     const fleet = new SimulatedMqttFleet({
       brokerUrl: broker.url,

@@ -13,7 +13,7 @@ import type { Logger } from '../log';
 import type { DeviceCredentials } from '../pki/device-credentials';
 import type { RequestHandlers, StreamSources } from '../rpc/rpc-server';
 import type { Db } from '../store/database';
-import { hasStartedInstall, ImageServer, imageServerTls } from './image-server';
+import { hasStartedInstall, ImageServer, imageServerTls, unrevokedIn } from './image-server';
 import { TOPIC_SAFE_ID } from './job-protocol';
 import { MqttJobService } from './mqtt-job-service';
 import {
@@ -50,7 +50,7 @@ export interface RolloutServiceOptions {
   image: (sha256: string) => Promise<Uint8Array | undefined>;
   actor: () => string;
   /** the project CA, which issues the image server's certificate and devices' client certificates */
-  credentials?: () => Promise<Pick<DeviceCredentials, 'issueServerCertificate'>>;
+  credentials?: () => Promise<Pick<DeviceCredentials, 'issueServerCertificate' | 'certificates'>>;
   events?: RolloutEvents;
   now?: () => number;
 }
@@ -156,10 +156,12 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
       return;
     }
     try {
+      const credentials = await options.credentials();
       const next = new ImageServer({
         host,
         port,
-        tls: await imageServerTls(await options.credentials(), host),
+        tls: await imageServerTls(credentials, host),
+        certificateValid: unrevokedIn(credentials),
         allowed: (deviceId, sha256) => hasStartedInstall(engine, deviceId, sha256),
         image: options.image,
         log: log.child('images'),

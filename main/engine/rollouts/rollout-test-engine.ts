@@ -16,8 +16,8 @@ export async function startMqttRolloutEngine(options: {
   deviceIds: readonly string[];
   image: { sha256: string; bytes: Uint8Array };
   tickMs?: number;
-  /** also serve the image over HTTPS on 127.0.0.1 with this certificate */
-  imageServerTls?: ImageServerTls;
+  /** also serve the image over HTTPS on 127.0.0.1 with this certificate, to unrevoked devices */
+  imageServer?: { tls: ImageServerTls; certificateValid: (deviceId: string, serialHex: string) => boolean };
 }) {
   const { db } = openDatabase({ dataDir: options.dataDir, log: silent });
   const image = async (sha: string) => (sha === options.image.sha256 ? options.image.bytes : undefined);
@@ -41,11 +41,11 @@ export async function startMqttRolloutEngine(options: {
       })),
   });
   service.engine = engine;
-  if (options.imageServerTls) {
+  if (options.imageServer) {
     imageServer = new ImageServer({
       host: '127.0.0.1',
       port: 0,
-      tls: options.imageServerTls,
+      ...options.imageServer,
       allowed: (deviceId, sha) => hasStartedInstall(engine, deviceId, sha),
       image,
       log: silent,
