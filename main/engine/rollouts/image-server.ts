@@ -77,6 +77,8 @@ export class ImageServer {
     server.headersTimeout = 10_000;
     server.requestTimeout = 60_000;
     server.keepAliveTimeout = 5_000;
+    // a device that stops reading mid-image must not hold a connection slot for ever
+    server.setTimeout(60_000, (socket) => socket.destroy());
     server.on('tlsClientError', (error) =>
       this.options.log.debug('image client refused in the TLS handshake', { error: error.message }),
     );
