@@ -164,7 +164,34 @@ export const RolloutSettingsSchema = z.object({
   error: z.string().nullable(),
   /** demo mode: the demo site's job broker is used while no broker is set, with these images */
   demoImages: z.array(z.object({ label: z.string(), sha256: z.string(), version: z.string() })),
+  /** HTTPS image delivery (mutual TLS with the project CA); null: off, devices fetch over MQTT */
+  imageServer: z
+    .object({
+      host: z.string(),
+      port: z.number(),
+      /** where devices fetch images, `https://host:port/firmware/`; null while it is not serving */
+      url: z.string().nullable(),
+      error: z.string().nullable(),
+    })
+    .nullable(),
 });
+
+export type RolloutSettings = z.infer<typeof RolloutSettingsSchema>;
+
+/** the plant-network address devices reach the engine on: an IPv4/IPv6 address or a DNS name */
+export const ImageServerConfigSchema = z
+  .object({
+    host: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.:-]+$/, 'an IP address or a DNS name')
+      // the address also goes into the job documents and the certificate: it must be one devices can reach
+      .refine((h) => h !== '0.0.0.0' && h !== '::', 'the address devices reach, not a wildcard'),
+    port: z.number().int().min(1).max(65535),
+  })
+  .strict();
+export type ImageServerConfig = z.infer<typeof ImageServerConfigSchema>;
 
 const campaignRef = z.object({ campaignId: id }).strict();
 const withReason = z.object({ campaignId: id, reason: z.string().max(500).optional() }).strict();
@@ -180,6 +207,8 @@ export const rolloutRequests = {
           .max(2048)
           .refine((u) => /^mqtts?:\/\//i.test(u) && URL.canParse(u), 'an mqtt:// or mqtts:// URL')
           .nullable(),
+        /** serve images over HTTPS on this address; null turns it off; absent keeps the current one */
+        imageServer: ImageServerConfigSchema.nullable().optional(),
       })
       .strict(),
     result: RolloutSettingsSchema,

@@ -2,16 +2,22 @@
  * A fleet rollout end to end: the built headless host on a registry of 20 devices, a real
  * mosquitto as the plant broker, a simulated fleet on it that speaks the job protocol and
  * whose new firmware fails its health check, and the Rollouts view in Chromium at
- * 1024x700. The operator sets the broker, previews the waves, starts the rollout after
- * confirming, and watches it stop at the first wave with the failed device rolled back.
+ * 1024x700. The operator sets the broker and the HTTPS image server, previews the waves,
+ * starts the rollout after confirming, and watches it stop at the first wave with the failed
+ * device rolled back. The devices hold certificates from the host's project CA and fetch the
+ * image over HTTPS with mutual TLS, resuming a cut download with Range.
  */
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { MosquittoBroker } from '../main/engine/connectors/mqtt/mosquitto-harness';
+import { freePort, MosquittoBroker } from '../main/engine/connectors/mqtt/mosquitto-harness';
 import { createLogger } from '../main/engine/log';
+import { DeviceCredentials } from '../main/engine/pki/device-credentials';
 import { seededDevice, seedFleet } from '../main/engine/registry/seed-fleet';
+import type { DeviceTls } from '../main/engine/rollouts/image-https-client';
 import { SimulatedMqttFleet } from '../main/engine/rollouts/simulated-mqtt-fleet';
+import { loadOrCreateMasterKeyFile } from '../main/engine/secrets/master-key';
+import { SecretStore } from '../main/engine/secrets/secret-store';
 import { openDatabase } from '../main/engine/store/database';
 import { prepareFirmware, signedImage } from './flash-fixture';
 import { type AppWithRpc, ensureArtifactsDir, openAppWithRpc, tempDataDir, waitFor } from './harness';
@@ -22,6 +28,7 @@ let app: AppWithRpc | undefined;
 let page: Page;
 let broker: MosquittoBroker;
 let fleet: SimulatedMqttFleet;
+let imagePort = 0;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
@@ -30,13 +37,32 @@ beforeAll(async () => {
   const dataDir = tempDataDir('rollouts');
   const { db } = openDatabase({ dataDir, log: createLogger({ level: 'warn' }) });
   seedFleet(db, DEVICES);
+  const deviceIds = Array.from({ length: DEVICES }, (_, i) => seededDevice(i).id);
+  // the devices were commissioned with certificates from this data folder's project CA
+  const credentials = await DeviceCredentials.open({
+    db,
+    secrets: new SecretStore(db, loadOrCreateMasterKeyFile(dataDir)),
+    projectName: path.basename(dataDir),
+  });
+  const certs = new Map<string, DeviceTls>();
+  for (const id of deviceIds) {
+    const issued = await credentials.issueCertificate(id);
+    certs.set(id, {
+      certificatePem: issued.certificatePem,
+      privateKeyPem: issued.privateKeyPem,
+      caPem: issued.caPem,
+    });
+  }
   db.close();
+  imagePort = await freePort();
   fleet = new SimulatedMqttFleet({
     brokerUrl: broker.url,
-    deviceIds: Array.from({ length: DEVICES }, (_, i) => seededDevice(i).id),
+    deviceIds,
     behaviourOf: () => 'fail-health',
     version: '1.0.0',
     stepMs: 20,
+    tlsOf: (id) => certs.get(id),
+    cutHttpsAfterBytes: 5000,
   });
   await fleet.start();
   app = await openAppWithRpc({
@@ -67,9 +93,18 @@ describe('Rollouts view', () => {
     await page.getByTestId('rollouts-view').waitFor();
     await until('no broker yet', async () => /no broker set/.test(await text('rollout-broker-status')));
 
+    expect(await text('rollout-image-status')).toMatch(/off: devices fetch images in chunks over MQTT/);
     await page.getByTestId('rollout-broker-url').fill(broker.url);
+    await page.getByTestId('rollout-image-host').fill('0.0.0.0');
+    await page.getByTestId('rollout-image-port').fill(String(imagePort));
     await page.getByTestId('rollout-broker-url').press('Enter');
+    await until('the wildcard refused', async () =>
+      /not a wildcard/.test((await page.getByTestId('field-error').allTextContents()).join(' ')),
+    );
+    await page.getByTestId('rollout-image-host').fill('127.0.0.1');
+    await page.getByTestId('rollout-image-host').press('Enter');
     await until('connected', async () => /connected to mqtt:/.test(await text('rollout-broker-status')));
+    expect(await text('rollout-image-status')).toContain(`https://127.0.0.1:${imagePort}/firmware/`);
 
     await page.getByTestId('rollout-new').click();
     await page.getByTestId('rollout-name').fill('Bad 9.9.9');
@@ -103,8 +138,9 @@ describe('Rollouts view', () => {
     const waves = await page.getByTestId('rollout-waves').locator('tbody tr').allTextContents();
     expect(waves[0]).toMatch(/halted/);
     expect(waves.slice(1).every((w) => /waiting/.test(w))).toBe(true);
-    // only the first wave's device ever installed the image
-    expect(fleet.devices.filter((d) => d.installs > 0)).toHaveLength(1);
+    // only the first wave's device ever installed the image, fetched over HTTPS: cut once, resumed with Range
+    const installed = fleet.devices.filter((d) => d.installs > 0);
+    expect(installed.map((d) => d.https)).toEqual([{ requests: 2, resumed: 1 }]);
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
     await page.screenshot({ path: path.join(ensureArtifactsDir(), 'rollouts-halted.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });

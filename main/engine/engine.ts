@@ -311,6 +311,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     // only a library image goes out: re-hashed and checked against the keys pinned now
     image: async (sha256) => (await firmware.library.getImage(sha256))?.bytes,
     actor: () => operator.get(),
+    credentials,
     events: {
       audit: (entry) => audit.append(entry),
       recorded: (event) =>

@@ -4,11 +4,17 @@
  * pause / resume / abort / roll back, each confirmed first.
  */
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import type { CampaignDetail, CampaignSummary, RolloutDeviceState } from '../../common/rollout-contract';
+import type {
+  CampaignDetail,
+  CampaignSummary,
+  RolloutDeviceState,
+  RolloutSettings,
+} from '../../common/rollout-contract';
 import { engine } from '../rpc/engine';
 import { ConfirmDialog } from '../tools/ConfirmDialog';
 import { Field } from '../tools/Field';
 import { errorMessage } from '../tools/use-poll';
+import { parseImageServerFields } from './image-server-fields';
 import { EMPTY_FIELDS, type FieldErrors, parseRolloutFields, type RolloutFields } from './rollout-form';
 
 type DemoImage = { label: string; sha256: string; version: string };
@@ -64,31 +70,45 @@ function StateBadge({ state }: { state: string }) {
   return <span className={`badge ${STATE_CLASS[state] ?? ''}`}>{state.replace('_', ' ')}</span>;
 }
 
+function imageServerStatus(s: RolloutSettings['imageServer']): string {
+  if (!s) return 'off: devices fetch images in chunks over MQTT';
+  return s.url ? `devices fetch images from ${s.url}<sha256> (mutual TLS)` : (s.error ?? 'not serving');
+}
+
 function BrokerSettings() {
   const [url, setUrl] = useState('');
-  const [status, setStatus] = useState<{
-    brokerUrl: string | null;
-    connected: boolean;
-    error: string | null;
-  }>();
+  const [imageHost, setImageHost] = useState('');
+  const [imagePort, setImagePort] = useState('8443');
+  const [status, setStatus] = useState<RolloutSettings>();
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [imageError, setImageError] = useState<{ field: 'host' | 'port'; error: string } | null>(null);
   useEffect(() => {
     engine()
       .request('rollouts.settings')
       .then((s) => {
         setStatus(s);
         setUrl(s.brokerUrl ?? '');
+        if (s.imageServer) {
+          setImageHost(s.imageServer.host);
+          setImagePort(String(s.imageServer.port));
+        }
       })
       .catch((e: unknown) => setError(errorMessage(e)));
   }, []);
   const save = async (e: FormEvent) => {
     e.preventDefault();
-    setSaving(true);
     setError(null);
+    const image = parseImageServerFields(imageHost, imagePort);
+    setImageError(image.ok ? null : image);
+    if (!image.ok) return;
+    setSaving(true);
     try {
       setStatus(
-        await engine().request('rollouts.configure', { brokerUrl: url.trim() === '' ? null : url.trim() }),
+        await engine().request('rollouts.configure', {
+          brokerUrl: url.trim() === '' ? null : url.trim(),
+          imageServer: image.value,
+        }),
       );
     } catch (err) {
       setError(errorMessage(err));
@@ -112,6 +132,26 @@ function BrokerSettings() {
             data-testid="rollout-broker-url"
           />
         </Field>
+        <Field
+          label="Image server address"
+          hint="optional: this computer's address on the plant network; devices then fetch images over HTTPS with their project-CA certificate"
+          error={imageError?.field === 'host' ? imageError.error : undefined}
+        >
+          <input
+            value={imageHost}
+            onChange={(e) => setImageHost(e.target.value)}
+            placeholder="10.0.0.5 (empty: off)"
+            data-testid="rollout-image-host"
+          />
+        </Field>
+        <Field label="Image server port" error={imageError?.field === 'port' ? imageError.error : undefined}>
+          <input
+            value={imagePort}
+            onChange={(e) => setImagePort(e.target.value)}
+            inputMode="numeric"
+            data-testid="rollout-image-port"
+          />
+        </Field>
       </div>
       <div className="form-actions">
         <button type="submit" disabled={saving}>
@@ -124,6 +164,11 @@ function BrokerSettings() {
               ? `connected to ${status.brokerUrl}`
               : (status.error ?? 'no broker set: rollouts cannot start')}
         </span>
+        {status && (
+          <span className={status.imageServer?.url ? 'form-ok' : 'muted'} data-testid="rollout-image-status">
+            {imageServerStatus(status.imageServer)}
+          </span>
+        )}
       </div>
     </form>
   );

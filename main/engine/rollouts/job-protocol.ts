@@ -100,7 +100,11 @@ export interface JobDocument {
   firmware: { sha256: string; version: string; size: number };
   /** rollback: boot the image the device ran before (MCUboot: the other slot) */
   rollbackTo: string | null;
-  delivery: { mqtt: { chunkTopic: string; maxChunkBytes: number } };
+  delivery: {
+    mqtt: { chunkTopic: string; maxChunkBytes: number };
+    /** when the engine's image server is on: GET with the device certificate, Range to resume */
+    https?: { url: string };
+  };
 }
 
 export interface JobExecutionMessage {

@@ -29,6 +29,8 @@ export interface MqttJobServiceOptions {
   clientOptions?: IClientOptions;
   /** the image bytes of a firmware sha256, from the firmware store; undefined if missing */
   image: (sha256: string) => Promise<Uint8Array | undefined>;
+  /** the image server's URL for a firmware sha256 while it is on (asked at each publish) */
+  imageUrl?: (sha256: string) => string | undefined;
   log: Logger;
 }
 
@@ -97,12 +99,14 @@ export class MqttJobService implements JobChannel {
 
   private async execution(deviceId: string, job: JobExecution): Promise<JobExecutionMessage | undefined> {
     const bytes = await this.image(job.firmware.sha256);
+    const url = job.operation === 'install' ? this.options.imageUrl?.(job.firmware.sha256) : undefined;
     const document: JobDocument = {
       operation: job.operation,
       firmware: { ...job.firmware, size: bytes?.length ?? 0 },
       rollbackTo: job.rollbackTo,
       delivery: {
         mqtt: { chunkTopic: jobTopics(deviceId).chunk(job.jobId), maxChunkBytes: MAX_CHUNK_BYTES },
+        ...(url ? { https: { url } } : {}),
       },
     };
     return { jobId: job.jobId, status: job.status, versionNumber: job.versionNumber, jobDocument: document };

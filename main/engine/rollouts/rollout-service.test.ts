@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RpcError } from '../../../common/protocol';
 import { CampaignConfigSchema } from '../../../common/rollout-contract';
-import { freePort, MosquittoBroker } from '../connectors/mqtt/mosquitto-harness';
+import { freePort, MosquittoBroker, waitFor } from '../connectors/mqtt/mosquitto-harness';
+import { lazyCredentials } from '../pki/pki-handlers';
+import { masterKeyFromBytes } from '../secrets/master-key';
+import { SecretStore } from '../secrets/secret-store';
 import { openDatabase } from '../store/database';
 import { silent, tempDataDir } from '../store/test-fixtures';
+import { getImage } from './image-https-client';
+import { type JobExecutionMessage, jobTopics } from './job-protocol';
 import { createRolloutService } from './rollout-service';
 
 const IMAGE = new Uint8Array(1000).fill(7);
@@ -22,7 +28,10 @@ afterAll(async () => {
 function service(dataDir = tempDataDir('rollout-svc')) {
   const { db } = openDatabase({ dataDir, log: silent });
   const audits: string[] = [];
+  const secrets = new SecretStore(db, masterKeyFromBytes(Buffer.alloc(32, 5)));
+  const credentials = lazyCredentials({ db, secrets, log: silent, projectName: 'rollout-svc' });
   const s = createRolloutService({
+    credentials,
     db,
     log: silent,
     candidates: () =>
@@ -37,7 +46,7 @@ function service(dataDir = tempDataDir('rollout-svc')) {
     actor: () => 'alice',
     events: { audit: (e) => audits.push(e.action) },
   });
-  return { s, db, dataDir, audits };
+  return { s, db, dataDir, audits, credentials };
 }
 
 const config = (sha = SHA) =>
@@ -65,6 +74,7 @@ describe('rollout service (RPC handlers)', () => {
         connected: false,
         error: null,
         demoImages: [],
+        imageServer: null,
       });
       await rejects(
         () => s.handlers['rollouts.create']({ config: config() }),
@@ -93,6 +103,7 @@ describe('rollout service (RPC handlers)', () => {
         connected: true,
         error: null,
         demoImages: [],
+        imageServer: null,
       });
       const preview = await s.handlers['rollouts.preview']({ config: config() });
       // "no/topic" cannot be addressed on MQTT, so it is not planned at all
@@ -145,6 +156,81 @@ describe('rollout service (RPC handlers)', () => {
       expect((await again.s.handlers['rollouts.list'](undefined))[0]?.state).toBe('rolled_back');
     } finally {
       await again.s.close();
+    }
+  });
+
+  test('HTTPS image delivery: in the job documents, served after start-next, kept across a restart, turned off', async () => {
+    const { s, db, dataDir, credentials } = service();
+    await s.start();
+    const port = await freePort();
+    const device = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    const notified: (JobExecutionMessage | undefined)[] = [];
+    const t = jobTopics('a');
+    device.on('message', (topic, payload) => {
+      if (topic === t.notifyNext) notified.push(JSON.parse(payload.toString()).execution);
+    });
+    await device.subscribeAsync([t.notifyNext, `${t.base}/start-next/accepted`], { qos: 1 });
+    const url = `https://127.0.0.1:${port}/firmware/${SHA}`;
+    try {
+      expect(
+        await s.handlers['rollouts.configure']({
+          brokerUrl: broker.url,
+          imageServer: { host: '127.0.0.1', port },
+        }),
+      ).toMatchObject({
+        connected: true,
+        imageServer: { host: '127.0.0.1', port, url: `https://127.0.0.1:${port}/firmware/`, error: null },
+      });
+      await s.handlers['rollouts.create']({ config: { ...config(), waves: [100] }, campaignId: 'svc-https' });
+      await waitFor(() => notified.some((e) => e?.jobDocument.delivery.https?.url === url), 'the HTTPS URL');
+      const issued = await (await credentials()).issueCertificate('a');
+      const tls = {
+        certificatePem: issued.certificatePem,
+        privateKeyPem: issued.privateKeyPem,
+        caPem: issued.caPem,
+      };
+      // offered but not taken: no bytes yet
+      expect(await getImage(url, tls).then((r) => r.ok && r.status)).toBe(403);
+      device.publish(t.startNext, '{}', { qos: 1 });
+      await waitFor(() => notified.some((e) => e?.status === 'IN_PROGRESS'), 'the job taken');
+      const r = await getImage(url, tls);
+      expect(r.ok && [r.status, Buffer.compare(r.body, IMAGE)]).toEqual([200, 0]);
+    } finally {
+      await s.close();
+      db.close();
+    }
+    const again = service(dataDir);
+    await again.s.start();
+    try {
+      expect((await again.s.handlers['rollouts.settings'](undefined)).imageServer).toMatchObject({
+        url: `https://127.0.0.1:${port}/firmware/`,
+      });
+      notified.length = 0;
+      const off = await again.s.handlers['rollouts.configure']({ brokerUrl: broker.url, imageServer: null });
+      expect(off.imageServer).toBeNull();
+      await waitFor(() => notified.length > 0, 'the job sent again');
+      expect(notified.at(-1)?.jobDocument.delivery).not.toHaveProperty('https');
+      expect(await getImage(url, { caPem: 'none' }).then((r) => r.ok)).toBe(false);
+    } finally {
+      await device.endAsync();
+      await again.s.close();
+    }
+  });
+
+  test('an image server that cannot start says why in the settings', async () => {
+    const { s } = service();
+    await s.start();
+    try {
+      const st = await s.handlers['rollouts.configure']({
+        brokerUrl: null,
+        imageServer: { host: '192.0.2.1', port: 8443 },
+      });
+      expect(st.imageServer).toMatchObject({
+        url: null,
+        error: expect.stringMatching(/cannot serve images on 192.0.2.1:8443/),
+      });
+    } finally {
+      await s.close();
     }
   });
 });

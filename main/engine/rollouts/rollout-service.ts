@@ -4,10 +4,16 @@
  * that times devices out and opens waves, and the rollouts.* RPC methods and stream.
  */
 import { RpcError } from '../../../common/protocol';
-import type { CampaignSummary } from '../../../common/rollout-contract';
+import {
+  type CampaignSummary,
+  type ImageServerConfig,
+  ImageServerConfigSchema,
+} from '../../../common/rollout-contract';
 import type { Logger } from '../log';
+import type { DeviceCredentials } from '../pki/device-credentials';
 import type { RequestHandlers, StreamSources } from '../rpc/rpc-server';
 import type { Db } from '../store/database';
+import { hasStartedInstall, ImageServer, imageServerTls, unrevokedIn } from './image-server';
 import { TOPIC_SAFE_ID } from './job-protocol';
 import { MqttJobService } from './mqtt-job-service';
 import {
@@ -43,6 +49,8 @@ export interface RolloutServiceOptions {
   /** the image bytes for a SHA-256, or undefined when the firmware store does not have it */
   image: (sha256: string) => Promise<Uint8Array | undefined>;
   actor: () => string;
+  /** the project CA, which issues the image server's certificate and devices' client certificates */
+  credentials?: () => Promise<Pick<DeviceCredentials, 'issueServerCertificate' | 'certificates'>>;
   events?: RolloutEvents;
   now?: () => number;
 }
@@ -69,16 +77,22 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
     save: db.prepare(`INSERT INTO settings (key, value) VALUES ('${SETTINGS_KEY}', ?)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
   };
-  let brokerUrl: string | null = (() => {
+  const stored = (() => {
     try {
-      const stored = JSON.parse((settings.load.get() as string | undefined) ?? '{}') as {
+      return JSON.parse((settings.load.get() as string | undefined) ?? '{}') as {
         brokerUrl?: unknown;
+        imageServer?: unknown;
       };
-      return typeof stored.brokerUrl === 'string' ? stored.brokerUrl : null;
     } catch {
-      return null;
+      return {};
     }
   })();
+  let brokerUrl: string | null = typeof stored.brokerUrl === 'string' ? stored.brokerUrl : null;
+  const storedServer = ImageServerConfigSchema.safeParse(stored.imageServer);
+  let imageConfig: ImageServerConfig | null = storedServer.success ? storedServer.data : null;
+  let imageServer: ImageServer | undefined;
+  let imageError: string | null = null;
+  const save = () => settings.save.run(JSON.stringify({ brokerUrl, imageServer: imageConfig }));
   let service: MqttJobService | undefined;
   let error: string | null = null;
   let demo: DemoJobs | null = null;
@@ -113,6 +127,7 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
     const next = new MqttJobService({
       brokerUrl: url,
       image: options.image,
+      imageUrl: (sha256) => imageServer?.url(sha256),
       log: log.child('jobs'),
       clientOptions: { connectTimeout: 5000 },
     });
@@ -128,11 +143,47 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
     }
   }
 
+  // the image server changes under the same lock as the broker, and the jobs are sent again with its URL
+  const restartImageServer = async (): Promise<void> => {
+    const previous = imageServer;
+    imageServer = undefined;
+    await previous?.close().catch(() => {});
+    imageError = null;
+    if (!imageConfig) return;
+    const { host, port } = imageConfig;
+    if (!options.credentials) {
+      imageError = 'HTTPS image delivery needs the project CA, which this engine has not opened';
+      return;
+    }
+    try {
+      const credentials = await options.credentials();
+      const next = new ImageServer({
+        host,
+        port,
+        tls: await imageServerTls(credentials, host),
+        certificateValid: unrevokedIn(credentials),
+        allowed: (deviceId, sha256) => hasStartedInstall(engine, deviceId, sha256),
+        image: options.image,
+        log: log.child('images'),
+      });
+      await next.start();
+      imageServer = next;
+    } catch (e) {
+      imageError = `cannot serve images on ${host}:${port}: ${(e as Error).message}`;
+      log.warn('rollout image server not started', { host, port, error: (e as Error).message });
+    }
+  };
+
   const status = () => ({
     brokerUrl: effectiveBroker(),
     connected: service !== undefined,
     error,
     demoImages: demo?.images ?? [],
+    imageServer: imageConfig && {
+      ...imageConfig,
+      url: imageServer ? imageServer.url('') : null,
+      error: imageError,
+    },
   });
   const guard = <T>(run: () => T): T => {
     try {
@@ -175,6 +226,7 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
         }
       }, TICK_MS);
       changeTimer = setInterval(flushChanges, CHANGE_MS);
+      connecting = connecting.then(restartImageServer);
       await connect();
     },
     async close() {
@@ -183,12 +235,18 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
       clearInterval(changeTimer);
       await service?.close().catch(() => {});
       service = undefined;
+      await imageServer?.close().catch(() => {});
+      imageServer = undefined;
     },
     handlers: {
       'rollouts.settings': () => status(),
       'rollouts.configure': async (p) => {
         brokerUrl = p.brokerUrl;
-        settings.save.run(JSON.stringify({ brokerUrl }));
+        if (p.imageServer !== undefined) {
+          imageConfig = p.imageServer;
+          connecting = connecting.then(restartImageServer);
+        }
+        save();
         await connect();
         return status();
       },

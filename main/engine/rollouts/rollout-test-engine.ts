@@ -5,6 +5,7 @@
  */
 import { openDatabase } from '../store/database';
 import { silent } from '../store/test-fixtures';
+import { hasStartedInstall, ImageServer, type ImageServerTls } from './image-server';
 import { MqttJobService } from './mqtt-job-service';
 import { RolloutEngine } from './rollout-engine';
 import { RolloutStore } from './rollout-store';
@@ -15,11 +16,16 @@ export async function startMqttRolloutEngine(options: {
   deviceIds: readonly string[];
   image: { sha256: string; bytes: Uint8Array };
   tickMs?: number;
+  /** also serve the image over HTTPS on 127.0.0.1 with this certificate, to unrevoked devices */
+  imageServer?: { tls: ImageServerTls; certificateValid: (deviceId: string, serialHex: string) => boolean };
 }) {
   const { db } = openDatabase({ dataDir: options.dataDir, log: silent });
+  const image = async (sha: string) => (sha === options.image.sha256 ? options.image.bytes : undefined);
+  let imageServer: ImageServer | undefined;
   const service = new MqttJobService({
     brokerUrl: options.brokerUrl,
-    image: async (sha) => (sha === options.image.sha256 ? options.image.bytes : undefined),
+    image,
+    imageUrl: (sha) => imageServer?.url(sha),
     log: silent,
   });
   const engine = new RolloutEngine({
@@ -35,14 +41,28 @@ export async function startMqttRolloutEngine(options: {
       })),
   });
   service.engine = engine;
+  if (options.imageServer) {
+    imageServer = new ImageServer({
+      host: '127.0.0.1',
+      port: 0,
+      ...options.imageServer,
+      allowed: (deviceId, sha) => hasStartedInstall(engine, deviceId, sha),
+      image,
+      log: silent,
+    });
+    await imageServer.start();
+  }
   await service.start();
   engine.republish();
   const timer = setInterval(() => engine.tick(), options.tickMs ?? 20);
   return {
     engine,
+    service,
+    imageServer,
     async close() {
       clearInterval(timer);
       await service.close();
+      await imageServer?.close();
       db.close();
     },
   };

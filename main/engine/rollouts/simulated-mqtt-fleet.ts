@@ -8,7 +8,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { FleetBehaviour } from './fleet-behaviour';
-import { type JobExecutionMessage, jobTopics } from './job-protocol';
+import { type DeviceTls, getImage } from './image-https-client';
+import { type JobDocument, type JobExecutionMessage, jobTopics } from './job-protocol';
 import { sendAtOnce } from './mqtt-job-service';
 
 export interface SimulatedFleetOptions {
@@ -23,6 +24,10 @@ export interface SimulatedFleetOptions {
   chunkBytes?: number;
   /** how long to wait for a reply before sending the request again (5 tries) */
   replyTimeoutMs?: number;
+  /** the device's project-CA certificate: with it, a job offering HTTPS is fetched over HTTPS */
+  tlsOf?: (deviceId: string) => DeviceTls | undefined;
+  /** the first HTTPS fetch of each job is cut after this many bytes, so the device resumes with Range */
+  cutHttpsAfterBytes?: number;
 }
 
 class SimulatedJobDevice {
@@ -31,6 +36,8 @@ class SimulatedJobDevice {
   installs = 0;
   /** requests sent again because no reply came in time */
   retries = 0;
+  /** HTTPS fetches, and those that asked for the rest with Range after a cut */
+  readonly https = { requests: 0, resumed: 0 };
   /** what went wrong on the device's side, for test failure messages */
   lastError: string | null = null;
   private busy: string | null = null;
@@ -151,7 +158,7 @@ class SimulatedJobDevice {
       const started = await this.request(jobTopics(this.id).startNext, {});
       const taken = started.body.execution as JobExecutionMessage | undefined;
       if (!started.ok || taken?.jobId !== jobId) return;
-      const image = await this.download(jobId, doc.firmware.size);
+      const image = await this.fetchImage(jobId, doc);
       if (createHash('sha256').update(image).digest('hex') !== doc.firmware.sha256)
         return void (await this.finish(jobId, 'FAILED', 'image hash mismatch'));
       await this.update(jobId, 'IN_PROGRESS', { step: 'installing' });
@@ -187,6 +194,43 @@ class SimulatedJobDevice {
   private async finish(jobId: string, status: string, reason?: string, extra: Record<string, string> = {}) {
     this.done.push(jobId);
     await this.update(jobId, status, { ...(reason ? { reason } : {}), ...extra });
+  }
+
+  private fetchImage(jobId: string, doc: JobDocument): Promise<Buffer> {
+    const tls = this.options.tlsOf?.(this.id);
+    const url = doc.delivery.https?.url;
+    return url && tls ? this.downloadHttps(jobId, url, tls) : this.download(jobId, doc.firmware.size);
+  }
+
+  /** Like firmware with a flash-backed buffer: what arrived stays, and a cut resumes from there. */
+  private async downloadHttps(jobId: string, url: string, tls: DeviceTls): Promise<Buffer> {
+    const parts = this.partial.get(jobId) ?? [];
+    this.partial.set(jobId, parts);
+    let cut = this.options.cutHttpsAfterBytes;
+    for (let attempt = 1; ; attempt++) {
+      const have = parts.reduce((n, p) => n + p.length, 0);
+      this.https.requests++;
+      if (have > 0) this.https.resumed++;
+      const reply = await getImage(url, tls, {
+        ...(have > 0 ? { headers: { Range: `bytes=${have}-` } } : {}),
+        ...(cut !== undefined ? { cutAfterBytes: cut } : {}),
+      });
+      cut = undefined;
+      const resumedAt = String(reply.ok ? reply.headers['content-range'] : '');
+      if (reply.ok && reply.status === 206 && !resumedAt.startsWith(`bytes ${have}-`))
+        throw new Error(`asked for bytes from ${have}, got ${resumedAt}`);
+      if (reply.ok && (reply.status === 200 || reply.status === 206)) {
+        // a 200 is the whole image again (the server ignored the Range): start over from it
+        if (reply.status === 200) parts.length = 0;
+        parts.push(reply.body);
+        this.partial.delete(jobId);
+        await this.update(jobId, 'IN_PROGRESS', { step: 'downloading' });
+        return Buffer.concat(parts);
+      }
+      if (reply.ok) throw new Error(`image download refused: HTTP ${reply.status}`);
+      parts.push(reply.received);
+      if (attempt >= 5) throw new Error(`image download failed: ${reply.error}`);
+    }
   }
 
   private async download(jobId: string, size: number): Promise<Buffer> {
