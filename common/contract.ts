@@ -19,6 +19,7 @@ import {
   StoreStatusSchema,
 } from './contract-core';
 import { credentialsRequests, credentialsStreams } from './credentials-contract';
+import { diagnosticsRequests } from './diagnostics-contract';
 import { mqttBrowseRequests, mqttBrowseStreams } from './mqtt-browse-contract';
 import { profilesRequests } from './profiles-contract';
 import { registryRequests, registryStreams } from './registry-contract';
@@ -225,6 +226,7 @@ export const requests = {
   ...commissioningRequests,
   ...syncRequests,
   ...mqttBrowseRequests,
+  ...diagnosticsRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),

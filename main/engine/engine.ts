@@ -30,6 +30,7 @@ import { createDemoConnectors } from './demo/demo-site';
 import { loadDemoSite } from './demo/demo-site-definition';
 import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
 import { DeviceRegistry } from './devices/device-registry';
+import { engineMemory } from './diagnostics/memory-report';
 import type { Engine, EngineOptions } from './engine-types';
 import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
@@ -196,7 +197,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let startHistory: (() => void) | undefined;
   let closed = false;
   if (options.demo) {
-    const site = loadDemoSite(path.join(resourcesDir, 'demo-site.json'));
+    const site = loadDemoSite(options.demoSiteFile ?? path.join(resourcesDir, 'demo-site.json'));
     for (const profile of new Set(site.devices.map((d) => d.profile))) {
       if (!profiles.has(profile)) throw new Error(`demo site uses unknown profile "${profile}"`);
     }
@@ -348,6 +349,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           writeErrors: c.writeErrors,
         };
       },
+      'engine.memory': (params) => engineMemory(db, file, params?.collect ?? false),
       'devices.list': () => registry.list(),
       'devices.get': ({ deviceId }) => {
         const device = registry.get(deviceId);

@@ -36,6 +36,15 @@ describe('headless host options', () => {
     expect(USAGE.replace(/\s+/g, ' ')).toContain('the demo runs on its own data in <data-dir>/demo');
   });
 
+  test('--demo-site runs another demo site definition, and only with the demo on', () => {
+    const o = parse('--demo-site', 'rel/site.json');
+    if (o === 'help') throw new Error('unexpected help');
+    expect(o.demoSiteFile).toBe(path.resolve('rel/site.json'));
+    const plain = parse();
+    expect(plain !== 'help' && plain.demoSiteFile).toBeUndefined();
+    expect(() => parse('--demo-site', 'site.json', '--no-demo')).toThrow(/without --no-demo/);
+  });
+
   test('refuses a non-loopback address without a token, accepts it with one', () => {
     expect(() => parse('--host', '0.0.0.0')).toThrow(UsageError);
     expect(() => parse('--host', '192.168.1.20')).toThrow(/without --token or --token-file/);

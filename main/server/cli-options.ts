@@ -19,6 +19,8 @@ export interface HeadlessOptions {
   demo: boolean;
   /** BLE connectors use a simulated adapter with standard GATT sensors instead of the machine's */
   simulatedBle: boolean;
+  /** --demo-site: a demo site definition to run instead of the built-in one */
+  demoSiteFile?: string;
   rendererDir: string;
   warnings: string[];
 }
@@ -34,6 +36,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --data-dir <dir>     where the SQLite cache lives (default: ${defaultDataDir()})
   --no-demo            do not start the built-in demo site of simulated devices; without
                        it the demo runs on its own data in <data-dir>/demo
+  --demo-site <file>   run this demo site definition (devices, links, rates) instead of
+                       the built-in one; same format as resources/demo-site.json
   --simulated-ble      Bluetooth LE connectors use a simulated Bluetooth adapter with
                        standard GATT sensors, for demos and tests; says so in the UI
   --renderer-dir <dir> the built renderer to serve (default: out/renderer)
@@ -62,6 +66,7 @@ export function parseHeadlessOptions(argv: string[], defaultRendererDir: string)
     'data-dir': { type: 'string' },
     demo: { type: 'boolean', default: true },
     'simulated-ble': { type: 'boolean', default: false },
+    'demo-site': { type: 'string' },
     'renderer-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } as const;
@@ -78,6 +83,9 @@ export function parseHeadlessOptions(argv: string[], defaultRendererDir: string)
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) {
     throw new UsageError(`--port must be a number from 0 to 65535, not "${portText}"`);
+  }
+  if (values['demo-site'] !== undefined && !values.demo) {
+    throw new UsageError('--demo-site runs a demo site: give it without --no-demo');
   }
   if (values.token !== undefined && values['token-file'] !== undefined) {
     throw new UsageError('give --token or --token-file, not both');
@@ -121,6 +129,7 @@ export function parseHeadlessOptions(argv: string[], defaultRendererDir: string)
     engineDataDir: engineDataDir(dataDir, values.demo),
     demo: values.demo,
     simulatedBle: values['simulated-ble'],
+    ...(values['demo-site'] !== undefined ? { demoSiteFile: path.resolve(values['demo-site']) } : {}),
     rendererDir: path.resolve(values['renderer-dir'] ?? defaultRendererDir),
     warnings,
   };

@@ -42,6 +42,7 @@ async function main(): Promise<number> {
     host: 'node',
     log,
     ...(options.simulatedBle ? { bleBinding: SIMULATED_BLE } : {}),
+    ...(options.demoSiteFile ? { demoSiteFile: options.demoSiteFile } : {}),
   });
   let server: Awaited<ReturnType<typeof startHeadlessServer>>;
   try {
