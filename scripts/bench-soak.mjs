@@ -4,7 +4,8 @@
 // Runs the headless host (out/main/server.js, as `npm run serve` does) on a fresh data
 // folder with the demo site scaled up: every demo device C times over (default 3) at X times
 // its rate (default 1), so a few hundred readings a second flow through the real connectors,
-// ingest, compaction (every minute) and the live stream to one subscribed client. A
+// ingest, compaction (every minute) and the live stream to one subscribed client, which
+// also asks what an open window asks every 5 s (fleet, cache status, a device's chart). A
 // retention pass runs every S seconds (default 60) against a cache quota of M MiB (default
 // 24), so the quota keeps shedding the oldest data. Every `--every` seconds (default 30) it
 // asks the engine for its memory after a full garbage collection (the host runs with
@@ -109,6 +110,20 @@ await sample();
 const retentionTimer = setInterval(() => {
   rpc.request('store.configure', { quotaBytes }).catch((error) => console.log(`retention: ${error.message}`));
 }, retentionMs);
+// what an open window asks every few seconds: the fleet, the cache status, and a device
+// page's chart (last 10 minutes, 1000 px wide), a different device each time
+let viewed = 0;
+const uiTimer = setInterval(() => {
+  const d = site.devices[viewed++ % site.devices.length];
+  const to = Date.now();
+  Promise.all([
+    rpc.request('devices.list'),
+    rpc.request('store.status'),
+    ...Object.keys(d.metrics).map((metric) =>
+      rpc.request('readings.query', { deviceId: d.id, metric, from: to - 600_000, to, pixelWidth: 1000 }),
+    ),
+  ]).catch((error) => console.log(`ui: ${error.message}`));
+}, 5000);
 await new Promise((resolve, reject) => {
   let halfDone = false;
   const timer = setInterval(() => {
@@ -126,6 +141,7 @@ await new Promise((resolve, reject) => {
   }, everyMs);
 });
 clearInterval(retentionTimer);
+clearInterval(uiTimer);
 snapshot();
 
 const rssSlope = lastHalfSlopePerHour(samples, (s) => s.rss);
