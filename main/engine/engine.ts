@@ -473,6 +473,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     connect(transport: MessageTransport) {
       const detach = rpc.attach(transport);
       clients.add(detach);
+      // a client that went away (window reloaded, socket dropped) is forgotten even when its
+      // host never calls the function below, or every reconnect would be kept until exit
+      transport.onClose(() => clients.delete(detach));
       return () => {
         clients.delete(detach);
         detach();
