@@ -2,8 +2,8 @@
 //                       [--quota-mib M] [--heap-snapshots]
 //
 // Runs the headless host (out/main/server.js, as `npm run serve` does) on a fresh data
-// folder with the demo site scaled up: every demo device C times over (default 3) at X times
-// its rate (default 1), so a few hundred readings a second flow through the real connectors,
+// folder with the demo site scaled up: every demo device C times over (default 2) at X times
+// its rate (default 2.5), so about 650 readings a second flow through the real connectors,
 // ingest, compaction (every minute) and the live stream to one subscribed client, which
 // also asks what an open window asks every 5 s (fleet, cache status, a device's chart). A
 // retention pass runs every S seconds (default 60) against a cache quota of M MiB (default
@@ -26,8 +26,8 @@ const { values: opts } = parseArgs({
   options: {
     minutes: { type: 'string', default: '5' },
     every: { type: 'string', default: '30' },
-    copies: { type: 'string', default: '3' },
-    rate: { type: 'string', default: '1' },
+    copies: { type: 'string', default: '2' },
+    rate: { type: 'string', default: '2.5' },
     'retention-every': { type: 'string', default: '60' },
     'quota-mib': { type: 'string', default: '24' },
     'heap-snapshots': { type: 'boolean', default: false },
@@ -59,6 +59,12 @@ const { child, ready } = startServe(['--port', '0', '--data-dir', dataDir, '--de
 });
 const url = new URL(await ready);
 const pid = enginePid(child.pid);
+let finished = false;
+child.on('exit', (code, signal) => {
+  if (finished) return;
+  console.log(`the host exited during the run (code ${code}, signal ${signal}): no figures`);
+  process.exit(1);
+});
 const rpc = await connect(url);
 // one client watching everything, as the UI's fleet view with a chart open does
 for (const stream of ['readings.live', 'devices.changed', 'connectors.changed'])
@@ -161,6 +167,7 @@ if (snapshotsTaken > 0) {
   console.log(`heap snapshots in ${dataDir}: ${written.join(', ')}`);
 }
 rpc.close();
+finished = true;
 child.kill('SIGTERM');
 
 /** A minimal RPC client: requests and the stream messages, over the host's WebSocket. */
