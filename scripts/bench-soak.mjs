@@ -165,7 +165,9 @@ if (snapshotsTaken > 0) {
   await new Promise((r) => setTimeout(r, 20_000));
   const written = readdirSync(dataDir).filter((f) => f.endsWith('.heapsnapshot'));
   console.log(`heap snapshots in ${dataDir}: ${written.join(', ')}`);
-  console.log('(writing a snapshot raises RSS for the rest of the run: read the RSS slope from a run without them)');
+  console.log(
+    '(writing a snapshot raises RSS for the rest of the run: read the RSS slope from a run without them)',
+  );
 }
 rpc.close();
 finished = true;
