@@ -27,15 +27,6 @@ describe('headless host options', () => {
     expect(o.dataDir).toBe(path.resolve('rel/dir'));
   });
 
-  test('the demo runs on a folder of its own inside the data folder; --no-demo uses the data folder', () => {
-    const demo = parse('--data-dir', '/srv/fieldline');
-    const site = parse('--data-dir', '/srv/fieldline', '--no-demo');
-    if (demo === 'help' || site === 'help') throw new Error('unexpected help');
-    expect(demo.engineDataDir).toBe(path.resolve('/srv/fieldline/demo'));
-    expect(site.engineDataDir).toBe(path.resolve('/srv/fieldline'));
-    expect(USAGE.replace(/\s+/g, ' ')).toContain('the demo runs on its own data in <data-dir>/demo');
-  });
-
   test('--demo-site runs another demo site definition, and only with the demo on', () => {
     const o = parse('--demo-site', 'rel/site.json');
     if (o === 'help') throw new Error('unexpected help');
@@ -43,6 +34,15 @@ describe('headless host options', () => {
     const plain = parse();
     expect(plain !== 'help' && plain.demoSiteFile).toBeUndefined();
     expect(() => parse('--demo-site', 'site.json', '--no-demo')).toThrow(/without --no-demo/);
+  });
+
+  test('the demo runs on a folder of its own inside the data folder; --no-demo uses the data folder', () => {
+    const demo = parse('--data-dir', '/srv/fieldline');
+    const site = parse('--data-dir', '/srv/fieldline', '--no-demo');
+    if (demo === 'help' || site === 'help') throw new Error('unexpected help');
+    expect(demo.engineDataDir).toBe(path.resolve('/srv/fieldline/demo'));
+    expect(site.engineDataDir).toBe(path.resolve('/srv/fieldline'));
+    expect(USAGE.replace(/\s+/g, ' ')).toContain('the demo runs on its own data in <data-dir>/demo');
   });
 
   test('refuses a non-loopback address without a token, accepts it with one', () => {

@@ -77,15 +77,15 @@ export function parseHeadlessOptions(argv: string[], defaultRendererDir: string)
   }
   const values = parsed.values;
   if (values.help) return 'help';
+  if (values['demo-site'] !== undefined && !values.demo) {
+    throw new UsageError('--demo-site runs a demo site: give it without --no-demo');
+  }
 
   const host = values.host ?? '127.0.0.1';
   const portText = values.port ?? '5170';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) {
     throw new UsageError(`--port must be a number from 0 to 65535, not "${portText}"`);
-  }
-  if (values['demo-site'] !== undefined && !values.demo) {
-    throw new UsageError('--demo-site runs a demo site: give it without --no-demo');
   }
   if (values.token !== undefined && values['token-file'] !== undefined) {
     throw new UsageError('give --token or --token-file, not both');
