@@ -22,6 +22,7 @@ import { credentialsRequests, credentialsStreams } from './credentials-contract'
 import { deviceHistoryRequests } from './device-history-contract';
 import { firmwareRequests } from './firmware-contract';
 import { flashRequests, flashStreams } from './flash-contract';
+import { diagnosticsRequests } from './diagnostics-contract';
 import { mqttBrowseRequests, mqttBrowseStreams } from './mqtt-browse-contract';
 import { profilesRequests } from './profiles-contract';
 import { registryRequests, registryStreams } from './registry-contract';
@@ -233,6 +234,7 @@ export const requests = {
   ...flashRequests,
   ...rolloutRequests,
   ...deviceHistoryRequests,
+  ...diagnosticsRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),

@@ -11,10 +11,15 @@ export function freshDataDir(label) {
   return mkdtempSync(path.join(os.tmpdir(), `fieldline-bench-${label}-`));
 }
 
-/** Spawns `node scripts/serve.mjs` and resolves once it prints its URL. */
-export function startServe(args) {
+/**
+ * Spawns `node scripts/serve.mjs` and resolves once it prints its URL. `nodeOptions` (e.g.
+ * --expose-gc) reach the host through NODE_OPTIONS, as they would from a user's shell.
+ */
+export function startServe(args, { nodeOptions } = {}) {
+  const env = nodeOptions ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
   const child = spawn(process.execPath, [path.join(repoRoot, 'scripts/serve.mjs'), ...args], {
     cwd: repoRoot,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

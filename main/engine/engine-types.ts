@@ -18,6 +18,8 @@ export interface EngineOptions {
   log: Logger;
   /** folder holding profiles/ and demo-site.json; found from the code's location by default */
   resourcesDir?: string;
+  /** a demo site definition to run instead of the resources folder's demo-site.json (--demo-site) */
+  demoSiteFile?: string;
   /**
    * Seals secrets at rest (CA key, device PSKs, broker passwords). The desktop host passes
    * the key it keeps with Electron safeStorage; without one, `<dataDir>/master.key` (0600)

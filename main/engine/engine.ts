@@ -32,6 +32,7 @@ import { loadDemoSite } from './demo/demo-site-definition';
 import { removeLegacyDemoDevices } from './demo/legacy-demo-cleanup';
 import { DeviceRegistry } from './devices/device-registry';
 import { FirmwareHistory } from './devices/firmware-history';
+import { engineMemory } from './diagnostics/memory-report';
 import type { Engine, EngineOptions } from './engine-types';
 import { createFirmwareLibrary } from './firmware/firmware-setup';
 import { createFlashHandlers, createFlashStreams } from './firmware/flash-handlers';
@@ -203,7 +204,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let closed = false;
   let demoDeviceIds: string[] = [];
   if (options.demo) {
-    const site = loadDemoSite(path.join(resourcesDir, 'demo-site.json'));
+    const site = loadDemoSite(options.demoSiteFile ?? path.join(resourcesDir, 'demo-site.json'));
     demoDeviceIds = site.devices.map((d) => d.id);
     for (const profile of new Set(site.devices.map((d) => d.profile))) {
       if (!profiles.has(profile)) throw new Error(`demo site uses unknown profile "${profile}"`);
@@ -407,6 +408,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           writeErrors: c.writeErrors,
         };
       },
+      'engine.memory': (params) => engineMemory(db, file, params?.collect ?? false),
       'devices.list': () => registry.list(),
       'devices.get': ({ deviceId }) => {
         const device = registry.get(deviceId);
@@ -560,6 +562,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     connect(transport: MessageTransport) {
       const detach = rpc.attach(transport);
       clients.add(detach);
+      // a client that went away (window reloaded, socket dropped) is forgotten even when its
+      // host never calls the function below, or every reconnect would be kept until exit
+      transport.onClose(() => clients.delete(detach));
       return () => {
         clients.delete(detach);
         detach();

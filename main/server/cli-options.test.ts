@@ -40,6 +40,15 @@ describe('headless host options', () => {
     expect(o.dataDir).toBe(path.resolve('rel/dir'));
   });
 
+  test('--demo-site runs another demo site definition, and only with the demo on', () => {
+    const o = parse('--demo-site', 'rel/site.json');
+    if (o === 'help') throw new Error('unexpected help');
+    expect(o.demoSiteFile).toBe(path.resolve('rel/site.json'));
+    const plain = parse();
+    expect(plain !== 'help' && plain.demoSiteFile).toBeUndefined();
+    expect(() => parse('--demo-site', 'site.json', '--no-demo')).toThrow(/without --no-demo/);
+  });
+
   test('the demo runs on a folder of its own inside the data folder; --no-demo uses the data folder', () => {
     const demo = parse('--data-dir', '/srv/fieldline');
     const site = parse('--data-dir', '/srv/fieldline', '--no-demo');

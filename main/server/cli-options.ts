@@ -24,6 +24,8 @@ export interface HeadlessOptions {
   simulatedBle: boolean;
   /** the simulated adapter also has an MCUboot device serving SMP, to flash over Bluetooth */
   simulatedMcuboot: boolean;
+  /** --demo-site: a demo site definition to run instead of the built-in one */
+  demoSiteFile?: string;
   rendererDir: string;
   warnings: string[];
 }
@@ -44,6 +46,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --data-dir <dir>     where the SQLite cache lives (default: ${defaultDataDir()})
   --no-demo            do not start the built-in demo site of simulated devices; without
                        it the demo runs on its own data in <data-dir>/demo
+  --demo-site <file>   run this demo site definition (devices, links, rates) instead of
+                       the built-in one; same format as resources/demo-site.json
   --simulated-ble      Bluetooth LE connectors use a simulated Bluetooth adapter with
                        standard GATT sensors, for demos and tests; says so in the UI
   --simulated-mcuboot  with --simulated-ble: the simulated adapter also has an MCUboot
@@ -83,6 +87,7 @@ export function parseHeadlessOptions(
     demo: { type: 'boolean', default: true },
     'simulated-ble': { type: 'boolean', default: false },
     'simulated-mcuboot': { type: 'boolean', default: false },
+    'demo-site': { type: 'string' },
     'renderer-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } as const;
@@ -93,6 +98,9 @@ export function parseHeadlessOptions(
   }
   const values = parsed.values;
   if (values.help) return 'help';
+  if (values['demo-site'] !== undefined && !values.demo) {
+    throw new UsageError('--demo-site runs a demo site: give it without --no-demo');
+  }
 
   const host = values.host ?? '127.0.0.1';
   const portText = values.port ?? '5170';
@@ -159,6 +167,7 @@ export function parseHeadlessOptions(
     demo: values.demo,
     simulatedBle: values['simulated-ble'],
     simulatedMcuboot: values['simulated-mcuboot'],
+    ...(values['demo-site'] !== undefined ? { demoSiteFile: path.resolve(values['demo-site']) } : {}),
     rendererDir: path.resolve(values['renderer-dir'] ?? defaultRendererDir),
     warnings,
   };

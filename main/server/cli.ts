@@ -49,6 +49,7 @@ async function main(): Promise<number> {
     host: 'node',
     log,
     ...(options.simulatedBle ? { bleBinding: simulatedBle({ mcuboot: options.simulatedMcuboot }) } : {}),
+    ...(options.demoSiteFile ? { demoSiteFile: options.demoSiteFile } : {}),
   });
   let server: Awaited<ReturnType<typeof startHeadlessServer>>;
   try {
