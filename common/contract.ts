@@ -20,9 +20,9 @@ import {
 } from './contract-core';
 import { credentialsRequests, credentialsStreams } from './credentials-contract';
 import { deviceHistoryRequests } from './device-history-contract';
+import { diagnosticsRequests } from './diagnostics-contract';
 import { firmwareRequests } from './firmware-contract';
 import { flashRequests, flashStreams } from './flash-contract';
-import { diagnosticsRequests } from './diagnostics-contract';
 import { mqttBrowseRequests, mqttBrowseStreams } from './mqtt-browse-contract';
 import { profilesRequests } from './profiles-contract';
 import { registryRequests, registryStreams } from './registry-contract';

@@ -4,13 +4,14 @@
  * is checked in full by the engine before it is kept; a refused one is named with the
  * engine's reason and nothing of it is stored.
  */
-import { type ChangeEvent, type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import type { FirmwareCatalogEntry, FirmwareImage, PinnedKeyInfo } from '../../common/firmware-contract';
 import { FIRMWARE_MAX_IMAGE_BYTES } from '../../common/firmware-contract';
 import { formatBytes, formatDateTime } from '../format';
 import { engine } from '../rpc/engine';
 import { ConfirmDialog } from '../tools/ConfirmDialog';
 import { Field } from '../tools/Field';
+import { FilePickButton } from '../tools/FilePickButton';
 import { errorMessage } from '../tools/use-poll';
 import { importImage } from './import-image';
 
@@ -19,12 +20,8 @@ type Status = { kind: 'ok' | 'error'; text: string } | null;
 const short = (hash: string) => hash.slice(0, 12);
 
 function ImportButton({ onDone, onStatus }: { onDone(): void; onStatus(s: Status): void }) {
-  const input = useRef<HTMLInputElement>(null);
   const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
-  const chosen = (e: ChangeEvent<HTMLInputElement>) => {
-    const file = e.target.files?.[0];
-    e.target.value = '';
-    if (!file) return;
+  const chosen = (file: File) => {
     onStatus(null);
     if (file.size > FIRMWARE_MAX_IMAGE_BYTES) {
       onStatus({
@@ -61,23 +58,14 @@ function ImportButton({ onDone, onStatus }: { onDone(): void; onStatus(s: Status
   };
   return (
     <>
-      <button
-        type="button"
-        onClick={() => input.current?.click()}
-        disabled={progress !== null}
-        data-testid="firmware-import"
-      >
-        {progress ? 'Importing…' : 'Import image…'}
-      </button>
-      <input
-        ref={input}
-        type="file"
+      <FilePickButton
+        label="Import image…"
+        busyLabel="Importing…"
+        busy={progress !== null}
         accept=".bin,.img,.signed,application/octet-stream"
-        className="visually-hidden"
-        tabIndex={-1}
-        aria-label="Firmware image to import"
-        onChange={chosen}
-        data-testid="firmware-import-file"
+        inputLabel="Firmware image to import"
+        testId="firmware-import"
+        onFile={chosen}
       />
       {progress && (
         <span className="small" data-testid="firmware-import-progress">

@@ -4,12 +4,13 @@
  * device has it), import of a JSON file (one profile or an array) and export in the same
  * format as the shipped files.
  */
-import { type ChangeEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { ProfileSummary } from '../../common/profiles-contract';
 import { downloadText } from '../export/download';
 import { hrefFor, navigate } from '../router';
 import { engine } from '../rpc/engine';
 import { ConfirmDialog } from '../tools/ConfirmDialog';
+import { FilePickButton } from '../tools/FilePickButton';
 import { errorMessage } from '../tools/use-poll';
 import { type EditorMode, ProfileEditor } from './ProfileEditor';
 import { emptyForm, formFromDefinition, type ProfileForm } from './profile-form';
@@ -34,13 +35,9 @@ function ImportButton({
   onImported(ids: string[]): void;
   onStatus(s: Status): void;
 }) {
-  const input = useRef<HTMLInputElement>(null);
   const [replace, setReplace] = useState(false);
   const [busy, setBusy] = useState(false);
-  const chosen = (e: ChangeEvent<HTMLInputElement>) => {
-    const file = e.target.files?.[0];
-    e.target.value = '';
-    if (!file) return;
+  const chosen = (file: File) => {
     setBusy(true);
     onStatus(null);
     file
@@ -58,23 +55,14 @@ function ImportButton({
   };
   return (
     <>
-      <button
-        type="button"
-        onClick={() => input.current?.click()}
-        disabled={busy}
-        data-testid="profile-import"
-      >
-        {busy ? 'Importing…' : 'Import JSON…'}
-      </button>
-      <input
-        ref={input}
-        type="file"
+      <FilePickButton
+        label="Import JSON…"
+        busyLabel="Importing…"
+        busy={busy}
         accept=".json,application/json"
-        className="visually-hidden"
-        tabIndex={-1}
-        aria-label="Profile file to import"
-        onChange={chosen}
-        data-testid="profile-import-file"
+        inputLabel="Profile file to import"
+        testId="profile-import"
+        onFile={chosen}
       />
       <label className="check">
         <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} />
