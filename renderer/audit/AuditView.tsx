@@ -8,6 +8,7 @@ import type { AuditEntryView } from '../../common/registry-contract';
 import { FileButtons } from '../export/FileButtons';
 import { formatCount } from '../format';
 import { engine } from '../rpc/engine';
+import { LoadError } from '../tools/PageNotices';
 import { errorMessage } from '../tools/use-poll';
 import { AuditEntries } from './AuditEntries';
 import { auditFilterParams } from './audit-format';
@@ -148,14 +149,7 @@ export function AuditView() {
           Clear
         </button>
       </form>
-      {error && (
-        <div className="notice notice-error" role="alert">
-          Could not load the audit log: {error}{' '}
-          <button type="button" className="small-button" onClick={() => load(applied)}>
-            Retry
-          </button>
-        </div>
-      )}
+      <LoadError what="the audit log" error={error} onRetry={() => load(applied)} />
       <AuditEntries entries={entries} />
       {!loading && entries.length === 0 && !error && <p className="empty">No audit entries match.</p>}
       {next !== undefined && (

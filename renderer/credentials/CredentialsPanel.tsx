@@ -12,6 +12,7 @@ import { formatCount, formatDateTime } from '../format';
 import { expiryOf } from '../registry/device-facts';
 import { hrefFor } from '../router';
 import { engine } from '../rpc/engine';
+import { LoadError } from '../tools/PageNotices';
 import { errorMessage } from '../tools/use-poll';
 import { maskPskFile, PSK_LISTENER_PORT, pskFileCount } from './psk-file';
 import { type RevocationReason, RevokeDialog } from './RevokeDialog';
@@ -247,14 +248,7 @@ export function CredentialsPanel() {
         <h1>Credentials</h1>
         <span className="muted">project certificate authority</span>
       </div>
-      {error && (
-        <div className="notice notice-error" role="alert">
-          Could not load the certificate authority: {error}{' '}
-          <button type="button" className="small-button" onClick={load}>
-            Retry
-          </button>
-        </div>
-      )}
+      <LoadError what="the certificate authority" error={error} onRetry={load} />
       {status ? <CaFacts status={status} now={now} /> : !error && <p className="muted">loading…</p>}
       <div className="toolbar">
         <h2 className="section-title">Certificates</h2>

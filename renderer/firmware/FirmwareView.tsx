@@ -12,10 +12,9 @@ import { engine } from '../rpc/engine';
 import { ConfirmDialog } from '../tools/ConfirmDialog';
 import { Field } from '../tools/Field';
 import { FilePickButton } from '../tools/FilePickButton';
+import { LoadError, type PageStatus as Status, StatusLine } from '../tools/PageNotices';
 import { errorMessage } from '../tools/use-poll';
 import { importImage } from './import-image';
-
-type Status = { kind: 'ok' | 'error'; text: string } | null;
 
 const short = (hash: string) => hash.slice(0, 12);
 
@@ -363,23 +362,8 @@ export function FirmwareView() {
       <div className="toolbar">
         <ImportButton onStatus={setStatus} onDone={load} />
       </div>
-      {status && (
-        <p
-          className={status.kind === 'error' ? 'form-error' : 'form-ok'}
-          role={status.kind === 'error' ? 'alert' : 'status'}
-          data-testid="firmware-status"
-        >
-          {status.text}
-        </p>
-      )}
-      {loadError && (
-        <div className="notice notice-error" role="alert">
-          Could not load the firmware library: {loadError}{' '}
-          <button type="button" className="small-button" onClick={load}>
-            Retry
-          </button>
-        </div>
-      )}
+      <StatusLine status={status} testId="firmware-status" />
+      <LoadError what="the firmware library" error={loadError} onRetry={load} />
       {images === null && !loadError && <p className="muted">loading…</p>}
       {images && (
         <ImagesTable

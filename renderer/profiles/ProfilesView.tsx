@@ -11,6 +11,7 @@ import { hrefFor, navigate } from '../router';
 import { engine } from '../rpc/engine';
 import { ConfirmDialog } from '../tools/ConfirmDialog';
 import { FilePickButton } from '../tools/FilePickButton';
+import { LoadError, type PageStatus as Status, StatusLine } from '../tools/PageNotices';
 import { errorMessage } from '../tools/use-poll';
 import { type EditorMode, ProfileEditor } from './ProfileEditor';
 import { emptyForm, formFromDefinition, type ProfileForm } from './profile-form';
@@ -21,8 +22,6 @@ interface Open {
   /** remounts the editor for another profile or a fresh draft */
   key: string;
 }
-
-type Status = { kind: 'ok' | 'error'; text: string } | null;
 
 function unitsOf(p: ProfileSummary): string {
   return p.metrics.map((m) => (m.unit ? `${m.name} (${m.unit})` : m.name)).join(', ');
@@ -198,23 +197,8 @@ export function ProfilesView({ profileId }: { profileId: string | null }) {
           Export my profiles
         </button>
       </div>
-      {status && (
-        <p
-          className={status.kind === 'error' ? 'form-error' : 'form-ok'}
-          role={status.kind === 'error' ? 'alert' : 'status'}
-          data-testid="profiles-status"
-        >
-          {status.text}
-        </p>
-      )}
-      {loadError && (
-        <div className="notice notice-error" role="alert">
-          Could not load the profiles: {loadError}{' '}
-          <button type="button" className="small-button" onClick={load}>
-            Retry
-          </button>
-        </div>
-      )}
+      <StatusLine status={status} testId="profiles-status" />
+      <LoadError what="the profiles" error={loadError} onRetry={load} />
       {profiles === null && !loadError && <p className="muted">loading…</p>}
       {profiles && (
         <table className="grid" data-testid="profiles-table">

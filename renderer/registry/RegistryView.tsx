@@ -10,6 +10,7 @@ import { hrefFor, navigate } from '../router';
 import { engine } from '../rpc/engine';
 import { useNow } from '../state/clock';
 import { DEFAULT_FILTERS, queryFor, type RegistryFilters, useRegistry } from '../state/registry';
+import { LoadError } from '../tools/PageNotices';
 import { errorMessage } from '../tools/use-poll';
 import { DeviceDetail } from './DeviceDetail';
 import { debounce } from './debounce';
@@ -184,14 +185,7 @@ export function RegistryView({ deviceId }: { deviceId: string | null }) {
       </div>
       <Filters onSearchKey={onSearchKey} />
       {facetsError && <div className="notice notice-warn">Filter menus unavailable: {facetsError}</div>}
-      {pager.error && (
-        <div className="notice notice-error" role="alert">
-          Could not load the registry: {pager.error}{' '}
-          <button type="button" className="small-button" onClick={() => pager.retry()}>
-            Retry
-          </button>
-        </div>
-      )}
+      <LoadError what="the registry" error={pager.error} onRetry={() => pager.retry()} />
       <div className={deviceId === null ? 'registry-layout' : 'registry-layout with-detail'}>
         <div className="registry-main">
           <RegistryTable pager={pager} version={version} selectedId={deviceId} now={now} onSelect={select} />
