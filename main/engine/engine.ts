@@ -386,6 +386,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log: log.child('flash'),
     source: firmware.library,
     pinnedKeys: () => firmware.library.activeKeys(),
+    watchReadings: (listener) => pipeline.onBatch((result) => listener(result.accepted)),
+    ingest: (readings) => sink.readings(readings),
   });
   flash.onChange((job) => firmwareHistory.flashFinished(job));
 

@@ -11,7 +11,6 @@ import type { RequestResult } from '../../../common/contract';
 import type { FlashJob } from '../../../common/flash-contract';
 import { RpcError } from '../../../common/protocol';
 import type { Logger } from '../log';
-import type { SmpClient } from '../smp/smp-client';
 import { type FlashJobDeps, type FlashLink, runFlashJob } from './flash-job';
 import type { FlashJobFile } from './flash-job-file';
 import type { SerialTarget } from './flash-serial-link';
@@ -50,8 +49,16 @@ export interface FlashServiceDeps {
   holdPort(target: ResolvedTarget): Promise<() => void>;
   openLink(target: ResolvedTarget): Promise<FlashLink>;
   audit(action: string, subject: string, after: unknown): void;
-  /** the engine's view of the device after the new image booted; a failure reason or undefined */
-  health?(deviceId: string | null, client: SmpClient): Promise<string | undefined>;
+  /**
+   * The engine's view of the device after the new image booted (it reports in, its readings
+   * are sane); a failure reason or undefined. `onCount` takes the good readings so far.
+   */
+  health?(check: {
+    target: ResolvedTarget;
+    link: FlashLink;
+    onCount(good: number): void;
+    signal: AbortSignal;
+  }): Promise<string | undefined>;
   log: Logger;
   jobOptions?: Pick<FlashJobDeps, 'reconnectTimeoutMs' | 'retryMs'>;
 }
@@ -238,7 +245,8 @@ export class FlashService {
           {
             connect: () => this.deps.openLink(target),
             signal: controller.signal,
-            onStep: (step) => this.update(job, { step }, true),
+            onStep: (step) =>
+              this.update(job, step === 'health' ? { step, healthReadings: 0 } : { step }, true),
             onProgress: (progress) => this.update(job, { progress }, progress.offset === progress.total),
             // what the device runs (downgrade, security counter) and how much its slot takes
             preflight: async (running, client) => {
@@ -248,9 +256,21 @@ export class FlashService {
                 ? undefined
                 : `image refused, nothing was sent to the device: ${checked.reason}`;
             },
-            health:
-              this.deps.health &&
-              ((client) => this.deps.health?.(target.deviceId, client) ?? Promise.resolve(undefined)),
+            health: async (link) => {
+              const reason = await this.deps.health?.({
+                target,
+                link,
+                onCount: (good) => this.update(job, { healthReadings: good }, true),
+                signal: controller.signal,
+              });
+              if (reason)
+                this.deps.audit('firmware.flash.health-failed', target.deviceId ?? target.path, {
+                  sha256: job.sha256,
+                  version: job.version,
+                  reason,
+                });
+              return reason;
+            },
             ...this.deps.jobOptions,
           },
         );
