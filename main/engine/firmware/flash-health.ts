@@ -40,6 +40,7 @@ export function checkReadingsHealth(check: ReadingsHealthCheck): Promise<string 
   const since = now();
   const judge = new ReadingsJudge(check.policy ?? DEFAULT_HEALTH_POLICY);
   const within = `${Math.round(windowMs / 100) / 10} s`;
+  check.onCount?.(0);
   return new Promise((resolve) => {
     const cleanups: (() => void)[] = [];
     let done = false;

@@ -245,8 +245,7 @@ export class FlashService {
           {
             connect: () => this.deps.openLink(target),
             signal: controller.signal,
-            onStep: (step) =>
-              this.update(job, step === 'health' ? { step, healthReadings: 0 } : { step }, true),
+            onStep: (step) => this.update(job, { step }, true),
             onProgress: (progress) => this.update(job, { progress }, progress.offset === progress.total),
             // what the device runs (downgrade, security counter) and how much its slot takes
             preflight: async (running, client) => {

@@ -529,8 +529,15 @@ export class RolloutEngine {
     return null;
   }
 
-  private queueRollback(c: Campaign, d: DeviceRow): void {
-    this.writeDevice(c, d, { rollback: 'pending', updatedAt: this.now() }, 'rollback queued');
+  private queueRollback(c: Campaign, d: DeviceRow, publish = true): void {
+    this.writeDevice(
+      c,
+      d,
+      { rollback: 'pending', updatedAt: this.now() },
+      'rollback queued',
+      d.state,
+      publish,
+    );
   }
 
   private waitingFor(c: Campaign, reason: string | null): void {
@@ -562,7 +569,11 @@ export class RolloutEngine {
     this.emit(c.row.id);
   }
 
-  /** A device state change, committed with its journal row, then its job published. */
+  /**
+   * A device state change, committed with its journal row, its outbox event and, when the
+   * job ended, its firmware-history row (all one transaction: a failure in any leaves none),
+   * then its job published.
+   */
   private moveDevice(
     c: Campaign,
     d: DeviceRow,
@@ -575,35 +586,46 @@ export class RolloutEngine {
   ): void {
     const at = this.now();
     const confirmedAt = to === 'verifying' ? at : d.confirmedAt;
-    this.writeDevice(
-      c,
-      d,
-      { state: to, reason, confirmedAt, updatedAt: at, ...extra },
-      reason,
-      d.state,
-      publish,
-    );
-    // late failures of a stopped campaign are sent back too
-    const stopped = c.row.state === 'halted' || c.row.state === 'rolled_back';
-    if (stopped && NEEDS_ROLLBACK.has(to) && d.rollback === null) this.queueRollback(c, d);
-    if (isTerminal(to)) {
-      this.options.events?.recorded?.({
-        campaignId: c.row.id,
-        deviceId: d.deviceId,
-        from: null,
-        to,
-        detail: reason,
+    const before = { ...d };
+    try {
+      this.store.transaction(() => {
+        this.writeDevice(
+          c,
+          d,
+          { state: to, reason, confirmedAt, updatedAt: at, ...extra },
+          reason,
+          d.state,
+          false,
+        );
+        // late failures of a stopped campaign are sent back too
+        const stopped = c.row.state === 'halted' || c.row.state === 'rolled_back';
+        if (stopped && NEEDS_ROLLBACK.has(to) && d.rollback === null) this.queueRollback(c, d, false);
+        if (!isTerminal(to)) return;
+        this.options.events?.recorded?.({
+          campaignId: c.row.id,
+          deviceId: d.deviceId,
+          from: null,
+          to,
+          detail: reason,
+        });
+        this.options.events?.deviceFinished?.({
+          campaignId: c.row.id,
+          deviceId: d.deviceId,
+          state: to,
+          reason: d.reason,
+          fromVersion: d.fromVersion,
+          runningVersion: to === 'succeeded' ? c.row.config.firmware.version : runningVersion,
+          firmware: c.row.config.firmware,
+        });
       });
-      this.options.events?.deviceFinished?.({
-        campaignId: c.row.id,
-        deviceId: d.deviceId,
-        state: to,
-        reason: d.reason,
-        fromVersion: d.fromVersion,
-        runningVersion: to === 'succeeded' ? c.row.config.firmware.version : runningVersion,
-        firmware: c.row.config.firmware,
-      });
+    } catch (error) {
+      // nothing was committed: the device stays where it was, in memory as on disk
+      this.tally(c, d.wave, d.state, -1);
+      Object.assign(d, before);
+      this.tally(c, d.wave, d.state, 1);
+      throw error;
     }
+    if (publish) this.channel.publish(d.deviceId, this.nextJob(d.deviceId));
   }
 
   private writeDevice(
