@@ -171,4 +171,19 @@ describe('flash health check from readings, simulated device on a pty', () => {
     });
     expect(device?.activeVersion).toBe('1.2.0');
   });
+
+  it('the engine stopping during the health check does not confirm: the device is reverted at once', async () => {
+    const { service, sha256 } = await setup('silent', 60_000);
+    await service.start({ deviceId: 'pump-7' }, sha256);
+    while (service.status()?.step !== 'health') await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    await service.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(service.status()?.result).toMatchObject({
+      outcome: 'reverted',
+      message:
+        'health check failed: Fieldline stopped before the readings were judged; 1.3.0 booted but was not confirmed; the device reverted to 1.2.0',
+    });
+    expect(device?.activeVersion).toBe('1.2.0');
+  });
 });

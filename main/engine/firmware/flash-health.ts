@@ -81,6 +81,7 @@ export function checkReadingsHealth(check: ReadingsHealthCheck): Promise<string 
     if (check.signal) {
       // the job sees the abort itself and reverts
       const onAbort = () => finish(undefined);
+      if (check.signal.aborted) return onAbort();
       check.signal.addEventListener('abort', onAbort, { once: true });
       cleanups.push(() => check.signal?.removeEventListener('abort', onAbort));
     }

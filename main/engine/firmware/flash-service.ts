@@ -217,12 +217,15 @@ export class FlashService {
     // once the image is marked for test the sequence runs to its end (bounded by the reconnect
     // timeout), since aborting there would revert the device for no reason of its own
     this.closing = true;
+    this.stopping.abort();
     const step = this.job?.step ?? null;
     if (step === null || step === 'checking' || step === 'uploading') run.controller.abort();
     await run.done;
   }
 
   private closing = false;
+  /** ends a health check's wait for readings when the engine stops */
+  private readonly stopping = new AbortController();
 
   private verify(bytes: Uint8Array, running?: ImageVersion, slotSize?: number) {
     return verifyMcubootImage(bytes, {
@@ -256,12 +259,26 @@ export class FlashService {
                 : `image refused, nothing was sent to the device: ${checked.reason}`;
             },
             health: async (link) => {
-              const reason = await this.deps.health?.({
+              // a cancel or the engine stopping ends the wait
+              const ended = new AbortController();
+              const end = () => ended.abort();
+              for (const signal of [controller.signal, this.stopping.signal]) {
+                if (signal.aborted) end();
+                signal.addEventListener('abort', end, { once: true });
+              }
+              const checked = await this.deps.health?.({
                 target,
                 link,
                 onCount: (good) => this.update(job, { healthReadings: good }, true),
-                signal: controller.signal,
+                signal: ended.signal,
               });
+              controller.signal.removeEventListener('abort', end);
+              this.stopping.signal.removeEventListener('abort', end);
+              // never confirmed unjudged: an engine stopping mid-check reverts the device (bounded by the reconnect timeout)
+              const reason =
+                this.closing && !controller.signal.aborted
+                  ? 'Fieldline stopped before the readings were judged'
+                  : checked;
               if (reason)
                 this.deps.audit('firmware.flash.health-failed', target.deviceId ?? target.path, {
                   sha256: job.sha256,
