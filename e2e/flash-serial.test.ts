@@ -5,8 +5,9 @@
  * over RPC. The page reads the slots, offers only the image signed with the pinned key
  * (the unsigned one is listed as not offered), flashes it with progress (step, bytes/s,
  * time left) while the connector is paused, shows the result, and the device runs the new
- * image confirmed, and the update is in the device's firmware history. Then a device whose
- * new image does not boot: reverted and said so.
+ * image confirmed (after the health check counted its readings), and the update is in the
+ * device's firmware history. Then a device whose new image does not boot, and one whose new
+ * image prints insane readings: both reverted and said so.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
