@@ -59,6 +59,8 @@ export const FlashJobSchema = z.object({
   state: z.enum(['running', 'interrupted', 'finished']),
   step: z.enum(FLASH_STEP_NAMES).nullable(),
   progress: FlashProgressSchema.nullable(),
+  /** during the health check: the device's good readings since the new image booted */
+  healthReadings: z.number().int().nonnegative().optional(),
   result: z
     .object({
       outcome: z.enum(FLASH_OUTCOMES),

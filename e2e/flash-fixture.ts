@@ -16,6 +16,7 @@ import {
   SimulatedMcubootDevice,
   type SimulatedMcubootOptions,
 } from '../main/engine/smp/simulated-mcuboot-device';
+import { type NewImageReadings, startSimulatedTelemetry } from '../main/engine/smp/simulated-telemetry';
 import { SmpClient } from '../main/engine/smp/smp-client';
 import { serialTransport } from '../main/engine/smp/smp-transport';
 import type { RpcClient } from './harness';
@@ -56,13 +57,27 @@ export interface BenchDevice {
   close(): Promise<void>;
 }
 
-export async function benchDevice(options: SimulatedMcubootOptions): Promise<BenchDevice> {
+export interface BenchTelemetry {
+  deviceId: string;
+  everyMs?: number;
+  /** what the application prints once it runs an image other than the one it powered on with */
+  newImage?: NewImageReadings;
+}
+
+export async function benchDevice(
+  options: SimulatedMcubootOptions & { telemetry?: BenchTelemetry },
+): Promise<BenchDevice> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fieldline-e2e-flash-'));
   const pty = new PtyPair(path.join(dir, 'ttyACM0'), path.join(dir, 'device'));
   await pty.start();
   const port = new SerialPort({ path: pty.b, baudRate: 115_200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
   const device = new SimulatedMcubootDevice(serialPortLink(port), options);
+  const print = (line: string) =>
+    new Promise<void>((resolve, reject) => port.write(`${line}\r\n`, (e) => (e ? reject(e) : resolve())));
+  // the application prints its readings beside SMP, as real firmware does: the flash health check needs them
+  const telemetry =
+    options.telemetry && startSimulatedTelemetry(device, { everyMs: 500, ...options.telemetry, print });
   return {
     pty,
     device,
@@ -79,9 +94,9 @@ export async function benchDevice(options: SimulatedMcubootOptions): Promise<Ben
         await new Promise<void>((resolve) => host.close(() => resolve()));
       }
     },
-    print: (line) =>
-      new Promise<void>((resolve, reject) => port.write(`${line}\r\n`, (e) => (e ? reject(e) : resolve()))),
+    print,
     async close() {
+      telemetry?.stop();
       device.stop();
       if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
       await pty.stop();

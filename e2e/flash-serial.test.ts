@@ -5,11 +5,13 @@
  * over RPC. The page reads the slots, offers only the image signed with the pinned key
  * (the unsigned one is listed as not offered), flashes it with progress (step, bytes/s,
  * time left) while the connector is paused, shows the result, and the device runs the new
- * image confirmed, and the update is in the device's firmware history. Then a device whose
- * new image does not boot: reverted and said so.
+ * image confirmed (after the health check counted its readings), and the update is in the
+ * device's firmware history. Then a device whose new image does not boot, and one whose new
+ * image prints insane readings: both reverted and said so.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { NewImageReadings } from '../main/engine/smp/simulated-telemetry';
 import { wizardDriver } from './commissioning-wizard';
 import { type BenchDevice, benchDevice, prepareFirmware, signedImage } from './flash-fixture';
 import { type AppWithRpc, openAppWithRpc, tempDataDir, waitFor } from './harness';
@@ -42,9 +44,19 @@ afterAll(async () => {
 });
 
 /** A bench device on a new pty, with a serial connector on it and one telemetry line so it is in the fleet. */
-async function plug(id: string, options: { newImageFailsToBoot?: boolean } = {}): Promise<BenchDevice> {
+async function plug(
+  id: string,
+  options: { newImageFailsToBoot?: boolean; newImage?: NewImageReadings } = {},
+): Promise<BenchDevice> {
   await bench?.close();
-  bench = await benchDevice({ initialImage: OLD, bufSize: 2048, flashDelayMs: 40, ...options });
+  const { newImage, ...rest } = options;
+  bench = await benchDevice({
+    initialImage: OLD,
+    bufSize: 2048,
+    flashDelayMs: 40,
+    telemetry: { deviceId: id, ...(newImage ? { newImage } : {}) },
+    ...rest,
+  });
   const rpc = app!.rpc;
   await rpc.request('connectors.add', {
     kind: 'serial',
@@ -96,6 +108,20 @@ describe('flash a device over serial from its page', () => {
     expect(await page.getByTestId('flash-step').textContent()).toBe('Uploading the image…');
     await page.screenshot({ path: 'test-results/flash-serial-progress.png' });
 
+    // the new image booted: confirmed only once its readings come in sane
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('flash-step')
+            .textContent({ timeout: 1000 })
+            .catch(() => ''),
+        {
+          timeout: 20_000,
+          interval: 50,
+        },
+      )
+      .toMatch(/^Health check: waiting for readings \([0-2] so far\)…$/);
     const result = page.getByTestId('flash-result');
     await result.waitFor({ timeout: 20_000 });
     expect(await result.textContent()).toBe('2.3.0 is installed and confirmed.');
@@ -148,6 +174,28 @@ describe('flash a device over serial from its page', () => {
       'The new image 2.3.0 did not boot; the device reverted to 2.1.0.',
     );
     expect(await page.getByTestId('flash-job').getAttribute('data-outcome')).toBe('reverted');
+  }, 60_000);
+
+  test('a new image whose readings are not sane is not confirmed: reverted, and the page says why', async () => {
+    const page = app!.page;
+    const device = await plug('pump-10', { newImage: 'insane' });
+    await openDevicePage(page, 'pump-10');
+    await page.getByTestId('flash-image').selectOption(newSha);
+    await page.getByTestId('flash-start').click();
+    const result = page.getByTestId('flash-result');
+    await result.waitFor({ timeout: 30_000 });
+    expect(await result.textContent()).toMatch(
+      /^Health check failed: temperature reported no number; 2\.3\.0 booted but was not confirmed; the device reverted to 2\.1\.0\.?$/,
+    );
+    expect(await page.getByTestId('flash-job').getAttribute('data-outcome')).toBe('reverted');
+    expect(device.device.boots).toEqual(['swapped to 2.3.0 (test)', 'reverted to 2.1.0']);
+    const audit = await app!.rpc.request<{ entries: { subject: string; after: unknown }[] }>('audit.list', {
+      action: 'firmware.flash.health-failed',
+    });
+    expect(audit.entries[0]).toMatchObject({
+      subject: 'pump-10',
+      after: { version: '2.3.0', reason: 'temperature reported no number' },
+    });
   }, 60_000);
 
   test('Cancel during the upload, then Resume continues where the device stopped', async () => {

@@ -37,6 +37,7 @@ import type { Engine, EngineOptions } from './engine-types';
 import { createFirmwareLibrary } from './firmware/firmware-setup';
 import { createFlashHandlers, createFlashStreams } from './firmware/flash-handlers';
 import { createEngineFlash } from './firmware/flash-wiring';
+import { ROLLOUT_HEALTH_POLICY } from './firmware/health-judge';
 import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
 import { toLiveBatch } from './live-streams';
@@ -319,6 +320,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         sync.enqueueEvent('io.fieldline.rollout.v1', event.deviceId ?? event.campaignId, event),
       deviceFinished: (event) => firmwareHistory.rolloutFinished(event),
     },
+    readingsHealth: ROLLOUT_HEALTH_POLICY,
+  });
+  // a device verifying after its update is judged by the readings it sends in the soak window
+  pipeline.onBatch((result) => {
+    try {
+      rollouts.engine.readings(result.accepted);
+    } catch (error) {
+      // nothing was committed for that device (one transaction): its next readings judge it again
+      log.error('rollout verification from readings failed', { error: (error as Error).message });
+    }
   });
 
   const deviceTimer = setInterval(() => {
@@ -386,6 +397,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log: log.child('flash'),
     source: firmware.library,
     pinnedKeys: () => firmware.library.activeKeys(),
+    watchReadings: (listener) => pipeline.onBatch((result) => listener(result.accepted)),
+    ingest: (readings) => sink.readings(readings),
   });
   flash.onChange((job) => firmwareHistory.flashFinished(job));
 

@@ -18,6 +18,7 @@ import {
   progressText,
   resultText,
   STEP_TEXT,
+  stepText,
 } from './flash-view';
 
 type Images = RequestResult<'flash.images'>;
@@ -69,7 +70,7 @@ function JobView({ job }: { job: FlashJob }) {
     <div data-testid="flash-job" data-state={job.state} data-outcome={result?.outcome ?? ''}>
       {job.state === 'running' && (
         <div className="wizard-progress flash-progress" role="status" data-testid="flash-progress">
-          <strong data-testid="flash-step">{job.step ? STEP_TEXT[job.step] : 'Starting'}…</strong>
+          <strong data-testid="flash-step">{stepText(job)}…</strong>
           <progress
             aria-label={`Flashing ${job.version}`}
             max={1}

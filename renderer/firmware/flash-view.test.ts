@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { FlashJob } from '../../common/flash-contract';
-import { canResume, compareVersions, imageNote, jobIsFor, progressText, resultText } from './flash-view';
+import {
+  canResume,
+  compareVersions,
+  imageNote,
+  jobIsFor,
+  progressText,
+  resultText,
+  stepText,
+} from './flash-view';
 
 const job = (over: Partial<FlashJob>): FlashJob => ({
   id: 'j',
@@ -29,6 +37,16 @@ describe('flash panel words', () => {
     expect(progressText({ offset: 2048, total: 2048, bytesPerSecond: 1024, secondsLeft: 0 })).toBe(
       '2 KiB of 2 KiB · 1 KiB/s',
     );
+  });
+
+  it('the step in progress; the health check counts the readings of the new image', () => {
+    expect(stepText(job({}))).toBe('Uploading the image');
+    expect(stepText(job({ step: null }))).toBe('Starting');
+    expect(stepText(job({ step: 'health', healthReadings: 2 }))).toBe(
+      'Health check: waiting for readings (2 so far)',
+    );
+    // a bare port has no readings to wait for
+    expect(stepText(job({ step: 'health' }))).toBe('Checking the device is healthy');
   });
 
   it('a job belongs to the device or the port it flashes', () => {

@@ -19,6 +19,14 @@ export const STEP_TEXT: Record<NonNullable<FlashJob['step']>, string> = {
   reverting: 'Reverting to the old image',
 };
 
+/** The step in progress; during the health check, how many good readings the new image sent so far. */
+export function stepText(job: Pick<FlashJob, 'step' | 'healthReadings'>): string {
+  if (!job.step) return 'Starting';
+  if (job.step === 'health' && job.healthReadings !== undefined)
+    return `Health check: waiting for readings (${job.healthReadings} so far)`;
+  return STEP_TEXT[job.step];
+}
+
 /** "12.5 KiB of 120 KiB · 8.2 KiB/s · 13 s left" */
 export function progressText(p: NonNullable<FlashJob['progress']>): string {
   const parts = [`${formatBytes(p.offset)} of ${formatBytes(p.total)}`];

@@ -19,6 +19,7 @@ import { signMcubootImage } from '../firmware/imgtool-sign';
 import { createLogger } from '../log';
 import { serialPortLink } from '../smp/serial-port-link';
 import { SimulatedMcubootDevice } from '../smp/simulated-mcuboot-device';
+import { startSimulatedTelemetry } from '../smp/simulated-telemetry';
 import { rawClient, transportPair } from '../test-transport';
 
 const log = createLogger({ level: 'silent' });
@@ -81,6 +82,13 @@ async function plug(
     ...options,
   });
   cleanup.push(() => device.stop());
+  // the application's readings after each boot: the flash health check waits for them
+  const telemetry = startSimulatedTelemetry(device, {
+    deviceId: id,
+    everyMs: 50,
+    print: (line) => new Promise<void>((resolve) => port.write(`${line}\r\n`, () => resolve())),
+  });
+  cleanup.push(() => telemetry.stop());
   await s.call('connectors.add', {
     kind: 'serial',
     config: { id: `bench-${id}`, path: pty.a, format: 'json-lines', deviceId: id },

@@ -74,7 +74,7 @@ function setup(behaviour: FleetBehaviour, count = 20) {
     }
     return engine.get(campaignId);
   };
-  return { ids, registry, history, run };
+  return { db, ids, registry, history, engine, fleet, run };
 }
 
 describe('firmware history from rollouts', () => {
@@ -130,5 +130,40 @@ describe('firmware history from rollouts', () => {
     expect(s.history.list('dev-00', 1).map((e) => e.campaignId)).toEqual(['camp-2']);
     expect(s.registry.get('dev-01')?.firmwareVersion).toBe('1.2.0');
     expect(s.history.list('unknown-device')).toEqual([]);
+  });
+
+  test('a device state change and its history row commit together: a failing history write leaves neither', () => {
+    const s = setup('good', 1);
+    // a real failure inside the second write (as a full disk would), not a stub of it
+    s.db.exec(`CREATE TEMP TRIGGER history_fails BEFORE INSERT ON device_firmware_history
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    s.engine.create(
+      CampaignConfigSchema.parse({ name: 'v1.1.0', firmware: { sha256: SHA, version: '1.1.0' } }),
+      'alice',
+      'camp-atomic',
+    );
+    // the device confirms (verifying), then its heartbeat would make it succeeded
+    expect(() => s.fleet.pump()).toThrow('database or disk is full');
+    const onDisk = () => new RolloutStore(s.db).loadDevices('camp-atomic').map((d) => [d.deviceId, d.state]);
+    expect(onDisk()).toEqual([['dev-00', 'verifying']]);
+    expect(s.engine.get('camp-atomic').devices.map((d) => d.state)).toEqual(['verifying']);
+    expect(s.history.list('dev-00')).toEqual([]);
+    expect(s.registry.get('dev-00')?.firmwareVersion).toBe('1.0.0');
+    // an engine started on the same file finds the device where the commit left it
+    const reopened = new RolloutEngine({
+      store: new RolloutStore(s.db),
+      channel: { publish: () => {} },
+      candidates: () => [],
+      now: () => AT,
+    });
+    expect(reopened.get('camp-atomic').devices.map((d) => d.state)).toEqual(['verifying']);
+
+    // once the write can succeed, the next heartbeat commits both
+    s.db.exec('DROP TRIGGER history_fails');
+    s.engine.heartbeat('dev-00', '1.1.0');
+    expect(onDisk()).toEqual([['dev-00', 'succeeded']]);
+    expect(s.history.list('dev-00').map((e) => [e.outcome, e.toVersion])).toEqual([['installed', '1.1.0']]);
+    expect(s.registry.get('dev-00')?.firmwareVersion).toBe('1.1.0');
+    expect(s.engine.get('camp-atomic').state).toBe('completed');
   });
 });

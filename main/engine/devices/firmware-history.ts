@@ -120,7 +120,11 @@ export class FirmwareHistory {
     );
   }
 
-  /** A device's rollout job ended; rejected, incompatible and already installed changed nothing. */
+  /**
+   * A device's rollout job ended; rejected, incompatible and already installed changed nothing.
+   * Called inside the rollout's transaction: a failed write throws, so the device's state
+   * change is rolled back with it rather than committed without its history row.
+   */
   rolloutFinished(event: RolloutFinished): void {
     const outcome = ROLLOUT_OUTCOMES[event.state];
     if (!outcome) {
@@ -142,11 +146,12 @@ export class FirmwareHistory {
         reason: event.reason,
       },
       running,
+      true,
     );
   }
 
-  /** Called from inside the flash and rollout services: a failed write is logged, never thrown into them. */
-  private write(entry: NewEntry, runs: string | null): void {
+  /** A failed write is logged, never thrown into the flash service; `rethrow` for a caller's transaction. */
+  private write(entry: NewEntry, runs: string | null, rethrow = false): void {
     try {
       this.db.transaction(() => {
         this.statements.insert.run(entry);
@@ -157,6 +162,7 @@ export class FirmwareHistory {
         deviceId: entry.deviceId,
         error: (error as Error).message,
       });
+      if (rethrow) throw error;
     }
   }
 

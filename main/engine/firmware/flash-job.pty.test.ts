@@ -96,7 +96,7 @@ describe('flash job over a real pty', () => {
     const result = await runFlashJob(flashImage(NEW), job);
     expect(result.outcome).toBe('reverted');
     expect(result.message).toBe(
-      'the new image 1.3.0 booted but failed its health check: no readings within 10 s; the device reverted to 1.2.0',
+      'health check failed: no readings within 10 s; 1.3.0 booted but was not confirmed; the device reverted to 1.2.0',
     );
     expect(steps).toContain('reverting');
     expect(steps).not.toContain('confirming');

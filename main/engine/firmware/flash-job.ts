@@ -34,6 +34,8 @@ export interface FlashProgress {
 export interface FlashLink {
   client: SmpClient;
   close(): Promise<void>;
+  /** what the device sends that is not SMP (a serial UART's telemetry and logs); returns the unsubscribe */
+  onDeviceOutput?(listener: (bytes: Uint8Array) => void): () => void;
 }
 
 export interface FlashJobDeps {
@@ -47,7 +49,7 @@ export interface FlashJobDeps {
     client: SmpClient,
   ): Promise<string | undefined> | string | undefined;
   /** beyond the SMP echo: the engine's own view of the device (reports in, readings sane); a failure reason or undefined */
-  health?(client: SmpClient): Promise<string | undefined>;
+  health?(link: FlashLink): Promise<string | undefined>;
   signal?: AbortSignal;
   /** how long the device may take to answer again after a reset (default 15 s) */
   reconnectTimeoutMs?: number;
@@ -241,9 +243,9 @@ export async function runFlashJob(image: FlashImage, deps: FlashJobDeps): Promis
         ? `it does not answer (${echoed.message})`
         : echoed !== 'fieldline-health'
           ? 'it answers echo with something else'
-          : await deps.health?.(client);
+          : link && (await deps.health?.(link));
     if (unhealthy)
-      return await revert(`the new image ${image.version} booted but failed its health check: ${unhealthy}`);
+      return await revert(`health check failed: ${unhealthy}; ${image.version} booted but was not confirmed`);
     if (aborted()) return await revert('cancelled');
 
     step('confirming');

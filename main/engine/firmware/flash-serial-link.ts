@@ -16,12 +16,15 @@ export async function openSerialFlashLink(target: SerialTarget, timeoutMs = 1500
   await new Promise<void>((resolve, reject) =>
     port.open((e) => (e ? reject(describeOpenError(target.path, e)) : resolve())),
   );
-  const transport = serialTransport(serialPortLink(port));
+  const link = serialPortLink(port);
+  const transport = serialTransport(link);
   const client = new SmpClient(transport, { timeoutMs });
   // a pulled cable surfaces as a port error; the job sees it as requests timing out
   port.on('error', () => {});
   return {
     client,
+    // the application's telemetry and logs share the UART with SMP
+    onDeviceOutput: (listener) => link.onData(listener),
     async close() {
       client.close();
       transport.close();

@@ -4,7 +4,9 @@
  * does, the simulated MCUboot device serving SMP on its GATT characteristic
  * (smp-ble-simulated-device.ts), imgtool-format signed images checked against the pinned key.
  * The same flash job as over serial: success, an image that does not boot (reverted), a
- * link dropped mid-upload (Resume continues from the device's offset).
+ * link dropped mid-upload (Resume continues from the device's offset), and the health check
+ * on the device's sensor notifications through the real ingest (insane or silent after the
+ * boot: not confirmed, reverted).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -19,8 +21,13 @@ import {
   recordingSink,
   waitFor,
 } from '../connectors/ble/test-helpers';
+import { IngestPipeline } from '../ingest/pipeline';
+import { ReadingValidator } from '../ingest/validate';
+import type { NewImageReadings } from '../smp/simulated-telemetry';
 import { SimulatedBleMcuboot } from '../smp/smp-ble-simulated-device';
+import { openStore, tempDataDir } from '../store/test-fixtures';
 import { findBleDevice, findBlePeripheral, openBleFlashLink } from './flash-ble-link';
+import { flashReadingsHealth } from './flash-health';
 import { FlashJobFile } from './flash-job-file';
 import { FlashService } from './flash-service';
 import { signMcubootImage } from './imgtool-sign';
@@ -38,15 +45,36 @@ const image = (minor: number, size = 24_000) =>
 let binding: SimulatedBleBinding | undefined;
 let connector: BleConnector | undefined;
 let sim: SimulatedBleMcuboot | undefined;
+let pipeline: IngestPipeline | undefined;
 
 afterEach(async () => {
   await connector?.stop();
   sim?.stop();
   binding?.close();
-  binding = connector = sim = undefined;
+  pipeline?.close();
+  binding = connector = sim = pipeline = undefined;
 });
 
-async function setup(options: { newImageFailsToBoot?: boolean; flashDelayMs?: number } = {}) {
+/** the engine's ingest on a real SQLite file: readings validated (no profile: the GATT decoder's quality) and stored */
+function ingest() {
+  const { store } = openStore(tempDataDir('flash-ble-health'));
+  pipeline = new IngestPipeline({
+    store,
+    validator: new ReadingValidator(() => undefined),
+    log: quietLogger(),
+  });
+  return { store, pipeline };
+}
+
+async function setup(
+  options: {
+    newImageFailsToBoot?: boolean;
+    flashDelayMs?: number;
+    /** with it, the health check judges the device's readings through ingest */
+    health?: { newImageReadings: NewImageReadings; windowMs: number };
+  } = {},
+) {
+  const { health, ...deviceOptions } = options;
   const n = nobleWithSimulatedBinding({ peripherals: [] });
   binding = n.binding;
   sim = new SimulatedBleMcuboot(binding, {
@@ -56,9 +84,22 @@ async function setup(options: { newImageFailsToBoot?: boolean; flashDelayMs?: nu
     bufSize: 2475,
     bufCount: 4,
     rebootMs: 20,
-    ...options,
+    ...deviceOptions,
+    ...(health ? { newImageReadings: health.newImageReadings } : {}),
   });
-  const sink = recordingSink();
+  const recorded = recordingSink();
+  const engineIngest = health && ingest();
+  const sink: typeof recorded = {
+    ...recorded,
+    deviceSeen: (d) => {
+      engineIngest?.store.upsertDevice(d);
+      recorded.deviceSeen(d);
+    },
+    readings: (b) => {
+      recorded.readings(b);
+      engineIngest?.pipeline.push(b);
+    },
+  };
   // the engine's connectors connect what they see and reconnect it after the reset
   connector = createBleConnector(
     { id: 'ble-bench', gattTimeoutMs: 2_000, connectTimeoutMs: 2_000 },
@@ -101,6 +142,16 @@ async function setup(options: { newImageFailsToBoot?: boolean; flashDelayMs?: nu
     holdPort: async () => () => {},
     openLink: (t) => openBleFlashLink({ connector: ble, peripheralId: t.path }, 1000),
     audit,
+    ...(engineIngest && health
+      ? {
+          health: flashReadingsHealth({
+            watch: (listener) => engineIngest.pipeline.onBatch((r) => listener(r.accepted)),
+            ingest: (readings) => engineIngest.pipeline.push(readings),
+            serialFormatOf: () => undefined,
+            windowMs: health.windowMs,
+          }),
+        }
+      : {}),
     log: quietLogger(),
     jobOptions: { reconnectTimeoutMs: 5000, retryMs: 50 },
   });
@@ -217,5 +268,48 @@ describe('flash service over Bluetooth LE', () => {
         'flashing failed: the device has no SMP service (mcumgr over Bluetooth: CONFIG_MCUMGR_TRANSPORT_BT in its firmware)',
     });
     expect(sim?.device.boots).toEqual([]);
+  });
+
+  it('health check on the sensor notifications: sane after the boot, confirmed (simulated BLE adapter)', async () => {
+    const { service, deviceId, add } = await setup({ health: { newImageReadings: 'sane', windowMs: 5000 } });
+    const counts: number[] = [];
+    service.onChange((j) => {
+      if (j.step === 'health' && j.healthReadings !== undefined) counts.push(j.healthReadings);
+    });
+    await service.start({ deviceId }, await add(image(3)));
+    const job = await finished(service);
+    expect(job?.result).toMatchObject({ outcome: 'installed', runningVersion: '1.3.0' });
+    expect(Math.max(...counts)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('health check: a temperature the GATT spec prohibits after the boot, not confirmed, reverted (simulated BLE adapter)', async () => {
+    const { service, deviceId, add, audit } = await setup({
+      health: { newImageReadings: 'insane', windowMs: 5000 },
+    });
+    await service.start({ deviceId }, await add(image(3)));
+    const job = await finished(service);
+    expect(job?.result).toMatchObject({
+      outcome: 'reverted',
+      message:
+        'health check failed: temperature reported a value its specification prohibits; 1.3.0 booted but was not confirmed; the device reverted to 1.2.0',
+    });
+    expect(sim?.device.boots).toEqual(['swapped to 1.3.0 (test)', 'reverted to 1.2.0']);
+    expect(audit).toHaveBeenCalledWith(
+      'firmware.flash.health-failed',
+      deviceId,
+      expect.objectContaining({ reason: 'temperature reported a value its specification prohibits' }),
+    );
+  });
+
+  it('health check: silent after the boot, reverted when the window ends (simulated BLE adapter)', async () => {
+    const { service, deviceId, add } = await setup({ health: { newImageReadings: 'silent', windowMs: 600 } });
+    await service.start({ deviceId }, await add(image(3)));
+    const job = await finished(service);
+    expect(job?.result).toMatchObject({
+      outcome: 'reverted',
+      message:
+        'health check failed: no readings within 0.6 s; 1.3.0 booted but was not confirmed; the device reverted to 1.2.0',
+    });
+    expect(sim?.device.activeVersion).toBe('1.2.0');
   });
 });

@@ -11,7 +11,6 @@ import type { RequestResult } from '../../../common/contract';
 import type { FlashJob } from '../../../common/flash-contract';
 import { RpcError } from '../../../common/protocol';
 import type { Logger } from '../log';
-import type { SmpClient } from '../smp/smp-client';
 import { type FlashJobDeps, type FlashLink, runFlashJob } from './flash-job';
 import type { FlashJobFile } from './flash-job-file';
 import type { SerialTarget } from './flash-serial-link';
@@ -50,8 +49,16 @@ export interface FlashServiceDeps {
   holdPort(target: ResolvedTarget): Promise<() => void>;
   openLink(target: ResolvedTarget): Promise<FlashLink>;
   audit(action: string, subject: string, after: unknown): void;
-  /** the engine's view of the device after the new image booted; a failure reason or undefined */
-  health?(deviceId: string | null, client: SmpClient): Promise<string | undefined>;
+  /**
+   * The engine's view of the device after the new image booted (it reports in, its readings
+   * are sane); a failure reason or undefined. `onCount` takes the good readings so far.
+   */
+  health?(check: {
+    target: ResolvedTarget;
+    link: FlashLink;
+    onCount(good: number): void;
+    signal: AbortSignal;
+  }): Promise<string | undefined>;
   log: Logger;
   jobOptions?: Pick<FlashJobDeps, 'reconnectTimeoutMs' | 'retryMs'>;
 }
@@ -210,12 +217,15 @@ export class FlashService {
     // once the image is marked for test the sequence runs to its end (bounded by the reconnect
     // timeout), since aborting there would revert the device for no reason of its own
     this.closing = true;
+    this.stopping.abort();
     const step = this.job?.step ?? null;
     if (step === null || step === 'checking' || step === 'uploading') run.controller.abort();
     await run.done;
   }
 
   private closing = false;
+  /** ends a health check's wait for readings when the engine stops */
+  private readonly stopping = new AbortController();
 
   private verify(bytes: Uint8Array, running?: ImageVersion, slotSize?: number) {
     return verifyMcubootImage(bytes, {
@@ -248,9 +258,35 @@ export class FlashService {
                 ? undefined
                 : `image refused, nothing was sent to the device: ${checked.reason}`;
             },
-            health:
-              this.deps.health &&
-              ((client) => this.deps.health?.(target.deviceId, client) ?? Promise.resolve(undefined)),
+            health: async (link) => {
+              // a cancel or the engine stopping ends the wait
+              const ended = new AbortController();
+              const end = () => ended.abort();
+              for (const signal of [controller.signal, this.stopping.signal]) {
+                if (signal.aborted) end();
+                signal.addEventListener('abort', end, { once: true });
+              }
+              const checked = await this.deps.health?.({
+                target,
+                link,
+                onCount: (good) => this.update(job, { healthReadings: good }, true),
+                signal: ended.signal,
+              });
+              controller.signal.removeEventListener('abort', end);
+              this.stopping.signal.removeEventListener('abort', end);
+              // never confirmed unjudged: an engine stopping mid-check reverts the device (bounded by the reconnect timeout)
+              const reason =
+                this.closing && !controller.signal.aborted
+                  ? 'Fieldline stopped before the readings were judged'
+                  : checked;
+              if (reason)
+                this.deps.audit('firmware.flash.health-failed', target.deviceId ?? target.path, {
+                  sha256: job.sha256,
+                  version: job.version,
+                  reason,
+                });
+              return reason;
+            },
             ...this.deps.jobOptions,
           },
         );

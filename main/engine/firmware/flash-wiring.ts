@@ -7,10 +7,13 @@
  */
 import path from 'node:path';
 import { RpcError } from '../../../common/protocol';
+import type { Reading } from '../../../common/reading';
 import type { ConnectorManager } from '../connectors/connector-manager';
+import { WIRE_FORMATS, type WireFormat } from '../decoders/telemetry-stream';
 import type { DeviceRegistry } from '../devices/device-registry';
 import type { Logger } from '../log';
 import { bleConnectorOf, findBleDevice, findBlePeripheral, openBleFlashLink } from './flash-ble-link';
+import { flashReadingsHealth } from './flash-health';
 import { FlashJobFile } from './flash-job-file';
 import { openSerialFlashLink } from './flash-serial-link';
 import {
@@ -32,6 +35,12 @@ export interface EngineFlashDeps {
   /** the firmware library: images re-hashed on read, and the keys pinned now */
   source: FirmwareSource;
   pinnedKeys(): readonly PinnedKey[];
+  /** the accepted readings of each ingest batch (validated against the device's profile); returns the unsubscribe */
+  watchReadings(listener: (accepted: readonly Reading[]) => void): () => void;
+  /** readings into the engine's ingest, as a connector delivers them */
+  ingest(readings: Reading[]): void;
+  /** how long the new image has to show sane readings before it is reverted (default 60 s) */
+  healthWindowMs?: number;
 }
 
 const DEFAULT_BAUD = 115_200;
@@ -43,6 +52,9 @@ function serialConfigOf(connectors: ConnectorManager, connectorId: string) {
     return {
       path: config.path,
       baudRate: typeof config.baudRate === 'number' ? config.baudRate : DEFAULT_BAUD,
+      format: (WIRE_FORMATS as readonly unknown[]).includes(config.format)
+        ? (config.format as WireFormat)
+        : 'json-lines',
     };
   } catch {
     return undefined;
@@ -58,7 +70,14 @@ export function createEngineFlash(deps: EngineFlashDeps): FlashService {
       const device = registry.get(t.deviceId);
       if (!device) throw new RpcError('NOT_FOUND', `no device "${t.deviceId}"`);
       const serial = serialConfigOf(connectors, device.connectorId);
-      if (serial) return { ...serial, link: 'serial', deviceId: device.id, connectorId: device.connectorId };
+      if (serial)
+        return {
+          path: serial.path,
+          baudRate: serial.baudRate,
+          link: 'serial',
+          deviceId: device.id,
+          connectorId: device.connectorId,
+        };
       const ble = findBleDevice(connectors.get(device.connectorId), device);
       if (ble)
         return { ...bleTarget(ble.peripheralId), deviceId: device.id, connectorId: device.connectorId };
@@ -97,6 +116,12 @@ export function createEngineFlash(deps: EngineFlashDeps): FlashService {
       if (!connector) return Promise.reject(new Error('the Bluetooth connector of the device was removed'));
       return openBleFlashLink({ connector, peripheralId: target.path });
     },
+    health: flashReadingsHealth({
+      watch: deps.watchReadings,
+      ingest: deps.ingest,
+      serialFormatOf: (connectorId) => serialConfigOf(connectors, connectorId)?.format,
+      ...(deps.healthWindowMs === undefined ? {} : { windowMs: deps.healthWindowMs }),
+    }),
     audit: deps.audit,
     log: deps.log,
   });

@@ -16,7 +16,9 @@ export type FleetBehaviour =
   /** reboots into the new image and is never heard from again */
   | 'never-back'
   /** boots the new image, fails its self-test, MCUboot reverts: reports the failure on the old version */
-  | 'fail-health';
+  | 'fail-health'
+  /** installs, confirms and sends its heartbeat like a good one, but its readings on the new image are insane */
+  | 'insane-readings';
 
 export interface FailureRates {
   failInstall?: number;
@@ -24,6 +26,7 @@ export interface FailureRates {
   incompatible?: number;
   neverBack?: number;
   failHealth?: number;
+  insaneReadings?: number;
 }
 
 export function behaviourFor(deviceId: string, rates: FailureRates, seed = 'fleet'): FleetBehaviour {
@@ -36,6 +39,7 @@ export function behaviourFor(deviceId: string, rates: FailureRates, seed = 'flee
     ['incompatible', 'incompatible'],
     ['neverBack', 'never-back'],
     ['failHealth', 'fail-health'],
+    ['insaneReadings', 'insane-readings'],
   ];
   for (const [rate, behaviour] of pick) {
     edge += rates[rate] ?? 0;

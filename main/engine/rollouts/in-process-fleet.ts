@@ -13,6 +13,8 @@ export class InProcessFleet implements JobChannel {
   /** jobs each device carried out: a repeat notification must not install twice */
   readonly done = new Map<string, string[]>();
   readonly versions = new Map<string, string>();
+  /** the device's readings once it runs the new image (insane for 'insane-readings'), as ingest would pass them on */
+  telemetry: ((deviceId: string, insane: boolean) => void) | undefined;
 
   constructor(private readonly behaviourOf: (deviceId: string) => FleetBehaviour) {}
 
@@ -68,5 +70,6 @@ export class InProcessFleet implements JobChannel {
     this.versions.set(deviceId, job.firmware.version);
     report({ status: 'SUCCEEDED', version: job.firmware.version });
     engine.heartbeat(deviceId, job.firmware.version);
+    this.telemetry?.(deviceId, behaviour === 'insane-readings');
   }
 }

@@ -1,10 +1,14 @@
 import { describe, expect, test } from 'vitest';
+import type { Reading } from '../../../common/reading';
 import { type CampaignConfigInput, CampaignConfigSchema } from '../../../common/rollout-contract';
+import type { HealthPolicy } from '../firmware/health-judge';
+import { ReadingValidator } from '../ingest/validate';
+import type { DeviceProfile } from '../profiles/profile';
 import { openDatabase } from '../store/database';
 import { silent, tempDataDir } from '../store/test-fixtures';
 import { behaviourFor, type FleetBehaviour } from './fleet-behaviour';
 import { InProcessFleet } from './in-process-fleet';
-import { type JobExecution, RolloutEngine } from './rollout-engine';
+import { type JobExecution, RolloutEngine, WAITING_FOR_READINGS } from './rollout-engine';
 import { RolloutStore } from './rollout-store';
 import type { RolloutCandidate } from './wave-plan';
 
@@ -37,6 +41,7 @@ function setup(
     devices?: RolloutCandidate[];
     behaviour?: (id: string) => FleetBehaviour;
     clock?: { t: number };
+    readingsHealth?: HealthPolicy;
   } = {},
 ) {
   const dataDir = options.dataDir ?? tempDataDir('rollouts');
@@ -60,6 +65,7 @@ function setup(
       recorded: (e) => events.push(`${e.deviceId ?? 'campaign'} ${e.to}`),
     },
     now: () => clock.t,
+    ...(options.readingsHealth ? { readingsHealth: options.readingsHealth } : {}),
   });
   fleet.engine = engine;
   return { db, dataDir, engine, fleet, clock, published, audits, events };
@@ -383,5 +389,91 @@ describe('campaign engine', () => {
         if (d.state === 'timed_out') expect(d.rollback).toBe('pending');
       }
     }
+  });
+});
+
+describe('verifying by the device readings (soak window)', () => {
+  const ENV: DeviceProfile = {
+    id: 'env-sensor',
+    name: 'Environment sensor',
+    metrics: { temperature: { unit: '°C', min: -40, max: 85 } },
+  };
+  const POLICY: HealthPolicy = { minReadings: 3, maxFlagged: 1 };
+
+  /** the fleet's readings go through the ingest validator with the profile, as the engine's pipeline passes them on */
+  function withReadings(s: ReturnType<typeof setup>, count = 3) {
+    const validator = new ReadingValidator(() => ENV);
+    s.fleet.telemetry = (deviceId, insane) => {
+      const batch: Reading[] = Array.from({ length: count }, (_, i) =>
+        validator.check({
+          deviceId,
+          metric: 'temperature',
+          ts: s.clock.t + i * 1000,
+          value: insane ? 999 : 21 + i * 0.1,
+          quality: 'good',
+          source: 'mqtt',
+          arrivedAt: s.clock.t,
+        }),
+      );
+      s.engine.readings(batch);
+    };
+  }
+
+  test('insane readings after the update fail the device; the wave halts and rolls it back', () => {
+    const s = setup({ behaviour: () => 'insane-readings', readingsHealth: POLICY });
+    withReadings(s);
+    s.engine.create(config(), 'alice', 'insane-1');
+    settle(s);
+    const c = s.engine.get('insane-1');
+    expect(c.state).toBe('halted');
+    expect(c.reason).toMatch(/1 of 1 finished devices failed/);
+    const tried = c.devices.filter((d) => d.state !== 'pending');
+    expect(tried).toEqual([
+      expect.objectContaining({
+        state: 'rolled_back',
+        rollback: 'done',
+        reason:
+          "readings not sane after update: temperature = 999 is outside the profile's limits (2 readings flagged); rolled back to 1.0.0",
+      }),
+    ]);
+    expect(s.engine.journal('insane-1').map((j) => j.to)).toContain('failed');
+  });
+
+  test('sane readings and the heartbeat make a device succeed; the good release completes', () => {
+    const s = setup({ readingsHealth: POLICY });
+    withReadings(s);
+    s.engine.create(config(), 'alice', 'sane-1');
+    settle(s);
+    const c = s.engine.get('sane-1');
+    expect(c.state).toBe('completed');
+    expect(c.devices.every((d) => d.state === 'succeeded')).toBe(true);
+  });
+
+  test('a heartbeat without readings waits; the wait survives a restart; silence until the soak ends fails', () => {
+    const dataDir = tempDataDir('rollouts-readings');
+    const clock = { t: Date.UTC(2026, 11, 3, 12, 0, 0) };
+    const s = setup({ dataDir, clock, readingsHealth: POLICY });
+    s.engine.create(config({ waves: [5, 100] }), 'alice', 'quiet-1');
+    settle(s);
+    const waiting = s.engine.get('quiet-1').devices.filter((d) => d.state === 'verifying');
+    expect(waiting).toEqual([expect.objectContaining({ reason: WAITING_FOR_READINGS })]);
+    const deviceId = waiting[0]?.deviceId ?? '';
+
+    // an engine started again on the same file: the heartbeat is not forgotten, sane readings finish it
+    const again = setup({ dataDir, clock, readingsHealth: POLICY });
+    withReadings(again);
+    again.fleet.telemetry?.(deviceId, false);
+    expect(again.engine.get('quiet-1').devices.find((d) => d.deviceId === deviceId)?.state).toBe('succeeded');
+
+    // the next wave's devices send a heartbeat but no readings until the soak time is over
+    again.fleet.telemetry = undefined;
+    settle(again);
+    clock.t += 60_001;
+    again.engine.tick();
+    const c = again.engine.get('quiet-1');
+    const failed = c.devices.filter((d) => d.wave === 1 && d.state !== 'pending');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0]?.reason).toMatch(/^readings not sane after update: no readings within the soak time/);
+    expect(c.state).toBe('halted');
   });
 });

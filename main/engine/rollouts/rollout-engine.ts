@@ -11,6 +11,7 @@
  * notifications, so no wave is skipped or started twice.
  */
 import { randomUUID } from 'node:crypto';
+import type { Reading } from '../../../common/reading';
 import {
   type CampaignConfig,
   type CampaignDetail,
@@ -19,6 +20,7 @@ import {
   ROLLOUT_DEVICE_STATES,
   type RolloutDeviceState,
 } from '../../../common/rollout-contract';
+import { type HealthPolicy, ReadingsJudge } from '../firmware/health-judge';
 import { inMaintenanceWindow } from './maintenance-window';
 import type { CampaignRow, DeviceRow, JournalEntry, RolloutStore } from './rollout-store';
 import { planWaves, type RolloutCandidate } from './wave-plan';
@@ -85,7 +87,19 @@ export interface RolloutEngineOptions {
   candidates: () => Iterable<RolloutCandidate>;
   events?: RolloutEvents;
   now?: () => number;
+  /**
+   * With it, verifying also needs the device's readings after its confirmation to be sane
+   * (the engine is then fed every ingest batch through readings()); without it, the
+   * confirmation and a heartbeat on the new version are enough.
+   */
+  readingsHealth?: HealthPolicy;
 }
+
+/**
+ * A verifying device whose heartbeat came while its readings are still being judged. Kept as
+ * its reason (committed, and shown to the operator) so an engine restart does not forget it.
+ */
+export const WAITING_FOR_READINGS = 'heartbeat on the new version; waiting for sane readings';
 
 export class RolloutError extends Error {
   constructor(
@@ -130,6 +144,8 @@ export const rollbackJobId = (campaignId: string): string => `${campaignId}.roll
 
 export class RolloutEngine {
   private readonly campaigns = new Map<string, Campaign>();
+  /** the readings judgement of each verifying device (in memory: after a restart it starts over, within the soak time) */
+  private readonly judges = new Map<DeviceRow, ReadingsJudge>();
   private readonly store: RolloutStore;
   private readonly channel: JobChannel;
   private readonly now: () => number;
@@ -312,8 +328,17 @@ export class RolloutEngine {
       const d = c.devices.get(deviceId);
       if (d?.state !== 'verifying') continue;
       const target = c.row.config.firmware.version;
-      if (version === target) this.moveDevice(c, d, 'succeeded', null);
-      else
+      if (version === target) {
+        if (!this.options.readingsHealth || this.judgeOf(d).verdict().state === 'healthy')
+          this.moveDevice(c, d, 'succeeded', null);
+        else if (d.reason !== WAITING_FOR_READINGS)
+          this.writeDevice(
+            c,
+            d,
+            { reason: WAITING_FOR_READINGS, updatedAt: this.now() },
+            WAITING_FOR_READINGS,
+          );
+      } else
         this.moveDevice(
           c,
           d,
@@ -325,6 +350,39 @@ export class RolloutEngine {
         );
       this.evaluate(c);
     }
+  }
+
+  /**
+   * Readings as ingest validated and stored them: those of a verifying device since its
+   * confirmation are judged (health-judge.ts). Flagged ones fail it, and count toward the
+   * failure threshold; enough sane ones and a heartbeat make it succeed.
+   */
+  readings(accepted: readonly Reading[]): void {
+    if (!this.options.readingsHealth) return;
+    const touched = new Set<Campaign>();
+    for (const r of accepted) {
+      for (const c of this.campaigns.values()) {
+        const d = c.devices.get(r.deviceId);
+        if (d?.state !== 'verifying' || (r.arrivedAt ?? r.ts) < (d.confirmedAt ?? 0)) continue;
+        const verdict = this.judgeOf(d).add(r);
+        if (verdict.state === 'unhealthy')
+          this.moveDevice(c, d, 'failed', `readings not sane after update: ${verdict.reason}`);
+        else if (verdict.state === 'healthy' && d.reason === WAITING_FOR_READINGS)
+          this.moveDevice(c, d, 'succeeded', null);
+        else continue;
+        touched.add(c);
+      }
+    }
+    for (const c of touched) this.evaluate(c);
+  }
+
+  private judgeOf(d: DeviceRow): ReadingsJudge {
+    let judge = this.judges.get(d);
+    if (!judge) {
+      judge = new ReadingsJudge(this.options.readingsHealth);
+      this.judges.set(d, judge);
+    }
+    return judge;
   }
 
   /** Timeouts, thresholds, wave gates; the engine calls it every second, tests when they like. */
@@ -427,7 +485,9 @@ export class RolloutEngine {
               c,
               d,
               'failed',
-              `no heartbeat on ${config.firmware.version} within the soak time`,
+              d.reason === WAITING_FOR_READINGS
+                ? `readings not sane after update: ${this.judgeOf(d).expired('the soak time')}`
+                : `no heartbeat on ${config.firmware.version} within the soak time`,
             );
         } else if (IN_FLIGHT.has(d.state) && (d.notifiedAt ?? now) + config.deviceTimeoutMs <= now) {
           this.moveDevice(
@@ -529,8 +589,15 @@ export class RolloutEngine {
     return null;
   }
 
-  private queueRollback(c: Campaign, d: DeviceRow): void {
-    this.writeDevice(c, d, { rollback: 'pending', updatedAt: this.now() }, 'rollback queued');
+  private queueRollback(c: Campaign, d: DeviceRow, publish = true): void {
+    this.writeDevice(
+      c,
+      d,
+      { rollback: 'pending', updatedAt: this.now() },
+      'rollback queued',
+      d.state,
+      publish,
+    );
   }
 
   private waitingFor(c: Campaign, reason: string | null): void {
@@ -562,7 +629,11 @@ export class RolloutEngine {
     this.emit(c.row.id);
   }
 
-  /** A device state change, committed with its journal row, then its job published. */
+  /**
+   * A device state change, committed with its journal row, its outbox event and, when the
+   * job ended, its firmware-history row (all one transaction: a failure in any leaves none),
+   * then its job published.
+   */
   private moveDevice(
     c: Campaign,
     d: DeviceRow,
@@ -575,35 +646,47 @@ export class RolloutEngine {
   ): void {
     const at = this.now();
     const confirmedAt = to === 'verifying' ? at : d.confirmedAt;
-    this.writeDevice(
-      c,
-      d,
-      { state: to, reason, confirmedAt, updatedAt: at, ...extra },
-      reason,
-      d.state,
-      publish,
-    );
-    // late failures of a stopped campaign are sent back too
-    const stopped = c.row.state === 'halted' || c.row.state === 'rolled_back';
-    if (stopped && NEEDS_ROLLBACK.has(to) && d.rollback === null) this.queueRollback(c, d);
-    if (isTerminal(to)) {
-      this.options.events?.recorded?.({
-        campaignId: c.row.id,
-        deviceId: d.deviceId,
-        from: null,
-        to,
-        detail: reason,
+    const before = { ...d };
+    try {
+      this.store.transaction(() => {
+        this.writeDevice(
+          c,
+          d,
+          { state: to, reason, confirmedAt, updatedAt: at, ...extra },
+          reason,
+          d.state,
+          false,
+        );
+        // late failures of a stopped campaign are sent back too
+        const stopped = c.row.state === 'halted' || c.row.state === 'rolled_back';
+        if (stopped && NEEDS_ROLLBACK.has(to) && d.rollback === null) this.queueRollback(c, d, false);
+        if (!isTerminal(to)) return;
+        this.options.events?.recorded?.({
+          campaignId: c.row.id,
+          deviceId: d.deviceId,
+          from: null,
+          to,
+          detail: reason,
+        });
+        this.options.events?.deviceFinished?.({
+          campaignId: c.row.id,
+          deviceId: d.deviceId,
+          state: to,
+          reason: d.reason,
+          fromVersion: d.fromVersion,
+          runningVersion: to === 'succeeded' ? c.row.config.firmware.version : runningVersion,
+          firmware: c.row.config.firmware,
+        });
       });
-      this.options.events?.deviceFinished?.({
-        campaignId: c.row.id,
-        deviceId: d.deviceId,
-        state: to,
-        reason: d.reason,
-        fromVersion: d.fromVersion,
-        runningVersion: to === 'succeeded' ? c.row.config.firmware.version : runningVersion,
-        firmware: c.row.config.firmware,
-      });
+    } catch (error) {
+      // nothing was committed: the device stays where it was, in memory as on disk
+      this.tally(c, d.wave, d.state, -1);
+      Object.assign(d, before);
+      this.tally(c, d.wave, d.state, 1);
+      throw error;
     }
+    if (to !== 'verifying') this.judges.delete(d);
+    if (publish) this.channel.publish(d.deviceId, this.nextJob(d.deviceId));
   }
 
   private writeDevice(

@@ -1,19 +1,23 @@
 /**
  * Rollouts end to end over a real mosquitto: the campaign engine on a real SQLite file,
  * its MQTT job service, and a simulated fleet of 20 devices, each on its own connection,
- * fetching the image in chunks and checking its SHA-256.
+ * fetching the image in chunks and checking its SHA-256. Verifying by readings: a fleet
+ * whose new firmware reports insane readings is stopped at the first wave and rolled back.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CampaignConfigSchema, type CampaignState } from '../../../common/rollout-contract';
 import { MosquittoBroker, waitFor } from '../connectors/mqtt/mosquitto-harness';
+import type { HealthPolicy } from '../firmware/health-judge';
+import { ROLLOUT_HEALTH_POLICY } from '../firmware/health-judge';
+import { ReadingValidator } from '../ingest/validate';
 import { tempDataDir } from '../store/test-fixtures';
 import type { FleetBehaviour } from './fleet-behaviour';
 import { jobTopics } from './job-protocol';
 import type { RolloutEngine } from './rollout-engine';
 import { startMqttRolloutEngine } from './rollout-test-engine';
-import { SimulatedMqttFleet } from './simulated-mqtt-fleet';
+import { type SimulatedFleetOptions, SimulatedMqttFleet } from './simulated-mqtt-fleet';
 
 const IMAGE = randomBytes(20_000);
 const SHA = createHash('sha256').update(IMAGE).digest('hex');
@@ -32,10 +36,20 @@ function ids(prefix: string, n = 20): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
 }
 
-const startEngine = (dataDir: string, deviceIds: string[]) =>
-  startMqttRolloutEngine({ dataDir, brokerUrl: broker.url, deviceIds, image: { sha256: SHA, bytes: IMAGE } });
+const startEngine = (dataDir: string, deviceIds: string[], readingsHealth?: HealthPolicy) =>
+  startMqttRolloutEngine({
+    dataDir,
+    brokerUrl: broker.url,
+    deviceIds,
+    image: { sha256: SHA, bytes: IMAGE },
+    ...(readingsHealth ? { readingsHealth } : {}),
+  });
 
-async function fleetOf(deviceIds: string[], behaviourOf: (id: string) => FleetBehaviour) {
+async function fleetOf(
+  deviceIds: string[],
+  behaviourOf: (id: string) => FleetBehaviour,
+  telemetry?: SimulatedFleetOptions['telemetry'],
+) {
   const fleet = new SimulatedMqttFleet({
     brokerUrl: broker.url,
     deviceIds,
@@ -44,6 +58,7 @@ async function fleetOf(deviceIds: string[], behaviourOf: (id: string) => FleetBe
     stepMs: 2,
     chunkBytes: 4096,
     replyTimeoutMs: 400,
+    ...(telemetry ? { telemetry } : {}),
   });
   await fleet.start();
   return fleet;
@@ -74,6 +89,60 @@ describe('rollouts over MQTT (mosquitto)', () => {
       expect(c.devices.every((d) => d.state === 'succeeded')).toBe(true);
       for (const d of fleet.devices)
         expect([d.id, d.installs, d.version, d.lastError]).toEqual([d.id, 1, '1.1.0', null]);
+    } finally {
+      await e.close();
+      await fleet.close();
+    }
+  });
+
+  test('insane readings after the update: the first wave fails verifying, halts and is rolled back', async () => {
+    const deviceIds = ids('insane');
+    let engine: RolloutEngine | undefined;
+    // what the devices send once on the new image, through the ingest validator with their profile's limits
+    const validator = new ReadingValidator(() => ({
+      id: 'env',
+      name: 'env',
+      metrics: { temperature: { unit: '°C', min: -40, max: 85 } },
+    }));
+    const fleet = await fleetOf(
+      deviceIds,
+      () => 'insane-readings',
+      (deviceId, insane) =>
+        engine?.readings(
+          [0, 1, 2].map((i) =>
+            validator.check({
+              deviceId,
+              metric: 'temperature',
+              ts: Date.now() + i,
+              value: insane ? 612.5 : 21,
+              quality: 'good',
+              source: 'plant-broker',
+              arrivedAt: Date.now(),
+            }),
+          ),
+        ),
+    );
+    const e = await startEngine(tempDataDir('rollout-mqtt'), deviceIds, ROLLOUT_HEALTH_POLICY);
+    engine = e.engine;
+    try {
+      e.engine.create(config('insane'), 'alice', 'insane-release');
+      await until(e.engine, 'insane-release', ['halted', 'completed']);
+      await waitFor(
+        () => e.engine.get('insane-release').devices.some((d) => d.state === 'rolled_back'),
+        'the failed device rolled back',
+      );
+      const c = e.engine.get('insane-release');
+      expect(c.currentWave).toBe(0);
+      expect(c.devices.filter((d) => d.state !== 'pending')).toEqual([
+        expect.objectContaining({
+          state: 'rolled_back',
+          reason: expect.stringMatching(
+            /^readings not sane after update: temperature = 612\.5 is outside the profile's limits \(2 readings flagged\); rolled back to 1\.0\.0$/,
+          ),
+        }),
+      ]);
+      const first = c.devices.find((d) => d.wave === 0);
+      expect(fleet.device(first?.deviceId ?? '')?.version).toBe('1.0.0');
     } finally {
       await e.close();
       await fleet.close();

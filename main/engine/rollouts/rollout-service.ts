@@ -9,6 +9,7 @@ import {
   type ImageServerConfig,
   ImageServerConfigSchema,
 } from '../../../common/rollout-contract';
+import type { HealthPolicy } from '../firmware/health-judge';
 import type { Logger } from '../log';
 import type { DeviceCredentials } from '../pki/device-credentials';
 import type { RequestHandlers, StreamSources } from '../rpc/rpc-server';
@@ -53,6 +54,8 @@ export interface RolloutServiceOptions {
   credentials?: () => Promise<Pick<DeviceCredentials, 'issueServerCertificate' | 'certificates'>>;
   events?: RolloutEvents;
   now?: () => number;
+  /** verifying also judges the devices' readings (fed to engine.readings()) */
+  readingsHealth?: HealthPolicy;
 }
 
 export interface DemoJobs {
@@ -108,6 +111,7 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
     candidates: () => [...options.candidates()].filter((d) => TOPIC_SAFE_ID.test(d.id)),
     events: options.events,
     now: options.now,
+    ...(options.readingsHealth ? { readingsHealth: options.readingsHealth } : {}),
   });
 
   // one connection change at a time: a demo broker arriving during start must not leave two

@@ -3,6 +3,7 @@
  * child: a real SQLite file in `dataDir`, the job service on `brokerUrl`, a fast tick, and
  * a fixed fleet of candidates on version 1.0.0.
  */
+import type { HealthPolicy } from '../firmware/health-judge';
 import { openDatabase } from '../store/database';
 import { silent } from '../store/test-fixtures';
 import { hasStartedInstall, ImageServer, type ImageServerTls } from './image-server';
@@ -18,6 +19,8 @@ export async function startMqttRolloutEngine(options: {
   tickMs?: number;
   /** also serve the image over HTTPS on 127.0.0.1 with this certificate, to unrevoked devices */
   imageServer?: { tls: ImageServerTls; certificateValid: (deviceId: string, serialHex: string) => boolean };
+  /** verifying also judges the readings fed to engine.readings() */
+  readingsHealth?: HealthPolicy;
 }) {
   const { db } = openDatabase({ dataDir: options.dataDir, log: silent });
   const image = async (sha: string) => (sha === options.image.sha256 ? options.image.bytes : undefined);
@@ -39,6 +42,7 @@ export async function startMqttRolloutEngine(options: {
         tags: [],
         firmwareVersion: '1.0.0',
       })),
+    ...(options.readingsHealth ? { readingsHealth: options.readingsHealth } : {}),
   });
   service.engine = engine;
   if (options.imageServer) {

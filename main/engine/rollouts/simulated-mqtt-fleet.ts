@@ -28,6 +28,8 @@ export interface SimulatedFleetOptions {
   tlsOf?: (deviceId: string) => DeviceTls | undefined;
   /** the first HTTPS fetch of each job is cut after this many bytes, so the device resumes with Range */
   cutHttpsAfterBytes?: number;
+  /** the device runs the new image: its readings start (insane for 'insane-readings'), to whoever ingests them */
+  telemetry?: (deviceId: string, insane: boolean) => void;
 }
 
 class SimulatedJobDevice {
@@ -184,6 +186,7 @@ class SimulatedJobDevice {
           qos: 1,
         },
       );
+      this.options.telemetry?.(this.id, this.behaviour === 'insane-readings');
     } catch (error) {
       this.lastError = (error as Error).message;
     } finally {

@@ -155,6 +155,16 @@ export class SimulatedMcubootDevice {
     return this.primary.version;
   }
 
+  /** the hash of the image running now */
+  get activeHash(): Uint8Array {
+    return this.primary.hash;
+  }
+
+  /** running an image and reachable: not rebooting, not hung after a reset, not cut off */
+  get isUp(): boolean {
+    return !this.rebooting && !this.linkCut;
+  }
+
   private elapsed(): string {
     const ms = Date.now() - this.started;
     const s = Math.floor(ms / 1000);

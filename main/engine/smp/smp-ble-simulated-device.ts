@@ -12,6 +12,11 @@
  * - Answers are notified in pieces of ATT MTU − 3 bytes (smp_bt_tx_pkt).
  * - A reset drops the link and the device is unreachable while it reboots, then
  *   advertises again.
+ * - Its sensors notify on the Environmental Sensing service like the other simulated
+ *   peripherals. Failure mode "boots but fails health": once it runs an image other than the
+ *   one it powered on with, the temperature is -300 °C (raw -30000, below the -273.15 °C GSS
+ *   allows: a driver reading an unpowered sensor) or the notifications stop; back on the
+ *   old image they are sane again.
  */
 import type { SimulatedBleBinding } from '../connectors/ble/simulated-binding';
 import {
@@ -19,6 +24,7 @@ import {
   type SimulatedMcubootOptions,
   type SmpDevicePort,
 } from './simulated-mcuboot-device';
+import type { NewImageReadings } from './simulated-telemetry';
 import { SMP_BLE } from './smp-ble-transport';
 import { SMP_HEADER_SIZE } from './smp-header';
 
@@ -32,6 +38,8 @@ export interface SimulatedBleMcubootOptions extends SimulatedMcubootOptions {
   mtu?: number;
   /** CONFIG_MCUMGR_TRANSPORT_BT_REASSEMBLY (default true) */
   reassembly?: boolean;
+  /** the sensor readings once a new image runs (default sane) */
+  newImageReadings?: NewImageReadings;
 }
 
 export interface SimulatedBleMcubootStats {
@@ -105,12 +113,27 @@ export class SimulatedBleMcuboot {
         clearTimeout(this.resetTimer);
         if (down) this.resetTimer = setTimeout(() => binding.outOfRange(this.peripheralId), RESET_DELAY_MS);
         else {
+          this.booted(binding);
           binding.outOfRange(this.peripheralId);
           binding.backInRange(this.peripheralId);
         }
       },
     };
     this.device = new SimulatedMcubootDevice(port, options);
+    this.initialHash = Buffer.from(this.device.activeHash);
+  }
+
+  private readonly initialHash: Buffer;
+  private insane = false;
+
+  /** What the sensors send depends on the image that booted. */
+  private booted(binding: SimulatedBleBinding): void {
+    const onNewImage = !this.initialHash.equals(Buffer.from(this.device.activeHash));
+    const mode = onNewImage ? (this.options.newImageReadings ?? 'sane') : 'sane';
+    binding.setSilent(this.peripheralId, mode === 'silent');
+    if (mode === 'insane' || this.insane)
+      binding.setValues(this.peripheralId, { temperature: mode === 'insane' ? -300 : 21 });
+    this.insane = mode === 'insane';
   }
 
   private get bufSize(): number {

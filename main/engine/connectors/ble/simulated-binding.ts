@@ -105,6 +105,8 @@ interface SimPeripheral {
   gatt: Map<string, Map<string, SimCharacteristic>>;
   notifyTimer: NodeJS.Timeout | undefined;
   notifyIntervalMs: number;
+  /** its sensor notifications stop (a firmware whose sensor task never runs) */
+  silent: boolean;
 }
 
 export const ENVIRONMENTAL_SENSING = '181a';
@@ -244,6 +246,7 @@ export class SimulatedBleBinding extends EventEmitter {
       gatt,
       notifyTimer: undefined,
       notifyIntervalMs: this.notifyIntervalMs,
+      silent: false,
     };
     this.peripherals.set(id, p);
     this.encodeValues(p);
@@ -280,6 +283,11 @@ export class SimulatedBleBinding extends EventEmitter {
   remoteDisconnect(id: string): void {
     const p = this.peripheral(id);
     if (p.connected) this.dropLink(p, 0x13);
+  }
+
+  /** The sensor notifications stop (true) or come back (false); the link and other services stay. */
+  setSilent(id: string, silent: boolean): void {
+    this.peripheral(id).silent = silent;
   }
 
   setValues(id: string, values: Partial<SimulatedValues>): void {
@@ -610,7 +618,7 @@ export class SimulatedBleBinding extends EventEmitter {
   }
 
   private notifyTick(p: SimPeripheral): void {
-    if (!p.connected || this.closed) return;
+    if (!p.connected || this.closed || p.silent) return;
     if (p.spec.drift !== false) {
       const v = p.values;
       v.temperature = Math.round((v.temperature + (this.random() - 0.5) * 0.2) * 100) / 100;
