@@ -42,8 +42,11 @@ export interface Receiver {
   readonly faults: FaultState;
   readonly mqtt: MqttConsumer | null;
   setFaults(input: unknown): void;
-  /** stops listening for `ms` (connection refused), then listens again on the same port */
-  down(ms: number): Promise<void>;
+  /**
+   * stops listening (connection refused) for `ms`, or until the promise settles (tests that
+   * must not depend on how fast a loaded machine runs), then listens again on the same port
+   */
+  down(until: number | Promise<unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -250,11 +253,16 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
       const downMs = applyFaults(faults, input);
       if (downMs) void receiver.down(downMs);
     },
-    async down(ms) {
+    async down(until) {
       store.count('faults');
       await stopListening();
-      log(`receiver down for ${ms} ms`);
-      await new Promise((r) => setTimeout(r, ms));
+      if (typeof until === 'number') {
+        log(`receiver down for ${until} ms`);
+        await new Promise((r) => setTimeout(r, until));
+      } else {
+        log('receiver down until released');
+        await until.catch(() => {});
+      }
       if (!closed) await listen(port);
     },
     async close() {

@@ -61,7 +61,9 @@ describe('outbox quota → reference receiver (real SQLite both ends, 127.0.0.1)
       () => e.sync.close(),
     );
     e.sync.handlers['sync.configure']({ outboxQuotaBytes: QUOTA });
-    const down = receiver.down(20_000);
+    // down until the assertions below are done, however slowly a loaded machine ingests
+    let release = (): void => {};
+    const down = receiver.down(new Promise<void>((r) => (release = r)));
     await e.sync.handlers['sync.addSink']({
       kind: 'http',
       name: 'cloud',
@@ -103,6 +105,7 @@ describe('outbox quota → reference receiver (real SQLite both ends, 127.0.0.1)
 
     // all of the above happened while the receiver was down
     expect(receiver.store.counters.batches).toBe(0);
+    release();
     await drainAfter(e, down);
 
     // a fold pass may have gone on below the quota meanwhile: the final figure
@@ -199,7 +202,8 @@ describe('outbox quota → reference receiver (real SQLite both ends, 127.0.0.1)
       () => e.sync.close(),
     );
     e.sync.handlers['sync.configure']({ outboxQuotaBytes: QUOTA, metered: true });
-    const down = receiver.down(10_000);
+    let release = (): void => {};
+    const down = receiver.down(new Promise<void>((r) => (release = r)));
     await e.sync.handlers['sync.addSink']({
       kind: 'http',
       name: 'cloud',
@@ -216,6 +220,7 @@ describe('outbox quota → reference receiver (real SQLite both ends, 127.0.0.1)
     await waitUntil(() => e.sync.outbox.storedBytes() <= QUOTA, 'the outbox to fold under its quota');
     expect(e.sync.status()[0]!.folded!.readings).toBeGreaterThan(0);
     expect(receiver.store.counters.batches).toBe(0);
+    release();
     await drainAfter(e, down);
     // a fold pass may have gone on below the quota meanwhile: the final figure
     const folded = e.sync.status()[0]!.folded!;

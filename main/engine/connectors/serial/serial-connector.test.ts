@@ -41,9 +41,10 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 3000): Pro
   return Date.now() - start;
 }
 
+/** this test process's own socat children: other test files run their own at the same time */
 function socatPids(): number[] {
   try {
-    return execFileSync('pgrep', ['-x', 'socat'], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-x', '-P', String(process.pid), 'socat'], { encoding: 'utf8' })
       .split('\n')
       .filter(Boolean)
       .map(Number);
@@ -217,9 +218,9 @@ describe('serial connector over a socat pty pair', () => {
     expect(connector.status().lastError).toBe('frame CRC mismatch');
 
     await pair.stop();
-    await waitFor('unplug noticed', () => connector.status().state !== 'connected');
+    await waitFor('unplug noticed', () => connector.status().state !== 'connected', 10_000);
     await pair.start();
-    await waitFor('reconnected', () => connector.status().state === 'connected', 2000);
+    await waitFor('reconnected', () => connector.status().state === 'connected', 10_000);
     pair.write(Buffer.concat([cobsEncode(frame({ dev: 'bin-1', seq: 3, p: 100 })), Buffer.from([0])]));
     await waitFor('data continues', () => sink.got.some((r) => r.seq === 3));
 
