@@ -28,10 +28,10 @@ export function noticeFields(notice: AlarmNotice): Fields {
   };
 }
 
-/** a payload whose template is a JSON object or array is filled in as JSON */
+/** a payload whose template is a JSON object or array is filled in as JSON (`{{` opens a placeholder) */
 export function isJsonTemplate(template: string): boolean {
   const t = template.trimStart();
-  return t.startsWith('{') || t.startsWith('[');
+  return t.startsWith('[') || (t.startsWith('{') && !t.startsWith('{{'));
 }
 
 export function fillPayload(template: string, fields: Fields): { text: string } | { error: string } {
