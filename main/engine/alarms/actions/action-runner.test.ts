@@ -207,7 +207,7 @@ describe('action runner across a crash (fast-check)', () => {
             write(['cleared'], 1),
             publish(['active'], 'b'),
           ]);
-          kinds.forEach((kind, i) => addNotice(db, { ruleId: 'r', kind, episodeId: `ep-${i}` }));
+          for (const [i, kind] of kinds.entries()) addNotice(db, { ruleId: 'r', kind, episodeId: `ep-${i}` });
 
           const sends: string[] = [];
           let step = 0;
@@ -248,7 +248,7 @@ describe('action runner across a crash (fast-check)', () => {
 
           const again = openDatabase({ dataDir, log: silent }).db;
           open.push(again);
-          const { done, perform } = recorder();
+          const { perform } = recorder();
           const second = runner(again, async (action, notice) => {
             const attempt = await perform(action, notice);
             sends.push(`${notice.seq}:${action.kind === 'mqtt-publish' ? action.topic : action.value}`);
