@@ -274,7 +274,7 @@ describe('action runner across a crash (fast-check)', () => {
           expect(new NoticeTableSource(again).cursor(ACTIONS_CONSUMER)).toBe(kinds.length);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 30 },
     );
   }, 60_000);
 });
