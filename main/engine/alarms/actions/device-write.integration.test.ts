@@ -298,6 +298,7 @@ describe('device-write over Sparkplug B', () => {
         .map((o) => o.outcome)
         .sort(),
     ).toEqual(['done', 'done', 'refused']);
+    await waitFor(() => heard.length === 2, 'two DCMDs');
     await sleep(100);
     expect(heard).toHaveLength(2);
   });
@@ -329,6 +330,25 @@ describe('device-write over plain MQTT and mqtt-publish', () => {
     expect(heard[0]).toMatchObject({ topic: 'plant/valve-7/opening/set', qos: 1, retain: false });
     expect(heard[0]!.payload.toString()).toBe('42');
     expect(audit.list({ subject: 'valve-7', action: 'device.write' }).entries).toHaveLength(1);
+  });
+
+  it('writes nothing for an alarm raised on back-filled (late) readings, and audits the refusal', async () => {
+    const { db, audit, edge } = edgeActions([
+      { kind: 'device-write', on: ['active'], deviceId: 'valve-7', metric: 'opening', value: 5 },
+      {
+        kind: 'device-write',
+        on: ['active'],
+        deviceId: 'valve-7',
+        metric: 'opening',
+        value: 6,
+        dryRun: true,
+      },
+    ]);
+    addNotice(db, { ruleId: 'hot', kind: 'raised', late: true, at: Date.now() });
+    await edge.runner.drain();
+    expect(edge.actionLog.list({ limit: 5 }).map((o) => o.outcome)).toEqual(['refused', 'refused']);
+    expect(audit.list({ subject: 'valve-7', action: 'device.write.refused' }).entries).toHaveLength(2);
+    expect(heard).toEqual([]);
   });
 
   it('publishes a templated JSON message with its qos and retain flag', async () => {

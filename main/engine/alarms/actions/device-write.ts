@@ -33,9 +33,22 @@ function describe(v: Value): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-export async function deviceWrite(action: DeviceWriteAction, deps: DeviceWriteDeps): Promise<Attempt> {
+/** `late`: the transition came from back-filled readings, a past the device has left */
+export async function deviceWrite(
+  action: DeviceWriteAction,
+  deps: DeviceWriteDeps,
+  late = false,
+): Promise<Attempt> {
   const { deviceId, metric, value } = action;
   const name = `${deviceId}/${metric}`;
+  if (late) {
+    return {
+      outcome: 'refused',
+      target: name,
+      detail:
+        'refused: the alarm changed on back-filled (late) readings; a device is not written for the past',
+    };
+  }
   if (action.bounds) {
     const { min, max } = action.bounds;
     if (typeof value !== 'number') {

@@ -59,12 +59,16 @@ export function createEdgeActions(o: EdgeActionsOptions) {
     perform: (action, notice) =>
       action.kind === 'mqtt-publish'
         ? mqttPublish(action, notice, o.connector)
-        : deviceWrite(action, {
-            connectorOf: o.connectorOf,
-            connector: o.connector,
-            writesSince: (d, m, since) => actionLog.writesSince(d, m, since),
-            now,
-          }),
+        : deviceWrite(
+            action,
+            {
+              connectorOf: o.connectorOf,
+              connector: o.connector,
+              writesSince: (d, m, since) => actionLog.writesSince(d, m, since),
+              now,
+            },
+            notice.transition.late,
+          ),
     audit: o.audit,
     logger: o.log,
     now,

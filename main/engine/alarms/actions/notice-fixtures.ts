@@ -46,6 +46,8 @@ export interface NoticeSpec {
   episodeId?: string | null;
   value?: number | null;
   shadow?: boolean;
+  /** evaluated on back-filled readings */
+  late?: boolean;
   /** engine time of the transition */
   at?: number;
 }
@@ -72,7 +74,7 @@ export function addNotice(db: Db, spec: NoticeSpec): AlarmNotice {
       value: spec.value === undefined ? 91.2 : spec.value,
       deviceTime: at,
       at,
-      late: false,
+      late: spec.late ?? false,
       shadow: spec.shadow ?? false,
       actor: null,
       reason: null,
