@@ -10,6 +10,8 @@ import type { MessageTransport } from '../../common/protocol';
 import { RpcError } from '../../common/protocol';
 import type { Reading } from '../../common/reading';
 import { version } from '../../package.json';
+import { createEdgeActions } from './alarms/actions/edge-actions';
+import { NoticeTableSource } from './alarms/actions/notice-table-source';
 import { AuditLog } from './audit/audit-log';
 import {
   createCommissioningHandlers,
@@ -256,6 +258,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   registry.connectorUnit = (connectorId, deviceId, metric) =>
     findConnector(connectorId)?.metricUnit?.(deviceId, metric);
   const tools = createDeviceTools(findConnector);
+  // edge actions of alarm rules; the notice source becomes alarm-core's at merge
+  const edgeActions = createEdgeActions({
+    db,
+    source: new NoticeTableSource(db),
+    connector: findConnector,
+    connectorOf: (deviceId) => registry.brief(deviceId)?.descriptor.connectorId,
+    audit: (entry) => audit.append(entry),
+    log: log.child('edge-actions'),
+  });
   const topicBrowser = createMqttBrowseHandlers(findConnector, audit, () => operator.get());
 
   // the CA is opened (or created) on first use: a site that never commissions never has one
@@ -460,6 +471,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         },
       }),
       ...createFlashHandlers(flash),
+      ...edgeActions.handlers,
       'connectors.list': () => allConnectors().map((c) => c.status()),
       'connectors.add': ({ kind, config }) => connectorManager.add(kind, config),
       'connectors.get': ({ id }) => connectorManager.getConfig(id),
@@ -533,6 +545,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   void demoPlant?.start();
   connectorManager.startSaved();
   void rollouts.start();
+  edgeActions.runner.start();
   // the demo site's devices also take firmware jobs, so a rollout can be tried at once
   const demoRollouts = options.demo
     ? startDemoRolloutFleet({
@@ -601,6 +614,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await commissioning.close();
       await flash.close();
       await rollouts.close();
+      await edgeActions.runner.stop();
       await (await demoRollouts)?.close();
       await connectorManager.stopAll();
       // the last readings reach the store and the outbox before the sync loop stops

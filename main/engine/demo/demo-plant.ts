@@ -334,6 +334,14 @@ class DemoMqttConnector implements MqttConnector {
     return this.inner?.sparkplugOnline(deviceId);
   }
 
+  sparkplugBirthMetric(deviceId: string, metric: string): { datatype: number | undefined } | undefined {
+    return this.inner?.sparkplugBirthMetric(deviceId, metric);
+  }
+
+  commandTopic(deviceId: string, metric: string): string | undefined {
+    return this.inner?.commandTopic(deviceId, metric);
+  }
+
   browse(filter: string, listener: BrowseListener): () => void {
     if (!this.inner) throw new Error('the demo broker is not running');
     return this.inner.browse(filter, listener);

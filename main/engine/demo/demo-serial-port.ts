@@ -21,6 +21,8 @@ export class DemoSerialConnector extends SimulatedConnector<Uint8Array> implemen
   private readonly bootedAt: number;
   private readonly clock: () => number;
   private typed = '';
+  /** the simulated devices print JSON lines */
+  readonly format = 'json-lines' as const;
 
   constructor(options: SimulatedConnectorOptions<Uint8Array>) {
     super(options);

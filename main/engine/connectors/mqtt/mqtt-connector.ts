@@ -58,6 +58,18 @@ export const MqttConnectorConfigSchema = z
     sessionExpirySec: z.number().int().min(0).max(0xffffffff).optional(),
     qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
     subscriptions: z.array(TopicTemplateConfigSchema).max(1000).default([]),
+    /**
+     * where device writes go over plain MQTT (edge actions), e.g. `plant/{deviceId}/{metric}/set`;
+     * the payload is the bare value, as Homie's `/set` topics take it
+     */
+    commandTopic: z
+      .string()
+      .min(1)
+      .max(1000)
+      .refine((t) => t.includes('{deviceId}') && !/[+#]/.test(t) && !t.includes('\u0000'), {
+        message: 'commandTopic needs {deviceId} and no + # wildcards',
+      })
+      .optional(),
     sparkplug: z
       .object({
         groupId: z.string().min(1).optional(),
@@ -124,6 +136,10 @@ export interface MqttConnector extends Connector, TopicBrowsable {
   publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>;
   /** online state of a Sparkplug node (`group:edge`) or device (`group:edge:device`) */
   sparkplugOnline(deviceId: string): boolean | undefined;
+  /** the datatype a Sparkplug BIRTH gave a metric; undefined without Sparkplug or such a BIRTH */
+  sparkplugBirthMetric(deviceId: string, metric: string): { datatype: number | undefined } | undefined;
+  /** the plain-MQTT command topic for a device's metric, when the config names one */
+  commandTopic(deviceId: string, metric: string): string | undefined;
 }
 
 interface MutableTopic {
@@ -301,6 +317,14 @@ class MqttConnectorImpl implements MqttConnector {
 
   sparkplugOnline(deviceId: string): boolean | undefined {
     return this.sparkplug?.tracker.isOnline(deviceId);
+  }
+
+  sparkplugBirthMetric(deviceId: string, metric: string): { datatype: number | undefined } | undefined {
+    return this.sparkplug?.tracker.birthMetric(deviceId, metric);
+  }
+
+  commandTopic(deviceId: string, metric: string): string | undefined {
+    return this.config.commandTopic?.replaceAll('{deviceId}', deviceId).replaceAll('{metric}', metric);
   }
 
   metricUnit(deviceId: string, metric: string): string | undefined {

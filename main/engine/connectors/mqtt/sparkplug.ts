@@ -407,6 +407,16 @@ export class SparkplugTracker {
     return s;
   }
 
+  /**
+   * What the BIRTH of a node (`group:edge`) or device (`group:edge:device`) said about one of
+   * its metrics: a command to it must carry this datatype. undefined: no BIRTH named it.
+   */
+  birthMetric(deviceId: string, metric: string): { datatype: number | undefined } | undefined {
+    const [group, edge, device] = deviceId.split(':');
+    const def = this.nodes.get(`${group}/${edge}`)?.defs.get(`${device ?? ''}\u0000=${metric}`);
+    return def && { datatype: def.datatype };
+  }
+
   /** Online state of a node (`group:edge`) or device (`group:edge:device`). */
   isOnline(deviceId: string): boolean | undefined {
     const [group, edge, device] = deviceId.split(':');

@@ -7,7 +7,12 @@
 import { SerialPort } from 'serialport';
 import { z } from 'zod';
 import type { ConnectorStatus } from '../../../../common/contract';
-import { createTelemetryStream, type TelemetryStream, WIRE_FORMATS } from '../../decoders/telemetry-stream';
+import {
+  createTelemetryStream,
+  type TelemetryStream,
+  WIRE_FORMATS,
+  type WireFormat,
+} from '../../decoders/telemetry-stream';
 import type { Logger } from '../../log';
 import type { Connector, ConnectorSink } from '../connector';
 
@@ -45,6 +50,8 @@ export interface SerialConnector extends Connector {
   onRaw(listener: (event: RawSerialEvent) => void): () => void;
   /** writes to the port; rejects when it is not open */
   send(data: Uint8Array): Promise<void>;
+  /** the wire format the device prints, which its commands are written in too */
+  readonly format: WireFormat;
 }
 
 export const RECONNECT_INITIAL_MS = 200;
@@ -234,6 +241,7 @@ export function createSerialConnector(
 
   return {
     id: cfg.id,
+    format: cfg.format,
     status: () => ({ ...status }),
     start() {
       if (running) return;
