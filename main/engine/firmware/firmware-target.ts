@@ -29,6 +29,9 @@ export interface DeviceTarget {
   espIdf?: { chip: string; project: string } | undefined;
 }
 
+/** A device's declared target, or why it is not known. */
+export type DeviceTargetLookup = { target: DeviceTarget } | { unknown: string };
+
 export type TargetMatch =
   | { match: 'compatible'; reason: null }
   | { match: 'incompatible' | 'unknown'; reason: string };
@@ -79,6 +82,28 @@ export function matchTarget(
   if (!image) return { match: 'unknown', reason: 'the image is neither an MCUboot nor an ESP-IDF app image' };
   if (image.kind === 'mcuboot') return matchMcuboot(image, device, unknownDevice);
   return matchEsp(image, device, unknownDevice);
+}
+
+export function matchDevice(image: ImageTarget | undefined, device: DeviceTargetLookup): TargetMatch {
+  return 'target' in device
+    ? matchTarget(image, device.target)
+    : matchTarget(image, undefined, device.unknown);
+}
+
+/** The firmware target a registry device's profile declares, or why there is none. */
+export function registryDeviceTarget(
+  registry: {
+    get(id: string): { name: string } | undefined;
+    profileOf(id: string): { id: string; firmware?: DeviceTarget | undefined } | undefined;
+  },
+  deviceId: string,
+): DeviceTargetLookup {
+  const name = registry.get(deviceId)?.name ?? deviceId;
+  const profile = registry.profileOf(deviceId);
+  if (!profile) return { unknown: `${name} has no profile that says which hardware it is` };
+  if (!profile.firmware)
+    return { unknown: `the profile "${profile.id}" of ${name} declares no firmware target` };
+  return { target: profile.firmware };
 }
 
 function matchMcuboot(

@@ -12,7 +12,7 @@ import type { FlashJob } from '../../../common/flash-contract';
 import { RpcError } from '../../../common/protocol';
 import type { Logger } from '../log';
 import type { SmpClient } from '../smp/smp-client';
-import { type DeviceTarget, imageTargetOf, matchTarget, type TargetMatch } from './firmware-target';
+import { type DeviceTargetLookup, imageTargetOf, matchDevice, type TargetMatch } from './firmware-target';
 import { type FlashJobDeps, type FlashLink, runFlashJob } from './flash-job';
 import type { FlashJobFile } from './flash-job-file';
 import type { SerialTarget } from './flash-serial-link';
@@ -49,7 +49,7 @@ export interface FlashServiceDeps {
    * The hardware the device declares (its profile's firmware target), or why it is not known:
    * a port or peripheral outside the registry, a profile without one.
    */
-  deviceTarget(target: ResolvedTarget): { target: DeviceTarget } | { unknown: string };
+  deviceTarget(target: ResolvedTarget): DeviceTargetLookup;
   /** throws RpcError NOT_FOUND / INVALID_PARAMS for a device that cannot be flashed */
   resolveTarget(target: FlashTargetRequest): ResolvedTarget;
   /** frees the port (pauses its connector, closes a commissioning link); the returned function gives it back */
@@ -139,10 +139,7 @@ export class FlashService {
 
   /** The image's declared target against the device's. */
   private fit(target: ResolvedTarget, bytes: Uint8Array): TargetMatch {
-    const device = this.deps.deviceTarget(target);
-    return 'target' in device
-      ? matchTarget(imageTargetOf(bytes), device.target)
-      : matchTarget(imageTargetOf(bytes), undefined, device.unknown);
+    return matchDevice(imageTargetOf(bytes), this.deps.deviceTarget(target));
   }
 
   async slots(request: FlashTargetRequest) {

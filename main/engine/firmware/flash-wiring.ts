@@ -10,7 +10,7 @@ import { RpcError } from '../../../common/protocol';
 import type { ConnectorManager } from '../connectors/connector-manager';
 import type { DeviceRegistry } from '../devices/device-registry';
 import type { Logger } from '../log';
-import type { DeviceTarget } from './firmware-target';
+import { type DeviceTargetLookup, registryDeviceTarget } from './firmware-target';
 import { bleConnectorOf, findBleDevice, findBlePeripheral, openBleFlashLink } from './flash-ble-link';
 import { FlashJobFile } from './flash-job-file';
 import { openSerialFlashLink } from './flash-serial-link';
@@ -51,10 +51,7 @@ function serialConfigOf(connectors: ConnectorManager, connectorId: string) {
 }
 
 /** The firmware target the device's profile declares; a bare port or peripheral has none. */
-function deviceTargetOf(
-  deps: EngineFlashDeps,
-  target: ResolvedTarget,
-): { target: DeviceTarget } | { unknown: string } {
+function deviceTargetOf(deps: EngineFlashDeps, target: ResolvedTarget): DeviceTargetLookup {
   const { registry, connectors } = deps;
   // a peripheral the BLE connector already knows as a device (the Commission wizard's link, say)
   const deviceId =
@@ -66,12 +63,7 @@ function deviceTargetOf(
       : undefined);
   if (!deviceId)
     return { unknown: `${target.path} is not a device in the registry, so its hardware is not known` };
-  const name = registry.get(deviceId)?.name ?? deviceId;
-  const profile = registry.profileOf(deviceId);
-  if (!profile) return { unknown: `${name} has no profile that says which hardware it is` };
-  if (!profile.firmware)
-    return { unknown: `the profile "${profile.id}" of ${name} declares no firmware target` };
-  return { target: profile.firmware };
+  return registryDeviceTarget(registry, deviceId);
 }
 
 const bleTarget = (peripheralId: string) => ({ path: peripheralId, baudRate: 0, link: 'ble' as const });
