@@ -17,6 +17,7 @@ import { migration011 } from './011-frozen-sync-batches';
 import { migration012 } from './012-firmware';
 import { migration013 } from './013-rollouts';
 import { migration014 } from './014-device-firmware-history';
+import { migration018 } from './018-pinned-key-algorithms';
 
 export interface Migration {
   version: number;
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012,
   migration013,
   migration014,
+  migration018,
 ];
