@@ -61,12 +61,8 @@ describe('flash a device over Bluetooth LE from its page', () => {
     expect(await page.getByTestId('flash-slot-0').textContent()).toContain('running, confirmed');
     await page.getByTestId('flash-image').selectOption(newSha);
 
-    // the device has no profile that names its hardware: Flash waits for the operator's override
-    expect(await page.getByTestId('flash-target-unknown').textContent()).toContain(
-      `${DEVICE_ID} has no profile that says which hardware it is`,
-    );
-    expect(await page.getByTestId('flash-start').isDisabled()).toBe(true);
-    await page.getByTestId('flash-target-override').check();
+    // its profile (the BLE connector's) and the image name the same hardware: no override asked
+    expect(await page.getByTestId('flash-target-unknown').count()).toBe(0);
     await page.getByTestId('flash-start').focus();
     await page.keyboard.press('Enter');
     await page.getByTestId('flash-progress').waitFor();
@@ -96,10 +92,8 @@ describe('flash a device over Bluetooth LE from its page', () => {
     const started = await app!.rpc.request<{ entries: { subject: string; after: unknown }[] }>('audit.list', {
       action: 'firmware.flash.start',
     });
-    expect(started.entries[0]).toMatchObject({
-      subject: DEVICE_ID,
-      after: { sha256: newSha, targetOverride: `${DEVICE_ID} has no profile that says which hardware it is` },
-    });
+    expect(started.entries[0]).toMatchObject({ subject: DEVICE_ID, after: { sha256: newSha } });
+    expect(started.entries[0]?.after).not.toHaveProperty('targetOverride');
     const audit = await app!.rpc.request<{ entries: { subject: string; after: unknown }[] }>('audit.list', {
       action: 'firmware.flash',
     });
@@ -147,7 +141,8 @@ describe('flash a device over Bluetooth LE from its page', () => {
       .poll(() => panel.getByTestId('flash-slot-0').textContent(), { timeout: 10_000 })
       .toContain('running');
     await panel.getByTestId('flash-image').selectOption(nextSha);
-    await panel.getByTestId('flash-target-override').check();
+    // the peripheral is a registry device whose profile names the image's hardware: no override
+    expect(await panel.getByTestId('flash-target-unknown').count()).toBe(0);
     await panel.getByTestId('flash-start').click();
     await panel.getByTestId('flash-progress').waitFor();
     const result = panel.getByTestId('flash-result');
