@@ -81,6 +81,18 @@ describe('profile editor fields', () => {
     expect(definitionFromForm(form)).toEqual({ ok: true, definition: vibrationTag });
   });
 
+  test('the firmware target (resources/profiles/pump.json) survives an edit in the form', () => {
+    const pump = {
+      id: 'pump',
+      name: 'Pump',
+      metrics: { flow: { unit: 'm³/h', min: 0, max: 500 } },
+      firmware: { mcuboot: { classId: 'b09a6f29-c731-5c02-8f19-15fa59388995' } },
+    };
+    const form = formFromDefinition(pump);
+    form.name = 'Pump (station B)';
+    expect(definitionFromForm(form)).toEqual({ ok: true, definition: { ...pump, name: 'Pump (station B)' } });
+  });
+
   test('a mapping that repeats its unit follows the metric when the metric’s unit changes', () => {
     const form = formFromDefinition(vibrationTag);
     form.metrics[0]!.unit = 'in/s';

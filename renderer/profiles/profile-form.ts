@@ -44,6 +44,8 @@ export interface ProfileForm {
   name: string;
   metrics: MetricRow[];
   mappings: MappingRow[];
+  /** the model's firmware target (hardware class or ESP32 chip and project), kept as imported */
+  firmware?: unknown;
 }
 
 /** Errors by field: "id", "name", "metric.<row>.<field>", "mapping.<row>.<field>", or "form". */
@@ -124,7 +126,13 @@ export function formFromDefinition(definition: Record<string, unknown>): Profile
       statesUnit: c.unit !== undefined,
     } satisfies MappingRow;
   });
-  return { id: text(definition.id), name: text(definition.name), metrics, mappings };
+  return {
+    id: text(definition.id),
+    name: text(definition.name),
+    metrics,
+    mappings,
+    ...(definition.firmware === undefined ? {} : { firmware: definition.firmware }),
+  };
 }
 
 /**
@@ -245,6 +253,8 @@ export function definitionFromForm(
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   const definition: Record<string, unknown> = { id, name, metrics };
   if (characteristics.length > 0) definition.ble = { characteristics };
+  // an edit in the form must not drop the model's firmware target (the engine validates it)
+  if (form.firmware !== undefined) definition.firmware = form.firmware;
   return { ok: true, definition };
 }
 
