@@ -123,7 +123,10 @@ function ImagesTable({ images, onRemove }: { images: FirmwareImage[]; onRemove(i
             <td className="num">{formatBytes(i.size)}</td>
             <td className="small">
               {i.signingKey === null ? (
-                <span className="muted" title="An ESP-IDF image without a Secure Boot V2 signature: checked by checksum and SHA-256 only">
+                <span
+                  className="muted"
+                  title="An ESP-IDF image without a Secure Boot V2 signature: checked by checksum and SHA-256 only"
+                >
                   integrity only
                 </span>
               ) : i.signingKey.pinned ? (
