@@ -13,6 +13,7 @@ import { quietLogger } from '../connectors/ble/test-helpers';
 import { ptyPairPerTest } from '../provisioning/pty-fixture';
 import { serialPortLink } from '../smp/serial-port-link';
 import { SimulatedMcubootDevice } from '../smp/simulated-mcuboot-device';
+import { ESP32_APP } from './esp-app-vectors';
 import { FirmwareStore } from './firmware-store';
 import { FlashJobFile } from './flash-job-file';
 import { openSerialFlashLink } from './flash-serial-link';
@@ -210,6 +211,19 @@ describe('flash service', () => {
     );
     expect(await service.images({ deviceId: 'pump-7' })).toEqual([
       expect.objectContaining({ sha256, compatible: false, target: 'incompatible' }),
+    ]);
+  });
+
+  it('an ESP-IDF image is not offered for SMP flashing, in plain words', async () => {
+    const { store, service } = await setup();
+    const { sha256 } = await store.put(ESP32_APP);
+    expect(await service.images({ deviceId: 'pump-7' })).toEqual([
+      expect.objectContaining({
+        sha256,
+        compatible: false,
+        reason:
+          'an ESP-IDF app image: SMP flashing takes MCUboot images (send ESP-IDF images with a rollout)',
+      }),
     ]);
   });
 

@@ -12,11 +12,13 @@ import type { FlashJob } from '../../../common/flash-contract';
 import { RpcError } from '../../../common/protocol';
 import type { Logger } from '../log';
 import type { SmpClient } from '../smp/smp-client';
+import { ESP_IMAGE_MAGIC } from './esp-app-image';
 import { type DeviceTargetLookup, imageTargetOf, matchDevice, type TargetMatch } from './firmware-target';
 import { type FlashJobDeps, type FlashLink, runFlashJob } from './flash-job';
 import type { FlashJobFile } from './flash-job-file';
 import type { SerialTarget } from './flash-serial-link';
 import { readUploadSlotLimit } from './flash-slot-info';
+import { refuse } from './image-refusal';
 import type { ImageVersion } from './mcuboot-image';
 import { type PinnedKey, type VerifiedMcubootImage, verifyMcubootImage } from './verify-image';
 
@@ -262,6 +264,11 @@ export class FlashService {
   private closing = false;
 
   private verify(bytes: Uint8Array, running?: ImageVersion, slotSize?: number) {
+    if (bytes[0] === ESP_IMAGE_MAGIC)
+      return refuse(
+        'unsupported',
+        'an ESP-IDF app image: SMP flashing takes MCUboot images (send ESP-IDF images with a rollout)',
+      );
     return verifyMcubootImage(bytes, {
       keys: this.deps.pinnedKeys(),
       ...(running ? { current: { version: running } } : {}),
