@@ -78,3 +78,48 @@ export const ecdsaBlock = () =>
     Buffer.alloc(16),
   ]);
 export const rsaBlock = () => Buffer.concat([Buffer.from(SBV2_RSA_BLOCK, 'hex'), Buffer.alloc(16)]);
+
+/**
+ * A fixed RSA-3072 private key (openssl genpkey) for the test signer's round trips: generating
+ * one takes seconds on a busy machine. A test key, signing nothing but test images.
+ */
+export const TEST_RSA_3072_PRIVATE_PEM = `-----BEGIN PRIVATE KEY-----\n${(
+  'MIIG/gIBADANBgkqhkiG9w0BAQEFAASCBugwggbkAgEAAoIBgQCXK8XxZRmdOYHx' +
+    'DvTPHh0WBopnH+R7NqXia+2FEcQ5GFRXwqvFDvDfJp7cvuumoxZlQ84vUqMfUmCd' +
+    'QZoU66V4yQ265/zga9N7XpCvtqAB/F919XLKjlf2CkdxRpBIk7H/REBJrfNRjMwP' +
+    'qeeqYdNT6HNrUzUnfBm1x+iDbXbz1y8MM+YLxSC67m/kGSZTQeJuC62ToR8tDrqJ' +
+    'dLfeq7jZ0T65Y+sgnsYU994d7Sw8+UjUQ0Anj/3HaRnMwlZQft7tqs2UNwbJ5W3S' +
+    '55R7USsPtu16lTMYYVSntFtDBBL/dBiwC/oiSpHLL0GgutPILAOpfB1b6IWOiVBR' +
+    'fZfzD/MpaXsY6MSHcCzweZGb1hpwVYEXyZuFp1TDiFGQNkZKVodWCHUSmgdE0U3G' +
+    '4W6REjOfweq5K5Zox0LiBz6Hik/xRmUBRBwO7Db4unzqMe2aqH4h2AI26ez3Iagb' +
+    '2T5a6VQtopfL9qFA//s/+tE9/E0IrHhxYIt/iSPVnNgazRAbwokCAwEAAQKCAYAB' +
+    'HVgREXngwwIfRJAviP0yIrZuwceN1QWnbryDRQAnuIFs68kXxzSJBDypL1lqksrS' +
+    '7P0siUNWbB5LXFF3+AVHUmGEiSxACut9DGHI8sc3ePnnNt2JCQdtq/5lv8Dj7XAx' +
+    'i/pIe3XA0y3xHWcKODzg/rocBpZCFGJIJWakfP54GD7ccywuDyXs9143K1b4OYTq' +
+    'cT/SuZ4vHk92BDih9cn1PoZHihr0RhBQf+57qqwg8S/TgboZ7QVQkIjSf5E4BoBU' +
+    '8qAs5DkbgwTXKGzDDOxNbOI6MK0jvDWD6wPky8qmhU/TcdcTRX5t4ZgOVTZbyoHv' +
+    '8ZIT0XH2gwWhCceOGuRNimixEUkSEjZN5LOG6Fjec2qG6BDHm0Ml+4+b/xNZWrRp' +
+    'lJUJf3sBk12n7smrZ/uo8fJvJHd/VnNibIf+SB55SHy2jSTvl1/pgcW+KZnEg+CQ' +
+    'MfvDsVGtdZviDLQuMAzrcN60pLLJ7Utf5wfQiwbaGNmWYVI4m48QwBqL0JhgIxEC' +
+    'gcEAzHdxANv2X/n6l+kzOUaaY4uUAu09rJ0nbwSm4kir43O93X8W2qNtWXb23Ngk' +
+    'Qi47pjKq3cZyIz3mOtLq1rm4v4NUKRbjXdaduiHZbIr5uEG+MNp4EuPB5NhlegPy' +
+    'bbcYeb9PKcXF9D3O82QqPz8sV/b59DFt70D/Lu7L5CLYWsjJsPjz0o/Y4N5LEF1E' +
+    'p6pmfUCK9SKyliu+mul6IVQsL3A6MukbgUox6n5QAgz+c7WO2mUPwblU41ZojJSu' +
+    'G6CFAoHBAL1Fmmc7ZVGKufNGPJG7y2kzeuwFyjtuR2hSF7kEr/6Hy0Og66NqMzJt' +
+    'vpbyn+wxBO8BCIIJHaAaipvHB1oGbYOZRS0M9v0gGbj1jAInC3VZ0kVzRy0L7gnP' +
+    '3bkQW0lQ+RlUpxLg0ggnHyGpRb9Rq0FKW2JBdOzO0IKTyFNoPoMWERSQLp2OuVYg' +
+    '/gauBfO14ifsEy7WsJPYEC6CoNig/WjLGWWRcYWCHuB8Ph6WNn/ubTSrOjRc5vnH' +
+    'bS9u2VebNQKBwQCWbwKLWUrpzmgbQI5Zg6KvvtAFXztTNsT+n3ORZVpiHJQC1TCh' +
+    'aEBZ5Hc4gSYcMxvb6cdhKFJtr2smuGvj0/0jmqJfIOHj9rVRbvojLBUTBfvCwdo6' +
+    'O6w6jSQMI79IDcBKQwEhgMtmKduLo5SZuAcOKT459ewmbbHSfAszLJf2I2iRdnkd' +
+    '4Iv21lZwEc8jdPG3EberJ/4xErpIC6O5xc5EkNOhBXUhKM+U8Z44BAtqYphaAqUX' +
+    'KR5VrQt68yEuXmkCgcB/j45tbrltSGrki3y8121THJAGzCws+7kClPlKB9+5Urnq' +
+    'fWTygNu6a/5ca27e13a0weSDBzPBOMIcFPpecSCT5dOadjdsB5tubYcL2Fa/o2a0' +
+    'yem5cWXflQmg9WYgtoL70HK9pWnIdt1jaVsJgzhBS6TlRqpQA17B8mm71PD0lgWy' +
+    '7y2LoKpGYvvxco2uX/Ho6BFRqv3c1mype/59oZrIasFWE70HtteqgfG32ZMni4Bs' +
+    'U85phgdhZkevBS1T/tUCgcEAk1RxHf/uY1djf07MM1XLFKxPGQIMejZhf0zzpyX5' +
+    'CTQUA9FrJ75v4iRAWqDyE6zavfVLFVRG26XRQhg7A+QHO8Pnjf76Yv7paV2sxXOC' +
+    'uPFlXsWdozw8hRQqFP4F3w94fxJGAdq3g2PuPFS6alCmX/ihB1JQTK0b9Lu1nyzj' +
+    '5WSzFwZxHT75kzGGOipAETkBhnzQqWpzOohrq6HJgEJ2hI8Qvp+hMR68VxBywVfp' +
+    'KNVftOz+sHKTPpJaAdNL0DDY'
+).replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
