@@ -22,7 +22,8 @@ const chunkBase64 = z
   .max(Math.ceil(FIRMWARE_CHUNK_BYTES / 3) * 4)
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 
-export const FirmwareKeyAlgorithmSchema = z.enum(['ecdsa-p256', 'ed25519']);
+/** MCUboot signs with ECDSA P-256 or Ed25519; ESP-IDF Secure Boot V2 with RSA-3072, ECDSA P-256 or P-384 */
+export const FirmwareKeyAlgorithmSchema = z.enum(['ecdsa-p256', 'ed25519', 'rsa-3072', 'ecdsa-p384']);
 
 export const FirmwareImageSchema = z.object({
   /** SHA-256 of the whole file: its content address, and the `sha` an SMP upload sends */
@@ -33,11 +34,11 @@ export const FirmwareImageSchema = z.object({
   /** MCUboot SEC_CNT TLV, ESP-IDF secure_version; null when the image has none */
   securityCounter: z.number().int().nonnegative().nullable(),
   size: z.number().int().nonnegative(),
-  /** ESP-IDF chip name, or an MCUboot UUID_CID TLV; null when the image names no target */
+  /** the hardware it is for: ESP-IDF "chip · project", or the MCUboot UUID_CID hardware class; null when not stated */
   target: z.string().nullable(),
   /** MCUboot SHA256 TLV (what SMP image state reports as `hash`); ESP-IDF appended SHA-256 */
   imageHash: z.string(),
-  /** the pinned key the signature verified with; null for ESP-IDF images (integrity only) */
+  /** the pinned key the signature verified with; null for an ESP-IDF image without a Secure Boot V2 signature */
   signingKey: z
     .object({
       id: z.string(),

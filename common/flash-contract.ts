@@ -72,6 +72,8 @@ export const FlashJobSchema = z.object({
     .nullable(),
   startedAt: timestamp,
   endedAt: timestamp.nullable(),
+  /** why the target was unknown when the operator chose to flash anyway; absent/null: it matched */
+  targetOverride: z.string().nullable().optional(),
 });
 export type FlashJob = z.infer<typeof FlashJobSchema>;
 
@@ -84,6 +86,12 @@ export const FlashImageSchema = z.object({
   compatible: z.boolean(),
   /** why the image cannot be flashed (signature, size, target), in plain words */
   reason: z.string().nullable(),
+  /**
+   * the image's hardware against the device's (asked with a target): unknown on either side
+   * may be flashed only with `allowUnknownTarget` (targetReason says what is unknown)
+   */
+  target: z.enum(['compatible', 'incompatible', 'unknown']).nullable(),
+  targetReason: z.string().nullable(),
 });
 
 export const FlashSlotSchema = z.object({
@@ -97,12 +105,21 @@ export const FlashSlotSchema = z.object({
 
 export const flashRequests = {
   /** images in the library, each checked for flashing (signature against the pinned keys, format, size) */
-  'flash.images': { params: z.object({}).strict().optional(), result: z.array(FlashImageSchema) },
+  'flash.images': {
+    params: z.object({ target: FlashTargetSchema.optional() }).strict().optional(),
+    result: z.array(FlashImageSchema),
+  },
   /** the device's image slots, read over SMP (its serial connector is paused for the moment) */
   'flash.slots': { params: FlashTargetSchema, result: z.array(FlashSlotSchema) },
-  /** verifies the image, then starts flashing; refused before any byte is sent if the image is bad */
+  /**
+   * verifies the image and its target, then starts flashing; refused before any byte is sent if
+   * the image is bad or for other hardware, or its or the device's hardware is unknown and
+   * `allowUnknownTarget` (the operator's audited override) is not given
+   */
   'flash.start': {
-    params: z.object({ target: FlashTargetSchema, sha256 }).strict(),
+    params: z
+      .object({ target: FlashTargetSchema, sha256, allowUnknownTarget: z.boolean().optional() })
+      .strict(),
     result: FlashJobSchema,
   },
   'flash.cancel': { params: z.object({}).strict().optional(), result: FlashJobSchema.nullable() },

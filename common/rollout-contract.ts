@@ -59,6 +59,11 @@ export const CampaignConfigSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * send the job also to devices whose hardware, or the image's, is not known (the operator's
+     * audited override); otherwise they are marked incompatible like devices of another model
+     */
+    allowUnknownTarget: z.boolean().default(false),
     /** cumulative share of the fleet reached by the end of each wave, rising, ending at 100 */
     waves: z
       .array(z.number().gt(0).max(100))

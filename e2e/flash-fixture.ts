@@ -10,6 +10,7 @@ import path from 'node:path';
 import { SerialPort } from 'serialport';
 import type { FirmwareImportResult } from '../common/firmware-contract';
 import { PtyPair } from '../main/engine/connectors/serial/pty-pair';
+import { FL2_NODE_CLASS } from '../main/engine/demo/demo-rollout-fleet';
 import { signMcubootImage } from '../main/engine/firmware/imgtool-sign';
 import { serialPortLink } from '../main/engine/smp/serial-port-link';
 import {
@@ -23,12 +24,17 @@ import type { RpcClient } from './harness';
 
 const fleet = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 
-export function signedImage(minor: number, size: number): Uint8Array {
+/**
+ * For the FL-2 node board unless told otherwise: the hardware class (UUID_CID, imgtool --cid)
+ * the shipped pump, env-sensor, pressure-sensor and power-meter profiles declare.
+ */
+export function signedImage(minor: number, size: number, classId: string = FL2_NODE_CLASS): Uint8Array {
   return signMcubootImage({
     payload: Uint8Array.from({ length: size }, (_, i) => (i * 29 + (i >> 9) + minor) & 0xff),
     version: { major: 2, minor, revision: 0, build: 0 },
     securityCounter: 1,
     key: fleet.privateKey,
+    classId,
   });
 }
 

@@ -21,6 +21,9 @@ const OLD = signedImage(1, 3000);
 const NEW = signedImage(3, 96_000);
 /** signed with the fleet key, but older than what the bench devices run */
 const OLDER = signedImage(0, 2500);
+/** signed and newer, but for other hardware (another UUID_CID) */
+const OTHER_BOARD = '5c0f3a1e-8d2b-5e47-9a60-1b2c3d4e5f60';
+const FOREIGN = signedImage(4, 2500, OTHER_BOARD);
 
 let app: AppWithRpc | undefined;
 let bench: BenchDevice | undefined;
@@ -35,7 +38,7 @@ beforeAll(async () => {
     pageErrors,
   });
   // an unsigned image never gets this far: the library refuses it at import (e2e/firmware-library)
-  [newSha = ''] = await prepareFirmware(app.rpc, [NEW, OLDER]);
+  [newSha = ''] = await prepareFirmware(app.rpc, [NEW, OLDER, FOREIGN]);
 }, 60_000);
 
 afterAll(async () => {
@@ -60,7 +63,8 @@ async function plug(
   const rpc = app!.rpc;
   await rpc.request('connectors.add', {
     kind: 'serial',
-    config: { id: `bench-${id}`, path: bench.pty.a, format: 'json-lines', deviceId: id },
+    // the shipped pump profile says which hardware it is (the FL-2 node), so images are matched to it
+    config: { id: `bench-${id}`, path: bench.pty.a, format: 'json-lines', deviceId: id, profile: 'pump' },
   });
   const printer = bench;
   await waitFor(`${id} in the fleet`, async () => {
@@ -91,10 +95,15 @@ describe('flash a device over serial from its page', () => {
     expect(options).toEqual([expect.stringContaining('2.3.0')]);
     expect(await page.getByTestId('flash-image').inputValue()).toBe(newSha);
     const refused = page.getByTestId('flash-refused-images');
-    expect(await refused.textContent()).toContain('1 image not offered');
+    expect(await refused.textContent()).toContain('2 images not offered');
     await refused.locator('summary').click();
     const reasons = await refused.locator('li').allTextContents();
-    expect(reasons).toEqual(['2.0.0: older than the running 2.1.0']);
+    expect(reasons.sort()).toEqual([
+      '2.0.0: older than the running 2.1.0',
+      `2.4.0: the image is for hardware class ${OTHER_BOARD}, the device is hardware class b09a6f29-c731-5c02-8f19-15fa59388995`,
+    ]);
+    // the pump's profile and the image agree on the hardware: no override asked
+    expect(await page.getByTestId('flash-target-unknown').count()).toBe(0);
 
     // keyboard: focus Flash and press Enter
     await page.getByTestId('flash-start').focus();
@@ -251,6 +260,12 @@ describe('flash a device over serial from its page', () => {
     await panel.getByTestId('flash-read-slots').click();
     await expect.poll(() => panel.getByTestId('flash-slot-0').textContent()).toContain('2.1.0');
     await panel.getByTestId('flash-image').selectOption(newSha);
+    // a bare port is no registry device: its hardware is unknown, so Flash waits for the override
+    expect(await panel.getByTestId('flash-target-unknown').textContent()).toContain(
+      'is not a device in the registry, so its hardware is not known',
+    );
+    expect(await panel.getByTestId('flash-start').isDisabled()).toBe(true);
+    await panel.getByTestId('flash-target-override').check();
     await panel.getByTestId('flash-start').click();
     const result = panel.getByTestId('flash-result');
     await result.waitFor({ timeout: 20_000 });

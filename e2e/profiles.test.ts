@@ -26,6 +26,7 @@ const expected = {
   ble: {
     characteristics: [{ characteristic: '2A6D', metric: 'pressure', type: 'uint32', scale: 0.001 }],
   },
+  firmware: { espIdf: { chip: 'ESP32-C3', project: 'line-pressure-fw' } },
 };
 
 beforeAll(async () => {
@@ -56,6 +57,11 @@ describe('device profiles in the browser', () => {
       'Built-in profiles are read-only',
     );
     expect(await page.getByTestId('profile-save').count()).toBe(0);
+    // the model's hardware, for matching firmware to it
+    expect(await page.getByTestId('profile-firmware-kind').inputValue()).toBe('mcuboot');
+    expect(await page.getByTestId('profile-firmware-classId').inputValue()).toBe(
+      'b09a6f29-c731-5c02-8f19-15fa59388995',
+    );
   });
 
   test('a new profile: mistakes are named at their fields, then it is created', async () => {
@@ -80,11 +86,15 @@ describe('device profiles in the browser', () => {
     await fill('mapping-0-characteristic', '2A6');
     await page.getByTestId('mapping-0-type').selectOption('uint32');
     await fill('mapping-0-scale', '0.001');
+    await page.getByTestId('profile-firmware-kind').selectOption('espIdf');
+    await fill('profile-firmware-chip', 'ESP32-C3');
     await page.getByTestId('profile-save').click();
     await page.waitForSelector('[data-testid="metric-0-max"][aria-invalid="true"]');
     const editor = page.getByTestId('profile-editor');
     expect(await editor.textContent()).toContain('must be above min');
     expect(await editor.textContent()).toContain('a 16-bit UUID like 2A6E');
+    expect(await page.getByTestId('profile-firmware-project').getAttribute('aria-invalid')).toBe('true');
+    expect(await editor.textContent()).toContain('the ESP-IDF project name, 1 to 31 characters');
     await page.screenshot({
       path: path.join(ensureArtifactsDir(), 'profiles-editor-errors.png'),
       fullPage: true,
@@ -93,6 +103,7 @@ describe('device profiles in the browser', () => {
     await fill('metric-0-min', '0');
     await fill('metric-0-max', '2500');
     await fill('mapping-0-characteristic', '2A6D');
+    await fill('profile-firmware-project', 'line-pressure-fw');
     await page.getByTestId('profile-save').click();
     await expect.poll(() => page.url()).toContain('#/profiles/line-pressure');
     await page.waitForSelector('[data-testid="profile-row"][data-profile-id="line-pressure"]');

@@ -115,6 +115,8 @@ describe('Rollouts view', () => {
       /64 hex digits/.test((await page.getByTestId('field-error').allTextContents()).join(' ')),
     );
     await page.getByTestId('rollout-sha256').fill(SHA);
+    // the simulated fleet's devices have no profile naming their hardware: the audited override
+    await page.getByTestId('rollout-allow-unknown-target').check();
     await page.getByTestId('rollout-preview-button').click();
     await page.getByTestId('rollout-preview').waitFor();
     expect(await text('rollout-preview')).toContain(`${DEVICES} devices match`);

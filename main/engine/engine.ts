@@ -37,6 +37,7 @@ import { FirmwareHistory } from './devices/firmware-history';
 import { engineMemory } from './diagnostics/memory-report';
 import type { Engine, EngineOptions } from './engine-types';
 import { createFirmwareLibrary } from './firmware/firmware-setup';
+import { matchDevice, registryDeviceTarget } from './firmware/firmware-target';
 import { createFlashHandlers, createFlashStreams } from './firmware/flash-handlers';
 import { createEngineFlash } from './firmware/flash-wiring';
 import { ROLLOUT_HEALTH_POLICY } from './firmware/health-judge';
@@ -323,6 +324,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       }),
     // only a library image goes out: re-hashed and checked against the keys pinned now
     image: async (sha256) => (await firmware.library.getImage(sha256))?.bytes,
+    fit: (deviceId, image) => matchDevice(image, registryDeviceTarget(registry, deviceId)),
     actor: () => operator.get(),
     credentials,
     events: {

@@ -1,7 +1,7 @@
 /**
  * Identify: read what the device says it is (Improv device info, Device Information,
- * config protocol). Over USB serial the device's firmware can be flashed here too, before
- * it gets its credentials (the same panel as on the device page).
+ * config protocol). The device's firmware can be flashed here too, over the wizard's link (USB
+ * serial or Bluetooth LE), before it gets its credentials (the same panel as on the device page).
  */
 import { FirmwarePanel } from '../firmware/FirmwarePanel';
 import { Facts, StepFrame, type StepProps } from './StepFrame';
@@ -39,6 +39,9 @@ export function IdentifyStep({ session, run, busy }: StepProps) {
       />
       {link?.kind === 'serial' && !finished && (
         <FirmwarePanel target={{ port: link.path, baudRate: link.baudRate }} />
+      )}
+      {link?.kind === 'ble' && !finished && (
+        <FirmwarePanel target={{ peripheralId: link.peripheralId }} over="ble" />
       )}
     </>
   );

@@ -106,14 +106,17 @@ export function FirmwarePanel({ target, over = 'serial' }: { target: FlashTarget
   const [slots, setSlots] = useState<Slots | null>(null);
   const [job, setJob] = useState<FlashJob | null>(null);
   const [picked, setPicked] = useState('');
+  // the operator's explicit go-ahead for an image whose (or whose device's) hardware is unknown
+  const [override, setOverride] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const targetKey = JSON.stringify(target);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: targetKey stands for target
   useEffect(() => {
     let live = true;
     engine()
-      .request('flash.images')
+      .request('flash.images', { target })
       .then(
         (list) => live && setImages(list),
         (e: unknown) => live && setError(errorMessage(e)),
@@ -121,7 +124,7 @@ export function FirmwarePanel({ target, over = 'serial' }: { target: FlashTarget
     return () => {
       live = false;
     };
-  }, []);
+  }, [targetKey]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: targetKey stands for target
   useEffect(() => {
@@ -141,6 +144,7 @@ export function FirmwarePanel({ target, over = 'serial' }: { target: FlashTarget
     .map((i) => ({ ...i, reason: i.reason ?? i.note?.note ?? null }));
   const running = job?.state === 'running';
   const selected = compatible.some((i) => i.sha256 === picked) ? picked : (compatible[0]?.sha256 ?? '');
+  const unknownTarget = compatible.find((i) => i.sha256 === selected && i.target === 'unknown');
 
   const act = async (what: () => Promise<unknown>) => {
     setBusy(true);
@@ -158,7 +162,13 @@ export function FirmwarePanel({ target, over = 'serial' }: { target: FlashTarget
   const flash = () =>
     act(async () => {
       setSlots(null);
-      setJob(await engine().request('flash.start', { target, sha256: selected }));
+      setJob(
+        await engine().request('flash.start', {
+          target,
+          sha256: selected,
+          ...(unknownTarget && override ? { allowUnknownTarget: true } : {}),
+        }),
+      );
     });
   const resume = () =>
     act(async () => {
@@ -192,7 +202,10 @@ export function FirmwarePanel({ target, over = 'serial' }: { target: FlashTarget
             Image{' '}
             <select
               value={selected}
-              onChange={(e) => setPicked(e.target.value)}
+              onChange={(e) => {
+                setPicked(e.target.value);
+                setOverride(false);
+              }}
               disabled={running}
               data-testid="flash-image"
             >
@@ -200,6 +213,7 @@ export function FirmwarePanel({ target, over = 'serial' }: { target: FlashTarget
                 <option key={i.sha256} value={i.sha256}>
                   {i.version} ({Math.ceil(i.size / 1024)} KiB, {i.sha256.slice(0, 8)})
                   {i.note ? `, ${i.note.note}` : ''}
+                  {i.target === 'unknown' ? ', hardware not known' : ''}
                 </option>
               ))}
             </select>
@@ -208,11 +222,29 @@ export function FirmwarePanel({ target, over = 'serial' }: { target: FlashTarget
             type="button"
             className="primary-button"
             onClick={flash}
-            disabled={busy || running || !selected}
+            disabled={busy || running || !selected || (unknownTarget !== undefined && !override)}
             data-testid="flash-start"
           >
             Flash
           </button>
+        </div>
+      )}
+      {unknownTarget && (
+        <div className="notice notice-warn" data-testid="flash-target-unknown">
+          <p>
+            Fieldline cannot tell whether this image fits this device: {unknownTarget.targetReason}. An image
+            built for other hardware may not boot.
+          </p>
+          <label>
+            <input
+              type="checkbox"
+              checked={override}
+              onChange={(e) => setOverride(e.target.checked)}
+              disabled={running}
+              data-testid="flash-target-override"
+            />{' '}
+            I know this image is for this device: flash it anyway (recorded in the audit log)
+          </label>
         </div>
       )}
       {refused.length > 0 && (

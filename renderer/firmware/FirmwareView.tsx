@@ -18,6 +18,13 @@ import { importImage } from './import-image';
 
 const short = (hash: string) => hash.slice(0, 12);
 
+const ALGORITHM_TEXT: Record<PinnedKeyInfo['algorithm'], string> = {
+  'ecdsa-p256': 'ECDSA P-256',
+  ed25519: 'Ed25519',
+  'rsa-3072': 'RSA-3072',
+  'ecdsa-p384': 'ECDSA P-384',
+};
+
 function ImportButton({ onDone, onStatus }: { onDone(): void; onStatus(s: Status): void }) {
   const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
   const chosen = (file: File) => {
@@ -116,7 +123,10 @@ function ImagesTable({ images, onRemove }: { images: FirmwareImage[]; onRemove(i
             <td className="num">{formatBytes(i.size)}</td>
             <td className="small">
               {i.signingKey === null ? (
-                <span className="muted" title="ESP-IDF images are checked by checksum and SHA-256 only">
+                <span
+                  className="muted"
+                  title="An ESP-IDF image without a Secure Boot V2 signature: checked by checksum and SHA-256 only"
+                >
                   integrity only
                 </span>
               ) : i.signingKey.pinned ? (
@@ -273,7 +283,7 @@ function KeysTable({ keys, onRemove }: { keys: PinnedKeyInfo[]; onRemove(k: Pinn
         {keys.map((k) => (
           <tr key={k.id} data-testid="key-row" data-key-name={k.name}>
             <td>{k.name}</td>
-            <td>{k.algorithm === 'ed25519' ? 'Ed25519' : 'ECDSA P-256'}</td>
+            <td>{ALGORITHM_TEXT[k.algorithm]}</td>
             <td className="mono small fingerprint">{k.keyHash}</td>
             <td className="num">{k.images}</td>
             <td className="small nowrap">{formatDateTime(k.addedAt).slice(0, 16)}</td>

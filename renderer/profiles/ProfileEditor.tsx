@@ -17,6 +17,7 @@ import {
   emptyMapping,
   emptyMetric,
   errorsFromIssues,
+  type FirmwareFields,
   type FormErrors,
   type MappingRow,
   type MetricRow,
@@ -243,6 +244,83 @@ function issuesOf(error: unknown): ProfileIssue[] | null {
   return parsed.success ? parsed.data : null;
 }
 
+const FIRMWARE_INPUTS: {
+  key: 'classId' | 'vendorId' | 'chip' | 'project';
+  kind: FirmwareFields['kind'];
+  label: string;
+  hint: string;
+  placeholder: string;
+}[] = [
+  {
+    key: 'classId',
+    kind: 'mcuboot',
+    label: 'Image class UUID',
+    hint: 'imgtool sign --cid',
+    placeholder: 'b09a6f29-c731-5c02-8f19-15fa59388995',
+  },
+  {
+    key: 'vendorId',
+    kind: 'mcuboot',
+    label: 'Vendor UUID',
+    hint: 'imgtool sign --vid; optional',
+    placeholder: '',
+  },
+  { key: 'chip', kind: 'espIdf', label: 'Chip', hint: 'as in the image header', placeholder: 'ESP32-C3' },
+  {
+    key: 'project',
+    kind: 'espIdf',
+    label: 'Project',
+    hint: 'esp_app_desc_t project_name',
+    placeholder: 'my-sensor',
+  },
+];
+
+/** Which hardware the model is: images are offered, flashed and rolled out only where they fit. */
+function FirmwareTarget({
+  value,
+  errors,
+  readOnly,
+  onChange,
+}: {
+  value: FirmwareFields;
+  errors: FormErrors;
+  readOnly: boolean;
+  onChange(change: Partial<FirmwareFields>): void;
+}) {
+  return (
+    <>
+      <h3 className="detail-heading">Firmware target</h3>
+      <div className="form-grid">
+        <Field label="Hardware" hint="images for other hardware are never sent to these devices">
+          <select
+            value={value.kind}
+            disabled={readOnly}
+            onChange={(e) => onChange({ kind: e.target.value as FirmwareFields['kind'] })}
+            data-testid="profile-firmware-kind"
+          >
+            <option value="">not stated (flashing asks for an override)</option>
+            <option value="mcuboot">MCUboot image class</option>
+            <option value="espIdf">ESP-IDF chip and project</option>
+          </select>
+        </Field>
+        {FIRMWARE_INPUTS.filter((f) => f.kind === value.kind).map((f) => (
+          <Field key={f.key} label={f.label} hint={f.hint}>
+            <input
+              value={value[f.key]}
+              readOnly={readOnly}
+              placeholder={f.placeholder}
+              onChange={(e) => onChange({ [f.key]: e.target.value })}
+              data-testid={`profile-firmware-${f.key}`}
+              {...invalidProps(errors, `firmware.${f.key}`)}
+            />
+            <FieldError id={`err-firmware.${f.key}`} text={errors[`firmware.${f.key}`]} />
+          </Field>
+        ))}
+      </div>
+    </>
+  );
+}
+
 export function ProfileEditor({
   initial,
   mode,
@@ -356,6 +434,12 @@ export function ProfileEditor({
           <FieldError id="err-name" text={errors.name} />
         </Field>
       </div>
+      <FirmwareTarget
+        value={form.firmware}
+        errors={errors}
+        readOnly={readOnly}
+        onChange={(change) => edit({ firmware: { ...form.firmware, ...change } })}
+      />
       <h3 className="detail-heading">Metrics</h3>
       <MetricsTable {...rows} onChange={(metrics) => edit({ metrics })} />
       {!readOnly && (

@@ -5,6 +5,7 @@ import {
   emptyMapping,
   errorsFromIssues,
   formFromDefinition,
+  issueKey,
   type ProfileForm,
   uuidProblem,
 } from './profile-form';
@@ -79,6 +80,47 @@ describe('profile editor fields', () => {
     const form = formFromDefinition(vibrationTag);
     expect(form.metrics.map((m) => m.name)).toEqual(['vibration', 'speed', 'surface_temperature', 'battery']);
     expect(definitionFromForm(form)).toEqual({ ok: true, definition: vibrationTag });
+  });
+
+  test('the firmware target (resources/profiles/pump.json) survives an edit in the form', () => {
+    const pump = {
+      id: 'pump',
+      name: 'Pump',
+      metrics: { flow: { unit: 'm³/h', min: 0, max: 500 } },
+      firmware: { mcuboot: { classId: 'b09a6f29-c731-5c02-8f19-15fa59388995' } },
+    };
+    const form = formFromDefinition(pump);
+    form.name = 'Pump (station B)';
+    expect(definitionFromForm(form)).toEqual({ ok: true, definition: { ...pump, name: 'Pump (station B)' } });
+  });
+
+  test('the firmware target: MCUboot class UUID or ESP32 chip and project, each mistake named', () => {
+    const form = formFromDefinition({
+      id: 'probe',
+      name: 'Probe',
+      metrics: { t: { unit: '°C', min: 0, max: 1 } },
+    });
+    expect(form.firmware.kind).toBe('');
+    form.firmware = {
+      kind: 'espIdf',
+      classId: '',
+      vendorId: '',
+      chip: 'esp32-c3',
+      project: 'fieldline-probe',
+    };
+    expect(definitionFromForm(form)).toMatchObject({
+      ok: true,
+      definition: { firmware: { espIdf: { chip: 'ESP32-C3', project: 'fieldline-probe' } } },
+    });
+    form.firmware = { kind: 'mcuboot', classId: 'not-a-uuid', vendorId: 'x', chip: '', project: '' };
+    expect(definitionFromForm(form)).toEqual({
+      ok: false,
+      errors: {
+        'firmware.classId': 'a UUID like b09a6f29-c731-5c02-8f19-15fa59388995',
+        'firmware.vendorId': 'a UUID, or empty',
+      },
+    });
+    expect(issueKey(form, 'firmware.espIdf.project')).toBe('firmware.project');
   });
 
   test('a mapping that repeats its unit follows the metric when the metric’s unit changes', () => {

@@ -44,6 +44,57 @@ export interface ProfileForm {
   name: string;
   metrics: MetricRow[];
   mappings: MappingRow[];
+  firmware: FirmwareFields;
+}
+
+/**
+ * The model's hardware for firmware target compatibility: MCUboot's image class (and vendor)
+ * UUID that imgtool --cid/--vid write, or the ESP32 chip and ESP-IDF project name.
+ */
+export interface FirmwareFields {
+  kind: '' | 'mcuboot' | 'espIdf';
+  classId: string;
+  vendorId: string;
+  chip: string;
+  project: string;
+}
+
+const NO_FIRMWARE: FirmwareFields = { kind: '', classId: '', vendorId: '', chip: '', project: '' };
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+function firmwareFrom(raw: unknown): FirmwareFields {
+  const f = record(raw);
+  const mcuboot = record(f.mcuboot);
+  const esp = record(f.espIdf);
+  if (f.mcuboot !== undefined)
+    return {
+      ...NO_FIRMWARE,
+      kind: 'mcuboot',
+      classId: text(mcuboot.classId),
+      vendorId: text(mcuboot.vendorId),
+    };
+  if (f.espIdf !== undefined)
+    return { ...NO_FIRMWARE, kind: 'espIdf', chip: text(esp.chip), project: text(esp.project) };
+  return NO_FIRMWARE;
+}
+
+function firmwareDefinition(f: FirmwareFields, errors: FormErrors): Record<string, unknown> | undefined {
+  if (f.kind === 'mcuboot') {
+    const classId = f.classId.trim();
+    const vendorId = f.vendorId.trim();
+    if (!UUID.test(classId)) errors['firmware.classId'] = 'a UUID like b09a6f29-c731-5c02-8f19-15fa59388995';
+    if (vendorId !== '' && !UUID.test(vendorId)) errors['firmware.vendorId'] = 'a UUID, or empty';
+    return { mcuboot: vendorId === '' ? { classId } : { classId, vendorId } };
+  }
+  if (f.kind === 'espIdf') {
+    const chip = f.chip.trim().toUpperCase();
+    const project = f.project.trim();
+    if (!/^ESP32(-[A-Z0-9]+)?$/.test(chip)) errors['firmware.chip'] = 'an ESP32 chip name such as ESP32-C3';
+    if (project === '' || project.length > 31)
+      errors['firmware.project'] = 'the ESP-IDF project name, 1 to 31 characters';
+    return { espIdf: { chip, project } };
+  }
+  return undefined;
 }
 
 /** Errors by field: "id", "name", "metric.<row>.<field>", "mapping.<row>.<field>", or "form". */
@@ -84,7 +135,7 @@ export function emptyMapping(metric = ''): MappingRow {
 }
 
 export function emptyForm(): ProfileForm {
-  return { id: '', name: '', metrics: [emptyMetric()], mappings: [] };
+  return { id: '', name: '', metrics: [emptyMetric()], mappings: [], firmware: NO_FIRMWARE };
 }
 
 const text = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
@@ -124,7 +175,13 @@ export function formFromDefinition(definition: Record<string, unknown>): Profile
       statesUnit: c.unit !== undefined,
     } satisfies MappingRow;
   });
-  return { id: text(definition.id), name: text(definition.name), metrics, mappings };
+  return {
+    id: text(definition.id),
+    name: text(definition.name),
+    metrics,
+    mappings,
+    firmware: firmwareFrom(definition.firmware),
+  };
 }
 
 /**
@@ -242,9 +299,11 @@ export function definitionFromForm(
     return c;
   });
 
+  const firmware = firmwareDefinition(form.firmware, errors);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   const definition: Record<string, unknown> = { id, name, metrics };
   if (characteristics.length > 0) definition.ble = { characteristics };
+  if (firmware) definition.firmware = firmware;
   return { ok: true, definition };
 }
 
@@ -268,6 +327,7 @@ export function issueKey(form: ProfileForm, path: string): string {
       return `metric.${row.i}.${field === '' ? 'max' : field}`;
     }
   }
+  if (parts[0] === 'firmware' && parts[2] !== undefined) return `firmware.${parts[2]}`;
   if (parts[0] === 'ble' && parts[1] === 'characteristics' && parts[2] !== undefined) {
     return `mapping.${parts[2]}.${parts[3] ?? 'characteristic'}`;
   }

@@ -182,6 +182,7 @@ function CreateForm({ onCreated, onCancel }: { onCreated(c: CampaignDetail): voi
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [demoImages, setDemoImages] = useState<DemoImage[]>([]);
+  const [allowUnknownTarget, setAllowUnknownTarget] = useState(false);
   useEffect(() => {
     engine()
       .request('rollouts.settings')
@@ -196,7 +197,7 @@ function CreateForm({ onCreated, onCancel }: { onCreated(c: CampaignDetail): voi
   const parsed = () => {
     const r = parseRolloutFields(fields);
     setErrors(r.ok ? {} : r.errors);
-    return r.ok ? r.config : null;
+    return r.ok ? { ...r.config, allowUnknownTarget } : null;
   };
   const runPreview = async (e: FormEvent) => {
     e.preventDefault();
@@ -274,6 +275,20 @@ function CreateForm({ onCreated, onCancel }: { onCreated(c: CampaignDetail): voi
         {text('windowStart', 'Window start (UTC)', 'empty: any time', '22:00')}
         {text('windowEnd', 'Window end (UTC)', undefined, '04:00')}
       </div>
+      <label className="small">
+        <input
+          type="checkbox"
+          checked={allowUnknownTarget}
+          onChange={(e) => {
+            setAllowUnknownTarget(e.target.checked);
+            setPreview(null);
+          }}
+          data-testid="rollout-allow-unknown-target"
+        />{' '}
+        Also send it to devices whose hardware is not known (no firmware target in their profile), or when the
+        image names none. Devices of another model never get it: they are marked incompatible. Recorded in the
+        audit log.
+      </label>
       {error && (
         <p className="form-error" role="alert">
           {error}

@@ -8,10 +8,11 @@ import { CampaignConfigSchema } from '../../../common/rollout-contract';
 import { AuditLog } from '../audit/audit-log';
 import { waitFor } from '../connectors/mqtt/mosquitto-harness';
 import { FirmwareLibrary } from '../firmware/firmware-library';
+import { matchDevice } from '../firmware/firmware-target';
 import { createRolloutService } from '../rollouts/rollout-service';
 import { openDatabase } from '../store/database';
 import { silent, tempDataDir } from '../store/test-fixtures';
-import { startDemoRolloutFleet } from './demo-rollout-fleet';
+import { FL2_NODE_CLASS, startDemoRolloutFleet } from './demo-rollout-fleet';
 
 test('demo fleet: the bad image halts at the first wave and rolls back, the good one completes', async () => {
   const dataDir = tempDataDir('demo-rollouts');
@@ -34,6 +35,8 @@ test('demo fleet: the bad image halts at the first wave and rolls back, the good
     candidates: () =>
       deviceIds.map((id) => ({ id, site: null, profile: 'p', tags: [], firmwareVersion: '1.0.0' })),
     image: async (sha) => (await firmware.getImage(sha))?.bytes,
+    // every demo model is an FL-2 node (the shipped profiles say so): the demo images must fit it
+    fit: (_id, image) => matchDevice(image, { target: { mcuboot: { classId: FL2_NODE_CLASS } } }),
     actor: () => 'demo user',
   });
   try {

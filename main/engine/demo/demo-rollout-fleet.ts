@@ -57,6 +57,12 @@ function demoSigningKey() {
   };
 }
 
+/**
+ * The demo site's devices are all built on one board, the "FL-2 node": its MCUboot image class
+ * (UUID_CID, imgtool --cid), which the shipped profiles of the demo's models declare too.
+ */
+export const FL2_NODE_CLASS = 'b09a6f29-c731-5c02-8f19-15fa59388995';
+
 /** Both demo releases, signed and in the library like any image a user imports. */
 async function importDemoImages(library: FirmwareLibrary) {
   const key = demoSigningKey();
@@ -66,6 +72,7 @@ async function importDemoImages(library: FirmwareLibrary) {
       payload: demoImage(seed),
       version: { major: 1, minor, revision: 0, build: 0 },
       securityCounter: 1,
+      classId: FL2_NODE_CLASS,
       key: key.privateKey,
     });
     const imported = await library.import(bytes, `demo-1.${minor}.0.signed.bin`, 'demo');

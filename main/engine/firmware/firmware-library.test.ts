@@ -7,6 +7,7 @@ import { AuditLog } from '../audit/audit-log';
 import { openDatabase } from '../store/database';
 import { openTestDb, silent, tempDataDir } from '../store/test-fixtures';
 import { ESP32_APP } from './esp-app-vectors';
+import { ecdsaBlock, SBV2_ECDSA_PEM, SBV2_RSA_PEM, signedWith } from './esp-sbv2-vectors';
 import { linkCatalog } from './firmware-catalog';
 import { FirmwareLibrary } from './firmware-library';
 import { createFirmwareLibrary } from './firmware-setup';
@@ -234,7 +235,7 @@ describe('firmware library (real SQLite file, real files)', () => {
         image: {
           kind: 'esp-app',
           version: '1.4.2',
-          target: 'ESP32',
+          target: 'ESP32 · fieldline-probe',
           securityCounter: 2,
           imageHash: '4dc05c06f72e4ae44fce66b2b801eb8b0644b081a265163377c74dbf52ba5971',
           signingKey: null,
@@ -291,6 +292,38 @@ describe('firmware library (real SQLite file, real files)', () => {
     await expect(library.remove(sha(a))).rejects.toThrow(/not in the library/);
   });
 
+  test('ESP-IDF Secure Boot V2: RSA-3072 and P-384 keys pin; a signed image is kept with its key, an unpinned one refused', async () => {
+    const { library } = fresh();
+    const signedEsp = signedWith(ecdsaBlock());
+    const refused = await library.import(signedEsp, 'app-signed.bin');
+    expect(refused).toMatchObject({
+      ok: false,
+      code: 'unknown-key',
+      reason: expect.stringMatching(
+        /not pinned .*; no signing key is pinned yet: add the fleet's public key first$/,
+      ),
+    });
+    expect(library.list()).toEqual([]);
+    expect(library.addKey('esp rsa', SBV2_RSA_PEM).algorithm).toBe('rsa-3072');
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    });
+    expect(library.addKey('esp p384', p384.toString()).algorithm).toBe('ecdsa-p384');
+    const key = library.addKey('esp p256', SBV2_ECDSA_PEM);
+    const imported = await library.import(signedEsp, 'app-signed.bin');
+    expect(imported).toMatchObject({
+      ok: true,
+      value: {
+        image: {
+          kind: 'esp-app',
+          target: 'ESP32 · fieldline-probe',
+          signingKey: { id: key.id, name: 'esp p256' },
+        },
+      },
+    });
+  });
+
   test('keys: KEYHASH as MCUboot computes it, duplicates, unsupported and broken keys refused, audited', () => {
     const { library, audit } = fresh();
     const added = library.addKey('fleet', ed.pem);
@@ -306,12 +339,14 @@ describe('firmware library (real SQLite file, real files)', () => {
       type: 'spki',
       format: 'pem',
     });
-    expect(() => library.addKey('rsa', rsa.toString())).toThrow(/only ECDSA P-256 and Ed25519/);
-    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({
+    expect(() => library.addKey('rsa', rsa.toString())).toThrow(
+      /rsa 2048-bit key cannot be pinned: only ECDSA P-256 and Ed25519 \(MCUboot\), RSA-3072 and ECDSA P-384/,
+    );
+    const p521 = generateKeyPairSync('ec', { namedCurve: 'secp521r1' }).publicKey.export({
       type: 'spki',
       format: 'pem',
     });
-    expect(() => library.addKey('p384', p384.toString())).toThrow(/ec \(secp384r1\) key cannot be pinned/);
+    expect(() => library.addKey('p521', p521.toString())).toThrow(/ec \(secp521r1\) key cannot be pinned/);
     expect(() =>
       library.addKey('junk', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----'),
     ).toThrow(/not a PEM public key/);

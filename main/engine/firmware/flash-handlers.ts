@@ -12,9 +12,10 @@ type Methods =
 
 export function createFlashHandlers(service: FlashService): Pick<RequestHandlers, Methods> {
   return {
-    'flash.images': () => service.images(),
+    'flash.images': (params) => service.images(params?.target),
     'flash.slots': (target) => service.slots(target),
-    'flash.start': ({ target, sha256 }) => service.start(target, sha256),
+    'flash.start': ({ target, sha256, allowUnknownTarget }) =>
+      service.start(target, sha256, { allowUnknownTarget: allowUnknownTarget === true }),
     'flash.cancel': () => service.cancel(),
     'flash.resume': () => service.resume(),
     'flash.status': () => service.status(),

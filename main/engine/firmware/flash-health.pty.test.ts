@@ -49,12 +49,15 @@ const fixture = ptyPairPerTest(async () => {
 
 const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const pinned = { id: 'fleet', pem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+/** the hardware class the device's profile declares and the images carry (imgtool --cid) */
+const ENV_CLASS = '3b0c9a61-5d2e-4f70-8a19-c6e4d2b7f058';
 const image = (minor: number, size: number) =>
   signMcubootImage({
     payload: Uint8Array.from({ length: size }, (_, i) => (i * 7 + (i >> 6) + minor) & 0xff),
     version: { major: 1, minor, revision: 0, build: 0 },
     securityCounter: 1,
     key: pair.privateKey,
+    classId: ENV_CLASS,
   });
 const NEW = image(3, 12_000);
 
@@ -85,6 +88,7 @@ async function setup(newImage: NewImageReadings, windowMs = 5_000) {
     jobFile: new FlashJobFile(path.join(dir, 'flash-job.json')),
     source: { list: () => [{ sha256: 'x' }], getImage: () => ({ bytes: NEW }) },
     pinnedKeys: () => [pinned],
+    deviceTarget: () => ({ target: { mcuboot: { classId: ENV_CLASS } } }),
     resolveTarget: () => ({
       link: 'serial',
       path: fixture.pair.a,

@@ -34,12 +34,15 @@ import { signMcubootImage } from './imgtool-sign';
 
 const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const pinned = { id: 'fleet', pem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+/** the sensor's hardware class (UUID_CID, imgtool --cid) as its profile declares it */
+const SENSOR_CLASS = '0b7c3e55-1f2a-5d88-a6b0-93c4e1d27f60';
 const image = (minor: number, size = 24_000) =>
   signMcubootImage({
     payload: Uint8Array.from({ length: size }, (_, i) => (i * 13 + (i >> 8) + minor) & 0xff),
     version: { major: 1, minor, revision: 0, build: 0 },
     securityCounter: 1,
     key: pair.privateKey,
+    classId: SENSOR_CLASS,
   });
 
 let binding: SimulatedBleBinding | undefined;
@@ -139,6 +142,7 @@ async function setup(
         connectorId: ble.id,
       };
     },
+    deviceTarget: () => ({ target: { mcuboot: { classId: SENSOR_CLASS } } }),
     holdPort: async () => () => {},
     openLink: (t) => openBleFlashLink({ connector: ble, peripheralId: t.path }, 1000),
     audit,

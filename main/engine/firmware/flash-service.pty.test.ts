@@ -13,6 +13,7 @@ import { quietLogger } from '../connectors/ble/test-helpers';
 import { ptyPairPerTest } from '../provisioning/pty-fixture';
 import { serialPortLink } from '../smp/serial-port-link';
 import { SimulatedMcubootDevice } from '../smp/simulated-mcuboot-device';
+import { ESP32_APP } from './esp-app-vectors';
 import { FirmwareStore } from './firmware-store';
 import { FlashJobFile } from './flash-job-file';
 import { openSerialFlashLink } from './flash-serial-link';
@@ -49,12 +50,15 @@ function key(): { priv: KeyObject; pinned: PinnedKey } {
 const fleet = key();
 const stranger = key();
 const payload = (size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + (i >> 7)) & 0xff);
-const image = (minor: number, signer = fleet, size = 24_000) =>
+/** the pump's hardware class, as its profile declares it and imgtool --cid writes it */
+const PUMP_CLASS = '6f1e0c52-3a9d-5b7e-9c41-2d8f4b6a0e13';
+const image = (minor: number, signer = fleet, size = 24_000, classId: string | undefined = PUMP_CLASS) =>
   signMcubootImage({
     payload: payload(size),
     version: { major: 1, minor, revision: 0, build: 0 },
     securityCounter: 1,
     key: signer.priv,
+    ...(classId ? { classId } : {}),
   });
 
 async function setup(initialMinor = 2, flashDelayMs = 2, slotSize?: number) {
@@ -86,6 +90,7 @@ async function setup(initialMinor = 2, flashDelayMs = 2, slotSize?: number) {
       deviceId: 'pump-7',
       connectorId: 'usb0',
     }),
+    deviceTarget: () => ({ target: { mcuboot: { classId: PUMP_CLASS.toUpperCase() } } }),
     holdPort: async () => {
       connector.stopped++;
       return () => connector.started++;
@@ -184,6 +189,72 @@ describe('flash service', () => {
       message: `image refused, nothing was sent to the device: image size ${big.length} exceeds slot size 32768`,
     });
     expect(job?.progress).toBeNull();
+  });
+
+  it('refuses an image for other hardware before the port is opened, and lists it as not offered', async () => {
+    const { store, service, audit, opened, bytesAtDevice } = await setup();
+    const other = '11111111-2222-5333-8444-555555555555';
+    const { sha256 } = await store.put(image(3, fleet, 24_000, other));
+    const refused = await service
+      .start({ deviceId: 'pump-7' }, sha256, { allowUnknownTarget: true })
+      .catch((e: Error) => e);
+    expect(refused).toMatchObject({ code: 'INVALID_PARAMS' });
+    expect((refused as Error).message).toBe(
+      `image refused, nothing was sent to the device: wrong target: the image is for hardware class ${other}, the device is hardware class ${PUMP_CLASS}`,
+    );
+    expect(opened).not.toHaveBeenCalled();
+    expect(bytesAtDevice()).toBe(0);
+    expect(audit).toHaveBeenCalledWith(
+      'firmware.flash.refused',
+      'pump-7',
+      expect.objectContaining({ sha256, reason: expect.stringMatching(/^wrong target: /) }),
+    );
+    expect(await service.images({ deviceId: 'pump-7' })).toEqual([
+      expect.objectContaining({ sha256, compatible: false, target: 'incompatible' }),
+    ]);
+  });
+
+  it('an ESP-IDF image is not offered for SMP flashing, in plain words', async () => {
+    const { store, service } = await setup();
+    const { sha256 } = await store.put(ESP32_APP);
+    expect(await service.images({ deviceId: 'pump-7' })).toEqual([
+      expect.objectContaining({
+        sha256,
+        compatible: false,
+        reason:
+          'an ESP-IDF app image: SMP flashing takes MCUboot images (send ESP-IDF images with a rollout)',
+      }),
+    ]);
+  });
+
+  it('an image naming no hardware needs the explicit override, which is audited and kept for resume', async () => {
+    const { store, service, audit, opened } = await setup();
+    const { sha256 } = await store.put(image(3, fleet, 24_000, ''));
+    const listed = await service.images({ deviceId: 'pump-7' });
+    expect(listed).toEqual([
+      expect.objectContaining({
+        sha256,
+        compatible: true,
+        target: 'unknown',
+        targetReason: 'the image names no hardware (no protected UUID_CID TLV, imgtool --cid)',
+      }),
+    ]);
+    const refused = await service.start({ deviceId: 'pump-7' }, sha256).catch((e: Error) => e);
+    expect((refused as Error).message).toBe(
+      'image refused, nothing was sent to the device: target unknown: the image names no hardware (no protected UUID_CID TLV, imgtool --cid); flash it only with an explicit override',
+    );
+    expect(opened).not.toHaveBeenCalled();
+
+    const started = await service.start({ deviceId: 'pump-7' }, sha256, { allowUnknownTarget: true });
+    expect(started.targetOverride).toBe(
+      'the image names no hardware (no protected UUID_CID TLV, imgtool --cid)',
+    );
+    expect(audit).toHaveBeenCalledWith(
+      'firmware.flash.start',
+      'pump-7',
+      expect.objectContaining({ sha256, targetOverride: started.targetOverride }),
+    );
+    expect((await finished(service))?.result?.outcome).toBe('installed');
   });
 
   it('a job left running by a dead engine is interrupted on restart; resume continues from the device offset', async () => {

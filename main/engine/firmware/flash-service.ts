@@ -11,10 +11,13 @@ import type { RequestResult } from '../../../common/contract';
 import type { FlashJob } from '../../../common/flash-contract';
 import { RpcError } from '../../../common/protocol';
 import type { Logger } from '../log';
+import { ESP_IMAGE_MAGIC } from './esp-app-image';
+import { type DeviceTargetLookup, imageTargetOf, matchDevice, type TargetMatch } from './firmware-target';
 import { type FlashJobDeps, type FlashLink, runFlashJob } from './flash-job';
 import type { FlashJobFile } from './flash-job-file';
 import type { SerialTarget } from './flash-serial-link';
 import { readUploadSlotLimit } from './flash-slot-info';
+import { refuse } from './image-refusal';
 import type { ImageVersion } from './mcuboot-image';
 import { type PinnedKey, type VerifiedMcubootImage, verifyMcubootImage } from './verify-image';
 
@@ -43,6 +46,11 @@ export interface FlashServiceDeps {
   jobFile: FlashJobFile;
   source: FirmwareSource;
   pinnedKeys(): readonly PinnedKey[];
+  /**
+   * The hardware the device declares (its profile's firmware target), or why it is not known:
+   * a port or peripheral outside the registry, a profile without one.
+   */
+  deviceTarget(target: ResolvedTarget): DeviceTargetLookup;
   /** throws RpcError NOT_FOUND / INVALID_PARAMS for a device that cannot be flashed */
   resolveTarget(target: FlashTargetRequest): ResolvedTarget;
   /** frees the port (pauses its connector, closes a commissioning link); the returned function gives it back */
@@ -108,22 +116,39 @@ export class FlashService {
     return () => this.listeners.delete(listener);
   }
 
-  async images(): Promise<RequestResult<'flash.images'>> {
+  /** Library images, verified; with a target, each also matched against the device's hardware. */
+  async images(request?: FlashTargetRequest): Promise<RequestResult<'flash.images'>> {
+    let target: ResolvedTarget | undefined;
+    try {
+      target = request ? this.deps.resolveTarget(request) : undefined;
+    } catch {
+      // a device out of reach now: the list still shows what verifies; flash.start says why it cannot go
+      target = undefined;
+    }
     const out = [];
     for (const { sha256 } of await this.deps.source.list()) {
       const image = await this.deps.source.getImage(sha256);
       if (!image) continue;
       const verified = this.verify(image.bytes);
+      const fit = target ? this.fit(target, image.bytes) : undefined;
+      const reason = !verified.ok ? verified.reason : fit?.match === 'incompatible' ? fit.reason : null;
       out.push({
         sha256,
         version: verified.ok ? deviceStyleVersion(verified.value) : '',
         imageHash: verified.ok ? verified.value.imageHash : null,
         size: image.bytes.length,
-        compatible: verified.ok,
-        reason: verified.ok ? null : verified.reason,
+        compatible: reason === null,
+        reason,
+        target: fit?.match ?? null,
+        targetReason: fit?.match === 'unknown' ? fit.reason : null,
       });
     }
     return out;
+  }
+
+  /** The image's declared target against the device's. */
+  private fit(target: ResolvedTarget, bytes: Uint8Array): TargetMatch {
+    return matchDevice(imageTargetOf(bytes), this.deps.deviceTarget(target));
   }
 
   async slots(request: FlashTargetRequest) {
@@ -153,7 +178,15 @@ export class FlashService {
     }
   }
 
-  async start(request: FlashTargetRequest, sha256: string): Promise<FlashJob> {
+  /**
+   * `allowUnknownTarget`: the operator chose to flash although the image's or the device's
+   * hardware is not known (audited with the reason); an image for other hardware never goes.
+   */
+  async start(
+    request: FlashTargetRequest,
+    sha256: string,
+    options: { allowUnknownTarget?: boolean } = {},
+  ): Promise<FlashJob> {
     if (this.running)
       throw new RpcError('UNAVAILABLE', 'a flash job is running: cancel it or wait for it to end');
     const target = this.deps.resolveTarget(request);
@@ -165,6 +198,16 @@ export class FlashService {
       this.deps.audit('firmware.flash.refused', target.deviceId ?? target.path, { sha256, reason });
       throw new RpcError('INVALID_PARAMS', `image refused, nothing was sent to the device: ${reason}`);
     }
+    const fit = this.fit(target, image.bytes);
+    if (fit.match === 'incompatible' || (fit.match === 'unknown' && !options.allowUnknownTarget)) {
+      const reason =
+        fit.match === 'incompatible'
+          ? `wrong target: ${fit.reason}`
+          : `target unknown: ${fit.reason}; flash it only with an explicit override`;
+      this.deps.audit('firmware.flash.refused', target.deviceId ?? target.path, { sha256, reason });
+      throw new RpcError('INVALID_PARAMS', `image refused, nothing was sent to the device: ${reason}`);
+    }
+    const targetOverride = fit.match === 'unknown' ? fit.reason : null;
     this.job = {
       id: randomUUID(),
       deviceId: target.deviceId,
@@ -179,12 +222,14 @@ export class FlashService {
       result: null,
       startedAt: Date.now(),
       endedAt: null,
+      targetOverride,
     };
     this.deps.audit('firmware.flash.start', target.deviceId ?? target.path, {
       sha256,
       version: this.job.version,
       port: target.path,
       link: target.link,
+      ...(targetOverride === null ? {} : { targetOverride }),
     });
     this.launch(target, image.bytes, verified.value);
     return this.job;
@@ -202,7 +247,8 @@ export class FlashService {
       : last.link === 'ble'
         ? { peripheralId: last.port }
         : { port: last.port, ...(last.baudRate ? { baudRate: last.baudRate } : {}) };
-    return this.start(target, last.sha256);
+    // the operator's override holds for the job it was given for
+    return this.start(target, last.sha256, { allowUnknownTarget: Boolean(last.targetOverride) });
   }
 
   cancel(): FlashJob | null {
@@ -228,6 +274,11 @@ export class FlashService {
   private readonly stopping = new AbortController();
 
   private verify(bytes: Uint8Array, running?: ImageVersion, slotSize?: number) {
+    if (bytes[0] === ESP_IMAGE_MAGIC)
+      return refuse(
+        'unsupported',
+        'an ESP-IDF app image: SMP flashing takes MCUboot images (send ESP-IDF images with a rollout)',
+      );
     return verifyMcubootImage(bytes, {
       keys: this.deps.pinnedKeys(),
       ...(running ? { current: { version: running } } : {}),

@@ -12,6 +12,7 @@ import type { ConnectorManager } from '../connectors/connector-manager';
 import { WIRE_FORMATS, type WireFormat } from '../decoders/telemetry-stream';
 import type { DeviceRegistry } from '../devices/device-registry';
 import type { Logger } from '../log';
+import { type DeviceTargetLookup, registryDeviceTarget } from './firmware-target';
 import { bleConnectorOf, findBleDevice, findBlePeripheral, openBleFlashLink } from './flash-ble-link';
 import { flashReadingsHealth } from './flash-health';
 import { FlashJobFile } from './flash-job-file';
@@ -61,6 +62,22 @@ function serialConfigOf(connectors: ConnectorManager, connectorId: string) {
   }
 }
 
+/** The firmware target the device's profile declares; a bare port or peripheral has none. */
+function deviceTargetOf(deps: EngineFlashDeps, target: ResolvedTarget): DeviceTargetLookup {
+  const { registry, connectors } = deps;
+  // a peripheral the BLE connector already knows as a device (the Commission wizard's link, say)
+  const deviceId =
+    target.deviceId ??
+    (target.link === 'ble'
+      ? bleConnectorOf(connectors.get(target.connectorId ?? ''))
+          ?.peripherals()
+          .find((p) => p.id === target.path)?.deviceId
+      : undefined);
+  if (!deviceId)
+    return { unknown: `${target.path} is not a device in the registry, so its hardware is not known` };
+  return registryDeviceTarget(registry, deviceId);
+}
+
 const bleTarget = (peripheralId: string) => ({ path: peripheralId, baudRate: 0, link: 'ble' as const });
 
 export function createEngineFlash(deps: EngineFlashDeps): FlashService {
@@ -101,6 +118,7 @@ export function createEngineFlash(deps: EngineFlashDeps): FlashService {
     source: deps.source,
     pinnedKeys: deps.pinnedKeys,
     resolveTarget,
+    deviceTarget: (target) => deviceTargetOf(deps, target),
     holdPort: async (target) => {
       if (target.link === 'ble') return () => {};
       await deps.releaseLinks(target.path);

@@ -2,16 +2,16 @@
  * The import check: what the library demands of an image before it keeps it, whatever
  * device it is for. MCUboot: parsed, SHA256 TLV recomputed, signature verified with a
  * pinned key, size within the largest slot; ESP-IDF: header, esp_app_desc_t, checksum and
- * appended SHA-256 (its secure-boot signature block is not checked here). Device fit
- * (target, version, security counter) is the flashing step's check.
+ * appended SHA-256, and a Secure Boot V2 signature sector when there is one (verified with a
+ * pinned key; an image without one is kept as unsigned). Device fit (target, version,
+ * security counter) is the flashing step's check.
  */
-import { ESP_IMAGE_MAGIC, type EspAppImage, espChipName, parseEspAppImage } from './esp-app-image';
+import { ESP_IMAGE_MAGIC, type EspAppImage, parseEspAppImage } from './esp-app-image';
+import { verifyEspSecureBoot } from './esp-secure-boot';
+import { describeImageTarget, imageTargetOf } from './firmware-target';
 import { type ImageRefusal, type ImageResult, refuse } from './image-refusal';
 import { type ImageVersion, MCUBOOT_IMAGE_MAGIC } from './mcuboot-image';
 import { type PinnedKey, type VerifiedMcubootImage, verifyMcubootImage } from './verify-image';
-
-/** imgtool/image.h TLV_UUID_CID: a 16-byte class id naming the hardware the image is for. */
-const TLV_UUID_CID = 0x75;
 
 /** What an import learnt from the image, before it is stored. */
 export interface AcceptedImage {
@@ -43,7 +43,11 @@ export function checkImportedImage(
   }
   if (bytes[0] === ESP_IMAGE_MAGIC) {
     const esp = parseEspAppImage(bytes, { maxSize: options.maxImageBytes });
-    return esp.ok ? { ok: true, value: fromEsp(esp.value) } : esp;
+    if (!esp.ok) return esp;
+    const signed = verifyEspSecureBoot(bytes, esp.value.imageLength, options.keys);
+    if (!signed.ok)
+      return options.keys.length === 0 ? explainNoKeys(signed) : nameKeys(signed, options.keyName);
+    return { ok: true, value: fromEsp(esp.value, signed.value.keyId, bytes) };
   }
   if (
     bytes.length >= 4 &&
@@ -58,32 +62,36 @@ export function checkImportedImage(
   const { keys } = options;
   const verified = verifyMcubootImage(bytes, { keys, slotSize: options.maxImageBytes });
   if (!verified.ok) return keys.length === 0 ? explainNoKeys(verified) : nameKeys(verified, options.keyName);
-  return { ok: true, value: fromMcuboot(verified.value) };
+  return { ok: true, value: fromMcuboot(verified.value, bytes) };
 }
 
-function fromMcuboot(v: VerifiedMcubootImage): AcceptedImage {
-  const cid = v.image.tlvs.find((t) => t.type === TLV_UUID_CID);
+function targetText(bytes: Uint8Array): string | null {
+  const target = imageTargetOf(bytes);
+  return target ? describeImageTarget(target) : null;
+}
+
+function fromMcuboot(v: VerifiedMcubootImage, bytes: Uint8Array): AcceptedImage {
   return {
     kind: 'mcuboot',
     version: v.version,
     parts: versionParts(v.image.version),
     securityCounter: v.image.securityCounter ?? null,
-    target: cid ? `uuid-cid:${Buffer.from(cid.value).toString('hex')}` : null,
+    target: targetText(bytes),
     imageHash: v.imageHash,
     keyId: v.keyId,
   };
 }
 
-function fromEsp(image: EspAppImage): AcceptedImage {
+function fromEsp(image: EspAppImage, keyId: string | null, bytes: Uint8Array): AcceptedImage {
   return {
     kind: 'esp-app',
     version: image.appDesc.version,
     parts: espVersionParts(image.appDesc.version),
     securityCounter: image.appDesc.secureVersion,
-    target: espChipName(image.header.chipId),
+    target: targetText(bytes),
     // parseEspAppImage requires the appended hash unless told otherwise
     imageHash: image.appendedSha256 ?? '',
-    keyId: null,
+    keyId,
   };
 }
 

@@ -37,6 +37,9 @@ export interface SignImageOptions {
   flags?: number;
   securityCounter?: number;
   dependencies?: McubootDependency[];
+  /** imgtool --vid / --cid: protected UUID_VID (0x74) / UUID_CID (0x75) TLVs, UUID text. */
+  vendorId?: string;
+  classId?: string;
   /** Extra protected TLVs (imgtool --custom-tlv), e.g. a target id. */
   customTlvs?: RawTlv[];
   /** ECDSA P-256 or Ed25519 private key; omitted → hash-only image. */
@@ -52,6 +55,8 @@ export function signMcubootImage(options: SignImageOptions): Uint8Array {
   const protectedTlvs: RawTlv[] = [];
   if (options.securityCounter !== undefined)
     protectedTlvs.push({ type: TLV.SEC_CNT, value: u32(options.securityCounter) });
+  if (options.vendorId) protectedTlvs.push({ type: 0x74, value: uuidBytes(options.vendorId) });
+  if (options.classId) protectedTlvs.push({ type: 0x75, value: uuidBytes(options.classId) });
   protectedTlvs.push(...(options.customTlvs ?? []));
   for (const dep of options.dependencies ?? []) {
     const value = new Uint8Array(12);
@@ -120,6 +125,10 @@ function writeVersion(view: DataView, offset: number, v: ImageVersion): void {
   view.setUint8(offset + 1, v.minor);
   view.setUint16(offset + 2, v.revision, true);
   view.setUint32(offset + 4, v.build, true);
+}
+
+function uuidBytes(uuid: string): Uint8Array {
+  return Buffer.from(uuid.replace(/-/g, ''), 'hex');
 }
 
 function u32(n: number): Uint8Array {

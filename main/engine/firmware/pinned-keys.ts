@@ -1,6 +1,7 @@
 /**
  * The fleet's pinned signing keys: ECDSA P-256 and Ed25519 public keys an MCUboot image
- * must verify with. Every addition and removal is audited; a removed key keeps its row
+ * must verify with, and RSA-3072 and ECDSA P-384 keys for ESP-IDF Secure Boot V2 (which
+ * also signs with P-256). Every addition and removal is audited; a removed key keeps its row
  * (removed_at) so old images and audit entries still name it.
  */
 import { createHash, createPublicKey, randomUUID } from 'node:crypto';
@@ -99,26 +100,31 @@ export class PinnedKeys {
   }
 }
 
+function algorithmOf(key: ReturnType<typeof createPublicKey>): PinnedKeyInfo['algorithm'] | undefined {
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
+  if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1') return 'ecdsa-p256';
+  if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'secp384r1') return 'ecdsa-p384';
+  if (key.asymmetricKeyType === 'rsa' && details?.modulusLength === 3072) return 'rsa-3072';
+  return undefined;
+}
+
 export function parsePublicKey(
   pem: string,
-): ImageResult<{ algorithm: 'ecdsa-p256' | 'ed25519'; keyHash: string; spkiPem: string }> {
+): ImageResult<{ algorithm: PinnedKeyInfo['algorithm']; keyHash: string; spkiPem: string }> {
   let key: ReturnType<typeof createPublicKey>;
   try {
     key = createPublicKey(pem);
   } catch {
     return refuse('unknown-key', 'not a PEM public key ("-----BEGIN PUBLIC KEY-----" …)');
   }
-  const algorithm =
-    key.asymmetricKeyType === 'ed25519'
-      ? 'ed25519'
-      : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
-        ? 'ecdsa-p256'
-        : undefined;
+  const algorithm = algorithmOf(key);
   if (!algorithm) {
     const curve = key.asymmetricKeyDetails?.namedCurve;
+    const bits = key.asymmetricKeyDetails?.modulusLength;
     return refuse(
       'unsupported',
-      `a ${key.asymmetricKeyType}${curve ? ` (${curve})` : ''} key cannot be pinned: only ECDSA P-256 and Ed25519 are supported`,
+      `a ${key.asymmetricKeyType}${curve ? ` (${curve})` : ''}${bits ? ` ${bits}-bit` : ''} key cannot be pinned: only ECDSA P-256 and Ed25519 (MCUboot), RSA-3072 and ECDSA P-384 (ESP-IDF Secure Boot V2) are supported`,
     );
   }
   // MCUboot KEYHASH: SHA-256 of the DER SubjectPublicKeyInfo (imgtool keys/*.py get_public_bytes)

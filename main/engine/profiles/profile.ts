@@ -22,6 +22,32 @@ export const MetricProfileSchema = z
   .strict()
   .refine((m) => m.min <= m.max, { message: 'min must not exceed max' });
 
+const uuid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/, 'a UUID');
+
+/**
+ * The hardware this model is, for firmware target compatibility (firmware/firmware-target.ts):
+ * MCUboot's image class and vendor UUIDs (the UUID_CID / UUID_VID TLVs imgtool --cid/--vid
+ * write), or the ESP32 chip and the ESP-IDF project name its app images carry.
+ */
+export const FirmwareTargetSchema = z
+  .object({
+    mcuboot: z.object({ classId: uuid, vendorId: uuid.optional() }).strict().optional(),
+    espIdf: z
+      .object({
+        chip: z.string().regex(/^ESP32(-[A-Z0-9]+)?$/, 'an ESP32 chip name such as "ESP32-C3"'),
+        /** esp_app_desc_t.project_name: at most 31 characters */
+        project: z.string().min(1).max(31),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((f) => (f.mcuboot === undefined) !== (f.espIdf === undefined), {
+    message: 'give either mcuboot or espIdf',
+  });
+
 export const DeviceProfileSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
@@ -29,6 +55,8 @@ export const DeviceProfileSchema = z
     metrics: z.record(z.string().regex(/^[a-zA-Z0-9_.-]+$/), MetricProfileSchema),
     /** vendor GATT characteristics that carry this device's metrics (BLE connector) */
     ble: BleProfileSchema.optional(),
+    /** which firmware images fit this model */
+    firmware: FirmwareTargetSchema.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

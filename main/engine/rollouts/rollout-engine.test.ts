@@ -50,6 +50,7 @@ function setup(
   const fleet = new InProcessFleet(options.behaviour ?? (() => 'good'));
   const published: [string, JobExecution | null][] = [];
   const audits: string[] = [];
+  const auditAfter: unknown[] = [];
   const events: string[] = [];
   const engine = new RolloutEngine({
     store: new RolloutStore(db),
@@ -61,14 +62,17 @@ function setup(
     },
     candidates: () => options.devices ?? fleetOf(20),
     events: {
-      audit: (e) => audits.push(`${e.actor} ${e.action}`),
+      audit: (e) => {
+        audits.push(`${e.actor} ${e.action}`);
+        auditAfter.push(e.after);
+      },
       recorded: (e) => events.push(`${e.deviceId ?? 'campaign'} ${e.to}`),
     },
     now: () => clock.t,
     ...(options.readingsHealth ? { readingsHealth: options.readingsHealth } : {}),
   });
   fleet.engine = engine;
-  return { db, dataDir, engine, fleet, clock, published, audits, events };
+  return { db, dataDir, engine, fleet, clock, published, audits, auditAfter, events };
 }
 
 /** pumps jobs and ticks until nothing moves */
@@ -94,6 +98,32 @@ describe('campaign engine', () => {
     expect(waves.map((w) => w.to)).toEqual(['wave 1', 'wave 2', 'wave 3', 'wave 4']);
     expect(s.audits).toEqual(['alice rollout.create', 'engine rollout.completed']);
     expect(s.events.filter((e) => e.endsWith(' succeeded'))).toHaveLength(20);
+  });
+
+  test('devices the image does not fit are incompatible from the start, never offered it, and stay so', () => {
+    const s = setup();
+    const other = new Set(['dev-003', 'dev-007', 'dev-011']);
+    const unfit = (id: string) =>
+      other.has(id) ? 'wrong target: the image is built for ESP32, the device is ESP32-C3' : null;
+    const created = s.engine.create(config({ allowUnknownTarget: true }), 'alice', 'fit-1', unfit);
+    expect(
+      created.devices
+        .filter((d) => d.state === 'incompatible')
+        .map((d) => d.deviceId)
+        .sort(),
+    ).toEqual([...other]);
+    expect(s.auditAfter[0]).toMatchObject({ devices: 20, incompatible: 3, allowUnknownTarget: true });
+    settle(s);
+    const done = s.engine.get('fit-1');
+    expect(done.state).toBe('completed');
+    expect(done.devices.find((d) => d.deviceId === 'dev-007')).toMatchObject({
+      state: 'incompatible',
+      reason: 'wrong target: the image is built for ESP32, the device is ESP32-C3',
+    });
+    expect(s.published.filter(([id, j]) => other.has(id) && j !== null)).toEqual([]);
+    // durable: a restarted engine reads them back as they were
+    const again = setup({ dataDir: s.dataDir });
+    expect(again.engine.get('fit-1').devices.filter((d) => d.state === 'incompatible')).toHaveLength(3);
   });
 
   test('a bad release stops at the first wave and rolls its failed device back', () => {

@@ -190,7 +190,16 @@ export class RolloutEngine {
     };
   }
 
-  create(config: CampaignConfig, actor: string, campaignId: string = randomUUID()): CampaignDetail {
+  /**
+   * `unfit`: why a device cannot take this image (another model, or its target unknown), or
+   * null; such a device is incompatible from the start and never gets the job.
+   */
+  create(
+    config: CampaignConfig,
+    actor: string,
+    campaignId: string = randomUUID(),
+    unfit: (deviceId: string) => string | null = () => null,
+  ): CampaignDetail {
     if (this.campaigns.has(campaignId))
       throw new RolloutError('INVALID_PARAMS', `campaign ${campaignId} exists`);
     const planned = planWaves(campaignId, config, this.options.candidates());
@@ -213,20 +222,23 @@ export class RolloutEngine {
       createdAt: at,
       updatedAt: at,
     };
-    const devices: DeviceRow[] = planned.map((p) => ({
-      campaignId,
-      deviceId: p.deviceId,
-      position: p.position,
-      wave: p.wave,
-      fromVersion: p.fromVersion,
-      state: 'pending',
-      reason: null,
-      notifiedAt: null,
-      confirmedAt: null,
-      rollback: null,
-      execVersion: 0,
-      updatedAt: at,
-    }));
+    const devices: DeviceRow[] = planned.map((p) => {
+      const reason = unfit(p.deviceId);
+      return {
+        campaignId,
+        deviceId: p.deviceId,
+        position: p.position,
+        wave: p.wave,
+        fromVersion: p.fromVersion,
+        state: reason === null ? 'pending' : 'incompatible',
+        reason,
+        notifiedAt: null,
+        confirmedAt: null,
+        rollback: null,
+        execVersion: 0,
+        updatedAt: at,
+      };
+    });
     this.store.insertCampaign(row, devices);
     const campaign = this.index(row, devices);
     this.campaigns.set(campaignId, campaign);
@@ -234,7 +246,14 @@ export class RolloutEngine {
       actor,
       action: 'rollout.create',
       subject: campaignId,
-      after: { name: config.name, firmware: config.firmware, devices: devices.length, waves: config.waves },
+      after: {
+        name: config.name,
+        firmware: config.firmware,
+        devices: devices.length,
+        waves: config.waves,
+        incompatible: devices.filter((d) => d.state === 'incompatible').length,
+        ...(config.allowUnknownTarget ? { allowUnknownTarget: true } : {}),
+      },
     });
     this.options.events?.recorded?.({ campaignId, deviceId: null, from: null, to: 'running', detail: null });
     this.evaluate(campaign);

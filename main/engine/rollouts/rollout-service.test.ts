@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RpcError } from '../../../common/protocol';
 import { CampaignConfigSchema } from '../../../common/rollout-contract';
 import { freePort, MosquittoBroker, waitFor } from '../connectors/mqtt/mosquitto-harness';
+import type { TargetMatch } from '../firmware/firmware-target';
 import { lazyCredentials } from '../pki/pki-handlers';
 import { masterKeyFromBytes } from '../secrets/master-key';
 import { SecretStore } from '../secrets/secret-store';
@@ -25,7 +26,17 @@ afterAll(async () => {
   await broker.stop();
 });
 
-function service(dataDir = tempDataDir('rollout-svc')) {
+type Fit = (id: string) => TargetMatch;
+const allFit: Fit = () => ({ match: 'compatible', reason: null });
+// the matching itself is firmware-target.test's; here: what the service does with each answer
+const mixedFit: Fit = (id) =>
+  id === 'c'
+    ? { match: 'incompatible', reason: 'the image is built for ESP32, the device is ESP32-C3' }
+    : id === 'b'
+      ? { match: 'unknown', reason: 'the profile "p" of b declares no firmware target' }
+      : { match: 'compatible', reason: null };
+
+function service(dataDir = tempDataDir('rollout-svc'), fit = allFit) {
   const { db } = openDatabase({ dataDir, log: silent });
   const audits: string[] = [];
   const secrets = new SecretStore(db, masterKeyFromBytes(Buffer.alloc(32, 5)));
@@ -43,6 +54,7 @@ function service(dataDir = tempDataDir('rollout-svc')) {
         firmwareVersion: '1.0.0',
       })),
     image: async (sha) => (sha === SHA ? IMAGE : undefined),
+    fit,
     actor: () => 'alice',
     events: { audit: (e) => audits.push(e.action) },
   });
@@ -93,7 +105,7 @@ describe('rollout service (RPC handlers)', () => {
   });
 
   test('with a broker: preview, create, controls; errors map to RPC codes; the broker survives a restart', async () => {
-    const { s, db, dataDir, audits } = service();
+    const { s, db, dataDir, audits } = service(undefined, mixedFit);
     await s.start();
     let emitted = 0;
     const stop = s.streams['rollouts.changed'](undefined, () => emitted++);
@@ -121,6 +133,17 @@ describe('rollout service (RPC handlers)', () => {
       expect(created.devices.filter((d) => d.wave === 0).map((d) => d.deviceId)).toEqual(
         preview.waves[0]?.deviceIds,
       );
+      // another model, or a model not known without the override: incompatible, never sent the job
+      const byId = new Map(created.devices.map((d) => [d.deviceId, d]));
+      expect(byId.get('c')).toMatchObject({
+        state: 'incompatible',
+        reason: 'wrong target: the image is built for ESP32, the device is ESP32-C3',
+      });
+      expect(byId.get('b')).toMatchObject({
+        state: 'incompatible',
+        reason: 'target unknown: the profile "p" of b declares no firmware target',
+      });
+      expect(byId.get('a')?.state).not.toBe('incompatible');
       expect((await s.handlers['rollouts.list'](undefined)).map((c) => c.id)).toEqual([preview.campaignId]);
       const id = preview.campaignId;
       expect((await s.handlers['rollouts.pause']({ campaignId: id })).state).toBe('paused');

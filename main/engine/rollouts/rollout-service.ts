@@ -9,6 +9,7 @@ import {
   type ImageServerConfig,
   ImageServerConfigSchema,
 } from '../../../common/rollout-contract';
+import { type ImageTarget, imageTargetOf, type TargetMatch } from '../firmware/firmware-target';
 import type { HealthPolicy } from '../firmware/health-judge';
 import type { Logger } from '../log';
 import type { DeviceCredentials } from '../pki/device-credentials';
@@ -49,6 +50,8 @@ export interface RolloutServiceOptions {
   candidates: () => Iterable<RolloutCandidate>;
   /** the image bytes for a SHA-256, or undefined when the firmware store does not have it */
   image: (sha256: string) => Promise<Uint8Array | undefined>;
+  /** the image's declared hardware against the device's (its profile's firmware target) */
+  fit: (deviceId: string, image: ImageTarget | undefined) => TargetMatch;
   actor: () => string;
   /** the project CA, which issues the image server's certificate and devices' client certificates */
   credentials?: () => Promise<Pick<DeviceCredentials, 'issueServerCertificate' | 'certificates'>>;
@@ -267,7 +270,14 @@ export function createRolloutService(options: RolloutServiceOptions): RolloutSer
             'INVALID_PARAMS',
             `firmware ${config.firmware.sha256} is not in the firmware library: import the image first`,
           );
-        return guard(() => engine.create(config, options.actor(), campaignId));
+        const target = imageTargetOf(image);
+        const unfit = (deviceId: string) => {
+          const fit = options.fit(deviceId, target);
+          if (fit.match === 'compatible' || (fit.match === 'unknown' && config.allowUnknownTarget))
+            return null;
+          return fit.match === 'unknown' ? `target unknown: ${fit.reason}` : `wrong target: ${fit.reason}`;
+        };
+        return guard(() => engine.create(config, options.actor(), campaignId, unfit));
       },
       'rollouts.list': () => engine.list(),
       'rollouts.get': ({ campaignId }) => guard(() => engine.get(campaignId)),

@@ -19,6 +19,7 @@ import { migration013 } from './013-rollouts';
 import { migration014 } from './014-device-firmware-history';
 import { migration015 } from './015-alarms';
 import { migration016 } from './016-alarm-actions';
+import { migration017 } from './017-pinned-key-algorithms';
 
 export interface Migration {
   version: number;
@@ -44,4 +45,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration014,
   migration015,
   migration016,
+  migration017,
 ];
