@@ -18,6 +18,7 @@ import { migration012 } from './012-firmware';
 import { migration013 } from './013-rollouts';
 import { migration014 } from './014-device-firmware-history';
 import { migration015 } from './015-alarms';
+import { migration016 } from './016-notify';
 
 export interface Migration {
   version: number;
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration013,
   migration014,
   migration015,
+  migration016,
 ];
