@@ -109,8 +109,8 @@ export class DeliveryOutbox {
         `UPDATE notify_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL
          WHERE id = ? AND status = 'dead'`,
       ),
-      list: db.prepare<[string | null, number], Row>(
-        `SELECT * FROM notify_deliveries WHERE (?1 IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2`,
+      list: db.prepare<[{ status: string | null; limit: number }], Row>(
+        `SELECT * FROM notify_deliveries WHERE (@status IS NULL OR status = @status) ORDER BY id DESC LIMIT @limit`,
       ),
       counts: db.prepare<[], { channel_id: string; status: string; n: number }>(
         `SELECT channel_id, status, count(*) AS n FROM notify_deliveries
@@ -239,7 +239,7 @@ export class DeliveryOutbox {
   }
 
   list(status: Delivery['status'] | undefined, limit: number): Delivery[] {
-    return this.s.list.all(status ?? null, limit).map((r) => ({
+    return this.s.list.all({ status: status ?? null, limit }).map((r) => ({
       id: r.id,
       channelId: r.channel_id,
       dedupKey: r.dedup_key,
