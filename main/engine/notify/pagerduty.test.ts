@@ -58,7 +58,12 @@ function pagerDutyErrors(r: Received): string[] {
 let receiver: Receiver;
 let url: string;
 let fx: ReturnType<typeof openNotify>;
-const events = () => receiver.received.map((r) => JSON.parse(r.body) as Record<string, any>);
+interface SentEvent {
+  event_action?: string;
+  dedup_key?: string;
+  payload: Record<string, unknown>;
+}
+const events = () => receiver.received.map((r) => JSON.parse(r.body) as SentEvent);
 
 beforeEach(async () => {
   receiver = new Receiver();
@@ -122,7 +127,7 @@ describe('PagerDuty Events API v2', () => {
     fx.db.prepare("UPDATE alarm_notices SET body = json_set(body, '$.summary', ?)").run('x'.repeat(3000));
     await fx.service.tick();
     expect(receiver.received).toHaveLength(1);
-    expect((events()[0]?.payload.summary as string).length).toBe(1024);
+    expect(String(events()[0]?.payload.summary).length).toBe(1024);
     expect(fx.service.outbox.list('sent', 10)).toHaveLength(1);
   });
 

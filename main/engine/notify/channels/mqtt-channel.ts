@@ -4,7 +4,11 @@
  * filled from the message's first (highest) alert; retained by default so a light that
  * reconnects shows the current state.
  */
+import type { Connector } from '../../connectors/connector';
+import type { MqttConnector } from '../../connectors/mqtt/mqtt-connector';
 import type { Channel, NotifyMessage, SendOutcome } from '../notify-message';
+
+const PUBLISH_TIMEOUT_MS = 10_000;
 
 export type MqttPublisher = (
   connectorId: string,
@@ -12,6 +16,36 @@ export type MqttPublisher = (
   payload: string,
   options: { qos: 0 | 1 | 2; retain: boolean },
 ) => Promise<void>;
+
+/**
+ * Publishes through the engine connector with that id. A disconnected connector fails at
+ * once rather than queueing inside the MQTT client, so the outbox (which survives a
+ * restart) keeps the message and retries it with backoff; a publish the broker never
+ * acknowledges fails after a timeout the same way.
+ */
+export function publishThroughConnector(find: (id: string) => Connector | undefined): MqttPublisher {
+  return async (connectorId, topic, payload, options) => {
+    const connector = find(connectorId);
+    if (!connector || !('publish' in connector))
+      throw new Error(`there is no MQTT connector "${connectorId}"`);
+    const state = connector.status().state;
+    if (state !== 'connected') throw new Error(`the MQTT connector "${connectorId}" is ${state}`);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        (connector as MqttConnector).publish(topic, payload, options),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('the broker did not acknowledge the publish in time')),
+            PUBLISH_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
 
 export interface MqttChannelSettings {
   connectorId: string;
