@@ -209,11 +209,18 @@ export class DeliveryOutbox {
    * Adds alerts to the channel's waiting digest of this group, or starts one due now: one
    * digest however many times it grows before it goes out.
    */
-  addToDigest(channelId: string, groupKey: string, title: string, alerts: AlertItem[], now: number): void {
+  addToDigest(
+    channelId: string,
+    groupKey: string,
+    title: string,
+    alerts: AlertItem[],
+    now: number,
+    notBefore = now,
+  ): void {
     const waiting = this.s.pendingDigest.get(channelId, groupKey);
     if (!waiting) {
       this.enqueue(
-        { channelId, dedupKey: groupKey, kind: 'digest', groupKey, alerts, title, notBefore: now },
+        { channelId, dedupKey: groupKey, kind: 'digest', groupKey, alerts, title, notBefore },
         now,
       );
       return;

@@ -19,6 +19,8 @@ import type { SavedMuteWindow, Silence } from './policy-store';
 
 type Route = Policy['routes'][number];
 
+const FLOOD_TITLE = 'Alarm flood: more alarms than anyone can act on; only critical ones were paged';
+
 export interface RouterContext {
   policy: Policy;
   silences: readonly Silence[];
@@ -130,19 +132,9 @@ export class NoticeRouter {
     const live = [...channels].filter((c) => ctx.channel(c));
     if (live.length === 0) return;
     if (!this.flood.raise(notice.transition.severity, now, ctx.policy.flood)) {
+      // one digest per channel for the whole flood, sent a minute after it began
       for (const c of live) {
-        this.outbox.enqueue(
-          {
-            channelId: c,
-            dedupKey: 'flood',
-            kind: 'digest',
-            groupKey: 'flood',
-            alerts: [alertOf(notice)],
-            title: 'Alarm flood: more alarms than anyone can act on; the most severe were paged',
-            notBefore: this.outbox.groupTime(c, 'flood', 'digest', now, 60_000, ctx.policy.flood.windowMs),
-          },
-          now,
-        );
+        this.outbox.addToDigest(c, 'flood', FLOOD_TITLE, [alertOf(notice)], now, now + 60_000);
       }
       return;
     }

@@ -73,8 +73,7 @@ export const migration016: Migration = {
   ) STRICT;
   CREATE INDEX notify_episodes_escalate ON notify_episodes (escalate_at);
   CREATE TABLE notify_raised (
-    at            INTEGER NOT NULL,
-    severity      INTEGER NOT NULL
+    at            INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX notify_raised_at ON notify_raised (at);`,
 };
