@@ -40,6 +40,10 @@ import { createEngineFlash } from './firmware/flash-wiring';
 import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
 import { toLiveBatch } from './live-streams';
+import { publishThroughConnector } from './notify/channels/mqtt-channel';
+import { NoticeTableSource } from './notify/notice-table-source';
+import { createNotifyHandlers, createNotifyStreams } from './notify/notify-handlers';
+import { NotifyService } from './notify/notify-service';
 import { createPkiHandlers, lazyCredentials } from './pki/pki-handlers';
 import { loadProfileSources } from './profiles/load-profiles';
 import { createProfileHandlers } from './profiles/profile-handlers';
@@ -256,6 +260,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     findConnector(connectorId)?.metricUnit?.(deviceId, metric);
   const tools = createDeviceTools(findConnector);
   const topicBrowser = createMqttBrowseHandlers(findConnector, audit, () => operator.get());
+  // alarm notifications: journaled notices → routes → channels, through their own outbox
+  const notify = new NotifyService({
+    db,
+    secrets,
+    source: new NoticeTableSource(db),
+    publishMqtt: publishThroughConnector(findConnector),
+    log: log.child('notify'),
+  });
 
   // the CA is opened (or created) on first use: a site that never commissions never has one
   const credentials = lazyCredentials({
@@ -457,6 +469,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'mqtt.publish': (p) => tools.mqttPublish(p),
       ...topicBrowser.requests,
       ...rollouts.handlers,
+      ...createNotifyHandlers({ service: notify, actor: () => operator.get(), audit: (e) => audit.append(e) }),
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),
@@ -507,6 +520,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ...createFlashStreams(flash),
       ...sync.streams,
       ...rollouts.streams,
+      ...createNotifyStreams(notify),
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
         emit(allConnectors().map((c) => c.status()));
@@ -520,6 +534,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   void demoPlant?.start();
   connectorManager.startSaved();
   void rollouts.start();
+  notify.start();
   // the demo site's devices also take firmware jobs, so a rollout can be tried at once
   const demoRollouts = options.demo
     ? startDemoRolloutFleet({
@@ -588,6 +603,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await commissioning.close();
       await flash.close();
       await rollouts.close();
+      await notify.close();
       await (await demoRollouts)?.close();
       await connectorManager.stopAll();
       // the last readings reach the store and the outbox before the sync loop stops

@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import { SEVERITIES } from '../../../common/alarm-contract';
-import type { Policy } from '../../../common/notify-contract';
+import type { DesktopNotice, Policy } from '../../../common/notify-contract';
 import type { AlarmNotice } from '../alarms/alarm-notices';
 import type { DeliveryOutbox } from './delivery-outbox';
 import { FloodDetector } from './flood-detector';
@@ -39,6 +39,16 @@ interface EpisodeRow {
   escalate_at: number | null;
 }
 
+function desktopOf(notice: AlarmNotice): DesktopNotice {
+  return {
+    dedupKey: notice.dedupKey,
+    title: `${notice.transition.severity ?? 'alarm'}: ${notice.ruleName}`,
+    body: notice.summary,
+    severity: notice.transition.severity,
+    at: notice.transition.deviceTime,
+  };
+}
+
 export function alertOf(notice: AlarmNotice): AlertItem {
   const t = notice.transition;
   return {
@@ -56,6 +66,8 @@ export function alertOf(notice: AlarmNotice): AlertItem {
 }
 
 export class NoticeRouter {
+  /** the app's own desktop notifications for the notices routed since the last take */
+  private desktop: DesktopNotice[] = [];
   private readonly s;
   private readonly flood: FloodDetector;
 
@@ -130,8 +142,10 @@ export class NoticeRouter {
     }
     if (routes.length === 0) for (const c of ctx.policy.defaultChannels) channels.add(c);
     const live = [...channels].filter((c) => ctx.channel(c));
+    const pages = this.flood.raise(notice.transition.severity, now, ctx.policy.flood);
+    if (pages) this.desktop.push(desktopOf(notice));
     if (live.length === 0) return;
-    if (!this.flood.raise(notice.transition.severity, now, ctx.policy.flood)) {
+    if (!pages) {
       // one digest per channel for the whole flood, sent a minute after it began
       for (const c of live) {
         this.outbox.addToDigest(c, 'flood', FLOOD_TITLE, [alertOf(notice)], now, now + 60_000);
@@ -150,6 +164,12 @@ export class NoticeRouter {
       updated_at: now,
     });
     this.send(notice, live, 'trigger', ctx, now, route?.name ?? null);
+  }
+
+  takeDesktop(): DesktopNotice[] {
+    const out = this.desktop;
+    this.desktop = [];
+    return out;
   }
 
   /** stages whose ack timeout passed: the next stage's channels are paged too */

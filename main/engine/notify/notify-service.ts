@@ -7,6 +7,7 @@
  * carrying the time they began.
  */
 import type Database from 'better-sqlite3';
+import type { DesktopNotice } from '../../../common/notify-contract';
 import type { AlarmNoticeSource } from '../alarms/alarm-notices';
 import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
@@ -50,6 +51,7 @@ export class NotifyService {
   private again = false;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
+  private readonly desktopListeners = new Set<(n: DesktopNotice) => void>();
 
   constructor(private readonly options: NotifyOptions) {
     this.now = options.now ?? Date.now;
@@ -108,11 +110,18 @@ export class NotifyService {
       const notices = source.after(source.cursor(CONSUMER), NOTICE_BATCH);
       if (notices.length === 0) return;
       const ctx = this.context();
-      db.transaction(() => {
-        const now = this.now();
-        for (const n of notices) this.router.route(n, ctx, now);
-        source.advance(CONSUMER, notices.at(-1)?.seq ?? 0);
-      })();
+      try {
+        db.transaction(() => {
+          const now = this.now();
+          for (const n of notices) this.router.route(n, ctx, now);
+          source.advance(CONSUMER, notices.at(-1)?.seq ?? 0);
+        })();
+      } catch (error) {
+        this.router.takeDesktop();
+        throw error;
+      }
+      // shown only once the deliveries they go with are committed
+      for (const n of this.router.takeDesktop()) for (const l of this.desktopListeners) l(n);
     }
   }
 
@@ -260,6 +269,11 @@ export class NotifyService {
       this.buckets.set(channel.rateKey, bucket);
     }
     return bucket;
+  }
+
+  onDesktop(listener: (n: DesktopNotice) => void): () => void {
+    this.desktopListeners.add(listener);
+    return () => this.desktopListeners.delete(listener);
   }
 
   /** forgets a deleted or edited channel's connection */

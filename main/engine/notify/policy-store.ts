@@ -23,6 +23,7 @@ export interface SavedMuteWindow extends MuteWindow {
   id: string;
   name: string;
   matchers: Matcher[];
+  weekdays: number[];
 }
 
 const DEFAULT_POLICY: Policy = PolicySchema.parse({ routes: [] });
