@@ -469,7 +469,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'mqtt.publish': (p) => tools.mqttPublish(p),
       ...topicBrowser.requests,
       ...rollouts.handlers,
-      ...createNotifyHandlers({ service: notify, actor: () => operator.get(), audit: (e) => audit.append(e) }),
+      ...createNotifyHandlers({
+        service: notify,
+        actor: () => operator.get(),
+        audit: (e) => audit.append(e),
+      }),
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),
