@@ -117,6 +117,10 @@ describe('Notifications page (1024x700, dark)', () => {
     );
     await page.getByText('None: every message was delivered').waitFor({ timeout: 15_000 });
     expect(verified.every(Boolean)).toBe(true);
+    // the routing choice is the engine's, not the form's: it is there after a reload
+    await page.reload();
+    await page.getByTestId('policy-form').getByLabel('Plant hook').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('policy-form').getByLabel('Plant hook').isChecked()).toBe(true);
     expect(pageErrors).toEqual([]);
   }, 90_000);
 });

@@ -112,11 +112,16 @@ function ChannelsPanel({ refresh }: { refresh: number }) {
 }
 
 function PolicyPanel({ onSaved }: { onSaved(): void }) {
-  const policy = usePoll(() => engine().request('notify.policy.get'), 60_000, 'policy');
+  const [version, setVersion] = useState(0);
+  const policy = usePoll(() => engine().request('notify.policy.get'), 60_000, `policy-${version}`);
   const channels = usePoll(() => engine().request('notify.channels.list'), POLL_MS, 'policy-channels');
   const [status, setStatus] = useState<PageStatus>(null);
   const [draft, setDraft] = useState<{ channels: string[]; tz: string } | null>(null);
-  if (!policy.data) return <LoadError what="the routing policy" error={policy.error} onRetry={onSaved} />;
+  if (!policy.data) {
+    return (
+      <LoadError what="the routing policy" error={policy.error} onRetry={() => setVersion((v) => v + 1)} />
+    );
+  }
   const current = draft ?? { channels: policy.data.defaultChannels, tz: policy.data.siteTimeZone };
   const save = (e: FormEvent) => {
     e.preventDefault();
@@ -128,7 +133,7 @@ function PolicyPanel({ onSaved }: { onSaved(): void }) {
       .then(
         () => {
           setStatus({ kind: 'ok', text: 'Routing saved' });
-          setDraft(null);
+          setVersion((v) => v + 1);
           onSaved();
         },
         (err: unknown) => setStatus({ kind: 'error', text: errorMessage(err) }),
