@@ -37,6 +37,7 @@ interface EpisodeRow {
   stage: number;
   round: number;
   escalate_at: number | null;
+  repeat_at: number | null;
 }
 
 function desktopOf(notice: AlarmNotice): DesktopNotice {
@@ -79,13 +80,21 @@ export class NoticeRouter {
     this.s = {
       episode: db.prepare<[string], EpisodeRow>('SELECT * FROM notify_episodes WHERE dedup_key = ?'),
       putEpisode: db.prepare(
-        `INSERT INTO notify_episodes (dedup_key, channels, notice, route, stage, round, escalate_at, updated_at)
-         VALUES (@dedup_key, @channels, @notice, @route, @stage, @round, @escalate_at, @updated_at)
+        `INSERT INTO notify_episodes (dedup_key, channels, notice, route, stage, round, escalate_at, repeat_at, updated_at)
+         VALUES (@dedup_key, @channels, @notice, @route, @stage, @round, @escalate_at, @repeat_at, @updated_at)
          ON CONFLICT (dedup_key) DO UPDATE SET channels = excluded.channels, notice = excluded.notice,
          route = excluded.route, stage = excluded.stage, round = excluded.round,
-         escalate_at = excluded.escalate_at, updated_at = excluded.updated_at`,
+         escalate_at = excluded.escalate_at, repeat_at = excluded.repeat_at, updated_at = excluded.updated_at`,
       ),
       stopEscalation: db.prepare('UPDATE notify_episodes SET escalate_at = NULL WHERE dedup_key = ?'),
+      // acknowledged, shelved or suppressed: someone knows; no more stages, no more reminders
+      quiet: db.prepare(
+        'UPDATE notify_episodes SET escalate_at = NULL, repeat_at = NULL WHERE dedup_key = ?',
+      ),
+      setRepeat: db.prepare('UPDATE notify_episodes SET repeat_at = ? WHERE dedup_key = ?'),
+      dueRepeats: db.prepare<[number], EpisodeRow>(
+        'SELECT * FROM notify_episodes WHERE repeat_at IS NOT NULL AND repeat_at <= ? ORDER BY repeat_at',
+      ),
       deleteEpisode: db.prepare('DELETE FROM notify_episodes WHERE dedup_key = ?'),
       dueEscalations: db.prepare<[number], EpisodeRow>(
         'SELECT * FROM notify_episodes WHERE escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at',
@@ -109,7 +118,7 @@ export class NoticeRouter {
         return;
       case 'acknowledged':
         if (!episode) return;
-        this.s.stopEscalation.run(notice.dedupKey);
+        this.s.quiet.run(notice.dedupKey);
         this.send(notice, JSON.parse(episode.channels), 'acknowledge', ctx, now, episode.route);
         return;
       case 'cleared':
@@ -121,7 +130,7 @@ export class NoticeRouter {
       case 'shelved':
       case 'suppressed':
         // an operator or the design took it out of view: nobody else is paged about it
-        if (episode) this.s.stopEscalation.run(notice.dedupKey);
+        if (episode) this.s.quiet.run(notice.dedupKey);
         return;
       default:
         return;
@@ -161,6 +170,7 @@ export class NoticeRouter {
       stage: 0,
       round: 0,
       escalate_at: stage0 ? now + stage0.ackTimeoutMs : null,
+      repeat_at: route ? now + route.repeatIntervalMs : null,
       updated_at: now,
     });
     this.send(notice, live, 'trigger', ctx, now, route?.name ?? null);
@@ -170,6 +180,20 @@ export class NoticeRouter {
     const out = this.desktop;
     this.desktop = [];
     return out;
+  }
+
+  /** alarms still firing and unacknowledged: told again every repeat interval */
+  repeat(ctx: RouterContext, now: number): void {
+    for (const ep of this.s.dueRepeats.all(now)) {
+      const route = ctx.policy.routes.find((r) => r.name === ep.route);
+      if (!route) {
+        this.s.setRepeat.run(null, ep.dedup_key);
+        continue;
+      }
+      this.s.setRepeat.run(now + route.repeatIntervalMs, ep.dedup_key);
+      const notice = JSON.parse(ep.notice) as AlarmNotice;
+      this.send(notice, JSON.parse(ep.channels), 'trigger', ctx, now, ep.route);
+    }
   }
 
   /** stages whose ack timeout passed: the next stage's channels are paged too */
@@ -204,6 +228,7 @@ export class NoticeRouter {
         stage,
         round,
         escalate_at: now + next.ackTimeoutMs,
+        repeat_at: ep.repeat_at,
         updated_at: now,
       });
       this.send(notice, targets, 'trigger', ctx, now, ep.route);

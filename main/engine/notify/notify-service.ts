@@ -79,7 +79,11 @@ export class NotifyService {
         this.again = false;
         try {
           this.consume();
-          this.router.escalate(this.context(), this.now());
+          const ctx = this.context();
+          this.options.db.transaction(() => {
+            this.router.escalate(ctx, this.now());
+            this.router.repeat(ctx, this.now());
+          })();
           await this.dispatch();
         } catch (error) {
           this.options.log.error('notification round failed', { error: (error as Error).message });

@@ -295,6 +295,23 @@ describe('routing', () => {
     expect(fx.service.outbox.list('pending', 10)).toEqual([]);
   });
 
+  it('reminds every repeat interval while the alarm fires unacknowledged, and stops at the ack', async () => {
+    policy([route('all', ['ops'], { repeatIntervalMs: 3_600_000 })]);
+    insertNotice(fx.db, { kind: 'raised', episode: 'rp' });
+    await fx.service.tick();
+    fx.clock.advance(3_599_000);
+    await fx.service.tick();
+    expect(receiver.received).toHaveLength(1);
+    fx.clock.advance(1_000);
+    await fx.service.tick();
+    expect(bodies().map((b) => b.type)).toEqual(['alarm.trigger', 'alarm.trigger']);
+    insertNotice(fx.db, { kind: 'acknowledged', episode: 'rp' });
+    await fx.service.tick();
+    fx.clock.advance(10 * 3_600_000);
+    await fx.service.tick();
+    expect(bodies().map((b) => b.type)).toEqual(['alarm.trigger', 'alarm.trigger', 'alarm.acknowledge']);
+  });
+
   it('never notifies for a shadow rule', async () => {
     policy([route('all', ['ops'])]);
     insertNotice(fx.db, { kind: 'raised', episode: 'sh', shadow: true });

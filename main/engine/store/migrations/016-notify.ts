@@ -69,9 +69,11 @@ export const migration016: Migration = {
     stage         INTEGER NOT NULL DEFAULT 0,
     round         INTEGER NOT NULL DEFAULT 0,
     escalate_at   INTEGER,
+    repeat_at     INTEGER,
     updated_at    INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX notify_episodes_escalate ON notify_episodes (escalate_at);
+  CREATE INDEX notify_episodes_repeat ON notify_episodes (repeat_at);
   CREATE TABLE notify_raised (
     at            INTEGER NOT NULL
   ) STRICT;
