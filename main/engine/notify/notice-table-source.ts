@@ -29,9 +29,14 @@ export class NoticeTableSource implements AlarmNoticeSource {
   }
 
   after(afterSeq: number, limit: number): AlarmNotice[] {
-    return this.statements.after
-      .all(afterSeq, limit)
-      .map((row) => ({ ...(JSON.parse(row.body) as Omit<AlarmNotice, 'seq'>), seq: row.seq }));
+    const out: AlarmNotice[] = [];
+    for (const row of this.statements.after.all(afterSeq, limit)) {
+      // a body that is not JSON cannot be told to anyone: it is passed over, not retried for ever
+      try {
+        out.push({ ...(JSON.parse(row.body) as Omit<AlarmNotice, 'seq'>), seq: row.seq });
+      } catch {}
+    }
+    return out;
   }
 
   onNotices(listener: () => void): () => void {

@@ -117,7 +117,18 @@ export class NotifyService {
       try {
         db.transaction(() => {
           const now = this.now();
-          for (const n of notices) this.router.route(n, ctx, now);
+          for (const n of notices) {
+            // each notice in its own savepoint: one the router cannot read is skipped whole,
+            // logged, and does not hold back the ones after it
+            try {
+              db.transaction(() => this.router.route(n, ctx, now))();
+            } catch (error) {
+              this.options.log.error('alarm notice skipped: it cannot be routed', {
+                seq: n.seq,
+                error: (error as Error).message,
+              });
+            }
+          }
           source.advance(CONSUMER, notices.at(-1)?.seq ?? 0);
         })();
       } catch (error) {

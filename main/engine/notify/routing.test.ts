@@ -312,6 +312,25 @@ describe('routing', () => {
     expect(bodies().map((b) => b.type)).toEqual(['alarm.trigger', 'alarm.trigger', 'alarm.acknowledge']);
   });
 
+  it('skips a notice it cannot read and delivers the ones after it', async () => {
+    policy([route('all', ['ops'])]);
+    insertNotice(fx.db, { kind: 'raised', episode: 'ok1' });
+    fx.db
+      .prepare(
+        "INSERT INTO alarm_notices (transition_seq, dedup_key, body, created_at) VALUES (0, 'x', '{not json', 0)",
+      )
+      .run();
+    fx.db
+      .prepare(
+        "INSERT INTO alarm_notices (transition_seq, dedup_key, body, created_at) VALUES (0, 'y', ?, 0)",
+      )
+      .run(JSON.stringify({ kind: 'raised', dedupKey: 'y', shadow: false }));
+    insertNotice(fx.db, { kind: 'raised', episode: 'ok2', device: 'boiler-9' });
+    await fx.service.tick();
+    expect(bodies().map((b) => b.data.alerts[0]?.dedupKey)).toEqual(['dedup-ok1', 'dedup-ok2']);
+    expect(fx.source.cursor('notify')).toBe(4);
+  });
+
   it('never notifies for a shadow rule', async () => {
     policy([route('all', ['ops'])]);
     insertNotice(fx.db, { kind: 'raised', episode: 'sh', shadow: true });
