@@ -121,6 +121,12 @@ describe('Notifications page (1024x700, dark)', () => {
     await page.reload();
     await page.getByTestId('policy-form').getByLabel('Plant hook').waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('policy-form').getByLabel('Plant hook').isChecked()).toBe(true);
+
+    // last: a mute window saved now must not mute the alarm above at whatever hour this runs
+    const mute = page.getByTestId('mute-form');
+    await mute.getByLabel('Name').fill('Night shift');
+    await mute.getByRole('button', { name: 'Add mute window' }).click();
+    await page.getByTestId('mute-windows').getByText('Night shift').waitFor({ timeout: 10_000 });
     expect(pageErrors).toEqual([]);
   }, 90_000);
 });
