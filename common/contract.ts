@@ -25,6 +25,7 @@ import { diagnosticsRequests } from './diagnostics-contract';
 import { firmwareRequests } from './firmware-contract';
 import { flashRequests, flashStreams } from './flash-contract';
 import { mqttBrowseRequests, mqttBrowseStreams } from './mqtt-browse-contract';
+import { notifyRequests, notifyStreams } from './notify-contract';
 import { profilesRequests } from './profiles-contract';
 import { registryRequests, registryStreams } from './registry-contract';
 import { rolloutRequests, rolloutStreams } from './rollout-contract';
@@ -237,6 +238,7 @@ export const requests = {
   ...deviceHistoryRequests,
   ...diagnosticsRequests,
   ...actionRequests,
+  ...notifyRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
@@ -279,6 +281,7 @@ export const streams = {
   ...mqttBrowseStreams,
   ...flashStreams,
   ...rolloutStreams,
+  ...notifyStreams,
 } as const;
 
 export type Requests = typeof requests;

@@ -249,3 +249,20 @@ export const notifyRequests = {
     result: ok,
   },
 } as const;
+
+export const DesktopNoticeSchema = z.object({
+  dedupKey: z.string(),
+  title: z.string(),
+  body: z.string(),
+  severity: z.enum(['info', 'warning', 'high', 'critical']).nullable(),
+  at: timestamp,
+});
+export type DesktopNotice = z.infer<typeof DesktopNoticeSchema>;
+
+export const notifyStreams = {
+  /**
+   * the app's own channel: one event per alarm raised that is not silenced, muted or folded
+   * into a flood digest; the renderer shows it as a desktop notification
+   */
+  'notify.desktop': { params: z.object({}).strict().optional(), data: DesktopNoticeSchema },
+} as const;

@@ -33,6 +33,9 @@ const SerialMonitor = lazy(() =>
 );
 const StoragePanel = lazy(() => import('./storage/StoragePanel').then((m) => ({ default: m.StoragePanel })));
 const RolloutsView = lazy(() => import('./rollouts/RolloutsView').then((m) => ({ default: m.RolloutsView })));
+const NotificationsView = lazy(() =>
+  import('./notify/NotificationsView').then((m) => ({ default: m.NotificationsView })),
+);
 const SyncView = lazy(() => import('./sync/SyncView').then((m) => ({ default: m.SyncView })));
 const ComparePage = lazy(() => import('./views/ComparePage').then((m) => ({ default: m.ComparePage })));
 const ConnectionsView = lazy(() =>
@@ -58,6 +61,7 @@ const TITLES: Record<Route['name'], string> = {
   profiles: 'Profiles',
   firmware: 'Firmware',
   rollouts: 'Rollouts',
+  notifications: 'Notifications',
   'not-found': 'Not found',
 };
 
@@ -98,6 +102,8 @@ function Page({ route }: { route: Route }) {
       return <SyncView />;
     case 'rollouts':
       return <RolloutsView />;
+    case 'notifications':
+      return <NotificationsView />;
     case 'profiles':
       return <ProfilesView profileId={route.profileId} />;
     case 'firmware':

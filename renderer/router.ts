@@ -31,6 +31,7 @@ export type Route =
   | { name: 'profiles'; profileId: string | null }
   | { name: 'firmware' }
   | { name: 'rollouts' }
+  | { name: 'notifications' }
   | { name: 'not-found'; hash: string };
 
 const TOOL_ROUTES = ['serial', 'mqtt', 'ble'] as const;
@@ -74,6 +75,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/sync') return { name: 'sync' };
   if (path === '/firmware') return { name: 'firmware' };
   if (path === '/rollouts') return { name: 'rollouts' };
+  if (path === '/notifications') return { name: 'notifications' };
   if (path === '/profiles' || path === '/profiles/') return { name: 'profiles', profileId: null };
   const segment = (pattern: RegExp, make: (value: string) => Route): Route | null => {
     const match = pattern.exec(path);
@@ -150,6 +152,8 @@ export function hrefFor(route: Route): string {
       return '#/firmware';
     case 'rollouts':
       return '#/rollouts';
+    case 'notifications':
+      return '#/notifications';
     case 'profiles':
       return route.profileId === null ? '#/profiles' : `#/profiles/${escapeSegment(route.profileId)}`;
     case 'compare': {

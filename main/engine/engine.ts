@@ -11,7 +11,7 @@ import { RpcError } from '../../common/protocol';
 import type { Reading } from '../../common/reading';
 import { version } from '../../package.json';
 import { createEdgeActions } from './alarms/actions/edge-actions';
-import { NoticeTableSource } from './alarms/actions/notice-table-source';
+import { NoticeTableSource } from './alarms/notice-table-source';
 import { AuditLog } from './audit/audit-log';
 import {
   createCommissioningHandlers,
@@ -44,6 +44,9 @@ import { ROLLOUT_HEALTH_POLICY } from './firmware/health-judge';
 import { IngestPipeline } from './ingest/pipeline';
 import { ReadingValidator } from './ingest/validate';
 import { toLiveBatch } from './live-streams';
+import { publishThroughConnector } from './notify/channels/mqtt-channel';
+import { createNotifyHandlers, createNotifyStreams } from './notify/notify-handlers';
+import { NotifyService } from './notify/notify-service';
 import { createPkiHandlers, lazyCredentials } from './pki/pki-handlers';
 import { loadProfileSources } from './profiles/load-profiles';
 import { createProfileHandlers } from './profiles/profile-handlers';
@@ -269,6 +272,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log: log.child('edge-actions'),
   });
   const topicBrowser = createMqttBrowseHandlers(findConnector, audit, () => operator.get());
+  // alarm notifications: journaled notices → routes → channels, through their own outbox
+  const notify = new NotifyService({
+    db,
+    secrets,
+    source: new NoticeTableSource(db),
+    publishMqtt: publishThroughConnector(findConnector),
+    log: log.child('notify'),
+  });
 
   // the CA is opened (or created) on first use: a site that never commissions never has one
   const credentials = lazyCredentials({
@@ -484,6 +495,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'mqtt.publish': (p) => tools.mqttPublish(p),
       ...topicBrowser.requests,
       ...rollouts.handlers,
+      ...createNotifyHandlers({
+        service: notify,
+        actor: () => operator.get(),
+        audit: (e) => audit.append(e),
+      }),
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),
@@ -534,6 +550,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ...createFlashStreams(flash),
       ...sync.streams,
       ...rollouts.streams,
+      ...createNotifyStreams(notify),
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
         emit(allConnectors().map((c) => c.status()));
@@ -548,6 +565,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   connectorManager.startSaved();
   void rollouts.start();
   edgeActions.runner.start();
+  notify.start();
   // the demo site's devices also take firmware jobs, so a rollout can be tried at once
   const demoRollouts = options.demo
     ? startDemoRolloutFleet({
@@ -617,6 +635,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await flash.close();
       await rollouts.close();
       await edgeActions.runner.stop();
+      await notify.close();
       await (await demoRollouts)?.close();
       await connectorManager.stopAll();
       // the last readings reach the store and the outbox before the sync loop stops

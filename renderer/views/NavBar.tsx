@@ -93,6 +93,9 @@ export function NavBar({ route }: { route: Route }) {
         <NavLink href={hrefFor({ name: 'rollouts' })} active={route.name === 'rollouts'}>
           Rollouts
         </NavLink>
+        <NavLink href={hrefFor({ name: 'notifications' })} active={route.name === 'notifications'}>
+          Notifications
+        </NavLink>
         <NavLink href={hrefFor({ name: 'audit' })} active={route.name === 'audit'}>
           Audit
         </NavLink>

@@ -9,11 +9,11 @@ import { AuditLog } from '../../audit/audit-log';
 import { openDatabase } from '../../store/database';
 import { openTestDb, silent } from '../../store/test-fixtures';
 import type { AlarmNotice } from '../alarm-notices';
+import { NoticeTableSource } from '../notice-table-source';
 import { ActionLog } from './action-log';
 import { ACTIONS_CONSUMER, ActionRunner, type ActionRunnerOptions } from './action-runner';
 import type { Attempt } from './attempt';
 import { addNotice, saveRule, T0 } from './notice-fixtures';
-import { NoticeTableSource } from './notice-table-source';
 
 type Db = ReturnType<typeof openTestDb>['db'];
 const open: Db[] = [];

@@ -17,9 +17,9 @@ import { createMqttConnector, type MqttConnector } from '../../connectors/mqtt/m
 import { sparkplugCodec } from '../../connectors/mqtt/sparkplug';
 import { RecordingSink } from '../../connectors/mqtt/test-sink';
 import { openTestDb, silent } from '../../store/test-fixtures';
+import { NoticeTableSource } from '../notice-table-source';
 import { createEdgeActions } from './edge-actions';
 import { addNotice, saveRule, T0 } from './notice-fixtures';
-import { NoticeTableSource } from './notice-table-source';
 
 interface Heard {
   topic: string;

@@ -19,9 +19,9 @@ import {
   SerialConnectorConfigSchema,
 } from '../../connectors/serial/serial-connector';
 import { openTestDb, silent } from '../../store/test-fixtures';
+import { NoticeTableSource } from '../notice-table-source';
 import { createEdgeActions } from './edge-actions';
 import { addNotice, saveRule } from './notice-fixtures';
-import { NoticeTableSource } from './notice-table-source';
 
 let dir: string;
 const cleanups: (() => Promise<void> | void)[] = [];

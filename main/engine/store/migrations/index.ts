@@ -20,6 +20,7 @@ import { migration014 } from './014-device-firmware-history';
 import { migration015 } from './015-alarms';
 import { migration016 } from './016-alarm-actions';
 import { migration017 } from './017-pinned-key-algorithms';
+import { migration018 } from './018-notify';
 
 export interface Migration {
   version: number;
@@ -46,4 +47,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration015,
   migration016,
   migration017,
+  migration018,
 ];
