@@ -194,13 +194,16 @@ export class SerialFrameDecoder {
 
   push(chunk: Uint8Array): void {
     let at = 0;
+    // lines before this offset failed the one-pass check: they go one by one, each tried once
+    let strictUntil = 0;
     while (at < chunk.length) {
-      if (this.frame && !this.skipping && this.partialBytes === 0) {
-        const next = this.continuationRun(chunk, at);
-        if (next > at) {
-          at = next;
+      if (at >= strictUntil && this.frame && !this.skipping && this.partialBytes === 0) {
+        const run = this.continuationRun(chunk, at);
+        if (run > 0) {
+          at = run;
           continue;
         }
+        if (run < 0) strictUntil = -run;
       }
       const nl = chunk.indexOf(0x0a, at);
       const end = nl < 0 ? chunk.length : nl;
@@ -232,7 +235,9 @@ export class SerialFrameDecoder {
 
   /**
    * The full continuation lines at `at` (what an upload sends by the hundred), decoded in one
-   * native pass; returns where they end, or `at` to take the lines one by one. Taken only when
+   * native pass; returns where they end, 0 when there is no such run, or minus its end when
+   * the run failed the check below (its lines then go one by one, so damaged input is not
+   * decoded over and over). Taken only when
    * the result is provably what the line-by-line path gives: every line is 04 14, 124
    * characters and a newline; the frame's declared end is not passed (check() then completes
    * it as after a last line); and the native decoder, which skips any byte that is not base64,
@@ -242,7 +247,7 @@ export class SerialFrameDecoder {
    */
   private continuationRun(chunk: Uint8Array, at: number): number {
     const frame = this.frame as Buffer;
-    if (this.frameBytes < 2) return at;
+    if (this.frameBytes < 2) return 0;
     const room = frame.readUInt16BE(0) + 2 - this.frameBytes;
     const most = Math.min(Math.floor(room / LINE_PAYLOAD), Math.floor((chunk.length - at) / MAX_LINE_BYTES));
     let lines = 0;
@@ -253,11 +258,11 @@ export class SerialFrameDecoder {
         chunk[p + MAX_LINE_BYTES - 1] !== 0x0a
       )
         break;
-    if (lines < 2) return at;
+    if (lines < 2) return 0;
     const end = at + lines * MAX_LINE_BYTES;
     const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1', at, end);
     const written = frame.write(text, this.frameBytes, 'base64');
-    if (written !== lines * LINE_PAYLOAD || text.includes('-') || text.includes('_')) return at;
+    if (written !== lines * LINE_PAYLOAD || text.includes('-') || text.includes('_')) return -end;
     this.frameBytes += written;
     this.check();
     return end;
