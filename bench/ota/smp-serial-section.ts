@@ -2,9 +2,13 @@
  * bench:ota section: SMP image upload over the serial console transport on a socat pty
  * pair, the simulated MCUboot device in its own process (smp-device-process.ts). In the
  * same run, the raw pty throughput is measured the same way (this process writes, the
- * device process counts). What an SMP upload can carry at most is that raw rate times
- * the console framing's unavoidable overhead: base64 (3/4), then 124 payload characters
- * per 127-byte line; the figure is the upload's image bytes/s against it.
+ * device process counts), right before and right after each upload, and their mean is the
+ * link's rate. What an SMP upload can carry at most is that raw rate times the console
+ * framing's unavoidable overhead: base64 (3/4), then 124 payload characters per 127-byte
+ * line; the figure is the upload's image bytes/s against it. The machine is shared, so
+ * the load average and each process's CPU time per image byte (client, device, socat:
+ * steadier than wall-clock rates) are printed too, beside what the raw runs spent on the
+ * same number of wire bytes.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +21,7 @@ import { serialPortLink } from '../../main/engine/smp/serial-port-link';
 import { SmpClient } from '../../main/engine/smp/smp-client';
 import { BASE64_PER_LINE, MAX_LINE_BYTES } from '../../main/engine/smp/smp-serial-framing';
 import { type ByteLink, serialTransport } from '../../main/engine/smp/smp-transport';
+import { cpuSnapshot } from './cpu-meter';
 import { pacedLink } from './paced-link';
 import { kib, type OtaBenchSection, percent } from './section';
 
@@ -42,18 +47,37 @@ function once<T>(child: ChildProcess, kind: string): Promise<T> {
   });
 }
 
-async function rawThroughput(link: ByteLink, device: ChildProcess): Promise<number> {
+/** wire bytes per image byte: base64, then 124 characters a 127-byte line */
+const WIRE_PER_IMAGE_BYTE = (4 / 3) * (MAX_LINE_BYTES / BASE64_PER_LINE);
+
+type Pids = Record<string, number | undefined>;
+interface Run {
+  /** bytes/s: raw bytes for a raw run, image bytes for an upload */
+  rate: number;
+  /** CPU ns per byte (raw byte, image byte) by process */
+  cpu: Record<string, number | undefined>;
+}
+
+function perByte(cpu: Record<string, number | undefined>, bytes: number) {
+  return Object.fromEntries(
+    Object.entries(cpu).map(([k, v]) => [k, v === undefined ? undefined : v / bytes]),
+  );
+}
+
+async function rawThroughput(link: ByteLink, device: ChildProcess, pids: Pids): Promise<Run> {
   const total = RAW_BYTES;
   const ready = once(device, 'ready');
   device.send({ kind: 'raw', bytes: total });
   await ready;
   const done = once(device, 'raw-done');
   const chunk = Buffer.alloc(64 * 1024, 0x41);
+  const cpu = cpuSnapshot(pids);
   const started = process.hrtime.bigint();
   for (let sent = 0; sent < total; sent += chunk.length)
     await link.write(chunk.subarray(0, Math.min(chunk.length, total - sent)));
   await done;
-  return total / (Number(process.hrtime.bigint() - started) / 1e9);
+  const rate = total / (Number(process.hrtime.bigint() - started) / 1e9);
+  return { rate, cpu: perByte(cpu.since(), total) };
 }
 
 async function upload(
@@ -61,8 +85,9 @@ async function upload(
   device: ChildProcess,
   imageBytes: number,
   bufSize: number,
+  pids: Pids,
   pace?: number,
-): Promise<number> {
+): Promise<Run> {
   const ready = once(device, 'ready');
   device.send({ kind: 'device', bufSize, bufCount: BUF_COUNT, slotSize: 1 << 26, pace });
   await ready;
@@ -73,18 +98,41 @@ async function upload(
   const client = new SmpClient(serialTransport(link), { timeoutMs: 5000 });
   try {
     await client.mcumgrParams();
+    const cpu = cpuSnapshot(pids);
     const started = process.hrtime.bigint();
     await client.upload(image);
-    return image.length / (Number(process.hrtime.bigint() - started) / 1e9);
+    const rate = image.length / (Number(process.hrtime.bigint() - started) / 1e9);
+    return { rate, cpu: perByte(cpu.since(), image.length) };
   } finally {
     client.close();
   }
 }
 
 function line(rate: number, raw: number): string {
-  const ceiling = raw * (3 / 4) * (BASE64_PER_LINE / MAX_LINE_BYTES);
+  const ceiling = raw / WIRE_PER_IMAGE_BYTE;
   return `${kib(rate)} of image; link ${kib(raw)} raw, ${kib(ceiling)} after base64 and framing; ${percent(rate / ceiling)} of what the link carries`;
 }
+
+function cpuLine(up: Run, raws: Run[]): string | undefined {
+  const ns = (v: number | undefined) => (v === undefined ? '?' : v.toFixed(1));
+  const names = Object.keys(up.cpu);
+  if (names.every((k) => up.cpu[k] === undefined)) return undefined;
+  const sum = (cpu: Record<string, number | undefined>) => names.reduce((t, k) => t + (cpu[k] ?? 0), 0);
+  // the raw runs' cost of the wire bytes one image byte becomes, averaged over before and after
+  const rawCpu = Object.fromEntries(
+    names.map((k) => [
+      k,
+      (raws.reduce((t, r) => t + (r.cpu[k] ?? 0), 0) / raws.length) * WIRE_PER_IMAGE_BYTE,
+    ]),
+  );
+  return `CPU ns per image byte: ${names.map((k) => `${k} ${ns(up.cpu[k])}`).join(', ')} (total ${ns(sum(up.cpu))}); the raw link, same wire bytes: ${names.map((k) => `${k} ${ns(rawCpu[k])}`).join(', ')} (total ${ns(sum(rawCpu))})`;
+}
+
+const loadLine = () =>
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${os.availableParallelism()} CPUs`;
 
 export const smpSerialSection: OtaBenchSection = {
   title: `SMP upload over serial (socat pty, simulated MCUboot device in its own process, buf_count ${BUF_COUNT})`,
@@ -100,20 +148,28 @@ export const smpSerialSection: OtaBenchSection = {
       await once(device, 'ready');
       await new Promise<void>((resolve, reject) => host.open((e) => (e ? reject(e) : resolve())));
       const link = serialPortLink(host);
+      const pids: Pids = { client: process.pid, device: device.pid, socat: pair.pid };
+      print(loadLine());
       for (const bufSize of BUF_SIZES)
         for (const mib of [1, 4]) {
-          const raw = await rawThroughput(link, device);
-          const rate = await upload(link, device, mib * 1024 * 1024, bufSize);
-          print(`${mib} MiB image, buf_size ${bufSize}, pty at full speed: ${line(rate, raw)}`);
+          const before = await rawThroughput(link, device, pids);
+          const up = await upload(link, device, mib * 1024 * 1024, bufSize, pids);
+          const after = await rawThroughput(link, device, pids);
+          print(
+            `${mib} MiB image, buf_size ${bufSize}, pty at full speed: ${line(up.rate, (before.rate + after.rate) / 2)} (raw ${kib(before.rate)} before, ${kib(after.rate)} after)`,
+          );
+          const cpu = cpuLine(up, [before, after]);
+          if (cpu) print(`  ${cpu}`);
         }
       // the same link held to a UART's pace (both ways): what the protocol loses to round trips
       // (its capacity is the pace itself; a raw run through the pacer only approaches it)
       const paced = pacedLink(link, PACE);
       const bufSize = BUF_SIZES[0] as number;
-      const rate = await upload(paced, device, 1024 * 1024, bufSize, PACE);
+      const { rate } = await upload(paced, device, 1024 * 1024, bufSize, pids, PACE);
       print(
         `1 MiB image, buf_size ${bufSize}, link paced to ${PACE / 1_000_000} MB/s (a 10 Mbaud UART): ${line(rate, PACE)}`,
       );
+      print(loadLine());
     } finally {
       device.disconnect();
       await new Promise<void>((r) => (host.isOpen ? host.close(() => r()) : r()));

@@ -208,7 +208,11 @@ export class SimulatedMcubootDevice {
       if (packet.length !== SMP_HEADER_SIZE + header.length) throw v1Error(EINVAL);
       let body: SmpBody;
       try {
-        body = decodeBody(packet.subarray(SMP_HEADER_SIZE));
+        // read in place as zcbor does (cborg's byte strings are views into a Buffer, copies
+        // otherwise): each upload chunk is then copied once, into the slot
+        body = decodeBody(
+          Buffer.from(packet.buffer, packet.byteOffset + SMP_HEADER_SIZE, packet.length - SMP_HEADER_SIZE),
+        );
       } catch {
         throw v1Error(EINVAL);
       }

@@ -15,7 +15,7 @@
  * a fast link is not held back by one round trip per chunk.
  */
 import { createHash } from 'node:crypto';
-import { decodeBody, encodeBody, type SmpBody } from './smp-cbor';
+import { decodeBody, encodeBody, encodeBodyWithBytes, type SmpBody } from './smp-cbor';
 import {
   decodeHeader,
   encodeHeader,
@@ -124,12 +124,23 @@ export class SmpClient {
     timeoutMs = this.timeoutMs,
   ): Promise<SmpBody> {
     const data = encodeBody(body);
+    const packet = new Uint8Array(SMP_HEADER_SIZE + data.length);
+    packet.set(data, SMP_HEADER_SIZE);
+    return this.exchange(op, group, id, packet, timeoutMs);
+  }
+
+  /** Sends `packet` (its body already encoded after SMP_HEADER_SIZE free bytes) and awaits the answer. */
+  private async exchange(
+    op: SmpOp,
+    group: number,
+    id: number,
+    packet: Uint8Array,
+    timeoutMs = this.timeoutMs,
+  ): Promise<SmpBody> {
     const seq = this.seq;
     this.seq = (this.seq + 1) & 0xff;
-    const header = encodeHeader({ op, version: 1, flags: 0, length: data.length, group, seq, id });
-    const packet = new Uint8Array(SMP_HEADER_SIZE + data.length);
-    packet.set(header);
-    packet.set(data, SMP_HEADER_SIZE);
+    const length = packet.length - SMP_HEADER_SIZE;
+    packet.set(encodeHeader({ op, version: 1, flags: 0, length, group, seq, id }));
     const answer = new Promise<SmpBody>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(seq);
@@ -323,10 +334,13 @@ export class SmpClient {
         while (inflight.length < window && at < file.length) {
           const off = at;
           const size = fitChunk(file.length - off, limit, (n) => ({ off, data: new Uint8Array(n) }));
-          const reply = this.request(SmpOp.write, SmpGroup.image, ImageCommand.upload, {
-            off,
-            data: file.subarray(off, off + size),
-          });
+          const packet = encodeBodyWithBytes(
+            { off },
+            'data',
+            file.subarray(off, off + size),
+            SMP_HEADER_SIZE,
+          );
+          const reply = this.exchange(SmpOp.write, SmpGroup.image, ImageCommand.upload, packet);
           reply.catch(() => {}); // awaited in order below; this only keeps a later failure from going unhandled
           inflight.push({ expected: off + size, reply });
           at = off + size;

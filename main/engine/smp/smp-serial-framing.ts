@@ -16,21 +16,59 @@ export const FRAME_CONTINUATION = [0x04, 0x14] as const;
 export const MAX_LINE_BYTES = 127;
 /** base64 characters per line: 127 minus the 2-byte marker and the newline, rounded down to whole quads */
 export const BASE64_PER_LINE = Math.floor((MAX_LINE_BYTES - 3) / 4) * 4;
+/** bytes a full line carries */
+const LINE_PAYLOAD = (BASE64_PER_LINE / 4) * 3;
 
-const CRC_TABLE = (() => {
-  const t = new Uint16Array(256);
+/**
+ * CRC-16/XMODEM by slicing-by-8: SLICES[k][b] is the CRC of byte b followed by k zero
+ * bytes, so eight bytes cost eight independent lookups instead of eight dependent steps
+ * (an upload runs megabytes through this on both ends of the link).
+ */
+const SLICES = (() => {
+  const t = Array.from({ length: 8 }, () => new Uint16Array(256));
+  const t0 = t[0] as Uint16Array;
   for (let n = 0; n < 256; n++) {
     let c = n << 8;
     for (let i = 0; i < 8; i++) c = c & 0x8000 ? (c << 1) ^ 0x1021 : c << 1;
-    t[n] = c & 0xffff;
+    t0[n] = c & 0xffff;
+  }
+  for (let k = 1; k < 8; k++) {
+    const prev = t[k - 1] as Uint16Array;
+    const cur = t[k] as Uint16Array;
+    for (let n = 0; n < 256; n++) {
+      const c = prev[n] as number;
+      cur[n] = ((c << 8) ^ (t0[c >> 8] as number)) & 0xffff;
+    }
   }
   return t;
 })();
+const [T0, T1, T2, T3, T4, T5, T6, T7] = SLICES as [
+  Uint16Array,
+  Uint16Array,
+  Uint16Array,
+  Uint16Array,
+  Uint16Array,
+  Uint16Array,
+  Uint16Array,
+  Uint16Array,
+];
 
 export function crc16xmodem(bytes: Uint8Array, crc = 0): number {
-  let c = crc;
-  for (let i = 0; i < bytes.length; i++)
-    c = ((c << 8) ^ (CRC_TABLE[((c >> 8) ^ (bytes[i] as number)) & 0xff] as number)) & 0xffff;
+  let c = crc & 0xffff;
+  let i = 0;
+  const whole = bytes.length - (bytes.length % 8);
+  for (; i < whole; i += 8)
+    c =
+      (T7[(c >> 8) ^ (bytes[i] as number)] as number) ^
+      (T6[(c & 0xff) ^ (bytes[i + 1] as number)] as number) ^
+      (T5[bytes[i + 2] as number] as number) ^
+      (T4[bytes[i + 3] as number] as number) ^
+      (T3[bytes[i + 4] as number] as number) ^
+      (T2[bytes[i + 5] as number] as number) ^
+      (T1[bytes[i + 6] as number] as number) ^
+      (T0[bytes[i + 7] as number] as number);
+  for (; i < bytes.length; i++)
+    c = ((c << 8) ^ (T0[((c >> 8) ^ (bytes[i] as number)) & 0xff] as number)) & 0xffff;
   return c;
 }
 
@@ -41,15 +79,23 @@ export function encodeSerialFrame(packet: Uint8Array): Uint8Array {
   payload.writeUInt16BE(packet.length + 2, 0);
   payload.set(packet, 2);
   payload.writeUInt16BE(crc16xmodem(packet), packet.length + 2);
-  // one base64 pass and one output buffer: an upload encodes megabytes of these
-  const text = Buffer.from(payload.toString('base64'), 'latin1');
-  const out = Buffer.allocUnsafe(serialFrameSize(packet.length));
+  // One base64 pass, written once at the tail of the output buffer; each line then moves
+  // forward into place behind its marker. A line's new place always lies before the text
+  // still to be moved (3 bytes of marker and newline per line), so nothing is overwritten
+  // unread. No intermediate buffer, no per-line allocation: an upload encodes megabytes.
+  const text = payload.toString('base64');
+  const size = serialFrameSize(packet.length);
+  const out = Buffer.allocUnsafe(size);
+  const start = size - text.length;
+  out.write(text, start, 'latin1');
   let o = 0;
   for (let at = 0; at < text.length; at += BASE64_PER_LINE) {
     const marker = at === 0 ? FRAME_START : FRAME_CONTINUATION;
     out[o++] = marker[0];
     out[o++] = marker[1];
-    o += text.copy(out, o, at, Math.min(text.length, at + BASE64_PER_LINE));
+    const end = Math.min(text.length, at + BASE64_PER_LINE);
+    out.copyWithin(o, start + at, start + end);
+    o += end - at;
     out[o++] = 0x0a;
   }
   return new Uint8Array(out.buffer, out.byteOffset, o);
@@ -148,7 +194,17 @@ export class SerialFrameDecoder {
 
   push(chunk: Uint8Array): void {
     let at = 0;
+    // lines before this offset failed the one-pass check: they go one by one, each tried once
+    let strictUntil = 0;
     while (at < chunk.length) {
+      if (at >= strictUntil && this.frame && !this.skipping && this.partialBytes === 0) {
+        const run = this.continuationRun(chunk, at);
+        if (run > 0) {
+          at = run;
+          continue;
+        }
+        if (run < 0) strictUntil = -run;
+      }
       const nl = chunk.indexOf(0x0a, at);
       const end = nl < 0 ? chunk.length : nl;
       if (!this.skipping) {
@@ -175,6 +231,41 @@ export class SerialFrameDecoder {
       this.skipping = false;
       at = nl + 1;
     }
+  }
+
+  /**
+   * The full continuation lines at `at` (what an upload sends by the hundred), decoded in one
+   * native pass; returns where they end, 0 when there is no such run, or minus its end when
+   * the run failed the check below (its lines then go one by one, so damaged input is not
+   * decoded over and over). Taken only when
+   * the result is provably what the line-by-line path gives: every line is 04 14, 124
+   * characters and a newline; the frame's declared end is not passed (check() then completes
+   * it as after a last line); and the native decoder, which skips any byte that is not base64,
+   * stops at '=' and also takes '-' and '_', produced 93 bytes a line from text holding
+   * neither '-' nor '_', i.e. every character was in the strict alphabet. Anything else,
+   * errors included, goes the strict way.
+   */
+  private continuationRun(chunk: Uint8Array, at: number): number {
+    const frame = this.frame as Buffer;
+    if (this.frameBytes < 2) return 0;
+    const room = frame.readUInt16BE(0) + 2 - this.frameBytes;
+    const most = Math.min(Math.floor(room / LINE_PAYLOAD), Math.floor((chunk.length - at) / MAX_LINE_BYTES));
+    let lines = 0;
+    for (let p = at; lines < most; lines++, p += MAX_LINE_BYTES)
+      if (
+        chunk[p] !== FRAME_CONTINUATION[0] ||
+        chunk[p + 1] !== FRAME_CONTINUATION[1] ||
+        chunk[p + MAX_LINE_BYTES - 1] !== 0x0a
+      )
+        break;
+    if (lines < 2) return 0;
+    const end = at + lines * MAX_LINE_BYTES;
+    const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1', at, end);
+    const written = frame.write(text, this.frameBytes, 'base64');
+    if (written !== lines * LINE_PAYLOAD || text.includes('-') || text.includes('_')) return -end;
+    this.frameBytes += written;
+    this.check();
+    return end;
   }
 
   private finishLine(src: Uint8Array, from: number, to: number): void {
