@@ -1,0 +1,151 @@
+/**
+ * A sliding window of one series in bounded memory: a ring of time buckets (1/60 of the
+ * window each), every bucket keeping count, sum, min, max, first and last. A window of any
+ * reading rate costs the same few kilobytes, and the window edge is exact to one bucket; a
+ * bucket is only counted when it starts inside the window, so nothing older ever is.
+ */
+
+const FIELDS = 9;
+const IDX = 0;
+const COUNT = 1;
+const SUM = 2;
+const MIN = 3;
+const MAX = 4;
+const FIRST_TS = 5;
+const FIRST = 6;
+const LAST_TS = 7;
+const LAST = 8;
+
+export const BUCKETS_PER_WINDOW = 60;
+
+export interface WindowSummary {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  firstTs: number;
+  first: number;
+  lastTs: number;
+  last: number;
+}
+
+export class BucketWindow {
+  readonly bucketMs: number;
+  private readonly slots: number;
+  /** allocated on the first reading: an instance that never sees one costs nothing */
+  private data: Float64Array | undefined;
+
+  constructor(readonly windowMs: number) {
+    this.bucketMs = Math.max(1, Math.ceil(windowMs / BUCKETS_PER_WINDOW));
+    // the buckets a window spans, plus the one it starts in part-way
+    this.slots = BUCKETS_PER_WINDOW + 2;
+  }
+
+  add(ts: number, value: number): void {
+    if (!Number.isFinite(value) || !Number.isFinite(ts)) return;
+    const idx = Math.floor(ts / this.bucketMs);
+    const data = this.storage();
+    const at = (((idx % this.slots) + this.slots) % this.slots) * FIELDS;
+    const held = data[at + IDX]!;
+    if (held > idx) return; // older than the ring reaches: outside any window it could answer
+    if (held < idx || data[at + COUNT] === 0) {
+      data[at + IDX] = idx;
+      data[at + COUNT] = 1;
+      data[at + SUM] = value;
+      data[at + MIN] = value;
+      data[at + MAX] = value;
+      data[at + FIRST_TS] = ts;
+      data[at + FIRST] = value;
+      data[at + LAST_TS] = ts;
+      data[at + LAST] = value;
+      return;
+    }
+    data[at + COUNT]!++;
+    data[at + SUM]! += value;
+    if (value < data[at + MIN]!) data[at + MIN] = value;
+    if (value > data[at + MAX]!) data[at + MAX] = value;
+    if (ts < data[at + FIRST_TS]!) {
+      data[at + FIRST_TS] = ts;
+      data[at + FIRST] = value;
+    }
+    if (ts >= data[at + LAST_TS]!) {
+      data[at + LAST_TS] = ts;
+      data[at + LAST] = value;
+    }
+  }
+
+  /** The readings in (about) [now − windowMs, now]; null when there are none. */
+  summary(now: number): WindowSummary | null {
+    const data = this.data;
+    if (!data) return null;
+    const fromIdx = Math.ceil((now - this.windowMs) / this.bucketMs);
+    const toIdx = Math.floor(now / this.bucketMs);
+    let out: WindowSummary | null = null;
+    for (let at = 0; at < data.length; at += FIELDS) {
+      const idx = data[at + IDX]!;
+      if (data[at + COUNT] === 0 || idx < fromIdx || idx > toIdx) continue;
+      if (!out) {
+        out = {
+          count: data[at + COUNT]!,
+          sum: data[at + SUM]!,
+          min: data[at + MIN]!,
+          max: data[at + MAX]!,
+          firstTs: data[at + FIRST_TS]!,
+          first: data[at + FIRST]!,
+          lastTs: data[at + LAST_TS]!,
+          last: data[at + LAST]!,
+        };
+        continue;
+      }
+      out.count += data[at + COUNT]!;
+      out.sum += data[at + SUM]!;
+      out.min = Math.min(out.min, data[at + MIN]!);
+      out.max = Math.max(out.max, data[at + MAX]!);
+      if (data[at + FIRST_TS]! < out.firstTs) {
+        out.firstTs = data[at + FIRST_TS]!;
+        out.first = data[at + FIRST]!;
+      }
+      if (data[at + LAST_TS]! >= out.lastTs) {
+        out.lastTs = data[at + LAST_TS]!;
+        out.last = data[at + LAST]!;
+      }
+    }
+    return out;
+  }
+
+  /** the non-empty buckets, as plain numbers */
+  save(): number[][] {
+    const out: number[][] = [];
+    const data = this.data;
+    if (!data) return out;
+    for (let at = 0; at < data.length; at += FIELDS) {
+      if (data[at + COUNT]! > 0) out.push(Array.from(data.subarray(at, at + FIELDS)));
+    }
+    return out;
+  }
+
+  restore(state: unknown): void {
+    this.data = undefined;
+    if (!Array.isArray(state)) return;
+    for (const row of state.slice(0, this.slots)) {
+      if (
+        !Array.isArray(row) ||
+        row.length !== FIELDS ||
+        !row.every((n) => typeof n === 'number' && Number.isFinite(n))
+      )
+        continue;
+      const idx = row[IDX] as number;
+      if (!Number.isInteger(idx) || (row[COUNT] as number) < 1) continue;
+      const data = this.storage();
+      data.set(row as number[], (((idx % this.slots) + this.slots) % this.slots) * FIELDS);
+    }
+  }
+
+  private storage(): Float64Array {
+    if (this.data) return this.data;
+    const data = new Float64Array(this.slots * FIELDS);
+    for (let at = 0; at < data.length; at += FIELDS) data[at + IDX] = Number.NEGATIVE_INFINITY;
+    this.data = data;
+    return data;
+  }
+}

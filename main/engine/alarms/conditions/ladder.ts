@@ -1,0 +1,82 @@
+/**
+ * A severity ladder with a deadband per limit, shared by every condition that judges a
+ * number (rate, deviation, aggregate). A rung is raised when its limit is crossed and stays
+ * held until the value comes back past the limit by the deadband, so a value hovering at a
+ * limit does not flap; the verdict is the highest held rung, so the ladder steps down a rung
+ * at a time as well as up.
+ */
+import type { Condition, Severity } from '../../../../common/alarm-contract';
+import { SEVERITIES } from '../../../../common/alarm-contract';
+
+type Level = Extract<Condition, { kind: 'rate' }>['levels'][number];
+type Limit = NonNullable<Level['above']>;
+
+function band(limit: Limit): number {
+  return limit.deadbandPercent ? (Math.abs(limit.value) * limit.deadband) / 100 : limit.deadband;
+}
+
+function holdsAbove(limit: Limit, value: number, held: boolean): boolean {
+  return held ? value > limit.value - band(limit) : value > limit.value;
+}
+
+function holdsBelow(limit: Limit, value: number, held: boolean): boolean {
+  return held ? value < limit.value + band(limit) : value < limit.value;
+}
+
+/** what holds a rung: nothing, its upper limit or its lower limit */
+const NONE = 0;
+const ABOVE = 1;
+const BELOW = 2;
+
+export class Ladder {
+  /** per level, in the order given: NONE, ABOVE or BELOW */
+  private held: number[];
+  /** level indexes from the highest severity down, so the first held one is the verdict */
+  private readonly order: number[];
+
+  constructor(private readonly levels: readonly Level[]) {
+    this.held = levels.map(() => NONE);
+    this.order = levels
+      .map((_, i) => i)
+      .sort((a, b) => SEVERITIES.indexOf(levels[b]!.severity) - SEVERITIES.indexOf(levels[a]!.severity));
+  }
+
+  /** Judges a value; null (no number to judge) keeps every rung as it was. */
+  judge(value: number | null): { severity: Severity | null; limit: string } {
+    if (value !== null && Number.isFinite(value)) {
+      for (let i = 0; i < this.levels.length; i++) {
+        const level = this.levels[i]!;
+        const was = this.held[i]!;
+        if (level.above && holdsAbove(level.above, value, was === ABOVE)) this.held[i] = ABOVE;
+        else if (level.below && holdsBelow(level.below, value, was === BELOW)) this.held[i] = BELOW;
+        else this.held[i] = NONE;
+      }
+    }
+    for (const i of this.order) {
+      const how = this.held[i]!;
+      if (how === NONE) continue;
+      const level = this.levels[i]!;
+      return {
+        severity: level.severity,
+        limit: how === ABOVE ? `above ${level.above!.value}` : `below ${level.below!.value}`,
+      };
+    }
+    return { severity: null, limit: '' };
+  }
+
+  save(): number[] {
+    return [...this.held];
+  }
+
+  restore(state: unknown): void {
+    if (!Array.isArray(state) || state.length !== this.levels.length) return;
+    this.held = state.map((h, i) =>
+      (h === ABOVE && this.levels[i]!.above) || (h === BELOW && this.levels[i]!.below) ? h : NONE,
+    );
+  }
+}
+
+/** "12.35": numbers in reasons are for people, not for round-tripping */
+export function show(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toPrecision(4).replace(/\.?0+$/, '');
+}
