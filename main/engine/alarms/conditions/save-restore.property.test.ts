@@ -47,7 +47,9 @@ const steps = fc.array(
   { minLength: 1, maxLength: 120 },
 );
 
-function timeline(raw: fc.infer<typeof steps>): Step[] {
+type RawStep = { dt: number; value: number | null; bad: boolean } | { dt: number; advance: boolean };
+
+function timeline(raw: RawStep[]): Step[] {
   let t = T0;
   return raw.map((s) => {
     t += s.dt;
