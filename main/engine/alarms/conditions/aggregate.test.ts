@@ -72,3 +72,18 @@ describe('windowed aggregates', () => {
     ]);
   });
 });
+
+test('−0 in a window answers the same before and after a restart (JSON has no −0)', () => {
+  const c = {
+    kind: 'aggregate' as const,
+    fn: 'min' as const,
+    windowMs: MIN,
+    levels: [{ severity: 'warning' as const, above: above(5) }],
+  };
+  const a = aggregateEvaluator(c, series);
+  const ctx = testContext();
+  a.sample(sample(T0, -0), ctx);
+  const b = aggregateEvaluator(c, series);
+  b.restore(JSON.parse(JSON.stringify(a.save())));
+  expect(b.sample(sample(T0 + 1000, 1), ctx)).toEqual(a.sample(sample(T0 + 1000, 1), ctx));
+});

@@ -54,14 +54,14 @@ export function aggregateEvaluator(
 
   const judge = (ts: number, ctx: EvaluationContext): Verdict => {
     const value = compute(ts, ctx);
-    const { severity, limit } = ladder.judge(value);
+    const severity = ladder.judge(value);
     return {
       severity,
       value,
       reason:
         value === null
           ? `no readings in the last ${showDuration(condition.windowMs)}`
-          : `${condition.fn} ${show(value)} over ${showDuration(condition.windowMs)}${limit && `, ${limit}`}`,
+          : `${condition.fn} ${show(value)} over ${showDuration(condition.windowMs)}${ladder.limit && `, ${ladder.limit}`}`,
     };
   };
 

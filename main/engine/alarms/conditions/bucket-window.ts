@@ -34,6 +34,16 @@ export class BucketWindow {
   private readonly slots: number;
   /** allocated on the first reading: an instance that never sees one costs nothing */
   private data: Float64Array | undefined;
+  private readonly scratch: WindowSummary = {
+    count: 0,
+    sum: 0,
+    min: 0,
+    max: 0,
+    firstTs: 0,
+    first: 0,
+    lastTs: 0,
+    last: 0,
+  };
 
   constructor(readonly windowMs: number) {
     this.bucketMs = Math.max(1, Math.ceil(windowMs / BUCKETS_PER_WINDOW));
@@ -41,8 +51,10 @@ export class BucketWindow {
     this.slots = BUCKETS_PER_WINDOW + 2;
   }
 
-  add(ts: number, value: number): void {
-    if (!Number.isFinite(value) || !Number.isFinite(ts)) return;
+  add(ts: number, reading: number): void {
+    if (!Number.isFinite(reading) || !Number.isFinite(ts)) return;
+    // -0 would come back from JSON as 0: a restored window must answer exactly the same
+    const value = reading + 0;
     const idx = Math.floor(ts / this.bucketMs);
     const data = this.storage();
     const at = (((idx % this.slots) + this.slots) % this.slots) * FIELDS;
@@ -74,7 +86,10 @@ export class BucketWindow {
     }
   }
 
-  /** The readings in (about) [now − windowMs, now]; null when there are none. */
+  /**
+   * The readings in (about) [now − windowMs, now]; null when there are none. The object is
+   * reused by the next call: read it, do not keep it.
+   */
   summary(now: number): WindowSummary | null {
     const data = this.data;
     if (!data) return null;
@@ -85,16 +100,15 @@ export class BucketWindow {
       const idx = data[at + IDX]!;
       if (data[at + COUNT] === 0 || idx < fromIdx || idx > toIdx) continue;
       if (!out) {
-        out = {
-          count: data[at + COUNT]!,
-          sum: data[at + SUM]!,
-          min: data[at + MIN]!,
-          max: data[at + MAX]!,
-          firstTs: data[at + FIRST_TS]!,
-          first: data[at + FIRST]!,
-          lastTs: data[at + LAST_TS]!,
-          last: data[at + LAST]!,
-        };
+        out = this.scratch;
+        out.count = data[at + COUNT]!;
+        out.sum = data[at + SUM]!;
+        out.min = data[at + MIN]!;
+        out.max = data[at + MAX]!;
+        out.firstTs = data[at + FIRST_TS]!;
+        out.first = data[at + FIRST]!;
+        out.lastTs = data[at + LAST_TS]!;
+        out.last = data[at + LAST]!;
         continue;
       }
       out.count += data[at + COUNT]!;

@@ -17,13 +17,13 @@ export function deviationEvaluator(condition: ConditionOf<'deviation'>): Conditi
     sample(sample: Sample, ctx: EvaluationContext): Verdict {
       const r = reference(ctx);
       const deviation = sample.value === null || r === null ? null : Math.abs(sample.value - r);
-      const { severity, limit } = ladder.judge(deviation);
+      const severity = ladder.judge(deviation);
       const reason =
         r === null
           ? `no reading of ${'setpoint' in ref ? 'the setpoint' : `${ref.deviceId} ${ref.metric}`}`
           : deviation === null
             ? 'no value'
-            : `${show(deviation)} from ${show(r)}${limit && `, ${limit}`}`;
+            : `${show(deviation)} from ${show(r)}${ladder.limit && `, ${ladder.limit}`}`;
       return { severity, value: deviation, reason };
     },
     save: () => ({ l: ladder.save() }),

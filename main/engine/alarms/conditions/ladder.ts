@@ -34,15 +34,25 @@ export class Ladder {
   /** level indexes from the highest severity down, so the first held one is the verdict */
   private readonly order: number[];
 
+  /** "above 85" or "below 10": the limit holding the last verdict, "" when none */
+  limit = '';
+  private readonly aboveText: string[];
+  private readonly belowText: string[];
+
   constructor(private readonly levels: readonly Level[]) {
     this.held = levels.map(() => NONE);
+    this.aboveText = levels.map((l) => `above ${l.above?.value}`);
+    this.belowText = levels.map((l) => `below ${l.below?.value}`);
     this.order = levels
       .map((_, i) => i)
       .sort((a, b) => SEVERITIES.indexOf(levels[b]!.severity) - SEVERITIES.indexOf(levels[a]!.severity));
   }
 
-  /** Judges a value; null (no number to judge) keeps every rung as it was. */
-  judge(value: number | null): { severity: Severity | null; limit: string } {
+  /**
+   * Judges a value and returns the severity of the highest held rung; null (no number to
+   * judge) keeps every rung as it was. `limit` then says which limit holds it.
+   */
+  judge(value: number | null): Severity | null {
     if (value !== null && Number.isFinite(value)) {
       for (let i = 0; i < this.levels.length; i++) {
         const level = this.levels[i]!;
@@ -55,13 +65,11 @@ export class Ladder {
     for (const i of this.order) {
       const how = this.held[i]!;
       if (how === NONE) continue;
-      const level = this.levels[i]!;
-      return {
-        severity: level.severity,
-        limit: how === ABOVE ? `above ${level.above!.value}` : `below ${level.below!.value}`,
-      };
+      this.limit = how === ABOVE ? this.aboveText[i]! : this.belowText[i]!;
+      return this.levels[i]!.severity;
     }
-    return { severity: null, limit: '' };
+    this.limit = '';
+    return null;
   }
 
   save(): number[] {
@@ -76,7 +84,7 @@ export class Ladder {
   }
 }
 
-/** "12.35": numbers in reasons are for people, not for round-tripping */
+/** "12.35": numbers in reasons are for people (two decimals), not for round-tripping */
 export function show(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toPrecision(4).replace(/\.?0+$/, '');
+  return String(Math.round(n * 100) / 100);
 }

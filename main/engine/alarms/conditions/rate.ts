@@ -17,14 +17,14 @@ export function rateEvaluator(condition: ConditionOf<'rate'>): ConditionEvaluato
       if (sample.value !== null) window.add(sample.ts, sample.value);
       const s = window.summary(sample.ts);
       const rate = s && s.lastTs > s.firstTs ? ((s.last - s.first) * 60_000) / (s.lastTs - s.firstTs) : null;
-      const { severity, limit } = ladder.judge(rate);
+      const severity = ladder.judge(rate);
       return {
         severity,
         value: rate,
         reason:
           rate === null
             ? 'not enough readings for a rate'
-            : `changing ${show(rate)}/min${limit && `, ${limit}`}`,
+            : `changing ${show(rate)}/min${ladder.limit && `, ${ladder.limit}`}`,
       };
     },
     save: () => ({ w: window.save(), l: ladder.save() }),
