@@ -44,10 +44,9 @@ export function aggregateEvaluator(
   const compute = (ts: number, ctx: EvaluationContext): number | null => {
     if (window) return fromSummary(condition.fn, window.summary(ts));
     if (!asked || ts >= asked.at + refreshMs || ts < asked.at) {
-      asked = {
-        at: ts,
-        value: ctx.aggregate(series.deviceId, series.metric, condition.fn, ts - condition.windowMs, ts),
-      };
+      const value = ctx.aggregate(series.deviceId, series.metric, condition.fn, ts - condition.windowMs, ts);
+      // not finite is no answer; + 0 drops a −0 that JSON would restore as 0
+      asked = { at: ts, value: value !== null && Number.isFinite(value) ? value + 0 : null };
     }
     return asked.value;
   };

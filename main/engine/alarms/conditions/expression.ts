@@ -22,7 +22,7 @@ export function expressionEvaluator(condition: ConditionOf<'expression'>): Condi
       if (!compiled) return { severity: null, value: sample.value, reason: `expression refused: ${refusal}` };
       if (sample.value === null) return { severity: null, value: null, reason: 'no value' };
       const before = prev ?? sample.value;
-      prev = sample.value;
+      prev = sample.value + 0; // no −0: JSON would restore it as 0
       try {
         const holds = compiled.run(celVariables(sample.value, before, sample.ts, compiled.metrics, ctx));
         return {
