@@ -87,3 +87,24 @@ test('−0 in a window answers the same before and after a restart (JSON has no 
   b.restore(JSON.parse(JSON.stringify(a.save())));
   expect(b.sample(sample(T0 + 1000, 1), ctx)).toEqual(a.sample(sample(T0 + 1000, 1), ctx));
 });
+
+test('a late reading inside the window counts; one older than the window can hold is left out', () => {
+  const c = {
+    kind: 'aggregate' as const,
+    fn: 'sum' as const,
+    windowMs: MIN,
+    levels: [{ severity: 'warning' as const, above: above(100) }],
+  };
+  const e = aggregateEvaluator(c, series);
+  const ctx = testContext();
+  e.sample(sample(T0 + 5 * MIN, 10), ctx);
+  // judged as of its own device time: the newer reading is not in [ts − 1 min, ts]
+  expect(e.sample(sample(T0 + 5 * MIN - 30_000, 5), ctx).value).toBe(5);
+  expect(e.advance!(T0 + 5 * MIN, ctx)!.value).toBe(15);
+  // the ring reaches 62 one-second buckets back; beyond, a reading is left out whichever slot it would fall in
+  expect(e.sample(sample(T0 + 5 * MIN - 61_000, 1000), ctx).value).toBe(1000);
+  for (let lateBy = 62; lateBy < 300; lateBy += 1) {
+    expect(e.sample(sample(T0 + 5 * MIN - lateBy * 1000, 1000), ctx).value).toBe(0);
+  }
+  expect(e.advance!(T0 + 5 * MIN, ctx)!.value).toBe(15);
+});

@@ -34,6 +34,8 @@ export class BucketWindow {
   private readonly slots: number;
   /** allocated on the first reading: an instance that never sees one costs nothing */
   private data: Float64Array | undefined;
+  /** the newest bucket index written */
+  private newest = Number.NEGATIVE_INFINITY;
   private readonly scratch: WindowSummary = {
     count: 0,
     sum: 0,
@@ -59,7 +61,9 @@ export class BucketWindow {
     const data = this.storage();
     const at = (((idx % this.slots) + this.slots) % this.slots) * FIELDS;
     const held = data[at + IDX]!;
-    if (held > idx) return; // older than the ring reaches: outside any window it could answer
+    // older than the ring reaches: outside any window it can still answer
+    if (held > idx || idx <= this.newest - this.slots) return;
+    if (idx > this.newest) this.newest = idx;
     if (held < idx || data[at + COUNT] === 0) {
       data[at + IDX] = idx;
       data[at + COUNT] = 1;
@@ -140,6 +144,7 @@ export class BucketWindow {
 
   restore(state: unknown): void {
     this.data = undefined;
+    this.newest = Number.NEGATIVE_INFINITY;
     if (!Array.isArray(state)) return;
     for (const row of state.slice(0, this.slots)) {
       if (
@@ -152,6 +157,7 @@ export class BucketWindow {
       if (!Number.isInteger(idx) || (row[COUNT] as number) < 1) continue;
       const data = this.storage();
       data.set(row as number[], (((idx % this.slots) + this.slots) % this.slots) * FIELDS);
+      if (idx > this.newest) this.newest = idx;
     }
   }
 
