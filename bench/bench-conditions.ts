@@ -77,6 +77,34 @@ for (const [name, c] of kinds) {
   console.log(`  ${name.padEnd(36)} ${fmt(rate)}`);
 }
 
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc) {
+  console.log('memory per instance after its first reading (10,000 instances, heap + array buffers):');
+  const used = () => {
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const kept: ConditionEvaluator[][] = [];
+  for (const [name, c] of kinds) {
+    const factory = conditionKinds[c.kind] as (
+      c: Condition,
+      s: { deviceId: string; metric: string },
+    ) => ConditionEvaluator;
+    const before = used();
+    // kept for the whole run: freeing the last kind's instances would blur this one's figure
+    const keep: ConditionEvaluator[] = [];
+    kept.push(keep);
+    for (let i = 0; i < 10_000; i++) {
+      const e = factory(c, { deviceId: 'd1', metric: 't' });
+      e.sample({ ts: T0 + i, value: 80, quality: 'good' }, ctx);
+      keep.push(e);
+    }
+    const bytes = (used() - before) / keep.length;
+    console.log(`  ${name.padEnd(36)} ${Math.round(bytes).toLocaleString('en')} B`);
+  }
+}
+
 console.log('CEL evaluations per second (compiled once, variables built per call):');
 for (const src of ['value > 80.0', 'value - prev > 2.0', 'value > 80.0 && metrics.flow < 5.0']) {
   const compiled = compileExpression(src, 'bool');

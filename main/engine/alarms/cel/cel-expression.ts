@@ -46,8 +46,22 @@ function plain(error: unknown): string {
     .trim();
 }
 
+/** compiled programs by result type and source: 10,000 instances of one rule share one */
+const compiled = new Map<string, CompiledExpression>();
+const MAX_CACHED = 1000;
+
 /** Parses, guards and type-checks; throws CelRejected with a message for people. */
 export function compileExpression(source: string, result: ExpressionResult): CompiledExpression {
+  const key = `${result}\u0000${source}`;
+  const hit = compiled.get(key);
+  if (hit) return hit;
+  const fresh = compileUncached(source, result);
+  if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
+  compiled.set(key, fresh);
+  return fresh;
+}
+
+function compileUncached(source: string, result: ExpressionResult): CompiledExpression {
   if (typeof source !== 'string' || source.trim() === '') throw new CelRejected('the expression is empty');
   if (source.length > MAX_SOURCE_CHARS)
     throw new CelRejected(`the expression is longer than ${MAX_SOURCE_CHARS} characters`);

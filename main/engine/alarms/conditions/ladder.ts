@@ -28,24 +28,39 @@ const NONE = 0;
 const ABOVE = 1;
 const BELOW = 2;
 
+/** what every instance of a rule shares: computed once per rule's levels, not per series */
+const shapes = new WeakMap<
+  readonly Level[],
+  { order: readonly number[]; aboveText: readonly string[]; belowText: readonly string[] }
+>();
+
 export class Ladder {
   /** per level, in the order given: NONE, ABOVE or BELOW */
   private held: number[];
   /** level indexes from the highest severity down, so the first held one is the verdict */
-  private readonly order: number[];
+  private readonly order: readonly number[];
 
   /** "above 85" or "below 10": the limit holding the last verdict, "" when none */
   limit = '';
-  private readonly aboveText: string[];
-  private readonly belowText: string[];
+  private readonly aboveText: readonly string[];
+  private readonly belowText: readonly string[];
 
   constructor(private readonly levels: readonly Level[]) {
     this.held = levels.map(() => NONE);
-    this.aboveText = levels.map((l) => `above ${l.above?.value}`);
-    this.belowText = levels.map((l) => `below ${l.below?.value}`);
-    this.order = levels
-      .map((_, i) => i)
-      .sort((a, b) => SEVERITIES.indexOf(levels[b]!.severity) - SEVERITIES.indexOf(levels[a]!.severity));
+    let shape = shapes.get(levels);
+    if (!shape) {
+      shape = {
+        order: levels
+          .map((_, i) => i)
+          .sort((a, b) => SEVERITIES.indexOf(levels[b]!.severity) - SEVERITIES.indexOf(levels[a]!.severity)),
+        aboveText: levels.map((l) => `above ${l.above?.value}`),
+        belowText: levels.map((l) => `below ${l.below?.value}`),
+      };
+      shapes.set(levels, shape);
+    }
+    this.order = shape.order;
+    this.aboveText = shape.aboveText;
+    this.belowText = shape.belowText;
   }
 
   /**
