@@ -26,6 +26,9 @@ test('property: the summary is exactly the readings from the first whole bucket 
           expect(s.min).toBe(Math.min(...inside));
           expect(s.max).toBe(Math.max(...inside));
           expect(s.last).toBe(v);
+          const firstTs = s.firstTs;
+          const e = w.edges(t)!;
+          expect([e.firstTs, e.lastTs, e.last]).toEqual([firstTs, t, v]);
           // the edge is at most one bucket inside the window
           expect(from - (t - windowMs)).toBeLessThan(w.bucketMs);
         }

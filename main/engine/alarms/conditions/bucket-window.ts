@@ -131,6 +131,45 @@ export class BucketWindow {
     return out;
   }
 
+  /**
+   * The first and last readings in the window, as summary() would give them, found from
+   * the window's two ends inward: one or two steps when readings are dense, where summary()
+   * visits every bucket. Reuses the same object as summary().
+   */
+  edges(now: number): Pick<WindowSummary, 'firstTs' | 'first' | 'lastTs' | 'last'> | null {
+    const data = this.data;
+    if (!data) return null;
+    const fromIdx = Math.max(Math.ceil((now - this.windowMs) / this.bucketMs), this.newest - this.slots + 1);
+    const toIdx = Math.min(Math.floor(now / this.bucketMs), this.newest);
+    let first = -1;
+    for (let k = fromIdx; k <= toIdx; k++) {
+      const at = this.slotOf(k);
+      if (data[at + IDX] === k && data[at + COUNT]! > 0) {
+        first = at;
+        break;
+      }
+    }
+    if (first < 0) return null;
+    let last = first;
+    for (let k = toIdx; k > fromIdx; k--) {
+      const at = this.slotOf(k);
+      if (data[at + IDX] === k && data[at + COUNT]! > 0) {
+        last = at;
+        break;
+      }
+    }
+    const out = this.scratch;
+    out.firstTs = data[first + FIRST_TS]!;
+    out.first = data[first + FIRST]!;
+    out.lastTs = data[last + LAST_TS]!;
+    out.last = data[last + LAST]!;
+    return out;
+  }
+
+  private slotOf(idx: number): number {
+    return (((idx % this.slots) + this.slots) % this.slots) * FIELDS;
+  }
+
   /** the non-empty buckets, as plain numbers */
   save(): number[][] {
     const out: number[][] = [];

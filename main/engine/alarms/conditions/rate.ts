@@ -15,7 +15,7 @@ export function rateEvaluator(condition: ConditionOf<'rate'>): ConditionEvaluato
   return {
     sample(sample: Sample): Verdict {
       if (sample.value !== null) window.add(sample.ts, sample.value);
-      const s = window.summary(sample.ts);
+      const s = window.edges(sample.ts);
       const rate = s && s.lastTs > s.firstTs ? ((s.last - s.first) * 60_000) / (s.lastTs - s.firstTs) : null;
       const severity = ladder.judge(rate);
       return {
