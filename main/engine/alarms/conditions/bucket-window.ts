@@ -36,6 +36,19 @@ export class BucketWindow {
   private data: Float64Array | undefined;
   /** the newest bucket index written */
   private newest = Number.NEGATIVE_INFINITY;
+  /** totals of the buckets [olderFrom, olderTo) */
+  private readonly older: WindowSummary = {
+    count: 0,
+    sum: 0,
+    min: 0,
+    max: 0,
+    firstTs: 0,
+    first: 0,
+    lastTs: 0,
+    last: 0,
+  };
+  private olderFrom = Number.NaN;
+  private olderTo = Number.NaN;
   private readonly scratch: WindowSummary = {
     count: 0,
     sum: 0,
@@ -63,6 +76,8 @@ export class BucketWindow {
     const held = data[at + IDX]!;
     // older than the ring reaches: outside any window it can still answer
     if (held > idx || idx <= this.newest - this.slots) return;
+    // a late reading in the kept totals, or a new bucket that may reuse the slot of one of them
+    if (idx < this.olderTo || idx > this.newest) this.olderTo = Number.NaN;
     if (idx > this.newest) this.newest = idx;
     if (held < idx || data[at + COUNT] === 0) {
       data[at + IDX] = idx;
@@ -92,43 +107,29 @@ export class BucketWindow {
 
   /**
    * The readings in (about) [now − windowMs, now]; null when there are none. The object is
-   * reused by the next call: read it, do not keep it.
+   * reused by the next call: read it, do not keep it. The buckets before the newest are
+   * totalled once and kept until the window moves or a late reading lands in them, so a
+   * window with many readings per bucket is not re-added on every reading; they are always
+   * added oldest first, so a kept total and a fresh one (after a restart) are the same number.
    */
   summary(now: number): WindowSummary | null {
     const data = this.data;
     if (!data) return null;
-    const fromIdx = Math.ceil((now - this.windowMs) / this.bucketMs);
-    const toIdx = Math.floor(now / this.bucketMs);
-    let out: WindowSummary | null = null;
-    for (let at = 0; at < data.length; at += FIELDS) {
-      const idx = data[at + IDX]!;
-      if (data[at + COUNT] === 0 || idx < fromIdx || idx > toIdx) continue;
-      if (!out) {
-        out = this.scratch;
-        out.count = data[at + COUNT]!;
-        out.sum = data[at + SUM]!;
-        out.min = data[at + MIN]!;
-        out.max = data[at + MAX]!;
-        out.firstTs = data[at + FIRST_TS]!;
-        out.first = data[at + FIRST]!;
-        out.lastTs = data[at + LAST_TS]!;
-        out.last = data[at + LAST]!;
-        continue;
-      }
-      out.count += data[at + COUNT]!;
-      out.sum += data[at + SUM]!;
-      out.min = Math.min(out.min, data[at + MIN]!);
-      out.max = Math.max(out.max, data[at + MAX]!);
-      if (data[at + FIRST_TS]! < out.firstTs) {
-        out.firstTs = data[at + FIRST_TS]!;
-        out.first = data[at + FIRST]!;
-      }
-      if (data[at + LAST_TS]! >= out.lastTs) {
-        out.lastTs = data[at + LAST_TS]!;
-        out.last = data[at + LAST]!;
-      }
+    const fromIdx = Math.max(Math.ceil((now - this.windowMs) / this.bucketMs), this.newest - this.slots + 1);
+    const toIdx = Math.min(Math.floor(now / this.bucketMs), this.newest);
+    if (fromIdx > toIdx) return null;
+    const older = this.older;
+    if (this.olderFrom !== fromIdx || this.olderTo !== toIdx) {
+      older.count = 0;
+      for (let k = fromIdx; k < toIdx; k++) merge(older, data, this.slotOf(k), k);
+      this.olderFrom = fromIdx;
+      this.olderTo = toIdx;
     }
-    return out;
+    const out = this.scratch;
+    out.count = 0;
+    if (older.count > 0) Object.assign(out, older);
+    merge(out, data, this.slotOf(toIdx), toIdx);
+    return out.count > 0 ? out : null;
   }
 
   /**
@@ -184,6 +185,7 @@ export class BucketWindow {
   restore(state: unknown): void {
     this.data = undefined;
     this.newest = Number.NEGATIVE_INFINITY;
+    this.olderTo = Number.NaN;
     if (!Array.isArray(state)) return;
     for (const row of state.slice(0, this.slots)) {
       if (
@@ -207,4 +209,25 @@ export class BucketWindow {
     this.data = data;
     return data;
   }
+}
+
+/** Adds bucket `k` (at `at`) to `into`, if the slot holds that bucket; buckets come oldest first. */
+function merge(into: WindowSummary, data: Float64Array, at: number, k: number): void {
+  const count = data[at + COUNT]!;
+  if (data[at + IDX] !== k || count === 0) return;
+  if (into.count === 0) {
+    into.count = count;
+    into.sum = data[at + SUM]!;
+    into.min = data[at + MIN]!;
+    into.max = data[at + MAX]!;
+    into.firstTs = data[at + FIRST_TS]!;
+    into.first = data[at + FIRST]!;
+  } else {
+    into.count += count;
+    into.sum += data[at + SUM]!;
+    if (data[at + MIN]! < into.min) into.min = data[at + MIN]!;
+    if (data[at + MAX]! > into.max) into.max = data[at + MAX]!;
+  }
+  into.lastTs = data[at + LAST_TS]!;
+  into.last = data[at + LAST]!;
 }
