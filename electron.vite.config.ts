@@ -8,8 +8,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      // cborg is ESM-only: the CommonJS engine build cannot require() it, so it is bundled in
-      externalizeDeps: { exclude: ['cborg'] },
+      // cborg and cel-js are ESM-only: the CommonJS engine build cannot require() them, so they are bundled in
+      externalizeDeps: { exclude: ['cborg', '@marcbachmann/cel-js'] },
       rollupOptions: {
         input: {
           // the Electron main process (windows, menus, starts the engine)
