@@ -1,0 +1,70 @@
+/**
+ * Threshold with a deadband per limit and a severity ladder: a rung is crossed when the value
+ * goes beyond its limit and stays crossed until the value comes back past the limit by the
+ * deadband (alarm above 85, clear below 80 = { value: 85, deadband: 5 }). Values inside the
+ * band keep whatever each rung last was, so noise around a limit cannot flap the alarm.
+ * The highest crossed rung is the severity, so the ladder steps down as well as up.
+ */
+import type { Condition, Severity } from '../../../../common/alarm-contract';
+import { SEVERITIES } from '../../../../common/alarm-contract';
+import type { ConditionEvaluator, Sample, Verdict } from '../condition-evaluator';
+
+type ThresholdCondition = Extract<Condition, { kind: 'threshold' }>;
+type Level = ThresholdCondition['levels'][number];
+type Limit = NonNullable<Level['above']>;
+type Side = 0 | 1 | -1;
+
+function band(limit: Limit): number {
+  return limit.deadbandPercent ? (Math.abs(limit.value) * limit.deadband) / 100 : limit.deadband;
+}
+
+/** which side of a rung is crossed after `value`, given which side was (0 none, 1 above, -1 below) */
+export function rungSide(level: Level, value: number, was: Side): Side {
+  const { above, below } = level;
+  if (above && (value > above.value || (was === 1 && value >= above.value - band(above)))) return 1;
+  if (below && (value < below.value || (was === -1 && value <= below.value + band(below)))) return -1;
+  return 0;
+}
+
+function describe(level: Level): string {
+  if (level.above && level.below) return `outside ${level.below.value}…${level.above.value}`;
+  return level.above ? `above ${level.above.value}` : `below ${level.below?.value}`;
+}
+
+export function compileThreshold(condition: ThresholdCondition): ConditionEvaluator {
+  const levels = condition.levels;
+  let crossed: Side[] = levels.map(() => 0);
+  let lastReason = '';
+  return {
+    sample(sample: Sample): Verdict {
+      const value = sample.value;
+      // no usable number (null, invalid): nothing learned, every rung stays as it was
+      if (value === null || !Number.isFinite(value) || sample.quality === 'invalid') {
+        return { ...verdictOf(levels, crossed, lastReason), value: null };
+      }
+      crossed = levels.map((level, i) => rungSide(level, value, crossed[i] ?? 0));
+      const verdict = verdictOf(levels, crossed, '');
+      lastReason = verdict.reason;
+      return { ...verdict, value };
+    },
+    save: () => ({ crossed, reason: lastReason }),
+    restore(state: unknown) {
+      const s = state as { crossed?: unknown; reason?: unknown } | null;
+      if (s && Array.isArray(s.crossed) && s.crossed.length === levels.length)
+        crossed = s.crossed.map((c) => (c === 1 || c === -1 ? c : 0));
+      if (s && typeof s.reason === 'string') lastReason = s.reason;
+    },
+  };
+}
+
+function verdictOf(levels: readonly Level[], crossed: readonly Side[], fallback: string): Verdict {
+  let best: { severity: Severity; level: Level } | null = null;
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]!;
+    if (!crossed[i]) continue;
+    if (!best || SEVERITIES.indexOf(level.severity) > SEVERITIES.indexOf(best.severity))
+      best = { severity: level.severity, level };
+  }
+  if (!best) return { severity: null, value: null, reason: fallback || 'within limits' };
+  return { severity: best.severity, value: null, reason: describe(best.level) };
+}
