@@ -196,7 +196,9 @@ describe('ISA-18.2 states', () => {
       'suppressed:suppressed>out_of_service',
     ]);
     expect(m.setSuppressed(false, 30, 'device online')).toEqual([]);
-    expect(moves(m.setOutOfService(false, 'ana', 'back', 40))).toEqual(['unsuppressed:out_of_service>active_unack']);
+    expect(moves(m.setOutOfService(false, 'ana', 'back', 40))).toEqual([
+      'unsuppressed:out_of_service>active_unack',
+    ]);
   });
 
   test('late readings are evaluated and their episode marked late; out-of-order ones are ignored', () => {
@@ -221,7 +223,11 @@ type Op =
   | { op: 'oos'; on: boolean };
 
 const value = fc.oneof(fc.double({ min: 60, max: 100, noNaN: true }), fc.constantFrom(79.9, 80, 85, 85.1));
-const sampleOp = fc.record({ op: fc.constant('sample' as const), dt: fc.integer({ min: 0, max: 20_000 }), value });
+const sampleOp = fc.record({
+  op: fc.constant('sample' as const),
+  dt: fc.integer({ min: 0, max: 20_000 }),
+  value,
+});
 const tickOp = fc.record({ op: fc.constant('tick' as const), dt: fc.integer({ min: 0, max: 20_000 }) });
 const anyOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: sampleOp },

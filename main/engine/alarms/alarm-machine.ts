@@ -207,7 +207,8 @@ export class AlarmMachine {
     if (this.s.p === 'active_unack') {
       this.s.ackedBy = actor;
       // a latched alarm whose condition is gone ends with its acknowledgement
-      if (this.config.latching && !this.s.holds) this.toProcess('normal', 'cleared', now, false, out, actor, reason);
+      if (this.config.latching && !this.s.holds)
+        this.toProcess('normal', 'cleared', now, false, out, actor, reason);
       else this.toProcess('active_ack', 'acknowledged', now, false, out, actor, reason);
     } else if (this.s.p === 'rtn_unack') {
       this.s.ackedBy = actor;
