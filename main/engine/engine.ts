@@ -10,6 +10,9 @@ import type { MessageTransport } from '../../common/protocol';
 import { RpcError } from '../../common/protocol';
 import type { Reading } from '../../common/reading';
 import { version } from '../../package.json';
+import { createAlarmHandlers } from './alarms/alarm-handlers';
+import { AlarmService } from './alarms/alarm-service';
+import { DEMO_RULES } from './alarms/demo-rules';
 import { AuditLog } from './audit/audit-log';
 import {
   createCommissioningHandlers,
@@ -153,13 +156,42 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   });
   // audit entries and commissioning records travel to the cloud like readings do
   audit.onAppend = (entry) => sync.enqueueEvent('io.fieldline.audit.v1', entry.subject, entry);
+  // alarms judge each batch inside its commit: a reading is stored and judged, or neither
+  const alarms = new AlarmService({
+    db,
+    devices: {
+      facts: (id) => {
+        const brief = registry.brief(id);
+        const record = brief && registryService.get(id);
+        return (
+          brief && {
+            id,
+            profile: brief.descriptor.profile,
+            site: record?.site ?? '',
+            tags: record?.tags ?? [],
+          }
+        );
+      },
+      ids: () => registry.ids(),
+      offline: (id) => registry.get(id)?.state === 'offline',
+      name: (id) => registry.brief(id)?.descriptor.name ?? id,
+    },
+    audit: (entry) => audit.append(entry),
+    siteId: sync.installation.id,
+    published: (transition) => sync.enqueueEvent('io.fieldline.alarm.v1', transition.key, transition),
+    log: log.child('alarms'),
+  });
   const pipeline = new IngestPipeline({
     store,
     validator,
     log: log.child('ingest'),
-    withinCommit: (accepted) => sync.onIngest(accepted),
+    withinCommit: (accepted) => {
+      sync.onIngest(accepted);
+      alarms.evaluate(accepted);
+    },
   });
   pipeline.onBatch((result) => {
+    alarms.afterCommit();
     registry.applyBatch(result);
     registryService.observe(result.accepted);
   });
@@ -321,6 +353,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
   });
 
+  if (options.demo) alarms.seedRules(DEMO_RULES);
+  alarms.start();
+  const alarmRpc = createAlarmHandlers(alarms, () => operator.get());
+
   const deviceTimer = setInterval(() => {
     registryService.flushHealth();
     const changed = registry.takeChanged();
@@ -457,6 +493,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       'mqtt.publish': (p) => tools.mqttPublish(p),
       ...topicBrowser.requests,
       ...rollouts.handlers,
+      ...alarmRpc.requests,
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),
@@ -507,6 +544,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ...createFlashStreams(flash),
       ...sync.streams,
       ...rollouts.streams,
+      ...alarmRpc.streams,
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
         emit(allConnectors().map((c) => c.status()));
@@ -592,6 +630,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await connectorManager.stopAll();
       // the last readings reach the store and the outbox before the sync loop stops
       pipeline.close();
+      alarms.close();
       await sync.close();
       store.flush();
       db.close();

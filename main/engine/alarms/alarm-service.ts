@@ -52,6 +52,11 @@ export interface AlarmServiceOptions {
   now?: () => number;
   /** timer resolution for delays, shelve expiry and the offline poll */
   tickMs?: number;
+  /**
+   * After a start every device looks offline until it reports again: no offline alarm is
+   * raised before this much time has passed (the registry calls a device offline after 60 s)
+   */
+  offlineGraceMs?: number;
 }
 
 type RuleEntry = RuleRow;
@@ -117,6 +122,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   private timer: NodeJS.Timeout | undefined;
   private streamTimer: NodeJS.Timeout | undefined;
   private ticks = 0;
+  private startedAt = 0;
   private readonly now: () => number;
   private readonly facts = new Map<string, DeviceFacts | null>();
   private readonly ctx: Omit<EvaluationContext, 'device'>;
@@ -132,6 +138,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
 
   /** loads rules and instances as they were and arms the timers; delays that elapsed while stopped fire now */
   start(): void {
+    this.startedAt = this.now();
     for (const row of this.store.rules()) this.rules.set(row.rule.id, row);
     for (const c of this.store.comments()) this.commentsOf(c.key).push(c);
     const stale: string[] = [];
@@ -215,6 +222,11 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     this.retarget(true);
     this.announce(notices);
     return this.summary(entry);
+  }
+
+  /** built-in rules: saved once; a person's later edits are theirs to keep */
+  seedRules(rules: readonly Rule[]): void {
+    for (const rule of rules) if (!this.rules.has(rule.id)) this.saveRule(rule, 'engine', true);
   }
 
   deleteRule(ruleId: string, actor: string): void {
@@ -740,6 +752,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     const out: AlarmNotice[] = [];
     for (const [deviceId, offlineInstances] of this.offlineOf) {
       const offline = this.options.devices.offline(deviceId);
+      if (offline && now - this.startedAt < (this.options.offlineGraceMs ?? 120_000)) continue;
       const was = this.offlineNow.get(deviceId);
       if (was === offline) continue;
       this.offlineNow.set(deviceId, offline);

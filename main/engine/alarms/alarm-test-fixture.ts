@@ -45,6 +45,7 @@ export function openAlarmFixture(dataDir: string, start = 1_000_000, tickMs = 3_
     now: () => clock.now,
     // tests drive tick() themselves
     tickMs,
+    offlineGraceMs: 0,
   });
   service.start();
   return {
