@@ -96,7 +96,11 @@ test('demo rules, a rule saved over RPC raising on live readings, ack, shelve, h
       .flatMap((m) => AlarmInstanceSchema.array().parse(m.data));
     return all.some((i) => i.key === key && i.state === 'shelved') ? all : undefined;
   });
-  expect(streamed.some((i) => i.key === key && i.state === 'active_unack')).toBe(true);
+  // coalesced per 250 ms: the latest state of each instance, with what the operator said
+  expect(streamed.find((i) => i.key === key && i.state === 'shelved')).toMatchObject({
+    shelveReason: 'bearing on order',
+    comments: [expect.objectContaining({ text: 'checking' })],
+  });
 
   await engine.close();
   engine = undefined;
