@@ -15,7 +15,6 @@ const base: MachineConfig = {
   offDelayMs: 0,
   latching: false,
   lateToleranceMs: 60_000,
-  episodePrefix: 'x',
 };
 const on = (severity: Severity = 'high', value = 90): Verdict => ({ severity, value, reason: 'r' });
 const off = (value = 70): Verdict => ({ severity: null, value, reason: 'r' });
@@ -91,7 +90,7 @@ describe('threshold with deadband', () => {
 
 describe('ISA-18.2 states', () => {
   test('normal → unack → ack → normal; unacked clear → RTN unack → ack ends the episode', () => {
-    const m = new AlarmMachine(base);
+    const m = new AlarmMachine(base, 'x');
     expect(moves(m.sample(on(), 1000, 1000))).toEqual(['raised:normal>active_unack']);
     const first = m.episodeId;
     expect(moves(m.acknowledge('ana', 1500))).toEqual(['acknowledged:active_unack>active_ack']);
@@ -110,7 +109,7 @@ describe('ISA-18.2 states', () => {
   });
 
   test('the ladder escalates and de-escalates while active, in the same episode', () => {
-    const m = new AlarmMachine(base);
+    const m = new AlarmMachine(base, 'x');
     m.sample(on('warning'), 0, 0);
     const ep = m.episodeId;
     const up = m.sample(on('critical'), 1, 1);
@@ -124,7 +123,7 @@ describe('ISA-18.2 states', () => {
   });
 
   test('on-delay in device time: pending until it elapsed; a tick fires it at its deadline', () => {
-    const m = new AlarmMachine({ ...base, onDelayMs: 10_000 });
+    const m = new AlarmMachine({ ...base, onDelayMs: 10_000 }, 'x');
     expect(m.sample(on(), 0, 0)).toEqual([]);
     expect(m.state).toBe('pending');
     expect(m.sample(on(), 9_999, 9_999)).toEqual([]);
@@ -133,7 +132,7 @@ describe('ISA-18.2 states', () => {
     expect(moves(fired)).toEqual(['raised:pending>active_unack']);
     expect(fired[0]?.deviceTime).toBe(10_000);
     // a dip below the limit restarts the on-delay
-    const n = new AlarmMachine({ ...base, onDelayMs: 10_000 });
+    const n = new AlarmMachine({ ...base, onDelayMs: 10_000 }, 'x');
     n.sample(on(), 0, 0);
     n.sample(off(), 5_000, 5_000);
     expect(n.state).toBe('normal');
@@ -142,7 +141,7 @@ describe('ISA-18.2 states', () => {
   });
 
   test('off-delay: the condition must stay gone for offDelayMs before the alarm clears', () => {
-    const m = new AlarmMachine({ ...base, offDelayMs: 5_000 });
+    const m = new AlarmMachine({ ...base, offDelayMs: 5_000 }, 'x');
     m.sample(on(), 0, 0);
     expect(m.sample(off(), 1_000, 1_000)).toEqual([]);
     expect(m.sample(on(), 2_000, 2_000)).toEqual([]);
@@ -153,7 +152,7 @@ describe('ISA-18.2 states', () => {
   });
 
   test('N of M: raised on the 2nd holding sample of the last 3, cleared when fewer than 2 hold', () => {
-    const m = new AlarmMachine({ ...base, confirm: { n: 2, m: 3 } });
+    const m = new AlarmMachine({ ...base, confirm: { n: 2, m: 3 } }, 'x');
     expect(m.sample(on(), 0, 0)).toEqual([]);
     expect(m.sample(off(), 1, 1)).toEqual([]);
     expect(moves(m.sample(on(), 2, 2))).toEqual(['raised:normal>active_unack']);
@@ -163,7 +162,7 @@ describe('ISA-18.2 states', () => {
   });
 
   test('latching: stays active until acknowledged; the ack then ends it', () => {
-    const m = new AlarmMachine({ ...base, latching: true });
+    const m = new AlarmMachine({ ...base, latching: true }, 'x');
     m.sample(on(), 0, 0);
     expect(m.sample(off(), 1, 1)).toEqual([]);
     expect(m.state).toBe('active_unack');
@@ -171,7 +170,7 @@ describe('ISA-18.2 states', () => {
   });
 
   test('shelved needs an expiry in the future; it expires on a tick; the alarm beneath shows again', () => {
-    const m = new AlarmMachine(base);
+    const m = new AlarmMachine(base, 'x');
     m.sample(on(), 0, 0);
     expect(() => m.shelve(100, 'maintenance', 'ana', 100)).toThrow(RangeError);
     expect(moves(m.shelve(60_000, 'maintenance', 'ana', 100))).toEqual(['shelved:active_unack>shelved']);
@@ -187,7 +186,7 @@ describe('ISA-18.2 states', () => {
   });
 
   test('suppressed by design and out of service overlay the state and give it back', () => {
-    const m = new AlarmMachine(base);
+    const m = new AlarmMachine(base, 'x');
     m.sample(on(), 0, 0);
     expect(moves(m.setSuppressed(true, 10, 'device offline'))).toEqual([
       'suppressed:active_unack>suppressed',
@@ -202,12 +201,12 @@ describe('ISA-18.2 states', () => {
   });
 
   test('late readings are evaluated and their episode marked late; out-of-order ones are ignored', () => {
-    const m = new AlarmMachine(base);
+    const m = new AlarmMachine(base, 'x');
     const raised = m.sample(on(), 1_000, 1_000 + 61_000);
     expect(raised[0]?.late).toBe(true);
     expect(m.late).toBe(true);
     expect(m.sample(off(), 500, 500)).toEqual([]);
-    const n = new AlarmMachine(base);
+    const n = new AlarmMachine(base, 'x');
     expect(n.sample(on(), 1_000, 1_000 + 60_000)[0]?.late).toBe(false);
   });
 });
@@ -246,7 +245,6 @@ const config = fc.record({
   confirm: fc.option(fc.constantFrom({ n: 1, m: 1 }, { n: 2, m: 3 }, { n: 3, m: 5 }), { nil: undefined }),
   latching: fc.boolean(),
   lateToleranceMs: fc.constant(60_000),
-  episodePrefix: fc.constant('p'),
 });
 
 /** a threshold series: the real evaluator feeding the real machine */
@@ -256,7 +254,7 @@ class Series {
   t = 0;
   lastVerdict: Verdict | null = null;
   constructor(private readonly cfg: MachineConfig) {
-    this.machine = new AlarmMachine(cfg);
+    this.machine = new AlarmMachine(cfg, 'p');
   }
   run(op: Op): MachineChange[] {
     switch (op.op) {
@@ -283,7 +281,7 @@ class Series {
   reborn(): Series {
     const copy = new Series(this.cfg);
     copy.evaluator.restore(JSON.parse(JSON.stringify(this.evaluator.save())));
-    copy.machine = new AlarmMachine(this.cfg, JSON.parse(JSON.stringify(this.machine.save())));
+    copy.machine = new AlarmMachine(this.cfg, 'p', JSON.parse(JSON.stringify(this.machine.save())));
     copy.t = this.t;
     return copy;
   }

@@ -21,8 +21,6 @@ export interface MachineConfig {
   confirm?: { n: number; m: number } | undefined;
   latching: boolean;
   lateToleranceMs: number;
-  /** stable per instance; episode ids are `${prefix}-${start in base 36}-${count}` */
-  episodePrefix: string;
 }
 
 export interface MachineChange {
@@ -69,6 +67,7 @@ export interface MachineSnapshot {
   ackedBy: string | null;
 }
 
+const copy = (s: MachineSnapshot): MachineSnapshot => ({ ...s, win: s.win ? [...s.win] : null });
 const rank = (s: Severity | null): number => (s === null ? -1 : SEVERITIES.indexOf(s));
 const isActive = (p: ProcessState): boolean => p === 'active_unack' || p === 'active_ack';
 
@@ -99,15 +98,26 @@ export function initialSnapshot(): MachineSnapshot {
 export class AlarmMachine {
   private s: MachineSnapshot;
 
+  /** `episodePrefix`: stable per instance; episode ids are `${prefix}-${start in base 36}-${count}` */
   constructor(
     private readonly config: MachineConfig,
+    private readonly episodePrefix: string,
     snapshot?: MachineSnapshot,
   ) {
-    this.s = snapshot ? structuredClone(snapshot) : initialSnapshot();
+    this.s = snapshot ? copy(snapshot) : initialSnapshot();
   }
 
   save(): MachineSnapshot {
-    return structuredClone(this.s);
+    return copy(this.s);
+  }
+
+  /**
+   * Everything a restart must find as it was (not the last value or reading time): equal
+   * fingerprints mean the stored state need not be written again.
+   */
+  fingerprint(): string {
+    const s = this.s;
+    return `${s.p}|${s.sev}|${s.holds}|${s.ep}|${s.pend}|${s.clr}|${s.win?.join('')}|${s.winSev}|${s.shelvedUntil}|${s.suppressed}|${s.oos}|${s.ackedBy}`;
   }
 
   get state(): AlarmState {
@@ -338,7 +348,7 @@ export class AlarmMachine {
   private activate(t: number, severity: Severity, late: boolean, out: MachineChange[]): void {
     const s = this.s;
     s.epn++;
-    s.ep = `${this.config.episodePrefix}-${t.toString(36)}-${s.epn}`;
+    s.ep = `${this.episodePrefix}-${t.toString(36)}-${s.epn}`;
     s.since = t;
     s.late = late;
     s.sev = severity;

@@ -59,7 +59,10 @@ export interface AlarmServiceOptions {
   offlineGraceMs?: number;
 }
 
-type RuleEntry = RuleRow;
+/** a rule as the runtime holds it: its row, and the machine settings all its instances share */
+interface RuleEntry extends RuleRow {
+  config: MachineConfig;
+}
 
 interface Instance {
   key: string;
@@ -68,6 +71,8 @@ interface Instance {
   metric: string | null;
   machine: AlarmMachine;
   evaluator: ConditionEvaluator;
+  /** what the stored row holds (machine fingerprint and evaluator state); unchanged: no write */
+  saved: string | null;
 }
 
 const STREAM_MS = 250;
@@ -85,15 +90,18 @@ export function dedupKey(siteId: string, ruleId: string, key: string, episodeId:
     .digest('hex');
 }
 
-function machineConfig(rule: Rule, key: string): MachineConfig {
+function machineConfig(rule: Rule): MachineConfig {
   return {
     onDelayMs: rule.onDelayMs,
     offDelayMs: rule.offDelayMs,
     confirm: rule.confirm,
     latching: rule.latching,
     lateToleranceMs: rule.lateToleranceMs,
-    episodePrefix: createHash('sha256').update(key).digest('hex').slice(0, 12),
   };
+}
+
+function episodePrefix(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 
 const isActive = (s: AlarmState | null): boolean => s === 'active_unack' || s === 'active_ack';
@@ -103,7 +111,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   private readonly rules = new Map<string, RuleEntry>();
   private readonly instances = new Map<string, Instance>();
   /** value instances by series; an empty list remembers that nothing targets the series */
-  private readonly bySeries = new Map<string, Instance[]>();
+  private readonly bySeries = new Map<string, Map<string, Instance[]>>();
   private readonly rulesByMetric = new Map<string, RuleEntry[]>();
   /** offline-rule instances by device */
   private readonly offlineOf = new Map<string, Instance[]>();
@@ -139,7 +147,8 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   /** loads rules and instances as they were and arms the timers; delays that elapsed while stopped fire now */
   start(): void {
     this.startedAt = this.now();
-    for (const row of this.store.rules()) this.rules.set(row.rule.id, row);
+    for (const row of this.store.rules())
+      this.rules.set(row.rule.id, { ...row, config: machineConfig(row.rule) });
     for (const c of this.store.comments()) this.commentsOf(c.key).push(c);
     const stale: string[] = [];
     for (const row of this.store.instances()) {
@@ -190,6 +199,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     if (before && before.hash === hash) return this.summary(before);
     const entry: RuleEntry = {
       rule,
+      config: machineConfig(rule),
       version: (this.store.ruleVersion(rule.id)?.version ?? 0) + 1,
       hash,
       builtIn: before?.builtIn ?? builtIn,
@@ -270,28 +280,25 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
 
   private judge(accepted: readonly Reading[]): void {
     const now = this.now();
-    const bySeries = new Map<string, Reading[]>();
+    // grouped by the (cached, stable) list of instances judging each series
+    const groups = new Map<Instance[], Reading[]>();
     for (const r of accepted) {
-      const key = `${r.deviceId}\u0000${r.metric}`;
-      let list = bySeries.get(key);
-      if (!list) {
-        const targets = this.seriesInstances(r.deviceId, r.metric);
-        if (targets.length === 0) continue;
-        list = [];
-        bySeries.set(key, list);
-      }
-      list.push(r);
+      const targets = this.seriesInstances(r.deviceId, r.metric);
+      if (targets.length === 0) continue;
+      const list = groups.get(targets);
+      if (list) list.push(r);
+      else groups.set(targets, [r]);
     }
-    for (const [key, readings] of bySeries) {
-      readings.sort((a, b) => a.ts - b.ts);
-      for (const inst of this.bySeries.get(key) ?? []) {
+    for (const [targets, readings] of groups) {
+      if (!inOrder(readings)) readings.sort((a, b) => a.ts - b.ts);
+      for (const inst of targets) {
         const ctx = this.context(inst.deviceId);
         if (!ctx) continue;
         this.inflight.add(inst.key);
         for (const r of readings) {
           const sample: Sample = { ts: r.ts, value: r.value, quality: r.quality };
           const changes = inst.machine.sample(inst.evaluator.sample(sample, ctx), r.ts, r.arrivedAt ?? now);
-          this.inflightNotices += this.record(inst, changes, now).length;
+          if (changes.length > 0) this.inflightNotices += this.record(inst, changes, now).length;
         }
         this.persist(inst);
       }
@@ -490,8 +497,8 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
 
   /** the instances judging a series, made on its first reading; cached until the rules change */
   private seriesInstances(deviceId: string, metric: string): Instance[] {
-    const key = `${deviceId}\u0000${metric}`;
-    const known = this.bySeries.get(key);
+    let metrics = this.bySeries.get(deviceId);
+    const known = metrics?.get(metric);
     if (known) return known;
     const list: Instance[] = [];
     for (const { rule } of this.rulesByMetric.get(metric) ?? []) {
@@ -504,7 +511,11 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       }
       list.push(inst);
     }
-    this.bySeries.set(key, list);
+    if (!metrics) {
+      metrics = new Map();
+      this.bySeries.set(deviceId, metrics);
+    }
+    metrics.set(metric, list);
     return list;
   }
 
@@ -522,7 +533,9 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
         if (entry.rule.enabled && entry.rule.condition.kind !== 'offline' && metric)
           pushTo(this.rulesByMetric, metric, entry);
       }
-    } else for (const [key, list] of this.bySeries) if (list.length === 0) this.bySeries.delete(key);
+    } else
+      for (const metrics of this.bySeries.values())
+        for (const [metric, list] of metrics) if (list.length === 0) metrics.delete(metric);
     const offlineRules = [...this.rules.values()].filter(
       (r) => r.rule.enabled && r.rule.condition.kind === 'offline',
     );
@@ -536,7 +549,12 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     }
   }
 
-  private fresh(ruleId: string, deviceId: string, metric: string | null): Instance {
+  private fresh(
+    ruleId: string,
+    deviceId: string,
+    metric: string | null,
+    snapshot?: MachineSnapshot,
+  ): Instance {
     const rule = this.rules.get(ruleId) as RuleEntry;
     const key = instanceKey(ruleId, deviceId, metric);
     return {
@@ -544,26 +562,27 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       rule,
       deviceId,
       metric,
-      machine: new AlarmMachine(machineConfig(rule.rule, key)),
+      machine: new AlarmMachine(rule.config, episodePrefix(key), snapshot),
       evaluator: compileCondition(rule.rule.condition),
+      saved: null,
     };
   }
 
   private restore(rule: RuleEntry, row: InstanceRow): Instance {
-    const inst = this.fresh(rule.rule.id, row.deviceId, row.metric);
-    if (row.evalState) {
-      try {
-        const saved = JSON.parse(row.evalState) as { m?: MachineSnapshot; e?: unknown };
-        if (saved.m) inst.machine = new AlarmMachine(machineConfig(rule.rule, inst.key), saved.m);
-        inst.evaluator.restore(saved.e);
-      } catch (error) {
-        // a state we cannot read starts over rather than stopping every other alarm
-        this.options.log.warn('alarm state unreadable; instance starts from normal', {
-          key: row.key,
-          error: (error as Error).message,
-        });
-      }
+    let inst: Instance;
+    try {
+      const saved = (row.evalState ? JSON.parse(row.evalState) : {}) as { m?: MachineSnapshot; e?: unknown };
+      inst = this.fresh(rule.rule.id, row.deviceId, row.metric, saved.m);
+      inst.evaluator.restore(saved.e);
+    } catch (error) {
+      // a state we cannot read starts over rather than stopping every other alarm
+      this.options.log.warn('alarm state unreadable; instance starts from normal', {
+        key: row.key,
+        error: (error as Error).message,
+      });
+      inst = this.fresh(rule.rule.id, row.deviceId, row.metric);
     }
+    inst.saved = row.evalState ? this.fingerprintOf(inst) : null;
     return inst;
   }
 
@@ -577,7 +596,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     this.instances.delete(inst.key);
     pullFrom(this.offlineOf, inst.deviceId, inst);
     pullFrom(this.valueOf, inst.deviceId, inst);
-    if (inst.metric !== null) this.bySeries.delete(`${inst.deviceId}\u0000${inst.metric}`);
+    if (inst.metric !== null) this.bySeries.get(inst.deviceId)?.delete(inst.metric);
     this.timed.delete(inst.key);
   }
 
@@ -698,7 +717,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     return `${what}${value}${why} (${c.severity ?? 'normal'}): ${c.kind}`;
   }
 
-  private row(inst: Instance): InstanceRow {
+  private row(inst: Instance, evalState = this.evalState(inst)): InstanceRow {
     const m = inst.machine;
     return {
       key: inst.key,
@@ -715,14 +734,26 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       shelvedUntil: m.shelvedUntil,
       shelveReason: m.shelveReason,
       ackedBy: m.ackedBy,
-      evalState: JSON.stringify({ m: m.save(), e: inst.evaluator.save() }),
+      evalState,
       updatedAt: this.now(),
     };
   }
 
-  /** the instance row and its evaluation state; call inside a transaction */
+  private fingerprintOf(inst: Instance): string {
+    return `${inst.machine.fingerprint()}|${JSON.stringify(inst.evaluator.save())}`;
+  }
+
+  private evalState(inst: Instance): string {
+    return JSON.stringify({ m: inst.machine.save(), e: inst.evaluator.save() });
+  }
+
+  /** the instance row and its evaluation state, when they changed; call inside a transaction */
   private persist(inst: Instance): void {
-    this.store.putInstance(this.row(inst));
+    const fingerprint = this.fingerprintOf(inst);
+    if (fingerprint !== inst.saved) {
+      this.store.putInstance(this.row(inst));
+      inst.saved = fingerprint;
+    }
     if (inst.machine.nextDeadline() !== null) this.timed.add(inst.key);
     else this.timed.delete(inst.key);
   }
@@ -836,6 +867,12 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     this.changed.clear();
     for (const l of this.streamListeners) l(batch);
   }
+}
+
+function inOrder(readings: readonly Reading[]): boolean {
+  for (let i = 1; i < readings.length; i++)
+    if ((readings[i] as Reading).ts < (readings[i - 1] as Reading).ts) return false;
+  return true;
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {

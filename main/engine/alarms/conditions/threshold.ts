@@ -42,12 +42,13 @@ export function compileThreshold(condition: ThresholdCondition): ConditionEvalua
       if (value === null || !Number.isFinite(value) || sample.quality === 'invalid') {
         return { ...verdictOf(levels, crossed, lastReason), value: null };
       }
-      crossed = levels.map((level, i) => rungSide(level, value, crossed[i] ?? 0));
+      for (let i = 0; i < levels.length; i++)
+        crossed[i] = rungSide(levels[i] as Level, value, crossed[i] ?? 0);
       const verdict = verdictOf(levels, crossed, '');
       lastReason = verdict.reason;
       return { ...verdict, value };
     },
-    save: () => ({ crossed, reason: lastReason }),
+    save: () => ({ crossed: [...crossed], reason: lastReason }),
     restore(state: unknown) {
       const s = state as { crossed?: unknown; reason?: unknown } | null;
       if (s && Array.isArray(s.crossed) && s.crossed.length === levels.length)
