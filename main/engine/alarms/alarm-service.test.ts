@@ -155,6 +155,9 @@ describe('evaluation and the journal', () => {
         throw new Error('disk full');
       })(),
     ).toThrow('disk full');
+    // a timer or an operator in between must not build on the undone evaluation
+    f.service.tick();
+    expect(f.service.list()).toEqual([]);
     expect(f.service.after(0, 10)).toEqual([]);
     // the retried batch is judged afresh: one raise, not zero
     f.ingest([{ deviceId: 'boiler-1', metric: 'temperature', ts: T, value: 90 }]);

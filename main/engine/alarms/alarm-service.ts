@@ -184,6 +184,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
 
   /** validates (the condition must compile), bumps the version when the rule changed, audits */
   saveRule(rule: Rule, actor: string, builtIn = false): RuleSummary {
+    this.settle();
     try {
       compileCondition(rule.condition);
     } catch (error) {
@@ -240,6 +241,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   }
 
   deleteRule(ruleId: string, actor: string): void {
+    this.settle();
     const entry = this.rules.get(ruleId);
     if (!entry) throw new RpcError('NOT_FOUND', `no alarm rule "${ruleId}"`);
     const notices = this.write(() => {
@@ -266,7 +268,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
    * back (no afterCommit came), the instances it touched are reloaded from their rows first.
    */
   evaluate(accepted: readonly Reading[]): void {
-    if (this.inflight.size > 0) this.rollback();
+    this.settle();
     try {
       // a savepoint: a failure here undoes the alarm rows, never the readings
       this.write(() => this.judge(accepted));
@@ -316,6 +318,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
 
   /** timers: delays that elapsed, expired shelves, devices that went offline or came back */
   tick(): void {
+    this.settle();
     const now = this.now();
     if (++this.ticks % RETARGET_TICKS === 0) this.retarget();
     const notices = this.write(() => {
@@ -632,6 +635,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     apply: (inst: Instance, now: number) => MachineChange[],
     audit?: (inst: Instance) => AuditInput,
   ): void {
+    this.settle();
     const found = keys.map((k) => {
       const inst = this.instances.get(k);
       if (!inst) throw new RpcError('NOT_FOUND', `no alarm "${k}"`);
@@ -756,6 +760,14 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     }
     if (inst.machine.nextDeadline() !== null) this.timed.add(inst.key);
     else this.timed.delete(inst.key);
+  }
+
+  /**
+   * Evaluation and its afterCommit run back to back in the ingest flush, so anything else
+   * finding instances still in flight knows their commit failed: undo before going on.
+   */
+  private settle(): void {
+    if (this.inflight.size > 0) this.rollback();
   }
 
   private rollback(): void {
