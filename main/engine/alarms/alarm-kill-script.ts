@@ -33,8 +33,11 @@ function random(seed: number): () => number {
 
 function values(seed: number): number[][] {
   const next = random(seed);
-  const walk = [82, 84];
-  return Array.from({ length: KILL_STEPS }, () => walk.map((v, i) => (walk[i] = v + (next() - 0.5) * 6)));
+  const phase = [next() * 6, next() * 6];
+  // a slow swing across both limits (above 85, clear below 80) with noise around them
+  return Array.from({ length: KILL_STEPS }, (_, i) =>
+    phase.map((p) => 83 + 7 * Math.sin(i / 12 + p) + (next() - 0.5) * 4),
+  );
 }
 
 /** runs the steps after the last committed one; `progress` is told each committed step */

@@ -97,6 +97,8 @@ export function initialSnapshot(): MachineSnapshot {
 
 export class AlarmMachine {
   private s: MachineSnapshot;
+  /** a new machine has never been stored; a restored one is what is stored */
+  private dirty: boolean;
 
   /** `episodePrefix`: stable per instance; episode ids are `${prefix}-${start in base 36}-${count}` */
   constructor(
@@ -105,6 +107,7 @@ export class AlarmMachine {
     snapshot?: MachineSnapshot,
   ) {
     this.s = snapshot ? copy(snapshot) : initialSnapshot();
+    this.dirty = !snapshot;
   }
 
   save(): MachineSnapshot {
@@ -112,12 +115,13 @@ export class AlarmMachine {
   }
 
   /**
-   * Everything a restart must find as it was (not the last value or reading time): equal
-   * fingerprints mean the stored state need not be written again.
+   * Whether anything a restart must find as it was (not the last value or reading time)
+   * changed since the last call: a machine that answers false need not be stored again.
    */
-  fingerprint(): string {
-    const s = this.s;
-    return `${s.p}|${s.sev}|${s.holds}|${s.ep}|${s.pend}|${s.clr}|${s.win?.join('')}|${s.winSev}|${s.shelvedUntil}|${s.suppressed}|${s.oos}|${s.ackedBy}`;
+  takeDirty(): boolean {
+    const was = this.dirty;
+    this.dirty = false;
+    return was;
   }
 
   get state(): AlarmState {
@@ -173,6 +177,7 @@ export class AlarmMachine {
    */
   sample(verdict: Verdict, ts: number, watermark: number): MachineChange[] {
     if (this.s.last !== null && ts < this.s.last) return [];
+    const { p, holds: held, pend, clr, sev } = this.s;
     const out: MachineChange[] = [];
     // a reading at the deadline itself decides: the condition is judged by it, not held over
     this.advanceTo(ts - 1, out);
@@ -194,12 +199,24 @@ export class AlarmMachine {
     if (verdict.value !== null) this.s.val = verdict.value;
     this.s.why = verdict.reason;
     this.evaluate(holds, severity, ts, late, out);
+    const s = this.s;
+    if (
+      confirm ||
+      out.length > 0 ||
+      s.p !== p ||
+      s.holds !== held ||
+      s.pend !== pend ||
+      s.clr !== clr ||
+      s.sev !== sev
+    )
+      this.dirty = true;
     return out;
   }
 
   /** engine time moved on: elapsed delays fire at their deadline, an expired shelve ends */
   tick(now: number): MachineChange[] {
     const out: MachineChange[] = [];
+    const p = this.s.p;
     this.advanceTo(now, out);
     if (this.s.shelvedUntil !== null && now >= this.s.shelvedUntil) {
       this.overlay(out, now, 'unshelved', null, 'shelve expired', () => {
@@ -207,6 +224,7 @@ export class AlarmMachine {
         this.s.shelveReason = null;
       });
     }
+    if (out.length > 0 || this.s.p !== p) this.dirty = true;
     return out;
   }
 
@@ -215,12 +233,14 @@ export class AlarmMachine {
     if (this.overlaid()) return out;
     const reason = comment ?? null;
     if (this.s.p === 'active_unack') {
+      this.dirty = true;
       this.s.ackedBy = actor;
       // a latched alarm whose condition is gone ends with its acknowledgement
       if (this.config.latching && !this.s.holds)
         this.toProcess('normal', 'cleared', now, false, out, actor, reason);
       else this.toProcess('active_ack', 'acknowledged', now, false, out, actor, reason);
     } else if (this.s.p === 'rtn_unack') {
+      this.dirty = true;
       this.s.ackedBy = actor;
       this.toProcess('normal', 'ended', now, false, out, actor, reason);
     }
@@ -289,6 +309,7 @@ export class AlarmMachine {
   ): void {
     const from = this.visible();
     apply();
+    this.dirty = true;
     const to = this.visible();
     if (kind === null || from === to) return;
     out.push(this.change(kind, from, to, now, false, actor, reason));
@@ -375,6 +396,7 @@ export class AlarmMachine {
   ): void {
     const from = this.visible();
     this.s.p = next;
+    this.dirty = true;
     if (!this.overlaid()) out.push(this.change(kind, from, next, t, late, actor, reason));
   }
 

@@ -184,6 +184,8 @@ describe('restart', () => {
     const dir = tempDataDir('alarms');
     let f = fixture(dir, T);
     f.service.saveRule(boilerRule({ onDelayMs: 60_000 }), 'ana');
+    // the instance exists and is stored before the on-delay starts
+    f.ingest([{ deviceId: 'boiler-1', metric: 'temperature', ts: T - 1000, value: 70 }]);
     f.ingest([{ deviceId: 'boiler-1', metric: 'temperature', ts: T, value: 90 }]);
     expect(f.service.list()[0]?.state).toBe('pending');
     f = reopen(f, dir, T + 30_000);
@@ -199,6 +201,7 @@ describe('restart', () => {
     const dir = tempDataDir('alarms');
     let f = fixture(dir, T);
     f.service.saveRule(boilerRule({ confirm: { n: 2, m: 3 } }), 'ana');
+    f.ingest([{ deviceId: 'boiler-1', metric: 'temperature', ts: T - 10, value: 70 }]);
     f.ingest([{ deviceId: 'boiler-1', metric: 'temperature', ts: T, value: 90 }]);
     f = reopen(f, dir, T + 10);
     f.ingest([{ deviceId: 'boiler-1', metric: 'temperature', ts: T + 10, value: 86 }]);

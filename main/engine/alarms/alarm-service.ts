@@ -71,8 +71,8 @@ interface Instance {
   metric: string | null;
   machine: AlarmMachine;
   evaluator: ConditionEvaluator;
-  /** what the stored row holds (machine fingerprint and evaluator state); unchanged: no write */
-  saved: string | null;
+  /** the evaluator state the stored row holds; unchanged (and a clean machine): no write */
+  saved: { evaluator: unknown; evaluatorJson: string } | null;
 }
 
 const STREAM_MS = 250;
@@ -125,14 +125,15 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   private readonly streamListeners = new Set<(changed: AlarmInstance[]) => void>();
   private readonly changed = new Map<string, AlarmInstance>();
   /** instances touched inside an ingest commit not yet known to have committed */
-  private inflight = new Set<string>();
+  private inflight = new Set<Instance>();
   private inflightNotices = 0;
   private timer: NodeJS.Timeout | undefined;
   private streamTimer: NodeJS.Timeout | undefined;
   private ticks = 0;
   private startedAt = 0;
   private readonly now: () => number;
-  private readonly facts = new Map<string, DeviceFacts | null>();
+  /** per device: what targeting and conditions know of it (null: not a device we know) */
+  private readonly contexts = new Map<string, EvaluationContext | null>();
   private readonly ctx: Omit<EvaluationContext, 'device'>;
 
   constructor(private readonly options: AlarmServiceOptions) {
@@ -296,7 +297,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       for (const inst of targets) {
         const ctx = this.context(inst.deviceId);
         if (!ctx) continue;
-        this.inflight.add(inst.key);
+        this.inflight.add(inst);
         for (const r of readings) {
           const sample: Sample = { ts: r.ts, value: r.value, quality: r.quality };
           const changes = inst.machine.sample(inst.evaluator.sample(sample, ctx), r.ts, r.arrivedAt ?? now);
@@ -479,17 +480,17 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   }
 
   private deviceFacts(deviceId: string): DeviceFacts | null {
-    let f = this.facts.get(deviceId);
-    if (f === undefined) {
-      f = this.options.devices.facts(deviceId) ?? null;
-      this.facts.set(deviceId, f);
-    }
-    return f;
+    return this.context(deviceId)?.device ?? null;
   }
 
   private context(deviceId: string): EvaluationContext | null {
-    const device = this.deviceFacts(deviceId);
-    return device && { device, ...this.ctx };
+    let ctx = this.contexts.get(deviceId);
+    if (ctx === undefined) {
+      const device = this.options.devices.facts(deviceId);
+      ctx = device ? { device, ...this.ctx } : null;
+      this.contexts.set(deviceId, ctx);
+    }
+    return ctx;
   }
 
   private matches(rule: Rule, deviceId: string, metric: string | null): boolean {
@@ -527,7 +528,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
    * tags are picked up), and makes the offline-rule instances of every matching device.
    */
   private retarget(rulesChanged = false): void {
-    this.facts.clear();
+    this.contexts.clear();
     if (rulesChanged) {
       this.bySeries.clear();
       this.rulesByMetric.clear();
@@ -743,8 +744,12 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     };
   }
 
-  private fingerprintOf(inst: Instance): string {
-    return `${inst.machine.fingerprint()}|${JSON.stringify(inst.evaluator.save())}`;
+  private fingerprintOf(inst: Instance): NonNullable<Instance['saved']> {
+    const evaluator = inst.evaluator.save();
+    // evaluators that return the same object while unchanged spare the JSON
+    const evaluatorJson =
+      inst.saved && inst.saved.evaluator === evaluator ? inst.saved.evaluatorJson : JSON.stringify(evaluator);
+    return { evaluator, evaluatorJson };
   }
 
   private evalState(inst: Instance): string {
@@ -754,7 +759,8 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   /** the instance row and its evaluation state, when they changed; call inside a transaction */
   private persist(inst: Instance): void {
     const fingerprint = this.fingerprintOf(inst);
-    if (fingerprint !== inst.saved) {
+    const machineChanged = inst.machine.takeDirty();
+    if (machineChanged || !inst.saved || inst.saved.evaluatorJson !== fingerprint.evaluatorJson) {
       this.store.putInstance(this.row(inst));
       inst.saved = fingerprint;
     }
@@ -771,11 +777,10 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   }
 
   private rollback(): void {
-    for (const key of this.inflight) {
-      const inst = this.instances.get(key);
-      if (!inst) continue;
+    for (const inst of this.inflight) {
+      if (this.instances.get(inst.key) !== inst) continue;
       this.remove(inst);
-      const row = this.store.instance(key);
+      const row = this.store.instance(inst.key);
       this.add(
         row ? this.restore(inst.rule, row) : this.fresh(inst.rule.rule.id, inst.deviceId, inst.metric),
       );

@@ -33,39 +33,59 @@ function describe(level: Level): string {
 
 export function compileThreshold(condition: ThresholdCondition): ConditionEvaluator {
   const levels = condition.levels;
+  const reasons = levels.map(describe);
   let crossed: Side[] = levels.map(() => 0);
-  let lastReason = '';
+  let lastReason = 'within limits';
+  /** the same object until the state changes, so a caller can tell "unchanged" by identity */
+  let saved: { crossed: Side[]; reason: string } | null = null;
   return {
     sample(sample: Sample): Verdict {
       const value = sample.value;
       // no usable number (null, invalid): nothing learned, every rung stays as it was
       if (value === null || !Number.isFinite(value) || sample.quality === 'invalid') {
-        return { ...verdictOf(levels, crossed, lastReason), value: null };
+        return verdictOf(levels, reasons, crossed, null);
       }
-      for (let i = 0; i < levels.length; i++)
-        crossed[i] = rungSide(levels[i] as Level, value, crossed[i] ?? 0);
-      const verdict = verdictOf(levels, crossed, '');
-      lastReason = verdict.reason;
-      return { ...verdict, value };
+      for (let i = 0; i < levels.length; i++) {
+        const side = rungSide(levels[i] as Level, value, crossed[i] ?? 0);
+        if (side !== crossed[i]) {
+          crossed[i] = side;
+          saved = null;
+        }
+      }
+      const verdict = verdictOf(levels, reasons, crossed, value);
+      if (verdict.reason !== lastReason) {
+        lastReason = verdict.reason;
+        saved = null;
+      }
+      return verdict;
     },
-    save: () => ({ crossed: [...crossed], reason: lastReason }),
+    save() {
+      saved ??= { crossed: [...crossed], reason: lastReason };
+      return saved;
+    },
     restore(state: unknown) {
       const s = state as { crossed?: unknown; reason?: unknown } | null;
       if (s && Array.isArray(s.crossed) && s.crossed.length === levels.length)
         crossed = s.crossed.map((c) => (c === 1 || c === -1 ? c : 0));
       if (s && typeof s.reason === 'string') lastReason = s.reason;
+      saved = null;
     },
   };
 }
 
-function verdictOf(levels: readonly Level[], crossed: readonly Side[], fallback: string): Verdict {
-  let best: { severity: Severity; level: Level } | null = null;
+function verdictOf(
+  levels: readonly Level[],
+  reasons: readonly string[],
+  crossed: readonly Side[],
+  value: number | null,
+): Verdict {
+  let best = -1;
   for (let i = 0; i < levels.length; i++) {
-    const level = levels[i]!;
     if (!crossed[i]) continue;
-    if (!best || SEVERITIES.indexOf(level.severity) > SEVERITIES.indexOf(best.severity))
-      best = { severity: level.severity, level };
+    if (best < 0 || rank((levels[i] as Level).severity) > rank((levels[best] as Level).severity)) best = i;
   }
-  if (!best) return { severity: null, value: null, reason: fallback || 'within limits' };
-  return { severity: best.severity, value: null, reason: describe(best.level) };
+  if (best < 0) return { severity: null, value, reason: 'within limits' };
+  return { severity: (levels[best] as Level).severity, value, reason: reasons[best] as string };
 }
+
+const rank = (s: Severity): number => SEVERITIES.indexOf(s);
