@@ -353,8 +353,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
   });
 
-  if (options.demo) alarms.seedRules(DEMO_RULES);
   alarms.start();
+  if (options.demo) alarms.seedRules(DEMO_RULES);
   const alarmRpc = createAlarmHandlers(alarms, () => operator.get());
 
   const deviceTimer = setInterval(() => {

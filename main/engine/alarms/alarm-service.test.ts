@@ -63,6 +63,17 @@ describe('rules', () => {
     expect(actions).toEqual(['alarm.rule.update', 'alarm.rule.create']);
   });
 
+  test('built-in rules are saved once, flagged built-in; a person’s edit survives the next start', () => {
+    const dir = tempDataDir('alarms');
+    let f = fixture(dir);
+    f.service.seedRules([boilerRule()]);
+    f.service.saveRule(boilerRule({ onDelayMs: 5000 }), 'ana');
+    f = reopen(f, dir, T);
+    f.service.seedRules([boilerRule()]);
+    const [summary] = f.service.listRules();
+    expect(summary).toMatchObject({ builtIn: true, version: 2, rule: { onDelayMs: 5000 } });
+  });
+
   test('refused: a value rule without a metric, a condition kind nothing compiles', () => {
     const f = fixture();
     expect(() => f.service.saveRule(boilerRule({ target: { profile: 'boiler' } }), 'ana')).toThrow(/metric/);

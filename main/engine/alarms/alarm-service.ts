@@ -238,7 +238,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
 
   /** built-in rules: saved once; a person's later edits are theirs to keep */
   seedRules(rules: readonly Rule[]): void {
-    for (const rule of rules) if (!this.rules.has(rule.id)) this.saveRule(rule, 'engine', true);
+    for (const rule of rules) if (!this.store.ruleVersion(rule.id)) this.saveRule(rule, 'engine', true);
   }
 
   deleteRule(ruleId: string, actor: string): void {
