@@ -27,6 +27,7 @@ import { AlarmStore, type InstanceRow, type RuleRow } from './alarm-store';
 import { type DeviceTarget, targetMatches } from './alarm-targets';
 import type { ConditionEvaluator, DeviceFacts, EvaluationContext, Sample } from './condition-evaluator';
 import { compileCondition } from './conditions';
+import { SeriesIndex } from './series-index';
 
 export interface AlarmDevices extends DeviceTarget {
   /** ids of every known device */
@@ -71,8 +72,11 @@ interface Instance {
   metric: string | null;
   machine: AlarmMachine;
   evaluator: ConditionEvaluator;
-  /** the evaluator state the stored row holds; unchanged (and a clean machine): no write */
-  saved: { evaluator: unknown; evaluatorJson: string } | null;
+  /**
+   * the evaluator state the stored row was written with: evaluators that return the same
+   * object while unchanged spare a write; others are written whenever their instance is judged
+   */
+  saved: unknown;
 }
 
 const STREAM_MS = 250;
@@ -111,7 +115,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   private readonly rules = new Map<string, RuleEntry>();
   private readonly instances = new Map<string, Instance>();
   /** value instances by series; an empty list remembers that nothing targets the series */
-  private readonly bySeries = new Map<string, Map<string, Instance[]>>();
+  private readonly bySeries = new SeriesIndex<Instance[]>();
   private readonly rulesByMetric = new Map<string, RuleEntry[]>();
   /** offline-rule instances by device */
   private readonly offlineOf = new Map<string, Instance[]>();
@@ -501,8 +505,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
 
   /** the instances judging a series, made on its first reading; cached until the rules change */
   private seriesInstances(deviceId: string, metric: string): Instance[] {
-    let metrics = this.bySeries.get(deviceId);
-    const known = metrics?.get(metric);
+    const known = this.bySeries.get(deviceId, metric);
     if (known) return known;
     const list: Instance[] = [];
     for (const { rule } of this.rulesByMetric.get(metric) ?? []) {
@@ -515,11 +518,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       }
       list.push(inst);
     }
-    if (!metrics) {
-      metrics = new Map();
-      this.bySeries.set(deviceId, metrics);
-    }
-    metrics.set(metric, list);
+    this.bySeries.set(deviceId, metric, list);
     return list;
   }
 
@@ -537,9 +536,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
         if (entry.rule.enabled && entry.rule.condition.kind !== 'offline' && metric)
           pushTo(this.rulesByMetric, metric, entry);
       }
-    } else
-      for (const metrics of this.bySeries.values())
-        for (const [metric, list] of metrics) if (list.length === 0) metrics.delete(metric);
+    } else this.bySeries.prune((list) => list.length === 0);
     const offlineRules = [...this.rules.values()].filter(
       (r) => r.rule.enabled && r.rule.condition.kind === 'offline',
     );
@@ -586,7 +583,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       });
       inst = this.fresh(rule.rule.id, row.deviceId, row.metric);
     }
-    inst.saved = row.evalState ? this.fingerprintOf(inst) : null;
+    inst.saved = row.evalState ? inst.evaluator.save() : null;
     return inst;
   }
 
@@ -600,7 +597,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     this.instances.delete(inst.key);
     pullFrom(this.offlineOf, inst.deviceId, inst);
     pullFrom(this.valueOf, inst.deviceId, inst);
-    if (inst.metric !== null) this.bySeries.get(inst.deviceId)?.delete(inst.metric);
+    if (inst.metric !== null) this.bySeries.delete(inst.deviceId, inst.metric);
     this.timed.delete(inst.key);
   }
 
@@ -744,25 +741,17 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     };
   }
 
-  private fingerprintOf(inst: Instance): NonNullable<Instance['saved']> {
-    const evaluator = inst.evaluator.save();
-    // evaluators that return the same object while unchanged spare the JSON
-    const evaluatorJson =
-      inst.saved && inst.saved.evaluator === evaluator ? inst.saved.evaluatorJson : JSON.stringify(evaluator);
-    return { evaluator, evaluatorJson };
-  }
-
   private evalState(inst: Instance): string {
     return JSON.stringify({ m: inst.machine.save(), e: inst.evaluator.save() });
   }
 
   /** the instance row and its evaluation state, when they changed; call inside a transaction */
   private persist(inst: Instance): void {
-    const fingerprint = this.fingerprintOf(inst);
+    const evaluator = inst.evaluator.save();
     const machineChanged = inst.machine.takeDirty();
-    if (machineChanged || !inst.saved || inst.saved.evaluatorJson !== fingerprint.evaluatorJson) {
+    if (machineChanged || inst.saved !== evaluator) {
       this.store.putInstance(this.row(inst));
-      inst.saved = fingerprint;
+      inst.saved = evaluator;
     }
     if (inst.machine.nextDeadline() !== null) this.timed.add(inst.key);
     else this.timed.delete(inst.key);

@@ -31,46 +31,62 @@ function describe(level: Level): string {
   return level.above ? `above ${level.above.value}` : `below ${level.below?.value}`;
 }
 
-export function compileThreshold(condition: ThresholdCondition): ConditionEvaluator {
-  const levels = condition.levels;
-  const reasons = levels.map(describe);
-  let crossed: Side[] = levels.map(() => 0);
-  let lastReason = 'within limits';
+interface Shape {
+  levels: readonly Level[];
+  reasons: readonly string[];
+}
+/** one shape per rule's condition, shared by all its instances (memory at 100,000 instances) */
+const shapes = new WeakMap<ThresholdCondition, Shape>();
+
+class ThresholdEvaluator implements ConditionEvaluator {
+  private crossed: Side[];
   /** the same object until the state changes, so a caller can tell "unchanged" by identity */
-  let saved: { crossed: Side[]; reason: string } | null = null;
-  return {
-    sample(sample: Sample): Verdict {
-      const value = sample.value;
-      // no usable number (null, invalid): nothing learned, every rung stays as it was
-      if (value === null || !Number.isFinite(value) || sample.quality === 'invalid') {
-        return verdictOf(levels, reasons, crossed, null);
+  private saved: { crossed: Side[]; reason: string } | null = null;
+
+  constructor(private readonly shape: Shape) {
+    this.crossed = shape.levels.map(() => 0);
+  }
+
+  sample(sample: Sample): Verdict {
+    const { levels, reasons } = this.shape;
+    const value = sample.value;
+    // no usable number (null, invalid): nothing learned, every rung stays as it was
+    if (value === null || !Number.isFinite(value) || sample.quality === 'invalid') {
+      return verdictOf(levels, reasons, this.crossed, null);
+    }
+    for (let i = 0; i < levels.length; i++) {
+      const side = rungSide(levels[i] as Level, value, this.crossed[i] ?? 0);
+      if (side !== this.crossed[i]) {
+        this.crossed[i] = side;
+        this.saved = null;
       }
-      for (let i = 0; i < levels.length; i++) {
-        const side = rungSide(levels[i] as Level, value, crossed[i] ?? 0);
-        if (side !== crossed[i]) {
-          crossed[i] = side;
-          saved = null;
-        }
-      }
-      const verdict = verdictOf(levels, reasons, crossed, value);
-      if (verdict.reason !== lastReason) {
-        lastReason = verdict.reason;
-        saved = null;
-      }
-      return verdict;
-    },
-    save() {
-      saved ??= { crossed: [...crossed], reason: lastReason };
-      return saved;
-    },
-    restore(state: unknown) {
-      const s = state as { crossed?: unknown; reason?: unknown } | null;
-      if (s && Array.isArray(s.crossed) && s.crossed.length === levels.length)
-        crossed = s.crossed.map((c) => (c === 1 || c === -1 ? c : 0));
-      if (s && typeof s.reason === 'string') lastReason = s.reason;
-      saved = null;
-    },
-  };
+    }
+    return verdictOf(levels, reasons, this.crossed, value);
+  }
+
+  save(): unknown {
+    this.saved ??= {
+      crossed: [...this.crossed],
+      reason: verdictOf(this.shape.levels, this.shape.reasons, this.crossed, null).reason,
+    };
+    return this.saved;
+  }
+
+  restore(state: unknown): void {
+    const s = state as { crossed?: unknown } | null;
+    if (s && Array.isArray(s.crossed) && s.crossed.length === this.shape.levels.length)
+      this.crossed = s.crossed.map((c) => (c === 1 || c === -1 ? c : 0));
+    this.saved = null;
+  }
+}
+
+export function compileThreshold(condition: ThresholdCondition): ConditionEvaluator {
+  let shape = shapes.get(condition);
+  if (!shape) {
+    shape = { levels: condition.levels, reasons: condition.levels.map(describe) };
+    shapes.set(condition, shape);
+  }
+  return new ThresholdEvaluator(shape);
 }
 
 function verdictOf(
