@@ -127,7 +127,8 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   private readonly comments = new Map<string, { at: number; by: string; text: string }[]>();
   private readonly noticeListeners = new Set<() => void>();
   private readonly streamListeners = new Set<(changed: AlarmInstance[]) => void>();
-  private readonly changed = new Map<string, AlarmInstance>();
+  /** instances to send on the stream (a view is made when sent); gone ones as their last view */
+  private readonly changed = new Map<string, Instance | AlarmInstance>();
   /** instances touched inside an ingest commit not yet known to have committed */
   private inflight = new Set<Instance>();
   private inflightNotices = 0;
@@ -425,6 +426,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       if (this.streamListeners.size === 0) {
         clearInterval(this.streamTimer);
         this.streamTimer = undefined;
+        this.changed.clear();
       }
     };
   }
@@ -624,7 +626,8 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     this.store.deleteInstance(inst.key);
     this.comments.delete(inst.key);
     this.remove(inst);
-    this.changed.set(inst.key, { ...this.view(inst), state: 'normal', underlying: null });
+    if (this.streamListeners.size > 0)
+      this.changed.set(inst.key, { ...this.view(inst), state: 'normal', underlying: null });
     return out;
   }
 
@@ -653,7 +656,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
         out.push(...this.record(inst, changes, now));
         if (audit) this.options.audit(audit(inst));
         this.persist(inst);
-        this.changed.set(inst.key, this.view(inst));
+        this.markChanged(inst);
       }
       return out;
     });
@@ -707,7 +710,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       this.options.published?.(notice.transition);
       out.push(notice);
     }
-    this.changed.set(inst.key, this.view(inst));
+    this.markChanged(inst);
     return out;
   }
 
@@ -867,9 +870,14 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
     }
   }
 
+  /** nobody watching: nothing kept (a new subscriber gets the full list first) */
+  private markChanged(inst: Instance): void {
+    if (this.streamListeners.size > 0) this.changed.set(inst.key, inst);
+  }
+
   private flushStream(): void {
     if (this.changed.size === 0) return;
-    const batch = [...this.changed.values()];
+    const batch = [...this.changed.values()].map((c) => ('machine' in c ? this.view(c) : c));
     this.changed.clear();
     for (const l of this.streamListeners) l(batch);
   }
