@@ -10,6 +10,7 @@
  * that elapsed since the previous one fire at their own instant, so a replay (backtest,
  * restart) gives the same episodes whether or not timer ticks came in between.
  */
+import { createHash } from 'node:crypto';
 import type { AlarmState, Severity } from '../../../common/alarm-contract';
 import { SEVERITIES } from '../../../common/alarm-contract';
 import type { NoticeKind } from './alarm-notices';
@@ -100,10 +101,13 @@ export class AlarmMachine {
   /** a new machine has never been stored; a restored one is what is stored */
   private dirty: boolean;
 
-  /** `episodePrefix`: stable per instance; episode ids are `${prefix}-${start in base 36}-${count}` */
+  /**
+   * `episodeSeed`: stable per instance (its key); episode ids are
+   * `${first 12 hex of SHA-256(seed)}-${start in base 36}-${count}`, made only on activation
+   */
   constructor(
     private readonly config: MachineConfig,
-    private readonly episodePrefix: string,
+    private readonly episodeSeed: string,
     snapshot?: MachineSnapshot,
   ) {
     this.s = snapshot ? copy(snapshot) : initialSnapshot();
@@ -369,7 +373,8 @@ export class AlarmMachine {
   private activate(t: number, severity: Severity, late: boolean, out: MachineChange[]): void {
     const s = this.s;
     s.epn++;
-    s.ep = `${this.episodePrefix}-${t.toString(36)}-${s.epn}`;
+    const prefix = createHash('sha256').update(this.episodeSeed).digest('hex').slice(0, 12);
+    s.ep = `${prefix}-${t.toString(36)}-${s.epn}`;
     s.since = t;
     s.late = late;
     s.sev = severity;

@@ -104,10 +104,6 @@ function machineConfig(rule: Rule): MachineConfig {
   };
 }
 
-function episodePrefix(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 12);
-}
-
 const isActive = (s: AlarmState | null): boolean => s === 'active_unack' || s === 'active_ack';
 
 export class AlarmService implements AlarmNoticeSource, AlarmOperator {
@@ -119,8 +115,6 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   private readonly rulesByMetric = new Map<string, RuleEntry[]>();
   /** offline-rule instances by device */
   private readonly offlineOf = new Map<string, Instance[]>();
-  /** value instances by device (for suppression by design) */
-  private readonly valueOf = new Map<string, Instance[]>();
   private readonly offlineNow = new Map<string, boolean>();
   /** instances with a delay or shelve expiry pending */
   private readonly timed = new Set<string>();
@@ -565,7 +559,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       rule,
       deviceId,
       metric,
-      machine: new AlarmMachine(rule.config, episodePrefix(key), snapshot),
+      machine: new AlarmMachine(rule.config, key, snapshot),
       evaluator: compileCondition(rule.rule.condition),
       saved: null,
     };
@@ -591,14 +585,13 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
 
   private add(inst: Instance): void {
     this.instances.set(inst.key, inst);
-    pushTo(inst.metric === null ? this.offlineOf : this.valueOf, inst.deviceId, inst);
+    if (inst.metric === null) pushTo(this.offlineOf, inst.deviceId, inst);
     if (inst.machine.nextDeadline() !== null) this.timed.add(inst.key);
   }
 
   private remove(inst: Instance): void {
     this.instances.delete(inst.key);
     pullFrom(this.offlineOf, inst.deviceId, inst);
-    pullFrom(this.valueOf, inst.deviceId, inst);
     if (inst.metric !== null) this.bySeries.delete(inst.deviceId, inst.metric);
     this.timed.delete(inst.key);
   }
@@ -806,7 +799,9 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       const speaking = offlineInstances.some(
         (i) => isActive(i.machine.state) || isActive(i.machine.underlying),
       );
-      for (const inst of this.valueOf.get(deviceId) ?? []) {
+      // rare (a device went or came back): a scan, rather than a per-device list for every instance
+      for (const inst of this.instances.values()) {
+        if (inst.deviceId !== deviceId || inst.metric === null) continue;
         const changes = inst.machine.setSuppressed(
           offline && speaking,
           now,
