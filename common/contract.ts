@@ -8,6 +8,7 @@
 
 import { z } from 'zod';
 import { actionRequests } from './actions-contract';
+import { alarmRequests, alarmStreams } from './alarm-contract';
 import { BleUuidSchema } from './ble-uuid';
 import { commissioningRequests, commissioningStreams } from './commissioning-contract';
 import {
@@ -239,6 +240,7 @@ export const requests = {
   ...diagnosticsRequests,
   ...actionRequests,
   ...notifyRequests,
+  ...alarmRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
@@ -282,6 +284,7 @@ export const streams = {
   ...flashStreams,
   ...rolloutStreams,
   ...notifyStreams,
+  ...alarmStreams,
 } as const;
 
 export type Requests = typeof requests;

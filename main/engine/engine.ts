@@ -11,7 +11,9 @@ import { RpcError } from '../../common/protocol';
 import type { Reading } from '../../common/reading';
 import { version } from '../../package.json';
 import { createEdgeActions } from './alarms/actions/edge-actions';
-import { NoticeTableSource } from './alarms/notice-table-source';
+import { createAlarmHandlers } from './alarms/alarm-handlers';
+import { AlarmService } from './alarms/alarm-service';
+import { DEMO_RULES } from './alarms/demo-rules';
 import { AuditLog } from './audit/audit-log';
 import {
   createCommissioningHandlers,
@@ -160,13 +162,42 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   });
   // audit entries and commissioning records travel to the cloud like readings do
   audit.onAppend = (entry) => sync.enqueueEvent('io.fieldline.audit.v1', entry.subject, entry);
+  // alarms judge each batch inside its commit: a reading is stored and judged, or neither
+  const alarms = new AlarmService({
+    db,
+    devices: {
+      facts: (id) => {
+        const brief = registry.brief(id);
+        const record = brief && registryService.get(id);
+        return (
+          brief && {
+            id,
+            profile: brief.descriptor.profile,
+            site: record?.site ?? '',
+            tags: record?.tags ?? [],
+          }
+        );
+      },
+      ids: () => registry.ids(),
+      offline: (id) => registry.get(id)?.state === 'offline',
+      name: (id) => registry.brief(id)?.descriptor.name ?? id,
+    },
+    audit: (entry) => audit.append(entry),
+    siteId: sync.installation.id,
+    published: (transition) => sync.enqueueEvent('io.fieldline.alarm.v1', transition.key, transition),
+    log: log.child('alarms'),
+  });
   const pipeline = new IngestPipeline({
     store,
     validator,
     log: log.child('ingest'),
-    withinCommit: (accepted) => sync.onIngest(accepted),
+    withinCommit: (accepted) => {
+      sync.onIngest(accepted);
+      alarms.evaluate(accepted);
+    },
   });
   pipeline.onBatch((result) => {
+    alarms.afterCommit();
     registry.applyBatch(result);
     registryService.observe(result.accepted);
   });
@@ -262,10 +293,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   registry.connectorUnit = (connectorId, deviceId, metric) =>
     findConnector(connectorId)?.metricUnit?.(deviceId, metric);
   const tools = createDeviceTools(findConnector);
-  // edge actions of alarm rules; the notice source becomes alarm-core's at merge
+  // edge actions of alarm rules, run from the alarm engine's notices
   const edgeActions = createEdgeActions({
     db,
-    source: new NoticeTableSource(db),
+    source: alarms,
     connector: findConnector,
     connectorOf: (deviceId) => registry.brief(deviceId)?.descriptor.connectorId,
     audit: (entry) => audit.append(entry),
@@ -276,7 +307,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const notify = new NotifyService({
     db,
     secrets,
-    source: new NoticeTableSource(db),
+    source: alarms,
     publishMqtt: publishThroughConnector(findConnector),
     log: log.child('notify'),
   });
@@ -355,6 +386,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       log.error('rollout verification from readings failed', { error: (error as Error).message });
     }
   });
+
+  alarms.start();
+  if (options.demo) alarms.seedRules(DEMO_RULES);
+  const alarmRpc = createAlarmHandlers(alarms, () => operator.get());
 
   const deviceTimer = setInterval(() => {
     registryService.flushHealth();
@@ -500,6 +535,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         actor: () => operator.get(),
         audit: (e) => audit.append(e),
       }),
+      ...alarmRpc.requests,
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),
@@ -551,6 +587,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ...sync.streams,
       ...rollouts.streams,
       ...createNotifyStreams(notify),
+      ...alarmRpc.streams,
       'connectors.changed': (_params, emit) => {
         connectorListeners.add(emit);
         emit(allConnectors().map((c) => c.status()));
@@ -640,6 +677,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await connectorManager.stopAll();
       // the last readings reach the store and the outbox before the sync loop stops
       pipeline.close();
+      alarms.close();
       await sync.close();
       store.flush();
       db.close();
