@@ -7,6 +7,7 @@
  */
 
 import { z } from 'zod';
+import { alarmRequests, alarmStreams } from './alarm-contract';
 import { BleUuidSchema } from './ble-uuid';
 import { commissioningRequests, commissioningStreams } from './commissioning-contract';
 import {
@@ -235,6 +236,7 @@ export const requests = {
   ...rolloutRequests,
   ...deviceHistoryRequests,
   ...diagnosticsRequests,
+  ...alarmRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),
@@ -277,6 +279,7 @@ export const streams = {
   ...mqttBrowseStreams,
   ...flashStreams,
   ...rolloutStreams,
+  ...alarmStreams,
 } as const;
 
 export type Requests = typeof requests;
