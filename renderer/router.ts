@@ -31,6 +31,9 @@ export type Route =
   | { name: 'profiles'; profileId: string | null }
   | { name: 'firmware' }
   | { name: 'rollouts' }
+  /** the alarm list; the rule list with one rule open in the editor */
+  | { name: 'alarms' }
+  | { name: 'alarm-rules'; ruleId: string | null }
   | { name: 'not-found'; hash: string };
 
 const TOOL_ROUTES = ['serial', 'mqtt', 'ble'] as const;
@@ -74,6 +77,8 @@ export function parseRoute(hash: string): Route {
   if (path === '/sync') return { name: 'sync' };
   if (path === '/firmware') return { name: 'firmware' };
   if (path === '/rollouts') return { name: 'rollouts' };
+  if (path === '/alarms' || path === '/alarms/') return { name: 'alarms' };
+  if (path === '/alarms/rules' || path === '/alarms/rules/') return { name: 'alarm-rules', ruleId: null };
   if (path === '/profiles' || path === '/profiles/') return { name: 'profiles', profileId: null };
   const segment = (pattern: RegExp, make: (value: string) => Route): Route | null => {
     const match = pattern.exec(path);
@@ -88,7 +93,8 @@ export function parseRoute(hash: string): Route {
     segment(/^\/commission\/batch\/([^/?#]+)\/?$/, (batchId) => ({ name: 'commission-batch', batchId })) ??
     segment(/^\/commission\/([^/?#]+)\/?$/, (sessionId) => ({ name: 'commission-session', sessionId })) ??
     segment(/^\/registry\/([^/?#]+)\/?$/, (deviceId) => ({ name: 'registry', deviceId })) ??
-    segment(/^\/profiles\/([^/?#]+)\/?$/, (profileId) => ({ name: 'profiles', profileId }));
+    segment(/^\/profiles\/([^/?#]+)\/?$/, (profileId) => ({ name: 'profiles', profileId })) ??
+    segment(/^\/alarms\/rules\/([^/?#]+)\/?$/, (ruleId) => ({ name: 'alarm-rules', ruleId }));
   if (named) return named;
   if (path === '/compare') {
     const series = parseSeriesList(query);
@@ -150,6 +156,10 @@ export function hrefFor(route: Route): string {
       return '#/firmware';
     case 'rollouts':
       return '#/rollouts';
+    case 'alarms':
+      return '#/alarms';
+    case 'alarm-rules':
+      return route.ruleId === null ? '#/alarms/rules' : `#/alarms/rules/${escapeSegment(route.ruleId)}`;
     case 'profiles':
       return route.profileId === null ? '#/profiles' : `#/profiles/${escapeSegment(route.profileId)}`;
     case 'compare': {

@@ -90,7 +90,11 @@ describe('chart alarm marks', () => {
     expect(text).toContain('High above 85 °C, clears below 80 °C (Hot)');
     expect(text).toContain('Warning below 10 °C, clears above 11 °C (Hot)');
     expect(text).toContain('No alarm episodes in view.');
-    const withEpisode = marksText([], [{ episodeId: 'e', ruleId: 'hot', start: 0, end: null, severity: 'critical', late: true }], '');
+    const withEpisode = marksText(
+      [],
+      [{ episodeId: 'e', ruleId: 'hot', start: 0, end: null, severity: 'critical', late: true }],
+      '',
+    );
     expect(withEpisode).toMatch(/^Alarm episodes in view: Critical from .* still active \(late data\)\.$/);
   });
 });

@@ -27,8 +27,17 @@ export interface Episode {
   late: boolean;
 }
 
-function deadbandOf(limit: { value: number; deadband: number; deadbandPercent: boolean }): number {
-  return limit.deadbandPercent ? Math.abs(limit.value) * (limit.deadband / 100) : limit.deadband;
+export interface Limit {
+  value: number;
+  deadband: number;
+  deadbandPercent: boolean;
+}
+
+/** where an alarm past `limit` clears: back inside by the deadband; null without one */
+export function clearValue(limit: Limit, side: 'above' | 'below'): number | null {
+  const band = limit.deadbandPercent ? Math.abs(limit.value) * (limit.deadband / 100) : limit.deadband;
+  if (band <= 0) return null;
+  return side === 'above' ? limit.value - band : limit.value + band;
 }
 
 /** Only threshold rules have limits in the metric's own units; other kinds draw no lines. */
@@ -42,10 +51,8 @@ export function limitLines(rules: readonly Rule[], metric: string): LimitLine[] 
         if (!limit) continue;
         const base = { side, severity: level.severity, ruleName: rule.name };
         lines.push({ ...base, kind: 'limit', value: limit.value });
-        const band = deadbandOf(limit);
-        if (band > 0) {
-          lines.push({ ...base, kind: 'clear', value: side === 'above' ? limit.value - band : limit.value + band });
-        }
+        const clear = clearValue(limit, side);
+        if (clear !== null) lines.push({ ...base, kind: 'clear', value: clear });
       }
     }
   }
@@ -103,9 +110,15 @@ export function marksText(lines: readonly LimitLine[], episodes: readonly Episod
       `Alarm limits: ${limits
         .map((l) => {
           const clear = lines.find(
-            (c) => c.kind === 'clear' && c.ruleName === l.ruleName && c.side === l.side && c.severity === l.severity,
+            (c) =>
+              c.kind === 'clear' &&
+              c.ruleName === l.ruleName &&
+              c.side === l.side &&
+              c.severity === l.severity,
           );
-          const clearText = clear ? `, clears ${l.side === 'above' ? 'below' : 'above'} ${formatValue(clear.value)}${u}` : '';
+          const clearText = clear
+            ? `, clears ${l.side === 'above' ? 'below' : 'above'} ${formatValue(clear.value)}${u}`
+            : '';
           return `${severityWord(l.severity)} ${l.side} ${formatValue(l.value)}${u}${clearText} (${l.ruleName})`;
         })
         .join('; ')}.`,

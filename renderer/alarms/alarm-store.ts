@@ -18,17 +18,25 @@ export interface AlarmsStore {
 
 export const useAlarms = create<AlarmsStore>(() => ({ alarms: [], loaded: false, error: null }));
 
+function setList(alarms: readonly AlarmInstance[]): void {
+  useAlarms.setState({
+    alarms: sortAlarms(alarms.filter((a) => a.state !== 'normal')),
+    loaded: true,
+    error: null,
+  });
+}
+
+/** the list again, after a failed load (the stream stays open meanwhile) */
+export function reloadAlarms(client: Pick<RpcClient, 'request'>): void {
+  client.request('alarms.list').then(setList, (error: Error) => useAlarms.setState({ error: error.message }));
+}
+
 export function startAlarmSync(client: RpcClient): () => void {
   return startListSync<AlarmInstance[], AlarmInstance[]>({
     client,
     load: () => client.request('alarms.list'),
     subscribe: (onData, onError) => client.subscribe('alarms.changed', undefined, onData, { onError }),
-    onList: (alarms) =>
-      useAlarms.setState({
-        alarms: sortAlarms(alarms.filter((a) => a.state !== 'normal')),
-        loaded: true,
-        error: null,
-      }),
+    onList: setList,
     onChange: (changed) => useAlarms.setState((s) => ({ alarms: mergeAlarms(s.alarms, changed) })),
     onError: (error) => useAlarms.setState({ error }),
   });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type RuleInput, RuleSchema } from '../../common/alarm-contract';
-import { emptyLevel, emptyRuleFields, fieldOfPath, fieldsFromRule, type RuleFields, ruleFromFields } from './rule-form';
+import {
+  emptyLevel,
+  emptyRuleFields,
+  fieldOfPath,
+  fieldsFromRule,
+  type RuleFields,
+  ruleFromFields,
+} from './rule-form';
 
 /** the example: alarm above 85 °C, clear below 80 °C */
 function overheat(): RuleFields {
@@ -49,7 +56,9 @@ describe('rule form', () => {
       confirm: { n: 3, m: 5 },
       latching: true,
       mode: 'shadow',
-      actions: [{ kind: 'mqtt-publish', on: ['active'], connectorId: 'm1', topic: 'light/red', payload: 'on' }],
+      actions: [
+        { kind: 'mqtt-publish', on: ['active'], connectorId: 'm1', topic: 'light/red', payload: 'on' },
+      ],
     } satisfies RuleInput);
     const again = ruleFromFields(fieldsFromRule(saved));
     expect(again.rule).toEqual(saved);
@@ -106,5 +115,19 @@ describe('rule form', () => {
     expect(fieldOfPath('target.deviceIds.3')).toBe('deviceIds');
     expect(fieldOfPath('confirm')).toBe('confirmN');
     expect(fieldOfPath('actions.0.topic')).toBeNull();
+  });
+});
+
+describe('rule preview', () => {
+  it('says the rule in one sentence', async () => {
+    const { ruleText } = await import('./rule-summary');
+    const f = overheat();
+    f.confirm = true;
+    f.mode = 'shadow';
+    const { rule } = ruleFromFields(f);
+    expect(ruleText(rule!)).toBe(
+      'On site plant-1: High when temperature above 85 (clears below 80); 3 of the last 5 samples, ' +
+        'for 30 s before raising, clear for 10.5 s before returning. Shadow mode: evaluated and journaled, never notifies or acts.',
+    );
   });
 });

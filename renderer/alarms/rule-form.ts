@@ -31,7 +31,12 @@ export const CONDITION_KINDS: readonly { kind: ConditionKind; label: string }[] 
 ];
 
 /** the kinds whose severity comes from a ladder of levels */
-export const LADDER_KINDS: ReadonlySet<ConditionKind> = new Set(['threshold', 'rate', 'deviation', 'aggregate']);
+export const LADDER_KINDS: ReadonlySet<ConditionKind> = new Set([
+  'threshold',
+  'rate',
+  'deviation',
+  'aggregate',
+]);
 /** the kinds that read over a window */
 export const WINDOW_KINDS: ReadonlySet<ConditionKind> = new Set(['rate', 'aggregate', 'flatline']);
 
@@ -88,7 +93,10 @@ export interface RuleFields {
 }
 
 /** `levels.0.above.value`, `levels.1`, or a RuleFields key */
-export type RuleFieldKey = keyof RuleFields | `levels.${number}` | `levels.${number}.${'above' | 'below'}.${keyof LimitFields}`;
+export type RuleFieldKey =
+  | keyof RuleFields
+  | `levels.${number}`
+  | `levels.${number}.${'above' | 'below'}.${keyof LimitFields}`;
 export type RuleErrors = FormErrors<RuleFieldKey>;
 
 const noLimit = (): LimitFields => ({ value: '', deadband: '', percent: false });
@@ -136,7 +144,9 @@ export function emptyRuleFields(): RuleFields {
 const text = (n: number | undefined) => (n === undefined ? '' : String(n));
 const seconds = (ms: number) => String(ms / 1000);
 
-function limitFields(limit: { value: number; deadband: number; deadbandPercent: boolean } | undefined): LimitFields {
+function limitFields(
+  limit: { value: number; deadband: number; deadbandPercent: boolean } | undefined,
+): LimitFields {
   if (!limit) return noLimit();
   return { value: String(limit.value), deadband: String(limit.deadband), percent: limit.deadbandPercent };
 }
@@ -349,7 +359,9 @@ export function fieldOfPath(path: string): RuleFieldKey | null {
 }
 
 /** The rule the fields describe, or the errors beside the fields that stop it. */
-export function ruleFromFields(f: RuleFields): { rule: Rule; errors: null } | { rule: null; errors: RuleErrors } {
+export function ruleFromFields(
+  f: RuleFields,
+): { rule: Rule; errors: null } | { rule: null; errors: RuleErrors } {
   const r = new NumberReader();
   const deviceIds = f.deviceIds.split(/[\s,]+/).filter((d) => d !== '');
   const confirm = f.confirm
@@ -377,7 +389,8 @@ export function ruleFromFields(f: RuleFields): { rule: Rule; errors: null } | { 
     labels: readLabels(f.labels, r.errors),
     actions: f.actions,
   };
-  if (f.kind !== 'offline' && !optionalText(f.metric)) r.errors.metric = 'required: the metric the condition reads';
+  if (f.kind !== 'offline' && !optionalText(f.metric))
+    r.errors.metric = 'required: the metric the condition reads';
   const parsed = RuleSchema.safeParse(input satisfies Record<string, unknown> as RuleInput);
   const errors = noErrors<RuleFieldKey>();
   Object.assign(errors.fields, r.errors);
