@@ -67,7 +67,7 @@ export function AlarmHistory({ alarm, onClose }: { alarm: AlarmInstance; onClose
       {rows === null && !error && <p className="muted">Loading…</p>}
       {rows !== null && rows.length === 0 && <p className="empty">Nothing journaled for this alarm yet.</p>}
       {rows !== null && rows.length > 0 && (
-        <div className="table-scroll">
+        <div className="table-box">
           <table className="grid" data-testid="alarm-history-table">
             <thead>
               <tr>

@@ -145,7 +145,7 @@ export function AlarmsView() {
         </p>
       )}
       {alarms.length > 0 && (
-        <div className="table-scroll">
+        <div className="table-box">
           <AlarmTable alarms={alarms} selection={selection} onSelection={setSelection} onOpen={setOpenKey} />
         </div>
       )}

@@ -144,7 +144,7 @@ export function RulesView({ ruleId }: { ruleId: string | null }) {
       )}
       {rules !== null && rules.length === 0 && <p className="empty">No rules yet. “New rule” makes one.</p>}
       {rules !== null && rules.length > 0 && (
-        <div className="table-scroll">
+        <div className="table-box">
           <table className="grid rules-table" data-testid="rules-table">
             <thead>
               <tr>

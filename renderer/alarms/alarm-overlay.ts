@@ -68,14 +68,18 @@ export function createAlarmOverlay(): AlarmOverlay {
   let marks: AlarmMarks = { lines: [], episodes: [] };
   let plot: uPlot | null = null;
   let palette: Palette | null = null;
+  /** uPlot cannot redraw before its first draw has laid out the axes */
+  let drawn = false;
   return {
     plugin: {
       hooks: {
         init: (u) => {
           plot = u;
+          drawn = false;
           palette = readPalette(document.documentElement);
         },
         draw: (u) => {
+          if (u === plot) drawn = true;
           if (palette) draw(u, marks, palette);
         },
         destroy: (u) => {
@@ -85,7 +89,7 @@ export function createAlarmOverlay(): AlarmOverlay {
     },
     set(next) {
       marks = next;
-      plot?.redraw(false, false);
+      if (drawn) plot?.redraw(false, false);
     },
   };
 }
