@@ -106,6 +106,9 @@ export function AlarmTable({
               aria-selected={selected}
               tabIndex={focused ? 0 : -1}
               onClick={() => onSelection(toggleKey(selection, a.key))}
+              onFocus={() => {
+                if (selection.focused !== a.key) onSelection({ ...selection, focused: a.key });
+              }}
               onDoubleClick={() => onOpen(a.key)}
             >
               <td>
