@@ -90,6 +90,16 @@ describe('chart alarm marks', () => {
     expect(text).toContain('High above 85 °C, clears below 80 °C (Hot)');
     expect(text).toContain('Warning below 10 °C, clears above 11 °C (Hot)');
     expect(text).toContain('No alarm episodes in view.');
+    // limits read as typed, and a deadband's float error does not show
+    const typed = rule({
+      condition: {
+        kind: 'threshold',
+        levels: [{ severity: 'warning', above: { value: 31.6, deadband: 0.6 } }],
+      },
+    });
+    expect(marksText(limitLines([typed], 'temp'), [], '°C')).toContain(
+      'Warning above 31.6 °C, clears below 31 °C',
+    );
     const withEpisode = marksText(
       [],
       [{ episodeId: 'e', ruleId: 'hot', start: 0, end: null, severity: 'critical', late: true }],

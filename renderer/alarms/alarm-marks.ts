@@ -4,7 +4,7 @@
  * drawing plugin and the text alternative say the same thing.
  */
 import type { AlarmTransition, Rule, Severity } from '../../common/alarm-contract';
-import { formatDateTime, formatValue } from '../format';
+import { formatDateTime } from '../format';
 import { severityRank, severityWord } from './alarm-words';
 
 export interface LimitLine {
@@ -26,6 +26,9 @@ export interface Episode {
   severity: Severity;
   late: boolean;
 }
+
+/** a limit as the rule's author typed it (31.6, not the table format's 31.60) */
+export const formatLimit = (value: number): string => String(Number(value.toPrecision(12)));
 
 export interface Limit {
   value: number;
@@ -117,9 +120,9 @@ export function marksText(lines: readonly LimitLine[], episodes: readonly Episod
               c.severity === l.severity,
           );
           const clearText = clear
-            ? `, clears ${l.side === 'above' ? 'below' : 'above'} ${formatValue(clear.value)}${u}`
+            ? `, clears ${l.side === 'above' ? 'below' : 'above'} ${formatLimit(clear.value)}${u}`
             : '';
-          return `${severityWord(l.severity)} ${l.side} ${formatValue(l.value)}${u}${clearText} (${l.ruleName})`;
+          return `${severityWord(l.severity)} ${l.side} ${formatLimit(l.value)}${u}${clearText} (${l.ruleName})`;
         })
         .join('; ')}.`,
     );

@@ -4,8 +4,8 @@
  * accepted, so the preview shows exactly what will be saved.
  */
 import type { Condition, Rule } from '../../common/alarm-contract';
-import { formatSpan, formatValue } from '../format';
-import { clearValue } from './alarm-marks';
+import { formatSpan } from '../format';
+import { clearValue, formatLimit } from './alarm-marks';
 import { severityWord } from './alarm-words';
 
 /** formatSpan rounds; a delay of 10.5 s is said as typed */
@@ -21,8 +21,8 @@ function levelsText(levels: Levels, of: string): string {
         if (!limit) return [];
         const clear = clearValue(limit, side);
         const band =
-          clear === null ? '' : ` (clears ${side === 'above' ? 'below' : 'above'} ${formatValue(clear)})`;
-        return [`${of} ${side} ${formatValue(limit.value)}${band}`];
+          clear === null ? '' : ` (clears ${side === 'above' ? 'below' : 'above'} ${formatLimit(clear)})`;
+        return [`${of} ${side} ${formatLimit(limit.value)}${band}`];
       });
       return `${severityWord(l.severity)} when ${sides.join(' or ')}`;
     })
@@ -38,7 +38,7 @@ export function conditionText(c: Condition, metric: string): string {
     case 'deviation': {
       const ref =
         'setpoint' in c.reference
-          ? formatValue(c.reference.setpoint)
+          ? formatLimit(c.reference.setpoint)
           : `${c.reference.deviceId} ${c.reference.metric}`;
       return levelsText(c.levels, `${metric}'s distance from ${ref}`);
     }
@@ -47,7 +47,7 @@ export function conditionText(c: Condition, metric: string): string {
     case 'stale':
       return `${severityWord(c.severity)} when ${metric} has no reading for ${span(c.afterMs)}`;
     case 'flatline':
-      return `${severityWord(c.severity)} when ${metric} moves less than ${formatValue(c.tolerance)} over ${span(c.windowMs)}`;
+      return `${severityWord(c.severity)} when ${metric} moves less than ${formatLimit(c.tolerance)} over ${span(c.windowMs)}`;
     case 'quality':
       return `${severityWord(c.severity)} when a ${metric} reading is flagged`;
     case 'offline':
