@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AlarmInstance } from '../../common/alarm-contract';
+import { alarmFixture } from './alarm-fixture';
 import { bannerSummary, mergeAlarms, sortAlarms } from './alarm-order';
 import { stateWithUnderlying, stateWords } from './alarm-words';
 
-function alarm(key: string, over: Partial<AlarmInstance>): AlarmInstance {
-  return {
-    key,
-    ruleId: 'r',
-    ruleName: 'Rule',
-    deviceId: 'd',
-    metric: 'temp',
-    state: 'active_unack',
-    underlying: null,
-    severity: 'warning',
-    episodeId: `${key}-e1`,
-    since: 1000,
-    value: 90,
-    late: false,
-    shadow: false,
-    shelvedUntil: null,
-    shelveReason: null,
-    ackedBy: null,
-    comments: [],
-    updatedAt: 1000,
-    ...over,
-  };
-}
+const alarm = alarmFixture;
 
 describe('alarm list order', () => {
   it('puts unacknowledged first, then the more severe, then the newer', () => {
