@@ -1,6 +1,6 @@
 /**
  * Edits one rule: target, condition, timing (on/off delays, N of M, latching), labels and
- * mode, with a live preview of the rule in words. Checked with the contract's schema as it
+ * mode, with a live preview of the rule in words and, for one device, on its chart. Checked with the contract's schema as it
  * is typed; errors show beside their fields once Save was pressed, and the engine's own
  * refusal (an expression that does not type-check against the profile) lands there too.
  */
@@ -11,6 +11,7 @@ import { Field } from '../tools/Field';
 import { FormActions, type FormOutcome } from '../tools/FormActions';
 import { formErrorsFromError, hasErrors, noErrors } from '../tools/form-errors';
 import { ConditionFields } from './ConditionFields';
+import { RulePreviewChart } from './RulePreviewChart';
 import {
   fieldOfPath,
   type RuleErrors,
@@ -292,6 +293,7 @@ export function RuleEditor({
         <strong>Preview: </strong>
         {checked.rule ? ruleText(checked.rule) : 'complete the fields to see what the rule will do.'}
       </p>
+      <RulePreviewChart deviceIds={fields.deviceIds} metric={fields.metric} rule={checked.rule} />
       {shown.other.length > 0 && (
         <ul className="error-list form-error" role="alert">
           {shown.other.map((o) => (

@@ -108,3 +108,17 @@ describe('chart alarm marks', () => {
     expect(withEpisode).toMatch(/^Alarm episodes in view: Critical from .* still active \(late data\)\.$/);
   });
 });
+
+describe('y range with limits', () => {
+  it('takes in near limits and leaves far ones to the caption', async () => {
+    const { spanWithLimits } = await import('./alarm-marks');
+    expect(spanWithLimits(60, 90, [85, 80], 'near')).toEqual([60, 90]);
+    expect(spanWithLimits(60, 90, [110], 'near')).toEqual([60, 110]);
+    expect(spanWithLimits(60, 90, [1000, -500], 'near')).toEqual([60, 90]);
+    expect(spanWithLimits(60, 90, [1000, -500], 'all')).toEqual([-500, 1000]);
+    expect(spanWithLimits(null, null, [5, 3], 'near')).toEqual([3, 5]);
+    expect(spanWithLimits(null, null, [], 'all')).toBeNull();
+    // a flat trace at 20 still reaches a limit at 21
+    expect(spanWithLimits(20, 20, [21], 'near')).toEqual([20, 21]);
+  });
+});

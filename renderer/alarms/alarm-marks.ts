@@ -138,3 +138,30 @@ export function marksText(lines: readonly LimitLine[], episodes: readonly Episod
   }
   return parts.join(' ');
 }
+
+/**
+ * The value span a chart shows once limits are taken in: `all` takes every limit (the rule
+ * editor's preview, where the limit is the point); `near` only those within one data span
+ * of the data, so a far limit does not flatten the trace (it is named in the caption).
+ * null data bounds: no data yet, the limits alone.
+ */
+export function spanWithLimits(
+  min: number | null,
+  max: number | null,
+  limits: readonly number[],
+  mode: 'all' | 'near',
+): [number, number] | null {
+  if (min === null || max === null) {
+    if (limits.length === 0) return null;
+    return [Math.min(...limits), Math.max(...limits)];
+  }
+  const reach = Math.max(max - min, Math.abs(max) * 0.1, 1e-9);
+  let lo = min;
+  let hi = max;
+  for (const v of limits) {
+    if (mode === 'near' && (v < min - reach || v > max + reach)) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return [lo, hi];
+}

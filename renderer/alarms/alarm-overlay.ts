@@ -1,12 +1,13 @@
 /**
  * A uPlot plugin drawing alarm marks on a chart: episodes as shaded bands across the plot
  * (open-ended ones run to the right edge), limits as solid lines and their clear points
- * (limit minus deadband) as dashed ones, in the severity's colour. The marks change without
- * the chart being rebuilt: `set` stores them and redraws the plot it is attached to.
+ * (limit minus deadband) as dashed ones, in the severity's colour; the value axis widens to
+ * take the limits in. The marks change without the chart being rebuilt: `set` stores them
+ * and re-ranges and redraws the plot it is attached to.
  */
-import type uPlot from 'uplot';
+import uPlot from 'uplot';
 import type { Severity } from '../../common/alarm-contract';
-import type { Episode, LimitLine } from './alarm-marks';
+import { type Episode, type LimitLine, spanWithLimits } from './alarm-marks';
 
 export interface AlarmMarks {
   lines: readonly LimitLine[];
@@ -64,7 +65,22 @@ function draw(u: uPlot, marks: AlarmMarks, palette: Palette): void {
   ctx.restore();
 }
 
-export function createAlarmOverlay(): AlarmOverlay {
+/** the y scale's range, widened to take in the limits (spanWithLimits), padded as uPlot pads */
+function rangeWithLimits(marks: () => AlarmMarks, mode: 'all' | 'near'): uPlot.Range.Function {
+  return (_u, min, max) => {
+    const span = spanWithLimits(
+      min,
+      max,
+      marks().lines.map((l) => l.value),
+      mode,
+    );
+    if (!span) return [min, max];
+    return uPlot.rangeNum(span[0], span[1], 0.1, true);
+  };
+}
+
+/** fit: which limits the value axis widens to show (see spanWithLimits) */
+export function createAlarmOverlay(fit: 'all' | 'near' = 'near'): AlarmOverlay {
   let marks: AlarmMarks = { lines: [], episodes: [] };
   let plot: uPlot | null = null;
   let palette: Palette | null = null;
@@ -72,6 +88,14 @@ export function createAlarmOverlay(): AlarmOverlay {
   let drawn = false;
   return {
     plugin: {
+      opts: (_u, opts) => {
+        const scale = opts.series[1]?.scale ?? 'y';
+        const scales = opts.scales ?? {};
+        return {
+          ...opts,
+          scales: { ...scales, [scale]: { ...scales[scale], range: rangeWithLimits(() => marks, fit) } },
+        };
+      },
       hooks: {
         init: (u) => {
           plot = u;
@@ -89,7 +113,11 @@ export function createAlarmOverlay(): AlarmOverlay {
     },
     set(next) {
       marks = next;
-      if (drawn) plot?.redraw(false, false);
+      if (!drawn || !plot) return;
+      // the same x again: uPlot re-ranges y (the limits may widen it) and redraws once
+      const { min, max } = plot.scales.x ?? {};
+      if (min != null && max != null) plot.setScale('x', { min, max });
+      else plot.redraw(false, false);
     },
   };
 }
