@@ -1,9 +1,9 @@
 /**
  * Alarms in the browser at 1024×700, against the real engine (headless host, demo site):
- * a rule made in the editor (its mistakes named at their fields first) fires on a demo
- * device, the banner and the list show it, the keyboard selects it, it is acknowledged,
- * shelved (expiry and reason required), commented, its history opens, and the device's
- * chart names its limit and episode. The engine's journal is checked over RPC.
+ * a rule made in the editor (its mistakes named at their fields first, its draft drawn on
+ * the device's chart) fires on a demo device, the banner and the list show it, the
+ * keyboard selects it, it is acknowledged, shelved (expiry and reason required),
+ * commented, its history opens, and the device's chart names its limit and episode. The engine's journal is checked over RPC.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -71,6 +71,13 @@ describe('alarms in the browser', () => {
     expect(await page.getByTestId('rule-preview').textContent()).toContain(
       `High when ${metric} above ${LIMIT}`,
     );
+    // one device and its metric: the draft's limit is drawn on that series' chart
+    const previewCaption = page.locator(
+      '[data-testid="rule-preview-chart"] [data-testid="chart-alarm-text"]',
+    );
+    await expect
+      .poll(() => previewCaption.textContent(), { timeout: 10_000 })
+      .toContain(`High above ${LIMIT}`);
     await page.getByTestId('rule-save').click();
 
     await page.waitForSelector(`[data-testid="rule-row"][data-rule="${RULE_ID}"]`, { timeout: 15_000 });
@@ -150,9 +157,10 @@ describe('alarms in the browser', () => {
     await ourRow().focus();
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid="alarm-history-table"]', { timeout: 10_000 });
-    const text = await page.getByTestId('alarm-history').textContent();
-    expect(text).toContain('Active, unacknowledged → Active, acknowledged');
-    expect(text).toContain('checked on site');
+    const history = page.getByTestId('alarm-history');
+    expect(await history.textContent()).toContain('Active, unacknowledged → Active, acknowledged');
+    // the comment reaches the page with the instance's next alarms.changed message
+    await expect.poll(() => history.textContent(), { timeout: 10_000 }).toContain('checked on site');
     expect(await noSidewaysScroll()).toBe(true);
   });
 

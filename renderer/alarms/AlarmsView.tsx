@@ -53,6 +53,8 @@ export function AlarmsView() {
         setBusy(false);
         setDialog(null);
         setStatus({ kind: 'ok', text: done });
+        // a comment changes no state, so the stream may not carry it: ask for the list
+        reloadAlarms(engine());
       },
       (err: unknown) => {
         setBusy(false);
