@@ -40,9 +40,22 @@ beforeAll(async () => {
     viewport: { width: 1024, height: 700 },
     pageErrors,
     consoleErrors: true,
-    hash: '#/alarms/rules',
+    load: false,
   });
   ({ page } = app);
+  // desktop notifications: granted, switched on, and each one the page makes recorded
+  // (the real Notification still runs; the OS shows nothing in headless Chromium)
+  await page.context().grantPermissions(['notifications'], { origin: app.host.origin });
+  await page.addInitScript(`
+    localStorage.setItem('fieldline.alarms.desktop', 'on');
+    window.__notices = [];
+    const Real = window.Notification;
+    window.Notification = class extends Real {
+      constructor(title, options) { super(title, options); window.__notices.push({ title, body: options && options.body }); }
+    };
+  `);
+  await page.goto(app.host.url);
+  await page.evaluate('location.hash = "#/alarms/rules"');
   const devices = await app.rpc.request<{ id: string; metrics: { name: string }[] }[]>('devices.list');
   const device = devices.find((d) => d.metrics.length > 0);
   deviceId = device?.id ?? '';
@@ -95,6 +108,11 @@ describe('alarms in the browser', () => {
 
     await page.evaluate('location.hash = "#/alarms"');
     await ourRow().waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('desktop-notices').isChecked()).toBe(true);
+    const notices = () => page.evaluate('window.__notices') as Promise<{ title: string; body: string }[]>;
+    await expect
+      .poll(notices, { timeout: 10_000 })
+      .toContainEqual({ title: `High: ${RULE_NAME}`, body: expect.stringContaining(deviceId) });
     expect(await ourRow().getAttribute('data-state')).toBe('active_unack');
     expect(await ourRow().textContent()).toContain('Active, unacknowledged');
   });

@@ -15,6 +15,7 @@ import { AlarmTable } from './AlarmTable';
 import { emptySelection, pruneSelection, type Selection } from './alarm-selection';
 import { reloadAlarms, useAlarms } from './alarm-store';
 import { isUnacknowledged } from './alarm-words';
+import { DesktopNoticesToggle } from './DesktopNoticesToggle';
 
 type Dialog = 'shelve' | 'comment' | 'out-of-service' | 'return-to-service' | null;
 
@@ -74,9 +75,10 @@ export function AlarmsView() {
       <div className="page-head">
         <h1>Alarms</h1>
         <span className="muted">{loaded ? n(alarms.length) : 'loading…'} not normal</span>
-        <a className="page-head-link" href={hrefFor({ name: 'alarm-rules', ruleId: null })}>
-          Rules →
-        </a>
+        <span className="page-head-link">
+          <DesktopNoticesToggle />
+        </span>
+        <a href={hrefFor({ name: 'alarm-rules', ruleId: null })}>Rules →</a>
       </div>
       <LoadError what="the alarms" error={error} onRetry={() => reloadAlarms(engine())} />
       <div className="toolbar alarm-actions" role="toolbar" aria-label="Alarm actions">
