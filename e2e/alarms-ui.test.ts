@@ -3,7 +3,8 @@
  * a rule made in the editor (its mistakes named at their fields first, its draft drawn on
  * the device's chart) fires on a demo device, the banner and the list show it, the
  * keyboard selects it, it is acknowledged, shelved (expiry and reason required),
- * commented, its history opens, and the device's chart names its limit and episode. The engine's journal is checked over RPC.
+ * commented, its history opens, it goes out of service and back, and the device's chart
+ * names its limit and episode. The engine's journal is checked over RPC.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -180,6 +181,26 @@ describe('alarms in the browser', () => {
     // the comment reaches the page with the instance's next alarms.changed message
     await expect.poll(() => history.textContent(), { timeout: 10_000 }).toContain('checked on site');
     expect(await noSidewaysScroll()).toBe(true);
+  });
+
+  test('out of service needs a reason, and the alarm comes back into service', async () => {
+    await page.getByTestId('alarm-history').getByRole('button', { name: 'Close' }).click();
+    await page.getByTestId('alarm-oos').click();
+    await page.getByTestId('oos-dialog-confirm').click();
+    expect(await page.locator('[data-testid="oos-dialog"] [data-testid="field-error"]').textContent()).toBe(
+      'required',
+    );
+    await page.getByTestId('oos-dialog-text').fill('pump replaced');
+    await page.getByTestId('oos-dialog-confirm').click();
+    await expect.poll(() => ourRow().getAttribute('data-state'), { timeout: 10_000 }).toBe('out_of_service');
+    expect(await ourRow().textContent()).toContain('Out of service');
+
+    await page.getByRole('button', { name: 'Return to service…' }).click();
+    await page.getByTestId('oos-dialog-text').fill('pump back');
+    await page.getByTestId('oos-dialog-confirm').click();
+    await expect
+      .poll(() => ourRow().getAttribute('data-state'), { timeout: 10_000 })
+      .not.toBe('out_of_service');
   });
 
   test("the device's chart draws the limit and the episode, and says so in words", async () => {
