@@ -289,7 +289,7 @@ export function RuleEditor({
           {fields.actions.map((a) => a.kind).join(', ')}) kept as they are.
         </p>
       )}
-      <p className="rule-preview" data-testid="rule-preview" aria-live="polite">
+      <p className="rule-preview" data-testid="rule-preview">
         <strong>Preview: </strong>
         {checked.rule ? ruleText(checked.rule) : 'complete the fields to see what the rule will do.'}
       </p>
