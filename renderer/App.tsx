@@ -1,8 +1,9 @@
 /**
  * The shell: nav bar, the engine notice when there is no link, the cache banner when the
- * store is unusable, and the page for the route.
+ * store is unusable, the alarm banner, and the page for the route.
  */
 import { lazy, Suspense, useEffect } from 'react';
+import { AlarmBanner } from './alarms/AlarmBanner';
 import { hrefFor, type Route, useRoute } from './router';
 import { DevicePage } from './views/DevicePage';
 import { EngineNotice } from './views/EngineNotice';
@@ -14,6 +15,8 @@ import { StoreErrorBanner } from './views/StoreErrorBanner';
  * Pages past the first screen load when first opened: the fleet and device pages come up
  * without parsing the wizard, registry, sync and tools (npm run bench:startup).
  */
+const AlarmsView = lazy(() => import('./alarms/AlarmsView').then((m) => ({ default: m.AlarmsView })));
+const RulesView = lazy(() => import('./alarms/RulesView').then((m) => ({ default: m.RulesView })));
 const AuditView = lazy(() => import('./audit/AuditView').then((m) => ({ default: m.AuditView })));
 const BleExplorer = lazy(() => import('./ble/BleExplorer').then((m) => ({ default: m.BleExplorer })));
 const BatchView = lazy(() => import('./commissioning/BatchView').then((m) => ({ default: m.BatchView })));
@@ -62,6 +65,8 @@ const TITLES: Record<Route['name'], string> = {
   firmware: 'Firmware',
   rollouts: 'Rollouts',
   notifications: 'Notifications',
+  alarms: 'Alarms',
+  'alarm-rules': 'Alarm rules',
   'not-found': 'Not found',
 };
 
@@ -108,6 +113,10 @@ function Page({ route }: { route: Route }) {
       return <ProfilesView profileId={route.profileId} />;
     case 'firmware':
       return <FirmwareView />;
+    case 'alarms':
+      return <AlarmsView />;
+    case 'alarm-rules':
+      return <RulesView ruleId={route.ruleId} />;
     case 'not-found':
       return (
         <section className="page">
@@ -129,6 +138,7 @@ export function App() {
       <main>
         <EngineNotice />
         <StoreErrorBanner />
+        <AlarmBanner />
         <Suspense fallback={<p className="muted page">Loading…</p>}>
           <Page route={route} />
         </Suspense>

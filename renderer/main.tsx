@@ -8,6 +8,8 @@ import { createRoot } from 'react-dom/client';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { App } from './App';
+import { startAlarmSync } from './alarms/alarm-store';
+import { startDesktopNotices } from './alarms/desktop-notices';
 import { startEngineClient } from './rpc/engine';
 import { bindConnection } from './state/connection';
 import { startConnectorSync } from './state/connectors';
@@ -22,6 +24,8 @@ const client = startEngineClient();
 bindConnection(client);
 startDeviceSync(client);
 startConnectorSync(client);
+startAlarmSync(client);
+startDesktopNotices();
 startStoreHealthPolling(client, APP_POLL_MS);
 
 const root = document.getElementById('root');

@@ -44,6 +44,9 @@ describe('parseRoute', () => {
     ['#/rollouts', { name: 'rollouts' }],
     ['#/profiles', { name: 'profiles', profileId: null }],
     ['#/profiles/tank-gauge', { name: 'profiles', profileId: 'tank-gauge' }],
+    ['#/alarms', { name: 'alarms' }],
+    ['#/alarms/rules', { name: 'alarm-rules', ruleId: null }],
+    ['#/alarms/rules/boiler-overheat', { name: 'alarm-rules', ruleId: 'boiler-overheat' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
   });
@@ -88,6 +91,9 @@ test('commissioning, registry, audit and credentials routes round-trip', () => {
     { name: 'firmware' },
     { name: 'profiles', profileId: null },
     { name: 'profiles', profileId: 'boiler-copy-2' },
+    { name: 'alarms' },
+    { name: 'alarm-rules', ruleId: null },
+    { name: 'alarm-rules', ruleId: 'hot_1-a' },
   ];
   for (const route of routes) expect(parseRoute(hrefFor(route))).toEqual(route);
 });

@@ -32,6 +32,9 @@ export type Route =
   | { name: 'firmware' }
   | { name: 'rollouts' }
   | { name: 'notifications' }
+  /** the alarm list; the rule list with one rule open in the editor */
+  | { name: 'alarms' }
+  | { name: 'alarm-rules'; ruleId: string | null }
   | { name: 'not-found'; hash: string };
 
 const TOOL_ROUTES = ['serial', 'mqtt', 'ble'] as const;
@@ -76,6 +79,8 @@ export function parseRoute(hash: string): Route {
   if (path === '/firmware') return { name: 'firmware' };
   if (path === '/rollouts') return { name: 'rollouts' };
   if (path === '/notifications') return { name: 'notifications' };
+  if (path === '/alarms' || path === '/alarms/') return { name: 'alarms' };
+  if (path === '/alarms/rules' || path === '/alarms/rules/') return { name: 'alarm-rules', ruleId: null };
   if (path === '/profiles' || path === '/profiles/') return { name: 'profiles', profileId: null };
   const segment = (pattern: RegExp, make: (value: string) => Route): Route | null => {
     const match = pattern.exec(path);
@@ -90,7 +95,8 @@ export function parseRoute(hash: string): Route {
     segment(/^\/commission\/batch\/([^/?#]+)\/?$/, (batchId) => ({ name: 'commission-batch', batchId })) ??
     segment(/^\/commission\/([^/?#]+)\/?$/, (sessionId) => ({ name: 'commission-session', sessionId })) ??
     segment(/^\/registry\/([^/?#]+)\/?$/, (deviceId) => ({ name: 'registry', deviceId })) ??
-    segment(/^\/profiles\/([^/?#]+)\/?$/, (profileId) => ({ name: 'profiles', profileId }));
+    segment(/^\/profiles\/([^/?#]+)\/?$/, (profileId) => ({ name: 'profiles', profileId })) ??
+    segment(/^\/alarms\/rules\/([^/?#]+)\/?$/, (ruleId) => ({ name: 'alarm-rules', ruleId }));
   if (named) return named;
   if (path === '/compare') {
     const series = parseSeriesList(query);
@@ -154,6 +160,10 @@ export function hrefFor(route: Route): string {
       return '#/rollouts';
     case 'notifications':
       return '#/notifications';
+    case 'alarms':
+      return '#/alarms';
+    case 'alarm-rules':
+      return route.ruleId === null ? '#/alarms/rules' : `#/alarms/rules/${escapeSegment(route.ruleId)}`;
     case 'profiles':
       return route.profileId === null ? '#/profiles' : `#/profiles/${escapeSegment(route.profileId)}`;
     case 'compare': {

@@ -1,5 +1,6 @@
-/** One metric of one device on a device page, with its "add to comparison" box. */
+/** One metric of one device on a device page, with its "add to comparison" box and its alarm marks. */
 import { memo, useMemo } from 'react';
+import { useChartAlarms } from '../alarms/ChartAlarms';
 import { isCompared, MAX_COMPARED, toggleCompared, useComparison } from '../state/comparison';
 import type { LiveFeed } from './live-feed';
 import { TimeChart } from './TimeChart';
@@ -34,6 +35,7 @@ function CompareBox({ deviceId, metric }: { deviceId: string; metric: string }) 
 
 export const MetricChart = memo(function MetricChart({ deviceId, metric, unit, feed }: Props) {
   const series = useMemo(() => [{ deviceId, metric, unit, label: metric }], [deviceId, metric, unit]);
+  const alarms = useChartAlarms(deviceId, metric, unit);
   return (
     <TimeChart
       series={series}
@@ -42,6 +44,8 @@ export const MetricChart = memo(function MetricChart({ deviceId, metric, unit, f
       testId="metric-chart"
       dataset={{ 'data-metric': metric }}
       toolbar={<CompareBox deviceId={deviceId} metric={metric} />}
+      plugins={alarms.plugins}
+      caption={alarms.caption}
     />
   );
 });

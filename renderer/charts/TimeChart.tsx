@@ -55,6 +55,10 @@ interface Props {
   /** controls shown beside the export button */
   toolbar?: ReactNode;
   windowSource?: ChartWindowSource;
+  /** uPlot plugins (alarm overlays); a new array rebuilds the chart, so keep it stable */
+  plugins?: uPlot.Plugin[];
+  /** shown in the caption: the text alternative of what the plugins draw */
+  caption?: ReactNode;
 }
 
 /** The width the engine reduces to: the plot area in CSS pixels, within the contract's bounds. */
@@ -76,6 +80,8 @@ export function TimeChart({
   dataset,
   toolbar,
   windowSource = SHARED_WINDOW,
+  plugins,
+  caption,
 }: Props) {
   const epoch = useConnection((s) => s.epoch);
   const colors = useChartColors();
@@ -139,6 +145,7 @@ export function TimeChart({
         syncKey,
         frame: () => frame,
         onSelect: windowSource.select,
+        plugins,
       }),
       frame.data,
       host,
@@ -199,7 +206,7 @@ export function TimeChart({
       plot?.destroy();
       plot = null;
     };
-  }, [specKey, feed, syncKey, windowSource, colors]);
+  }, [specKey, feed, syncKey, windowSource, colors, plugins]);
 
   // readings that arrived while the link was down never reached the live stream
   useEffect(() => {
@@ -225,6 +232,7 @@ export function TimeChart({
         {' · '}
         <span ref={pointsRef}>0 points</span>
         {load?.error && <span className="chart-error"> · History unavailable: {load.error}</span>}
+        {caption}
       </figcaption>
     </figure>
   );

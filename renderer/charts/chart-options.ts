@@ -38,6 +38,8 @@ export interface ChartOptionsInput {
   /** the frame on screen, read by the legend */
   frame(): PlotFrame;
   onSelect(fromMs: number, toMs: number): void;
+  /** drawing on top of the series (alarm limits and episodes) */
+  plugins?: uPlot.Plugin[];
 }
 
 const qualityName = (code: number | undefined) => (code === undefined ? '' : (QUALITIES[code] ?? 'suspect'));
@@ -141,6 +143,7 @@ export function chartOptions(input: ChartOptionsInput): uPlot.Options {
       bind: { dblclick: () => null },
     },
     scales,
+    plugins: input.plugins ?? [],
     legend: { live: true },
     axes: [
       {

@@ -1,5 +1,5 @@
 /**
- * Fleet, the last opened device, compare, connections, storage; a warning when readings
+ * Fleet, the last opened device, compare, alarms, connections, storage; a warning when readings
  * were spilled; and the engine link state on the right.
  */
 import { OperatorBadge } from '../commissioning/OperatorBadge';
@@ -71,6 +71,12 @@ export function NavBar({ route }: { route: Route }) {
             Compare
           </span>
         )}
+        <NavLink
+          href={hrefFor({ name: 'alarms' })}
+          active={route.name === 'alarms' || route.name === 'alarm-rules'}
+        >
+          Alarms
+        </NavLink>
         <NavLink
           href={hrefFor({ name: 'commission' })}
           active={
