@@ -13,7 +13,10 @@ import { version } from '../../package.json';
 import { createEdgeActions } from './alarms/actions/edge-actions';
 import { createAlarmHandlers } from './alarms/alarm-handlers';
 import { AlarmService } from './alarms/alarm-service';
+import { DeriveRecorder } from './alarms/conditions/derive';
+import { rollupAggregate } from './alarms/conditions/rollup-aggregate';
 import { DEMO_RULES } from './alarms/demo-rules';
+import { profilesReached } from './alarms/profiles-reached';
 import { AuditLog } from './audit/audit-log';
 import {
   createCommissioningHandlers,
@@ -162,30 +165,43 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   });
   // audit entries and commissioning records travel to the cloud like readings do
   audit.onAppend = (entry) => sync.enqueueEvent('io.fieldline.audit.v1', entry.subject, entry);
+  const alarmDeviceFacts = (id: string) => {
+    const brief = registry.brief(id);
+    const record = brief && registryService.get(id);
+    return (
+      brief && {
+        id,
+        profile: brief.descriptor.profile,
+        site: record?.site ?? '',
+        tags: record?.tags ?? [],
+      }
+    );
+  };
   // alarms judge each batch inside its commit: a reading is stored and judged, or neither
   const alarms = new AlarmService({
     db,
     devices: {
-      facts: (id) => {
-        const brief = registry.brief(id);
-        const record = brief && registryService.get(id);
-        return (
-          brief && {
-            id,
-            profile: brief.descriptor.profile,
-            site: record?.site ?? '',
-            tags: record?.tags ?? [],
-          }
-        );
-      },
+      facts: (id) => alarmDeviceFacts(id),
       ids: () => registry.ids(),
-      offline: (id) => registry.get(id)?.state === 'offline',
+      offline: (id) => registry.currentState(id) === 'offline',
       name: (id) => registry.brief(id)?.descriptor.name ?? id,
     },
     audit: (entry) => audit.append(entry),
     siteId: sync.installation.id,
     published: (transition) => sync.enqueueEvent('io.fieldline.alarm.v1', transition.key, transition),
+    // the registry holds the newest value of every series as of the last committed batch
+    latest: (deviceId, metric) => registry.lastOf(deviceId, metric),
+    aggregate: rollupAggregate(db, store),
+    profilesFor: (rule) => profilesReached(rule, profiles, (id) => registry.brief(id)?.descriptor.profile),
+    rulesChanged: (rules) => derive.setRules(rules),
     log: log.child('alarms'),
+  });
+  // derived metrics (recording rules) go back through ingest like any connector's readings
+  const derive = new DeriveRecorder({
+    push: (readings) => sink.readings(readings),
+    device: (id) => alarmDeviceFacts(id),
+    latest: (deviceId, metric) => registry.lastOf(deviceId, metric),
+    log: log.child('derive'),
   });
   const pipeline = new IngestPipeline({
     store,
@@ -198,6 +214,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   });
   pipeline.onBatch((result) => {
     alarms.afterCommit();
+    derive.onReadings(result.accepted);
     registry.applyBatch(result);
     registryService.observe(result.accepted);
   });

@@ -74,15 +74,19 @@ describe('rules', () => {
     expect(summary).toMatchObject({ builtIn: true, version: 2, rule: { onDelayMs: 5000 } });
   });
 
-  test('refused: a value rule without a metric, a condition kind nothing compiles', () => {
+  test('refused: a value rule without a metric; an expression that does not parse or names a metric its profile lacks', () => {
     const f = fixture();
     expect(() => f.service.saveRule(boilerRule({ target: { profile: 'boiler' } }), 'ana')).toThrow(/metric/);
-    expect(() =>
-      f.service.saveRule(
-        RuleSchema.parse({ ...boilerRule(), condition: { kind: 'expression', expression: 'value > 1' } }),
-        'ana',
-      ),
-    ).toThrow(/not supported/);
+    const withExpression = (expression: string) =>
+      RuleSchema.parse({ ...boilerRule(), condition: { kind: 'expression', expression } });
+    expect(() => f.service.saveRule(withExpression('value >'), 'ana')).toThrow(/condition\.expression/);
+    expect(() => f.service.saveRule(withExpression('metrics.flow > 3.0'), 'ana')).toThrow(
+      /profile boiler: .*flow/,
+    );
+    // the profile has it: saved, and its instances judge readings
+    expect(f.service.saveRule(withExpression('metrics.pressure > 3.0 && value > 80.0'), 'ana').version).toBe(
+      1,
+    );
   });
 });
 

@@ -25,6 +25,7 @@ import { AlarmMachine, type MachineChange, type MachineConfig, type MachineSnaps
 import type { AlarmNotice, AlarmNoticeSource, AlarmOperator } from './alarm-notices';
 import { AlarmStore, type InstanceRow, type RuleRow } from './alarm-store';
 import { type DeviceTarget, targetMatches } from './alarm-targets';
+import { checkRuleExpressions } from './cel/check-rule';
 import type { ConditionEvaluator, DeviceFacts, EvaluationContext, Sample } from './condition-evaluator';
 import { compileCondition } from './conditions';
 import { SeriesIndex } from './series-index';
@@ -49,6 +50,10 @@ export interface AlarmServiceOptions {
   /** readings of other series and windowed aggregates, for conditions that need them */
   latest?: EvaluationContext['latest'];
   aggregate?: EvaluationContext['aggregate'];
+  /** the profiles (id and metric names) a rule's target can reach, for checking its expressions */
+  profilesFor?: (rule: Rule) => { id: string; metrics: readonly string[] }[];
+  /** the rule set changed (load, save, delete): derive actions follow it */
+  rulesChanged?: (rules: Rule[]) => void;
   log: Logger;
   now?: () => number;
   /** timer resolution for delays, shelve expiry and the offline poll */
@@ -164,6 +169,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
         for (const k of stale) this.store.deleteInstance(k);
       });
     this.retarget(true);
+    this.options.rulesChanged?.([...this.rules.values()].map((r) => r.rule));
     this.tick();
     const tickMs = this.options.tickMs ?? 1000;
     this.timer = setInterval(() => this.tick(), tickMs);
@@ -186,10 +192,18 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
   saveRule(rule: Rule, actor: string, builtIn = false): RuleSummary {
     this.settle();
     try {
-      compileCondition(rule.condition);
+      compileCondition(rule.condition, { deviceId: '', metric: rule.target.metric ?? '' });
     } catch (error) {
       throw new RpcError('INVALID_PARAMS', `rule "${rule.id}": ${(error as Error).message}`);
     }
+    // expressions are type-checked against the metrics of every profile the rule can reach
+    const issues = checkRuleExpressions(rule, this.options.profilesFor?.(rule) ?? []);
+    if (issues.length > 0)
+      throw new RpcError(
+        'INVALID_PARAMS',
+        `rule "${rule.id}": ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        { issues },
+      );
     if (rule.condition.kind !== 'offline' && !rule.target.metric)
       throw new RpcError(
         'INVALID_PARAMS',
@@ -231,6 +245,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       return out;
     });
     this.retarget(true);
+    this.options.rulesChanged?.([...this.rules.values()].map((r) => r.rule));
     this.announce(notices);
     return this.summary(entry);
   }
@@ -258,6 +273,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       return out;
     });
     this.retarget(true);
+    this.options.rulesChanged?.([...this.rules.values()].map((r) => r.rule));
     this.announce(notices);
   }
 
@@ -560,7 +576,7 @@ export class AlarmService implements AlarmNoticeSource, AlarmOperator {
       deviceId,
       metric,
       machine: new AlarmMachine(rule.config, key, snapshot),
-      evaluator: compileCondition(rule.rule.condition),
+      evaluator: compileCondition(rule.rule.condition, { deviceId, metric: metric ?? '' }),
       saved: null,
     };
   }

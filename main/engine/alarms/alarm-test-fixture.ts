@@ -41,6 +41,11 @@ export function openAlarmFixture(dataDir: string, start = 1_000_000, tickMs = 3_
     },
     audit: (entry) => audit.append(entry),
     siteId: 'site-A',
+    profilesFor: (rule) =>
+      [
+        { id: 'boiler', metrics: ['temperature', 'pressure'] },
+        { id: 'pump', metrics: ['flow', 'temperature'] },
+      ].filter((p) => rule.target.profile === undefined || p.id === rule.target.profile),
     log: silent,
     now: () => clock.now,
     // tests drive tick() themselves

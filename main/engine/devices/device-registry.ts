@@ -135,6 +135,16 @@ export class DeviceRegistry {
     return this.devices.keys();
   }
 
+  /** The newest reading of one metric by device time, without building a summary (alarm conditions read it per reading). */
+  lastOf(id: string, metric: string): NonNullable<MetricInfo['last']> | undefined {
+    return this.devices.get(id)?.last?.get(metric);
+  }
+
+  /** Online, stale or offline as of the last update, without building a summary. */
+  currentState(id: string): DeviceState | undefined {
+    return this.devices.get(id)?.state;
+  }
+
   /** Marks a device changed so its summary goes out with the next update. */
   touch(id: string): void {
     if (this.devices.has(id)) this.dirty.add(id);
