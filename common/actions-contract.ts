@@ -15,7 +15,7 @@ export const ActionOutcomeSchema = z.object({
   ruleId: z.string(),
   episodeId: z.string().nullable(),
   trigger: z.enum(['active', 'cleared', 'escalated']),
-  kind: z.enum(['mqtt-publish', 'device-write']),
+  kind: z.enum(['mqtt-publish', 'device-write', 'webhook']),
   deviceId: z.string().nullable(),
   metric: z.string().nullable(),
   /** where it went: a topic, a Sparkplug DCMD topic, a serial port */

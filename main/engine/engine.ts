@@ -310,15 +310,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   registry.connectorUnit = (connectorId, deviceId, metric) =>
     findConnector(connectorId)?.metricUnit?.(deviceId, metric);
   const tools = createDeviceTools(findConnector);
-  // edge actions of alarm rules, run from the alarm engine's notices
-  const edgeActions = createEdgeActions({
-    db,
-    source: alarms,
-    connector: findConnector,
-    connectorOf: (deviceId) => registry.brief(deviceId)?.descriptor.connectorId,
-    audit: (entry) => audit.append(entry),
-    log: log.child('edge-actions'),
-  });
   const topicBrowser = createMqttBrowseHandlers(findConnector, audit, () => operator.get());
   // alarm notifications: journaled notices → routes → channels, through their own outbox
   const notify = new NotifyService({
@@ -327,6 +318,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     source: alarms,
     publishMqtt: publishThroughConnector(findConnector),
     log: log.child('notify'),
+  });
+
+  // edge actions of alarm rules, run from the alarm engine's notices
+  const edgeActions = createEdgeActions({
+    db,
+    source: alarms,
+    connector: findConnector,
+    connectorOf: (deviceId) => registry.brief(deviceId)?.descriptor.connectorId,
+    audit: (entry) => audit.append(entry),
+    webhooks: notify.webhookOutbox,
+    log: log.child('edge-actions'),
   });
 
   // the CA is opened (or created) on first use: a site that never commissions never has one

@@ -8,7 +8,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { DesktopNotice } from '../../../common/notify-contract';
-import type { AlarmNoticeSource } from '../alarms/alarm-notices';
+import type { WebhookOutbox } from '../alarms/actions/webhook-action';
+import type { AlarmNotice, AlarmNoticeSource } from '../alarms/alarm-notices';
 import type { Logger } from '../log';
 import type { SecretStore } from '../secrets/secret-store';
 import { TokenBucket } from './backoff';
@@ -18,7 +19,7 @@ import { MqttChannel, type MqttPublisher } from './channels/mqtt-channel';
 import { PagerDutyChannel } from './channels/pagerduty-channel';
 import { WebhookChannel } from './channels/webhook-channel';
 import { DeliveryOutbox, type DeliveryRow } from './delivery-outbox';
-import { NoticeRouter, type RouterContext } from './notice-router';
+import { alertOf, NoticeRouter, type RouterContext } from './notice-router';
 import type { AlertItem, Channel, NotifyMessage, SendOutcome } from './notify-message';
 import { PolicyStore } from './policy-store';
 
@@ -285,6 +286,37 @@ export class NotifyService {
     }
     return bucket;
   }
+
+  /**
+   * Where rules' `webhook` edge actions queue their notices: straight into a webhook
+   * channel's outbox, outside routing and silences, signed and retried like any message.
+   */
+  readonly webhookOutbox: WebhookOutbox = {
+    refusal: (channelId) => {
+      const channel = this.channels.get(channelId);
+      if (!channel) return `no notification channel "${channelId}"`;
+      if (channel.config.kind !== 'webhook') return `channel "${channelId}" is not a webhook channel`;
+      if (!channel.enabled) return `channel "${channelId}" is disabled`;
+      return undefined;
+    },
+    enqueue: (channelId: string, notice: AlarmNotice) => {
+      const now = this.now();
+      const resolves = notice.kind === 'cleared' || notice.kind === 'ended';
+      this.outbox.enqueue(
+        {
+          channelId,
+          dedupKey: notice.dedupKey,
+          kind: resolves ? 'resolve' : 'trigger',
+          groupKey: `action:${notice.seq}`,
+          alerts: [alertOf(notice)],
+          notBefore: now,
+        },
+        now,
+      );
+      // sent once the action's transaction has committed
+      setImmediate(() => void this.tick());
+    },
+  };
 
   onDesktop(listener: (n: DesktopNotice) => void): () => void {
     this.desktopListeners.add(listener);

@@ -49,7 +49,12 @@ const write = (on: string[], value: number) => ({
 function recorder() {
   const done: string[] = [];
   const perform: ActionRunnerOptions['perform'] = async (action, notice) => {
-    const what = action.kind === 'mqtt-publish' ? action.topic : `write ${action.value}`;
+    const what =
+      action.kind === 'mqtt-publish'
+        ? action.topic
+        : action.kind === 'webhook'
+          ? `webhook ${action.channelId}`
+          : `write ${action.value}`;
     done.push(`${notice.seq} ${notice.kind} ${what}`);
     return { outcome: 'done', target: what, detail: 'ok' };
   };
@@ -118,7 +123,7 @@ describe('action runner', () => {
     expect(done).toEqual([`${ended.seq} ended write 5`]);
   });
 
-  it('never acts on shadow notices, rules deleted since, or the derive and webhook actions of others', async () => {
+  it('never acts on shadow notices or rules deleted since; derive actions are not its own; webhook actions run', async () => {
     const { db } = testDb();
     saveRule(db, 'quiet', [
       publish(['active'], 'light/red'),
@@ -132,10 +137,16 @@ describe('action runner', () => {
     const { r, source, log } = runner(db, perform);
     r.start();
     await r.drain();
-    expect(done).toEqual([`${live.seq} raised light/red`]);
+    expect(done).toEqual([`${live.seq} raised light/red`, `${live.seq} raised webhook hook`]);
     expect(source.cursor(ACTIONS_CONSUMER)).toBe(live.seq);
-    expect(log.list({ limit: 10 }).map((o) => [o.noticeSeq, o.actionIndex, o.outcome])).toEqual([
+    expect(
+      log
+        .list({ limit: 10 })
+        .map((o) => [o.noticeSeq, o.actionIndex, o.outcome])
+        .sort(),
+    ).toEqual([
       [live.seq, 0, 'done'],
+      [live.seq, 2, 'done'],
     ]);
   });
 
@@ -214,7 +225,7 @@ describe('action runner across a crash (fast-check)', () => {
           let crashed: string | undefined;
           const hang = new Promise<never>(() => {});
           const dying: ActionRunnerOptions['perform'] = async (action, notice: AlarmNotice) => {
-            const key = `${notice.seq}:${action.kind === 'mqtt-publish' ? action.topic : action.value}`;
+            const key = `${notice.seq}:${action.kind === 'mqtt-publish' ? action.topic : 'value' in action ? action.value : action.channelId}`;
             if (crashed) return hang;
             if (step++ === crashAt && mode !== 'in-cursor') {
               crashed = key;
@@ -251,7 +262,9 @@ describe('action runner across a crash (fast-check)', () => {
           const { perform } = recorder();
           const second = runner(again, async (action, notice) => {
             const attempt = await perform(action, notice);
-            sends.push(`${notice.seq}:${action.kind === 'mqtt-publish' ? action.topic : action.value}`);
+            sends.push(
+              `${notice.seq}:${action.kind === 'mqtt-publish' ? action.topic : 'value' in action ? action.value : action.channelId}`,
+            );
             return attempt;
           });
           second.r.start();

@@ -1,5 +1,5 @@
 /**
- * Runs the rules' edge actions (`mqtt-publish`, `device-write`) on alarm notices, with no
+ * Runs the rules' edge actions (`mqtt-publish`, `device-write`, `webhook`) on alarm notices, with no
  * cloud: notices are read in order through the 'actions' cursor; each action whose `on`
  * matches the notice (raised → active, cleared or ended → cleared, escalated) is tried, and
  * its outcome logged (with an audit entry for device writes) before the cursor moves past.
@@ -24,7 +24,7 @@ import type { Attempt } from './attempt';
 export const ACTIONS_CONSUMER = 'actions';
 
 type Trigger = ActionOutcome['trigger'];
-type EdgeAction = Extract<Action, { kind: 'mqtt-publish' | 'device-write' }>;
+type EdgeAction = Extract<Action, { kind: 'mqtt-publish' | 'device-write' | 'webhook' }>;
 
 const TRIGGERS: Partial<Record<NoticeKind, Trigger>> = {
   raised: 'active',
@@ -52,7 +52,7 @@ export interface ActionRunnerOptions {
 }
 
 function isEdgeAction(a: Action): a is EdgeAction {
-  return a.kind === 'mqtt-publish' || a.kind === 'device-write';
+  return a.kind === 'mqtt-publish' || a.kind === 'device-write' || a.kind === 'webhook';
 }
 
 export class ActionRunner {
@@ -70,7 +70,11 @@ export class ActionRunner {
   /** tries of the action at the head of the queue, for its log row */
   private attempts = new Map<string, number>();
   private readonly advanceTx: (seq: number) => void;
-  private readonly settleTx: (outcome: ActionOutcome, audit: AuditInput | undefined) => void;
+  private readonly settleTx: (
+    outcome: ActionOutcome,
+    audit: AuditInput | undefined,
+    commit: (() => void) | undefined,
+  ) => void;
 
   constructor(private readonly o: ActionRunnerOptions) {
     this.now = o.now ?? Date.now;
@@ -79,10 +83,13 @@ export class ActionRunner {
     this.retryMaxMs = o.retryMaxMs ?? 60_000;
     this.retryDelay = this.retryMinMs;
     this.advanceTx = o.db.transaction((seq: number) => o.source.advance(ACTIONS_CONSUMER, seq));
-    this.settleTx = o.db.transaction((outcome: ActionOutcome, audit: AuditInput | undefined) => {
-      o.log.record(outcome);
-      if (audit) o.audit(audit);
-    });
+    this.settleTx = o.db.transaction(
+      (outcome: ActionOutcome, audit: AuditInput | undefined, commit: (() => void) | undefined) => {
+        commit?.();
+        o.log.record(outcome);
+        if (audit) o.audit(audit);
+      },
+    );
   }
 
   start(): void {
@@ -243,7 +250,7 @@ export class ActionRunner {
         noticeSeq: notice.seq,
       },
     };
-    this.settleTx(settled, audit);
+    this.settleTx(settled, audit, attempt.outcome === 'retry' ? undefined : attempt.commit);
     return true;
   }
 }

@@ -3,7 +3,16 @@
  * runner tries again with backoff until the action expires. Everything else is settled.
  */
 export type Attempt =
-  | { outcome: 'done' | 'dry-run' | 'refused'; target: string; detail: string }
+  | {
+      outcome: 'done' | 'dry-run' | 'refused';
+      target: string;
+      detail: string;
+      /**
+       * a local write that is the action itself (a delivery queued in the notification
+       * outbox): run in the same transaction as the action's log row, so it happens once
+       */
+      commit?: () => void;
+    }
   | { outcome: 'retry'; target: string; detail: string };
 
 export const PUBLISH_TIMEOUT_MS = 5000;

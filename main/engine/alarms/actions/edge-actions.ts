@@ -12,6 +12,7 @@ import { ActionLog } from './action-log';
 import { ActionRunner, type ActionRunnerOptions } from './action-runner';
 import { deviceWrite } from './device-write';
 import { mqttPublish } from './mqtt-publish';
+import { type WebhookOutbox, webhookAction } from './webhook-action';
 
 export interface EdgeActionsOptions {
   db: Db;
@@ -21,6 +22,8 @@ export interface EdgeActionsOptions {
   connectorOf(deviceId: string): string | undefined;
   audit(entry: AuditInput): void;
   log: Logger;
+  /** the notification outbox, for `webhook` actions: absent, they are refused */
+  webhooks?: WebhookOutbox;
   now?: () => number;
   tuning?: Pick<ActionRunnerOptions, 'expireMs' | 'retryMinMs' | 'retryMaxMs' | 'pollMs'>;
 }
@@ -56,19 +59,21 @@ export function createEdgeActions(o: EdgeActionsOptions) {
     source: o.source,
     log: actionLog,
     ruleActions: storedRuleActions(o.db, o.log),
-    perform: (action, notice) =>
-      action.kind === 'mqtt-publish'
-        ? mqttPublish(action, notice, o.connector)
-        : deviceWrite(
-            action,
-            {
-              connectorOf: o.connectorOf,
-              connector: o.connector,
-              writesSince: (d, m, since) => actionLog.writesSince(d, m, since),
-              now,
-            },
-            notice.transition.late,
-          ),
+    perform: async (action, notice) =>
+      action.kind === 'webhook'
+        ? webhookAction(action, notice, o.webhooks)
+        : action.kind === 'mqtt-publish'
+          ? mqttPublish(action, notice, o.connector)
+          : deviceWrite(
+              action,
+              {
+                connectorOf: o.connectorOf,
+                connector: o.connector,
+                writesSince: (d, m, since) => actionLog.writesSince(d, m, since),
+                now,
+              },
+              notice.transition.late,
+            ),
     audit: o.audit,
     logger: o.log,
     now,
