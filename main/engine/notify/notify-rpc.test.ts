@@ -140,7 +140,13 @@ describe('notify RPC', () => {
     );
     const desktop = client.received.find((m) => m.stream === 'notify.desktop');
     expect(desktop?.data).toMatchObject({ dedupKey: 'dedup-rpc1', severity: 'critical' });
-    const deliveries = (await client.call('notify.deliveries.list', { status: 'sent' })).result as unknown[];
-    expect(deliveries).toHaveLength(1);
+    // the receiver has the request before the engine has recorded the answer: ask until it has
+    let sent: unknown[] = [];
+    const deadline = Date.now() + 10_000;
+    while (sent.length === 0 && Date.now() < deadline) {
+      sent = (await client.call('notify.deliveries.list', { status: 'sent' })).result as unknown[];
+      if (sent.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(sent).toHaveLength(1);
   });
 });
