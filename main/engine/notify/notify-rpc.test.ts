@@ -100,6 +100,13 @@ describe('notify RPC', () => {
       policy: { routes: [], siteTimeZone: 'Mars/Olympus' },
     });
     expect(tz.error).toMatchObject({ code: 'INVALID_PARAMS' });
+    const twice = await client.call('notify.policy.save', {
+      policy: { routes: [{ name: 'ops' }, { name: 'ops' }] },
+    });
+    expect(twice.error).toMatchObject({
+      code: 'INVALID_PARAMS',
+      message: 'two routes are called "ops": each route needs its own name',
+    });
     const silence = await client.call('notify.silences.save', {
       silence: {
         matchers: [{ label: 'device', op: '=~', value: '(a+)+' }],
