@@ -2,7 +2,8 @@
  * The Notifications page in Chromium at 1024x700 in the dark theme, against the built
  * headless host: add a Standard Webhooks channel with the keyboard and mouse, Send test
  * (the receiver verifies the signature), route alarms to it, and watch an alarm the
- * endpoint refused become a dead letter that Retry delivers.
+ * endpoint refused become a dead letter that Retry delivers; then build a route with label
+ * matchers and an escalation chain in the route editor.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -129,4 +130,92 @@ describe('Notifications page (1024x700, dark)', () => {
     await page.getByTestId('mute-windows').getByText('Night shift').waitFor({ timeout: 10_000 });
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  test('build a route with matchers and an escalation chain in the editor, errors beside the fields', async () => {
+    page.setDefaultTimeout(15_000);
+    const routes = page.getByTestId('routes');
+    await page.getByTestId('add-route').focus();
+    await page.keyboard.press('Enter');
+    const editor = page.getByTestId('route-editor');
+    await editor.waitFor({ timeout: 10_000 });
+    // the name field has the focus: type straight away
+    await page.keyboard.type('boilers');
+    await editor.getByRole('button', { name: 'Add matcher' }).click();
+    await editor.getByLabel('Operator 1').selectOption('=~');
+    await editor.getByLabel('Value 1').fill('boiler-(');
+    await editor.getByLabel('Minimum severity').selectOption('high');
+    await editor.getByLabel('Group wait', { exact: true }).fill('45');
+    await editor.getByLabel('Group wait unit').selectOption('s');
+    await editor.getByLabel('Page the next stage when nobody acknowledges in time').check();
+    const stage1 = editor.getByTestId('stage-1');
+    await stage1.getByLabel('Plant hook').check();
+    await stage1.getByLabel('Stage 1 ack timeout', { exact: true }).fill('30');
+    await stage1.getByLabel('Stage 1 ack timeout unit').selectOption('s');
+    await editor.getByRole('button', { name: 'Save route' }).click();
+
+    const errorOf = async (field: string) =>
+      editor.locator(`[data-testid="field-error"][data-field="${field}"]`).textContent();
+    await editor.getByTestId('route-errors').waitFor({ timeout: 5_000 });
+    expect(await errorOf('Value 1')).toBe('not a valid pattern');
+    expect(await errorOf('Stage 1 ack timeout')).toBe('from 1 minute to 30 days, in whole seconds');
+    expect(await editor.getByLabel('Value 1').getAttribute('aria-invalid')).toBe('true');
+    // nothing wider than the window with the editor open
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+
+    await editor.getByLabel('Value 1').fill('boiler-[0-9]+');
+    await stage1.getByLabel('Stage 1 ack timeout unit').selectOption('min');
+    await stage1.getByLabel('Stage 1 ack timeout', { exact: true }).fill('5');
+    await editor.getByRole('button', { name: 'Add stage' }).click();
+    await editor.getByTestId('stage-2').getByLabel('Plant hook').check();
+    await editor.getByLabel('Repeats').fill('1');
+    // the editor's own channels are optional with an escalation
+    await editor.getByRole('button', { name: 'Save route' }).click();
+    const row = routes.getByTestId('route-boilers');
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.textContent()).toContain('device=~boiler-[0-9]+, high or worse');
+    expect(await editor.count()).toBe(0);
+
+    // what the engine stored is the route as typed, in milliseconds
+    const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true });
+    let stored: { routes: unknown[] };
+    try {
+      stored = JSON.parse(
+        (db.prepare('SELECT policy FROM notify_policy').get() as { policy: string }).policy,
+      ) as { routes: unknown[] };
+    } finally {
+      db.close();
+    }
+    expect(stored.routes).toEqual([
+      {
+        name: 'boilers',
+        matchers: [{ label: 'device', op: '=~', value: 'boiler-[0-9]+' }],
+        channels: [],
+        escalation: {
+          stages: [
+            { channels: ['hook'], ackTimeoutMs: 300_000 },
+            { channels: ['hook'], ackTimeoutMs: 900_000 },
+          ],
+          repeats: 1,
+        },
+        groupBy: ['rule'],
+        groupWaitMs: 45_000,
+        groupIntervalMs: 300_000,
+        repeatIntervalMs: 14_400_000,
+        minSeverity: 'high',
+        continue: false,
+      },
+    ]);
+
+    // edited again after a reload: the fields come back in plain units; Escape closes it
+    await page.reload();
+    await routes.getByTestId('route-boilers').getByRole('button', { name: 'Edit' }).click();
+    await editor.waitFor({ timeout: 15_000 });
+    expect(await editor.getByLabel('Group wait', { exact: true }).inputValue()).toBe('45');
+    expect(
+      await editor.getByTestId('stage-2').getByLabel('Stage 2 ack timeout', { exact: true }).inputValue(),
+    ).toBe('15');
+    await page.keyboard.press('Escape');
+    await editor.waitFor({ state: 'detached', timeout: 5_000 });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

@@ -20,6 +20,9 @@ import type { SavedMuteWindow, Silence } from './policy-store';
 type Route = Policy['routes'][number];
 
 const FLOOD_TITLE = 'Alarm flood: more alarms than anyone can act on; only critical ones were paged';
+const LATE_TITLE = 'Alarms found in back-filled data that began and ended before they were reported';
+/** notify_episodes.stage of an alarm raised while silenced or muted: held, sent when that ends */
+const HELD = -1;
 
 export interface RouterContext {
   policy: Policy;
@@ -27,6 +30,8 @@ export interface RouterContext {
   muteWindows: readonly SavedMuteWindow[];
   /** whether the channel exists, is enabled and groups alerts */
   channel(id: string): { groups: boolean } | undefined;
+  /** the journaled end (cleared or ended) of an episode, if the alarm engine already wrote it */
+  endOf?(dedupKey: string): AlarmNotice | undefined;
 }
 
 interface EpisodeRow {
@@ -99,6 +104,9 @@ export class NoticeRouter {
       dueEscalations: db.prepare<[number], EpisodeRow>(
         'SELECT * FROM notify_episodes WHERE escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at',
       ),
+      held: db.prepare<[], EpisodeRow>(
+        `SELECT * FROM notify_episodes WHERE stage = ${HELD} ORDER BY updated_at, dedup_key`,
+      ),
     };
   }
 
@@ -112,12 +120,19 @@ export class NoticeRouter {
         return;
       case 'escalated':
       case 'deescalated':
+        // still held: it will be sent with the severity it has when the silence ends
+        if (episode?.stage === HELD) this.hold(notice, now);
         // the same dedup key re-triggered: PagerDuty updates the incident's severity
-        if (episode) this.send(notice, JSON.parse(episode.channels), 'trigger', ctx, now, episode.route);
+        else if (episode) this.send(notice, JSON.parse(episode.channels), 'trigger', ctx, now, episode.route);
         else if (notice.kind === 'escalated') this.raise(notice, ctx, now);
         return;
       case 'acknowledged':
         if (!episode) return;
+        // someone knows already: nothing to send when the silence ends
+        if (episode.stage === HELD) {
+          this.s.deleteEpisode.run(notice.dedupKey);
+          return;
+        }
         this.s.quiet.run(notice.dedupKey);
         this.send(notice, JSON.parse(episode.channels), 'acknowledge', ctx, now, episode.route);
         return;
@@ -130,7 +145,8 @@ export class NoticeRouter {
       case 'shelved':
       case 'suppressed':
         // an operator or the design took it out of view: nobody else is paged about it
-        if (episode) this.s.quiet.run(notice.dedupKey);
+        if (episode?.stage === HELD) this.s.deleteEpisode.run(notice.dedupKey);
+        else if (episode) this.s.quiet.run(notice.dedupKey);
         return;
       default:
         return;
@@ -138,10 +154,12 @@ export class NoticeRouter {
   }
 
   private raise(notice: AlarmNotice, ctx: RouterContext, now: number): void {
-    const labels = notice.labels;
-    if (ctx.silences.some((s) => s.startsAt <= now && now < s.endsAt && matches(s.matchers, labels))) return;
-    const tz = ctx.policy.siteTimeZone;
-    if (ctx.muteWindows.some((w) => matches(w.matchers, labels) && inMuteWindow(w, now, tz))) return;
+    const end = notice.transition.late ? ctx.endOf?.(notice.dedupKey) : undefined;
+    if (quieted(notice, ctx, now)) {
+      // Alertmanager's rule: still firing when the silence or mute window ends, it is sent then
+      if (!end) this.hold(notice, now);
+      return;
+    }
     const routes = this.matchingRoutes(notice, ctx.policy);
     const route = routes[0];
     const channels = new Set<string>();
@@ -151,6 +169,12 @@ export class NoticeRouter {
     }
     if (routes.length === 0) for (const c of ctx.policy.defaultChannels) channels.add(c);
     const live = [...channels].filter((c) => ctx.channel(c));
+    if (end) {
+      // back-filled and already over: told in one digest, never paged
+      const alert = { ...alertOf(notice), endedAt: end.transition.deviceTime };
+      for (const c of live) this.outbox.addToDigest(c, 'late', LATE_TITLE, [alert], now);
+      return;
+    }
     const pages = this.flood.raise(notice.transition.severity, now, ctx.policy.flood);
     if (pages) this.desktop.push(desktopOf(notice));
     if (live.length === 0) return;
@@ -174,6 +198,30 @@ export class NoticeRouter {
       updated_at: now,
     });
     this.send(notice, live, 'trigger', ctx, now, route?.name ?? null);
+  }
+
+  private hold(notice: AlarmNotice, now: number): void {
+    this.s.putEpisode.run({
+      dedup_key: notice.dedupKey,
+      channels: '[]',
+      notice: JSON.stringify(notice),
+      route: null,
+      stage: HELD,
+      round: 0,
+      escalate_at: null,
+      repeat_at: null,
+      updated_at: now,
+    });
+  }
+
+  /** alarms held by a silence or mute window that has ended since: raised now, with their start time */
+  release(ctx: RouterContext, now: number): void {
+    for (const ep of this.s.held.all()) {
+      const notice = JSON.parse(ep.notice) as AlarmNotice;
+      if (quieted(notice, ctx, now)) continue;
+      this.s.deleteEpisode.run(ep.dedup_key);
+      this.raise(notice, ctx, now);
+    }
   }
 
   takeDesktop(): DesktopNotice[] {
@@ -269,6 +317,14 @@ export class NoticeRouter {
       );
     }
   }
+}
+
+function quieted(notice: AlarmNotice, ctx: RouterContext, now: number): boolean {
+  const labels = notice.labels;
+  if (ctx.silences.some((s) => s.startsAt <= now && now < s.endsAt && matches(s.matchers, labels)))
+    return true;
+  const tz = ctx.policy.siteTimeZone;
+  return ctx.muteWindows.some((w) => matches(w.matchers, labels) && inMuteWindow(w, now, tz));
 }
 
 function groupKeyOf(route: Route, notice: AlarmNotice): string {

@@ -100,6 +100,13 @@ describe('notify RPC', () => {
       policy: { routes: [], siteTimeZone: 'Mars/Olympus' },
     });
     expect(tz.error).toMatchObject({ code: 'INVALID_PARAMS' });
+    const twice = await client.call('notify.policy.save', {
+      policy: { routes: [{ name: 'ops' }, { name: 'ops' }] },
+    });
+    expect(twice.error).toMatchObject({
+      code: 'INVALID_PARAMS',
+      message: 'two routes are called "ops": each route needs its own name',
+    });
     const silence = await client.call('notify.silences.save', {
       silence: {
         matchers: [{ label: 'device', op: '=~', value: '(a+)+' }],
@@ -140,7 +147,13 @@ describe('notify RPC', () => {
     );
     const desktop = client.received.find((m) => m.stream === 'notify.desktop');
     expect(desktop?.data).toMatchObject({ dedupKey: 'dedup-rpc1', severity: 'critical' });
-    const deliveries = (await client.call('notify.deliveries.list', { status: 'sent' })).result as unknown[];
-    expect(deliveries).toHaveLength(1);
+    // the receiver has the request before the engine has recorded the answer: ask until it has
+    let sent: unknown[] = [];
+    const deadline = Date.now() + 10_000;
+    while (sent.length === 0 && Date.now() < deadline) {
+      sent = (await client.call('notify.deliveries.list', { status: 'sent' })).result as unknown[];
+      if (sent.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(sent).toHaveLength(1);
   });
 });

@@ -26,6 +26,8 @@ import { PolicyStore } from './policy-store';
 export const CONSUMER = 'notify';
 const TICK_MS = 1000;
 const NOTICE_BATCH = 500;
+/** how far past a late raise the journal is searched for the end of its episode */
+const LATE_LOOKAHEAD = 5000;
 
 export interface NotifyOptions {
   db: Database.Database;
@@ -81,10 +83,17 @@ export class NotifyService {
         try {
           this.consume();
           const ctx = this.context();
-          this.options.db.transaction(() => {
-            this.router.escalate(ctx, this.now());
-            this.router.repeat(ctx, this.now());
-          })();
+          try {
+            this.options.db.transaction(() => {
+              this.router.release(ctx, this.now());
+              this.router.escalate(ctx, this.now());
+              this.router.repeat(ctx, this.now());
+            })();
+          } catch (error) {
+            this.router.takeDesktop();
+            throw error;
+          }
+          this.emitDesktop();
           await this.dispatch();
         } catch (error) {
           this.options.log.error('notification round failed', { error: (error as Error).message });
@@ -114,7 +123,7 @@ export class NotifyService {
     for (;;) {
       const notices = source.after(source.cursor(CONSUMER), NOTICE_BATCH);
       if (notices.length === 0) return;
-      const ctx = this.context();
+      const ctx = { ...this.context(), endOf: endsAfterLateRaises(source, notices) };
       try {
         db.transaction(() => {
           const now = this.now();
@@ -136,9 +145,13 @@ export class NotifyService {
         this.router.takeDesktop();
         throw error;
       }
-      // shown only once the deliveries they go with are committed
-      for (const n of this.router.takeDesktop()) for (const l of this.desktopListeners) l(n);
+      this.emitDesktop();
     }
+  }
+
+  /** shown only once the deliveries they go with are committed */
+  private emitDesktop(): void {
+    for (const n of this.router.takeDesktop()) for (const l of this.desktopListeners) l(n);
   }
 
   private async dispatch(): Promise<void> {
@@ -337,6 +350,23 @@ export class NotifyService {
     await Promise.all([...this.live.values()].map((l) => l.channel.close?.()));
     this.live.clear();
   }
+}
+
+/**
+ * Back-filled data can hold a whole episode: its raise and its end are journaled together,
+ * both late. Looking past the raise tells the router the episode is already over.
+ */
+function endsAfterLateRaises(
+  source: AlarmNoticeSource,
+  notices: readonly AlarmNotice[],
+): (dedupKey: string) => AlarmNotice | undefined {
+  const lateRaise = notices.find((n) => n.kind === 'raised' && n.transition?.late);
+  if (!lateRaise) return () => undefined;
+  const ends = new Map<string, AlarmNotice>();
+  for (const n of source.after(lateRaise.seq, LATE_LOOKAHEAD)) {
+    if ((n.kind === 'cleared' || n.kind === 'ended') && !ends.has(n.dedupKey)) ends.set(n.dedupKey, n);
+  }
+  return (dedupKey) => ends.get(dedupKey);
 }
 
 function need(secret: string | undefined, what: string): string {

@@ -88,6 +88,12 @@ export class PolicyStore {
     ];
     for (const id of used) if (!channelExists(id)) invalid(`there is no channel "${id}"`);
     for (const r of policy.routes) checkMatchers(r.matchers);
+    // an episode remembers its route by name, for its escalation and reminders
+    const names = new Set<string>();
+    for (const r of policy.routes) {
+      if (names.has(r.name)) invalid(`two routes are called "${r.name}": each route needs its own name`);
+      names.add(r.name);
+    }
     this.s.savePolicy.run(JSON.stringify(policy), now);
     this.cached = policy;
     return policy;

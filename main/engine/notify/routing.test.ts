@@ -181,6 +181,99 @@ describe('routing', () => {
     expect(bodies().map((b) => b.data.alerts[0]?.dedupKey)).toEqual(['dedup-s2', 'dedup-s3']);
   });
 
+  it('sends an alarm still firing when its silence ends, then, with its start time; not one that ended or was acknowledged', async () => {
+    policy([route('all', ['ops'])]);
+    const t0 = fx.clock.now();
+    fx.service.policies.saveSilence(
+      {
+        matchers: [{ label: 'rule', op: '=', value: 'boiler-hot' }],
+        startsAt: t0,
+        endsAt: t0 + 3_600_000,
+        comment: 'burner service',
+      },
+      'tech',
+    );
+    insertNotice(fx.db, { kind: 'raised', episode: 'h1', device: 'd1', at: t0 });
+    insertNotice(fx.db, { kind: 'raised', episode: 'h2', device: 'd2', at: t0 });
+    insertNotice(fx.db, { kind: 'raised', episode: 'h3', device: 'd3', at: t0 });
+    await fx.service.tick();
+    fx.clock.advance(600_000);
+    insertNotice(fx.db, {
+      kind: 'escalated',
+      episode: 'h1',
+      device: 'd1',
+      severity: 'critical',
+      at: t0 + 600_000,
+      episodeStart: t0,
+    });
+    insertNotice(fx.db, { kind: 'ended', episode: 'h2', device: 'd2', at: t0 + 600_000 });
+    insertNotice(fx.db, { kind: 'acknowledged', episode: 'h3', device: 'd3', at: t0 + 600_000 });
+    await fx.service.tick();
+    fx.clock.advance(2_999_000);
+    await fx.service.tick();
+    expect(receiver.received).toHaveLength(0);
+    fx.clock.advance(1_000);
+    await fx.service.tick();
+    const sent = bodies().map((b) => [b.type, b.data.alerts[0]?.dedupKey, b.data.alerts[0]?.episodeStart]);
+    expect(sent).toEqual([['alarm.trigger', 'dedup-h1', t0]]);
+    expect(JSON.parse(receiver.received[0]?.body ?? '{}').data.alerts[0].severity).toBe('critical');
+    // released once: the resolve follows it, and no second trigger
+    fx.clock.advance(60_000);
+    insertNotice(fx.db, { kind: 'ended', episode: 'h1', device: 'd1', at: t0 + 4_000_000 });
+    await fx.service.tick();
+    expect(bodies().map((b) => b.type)).toEqual(['alarm.trigger', 'alarm.resolve']);
+  });
+
+  it('sends an alarm still firing when its mute window ends, and survives a restart while held', async () => {
+    policy([route('all', ['ops'])]);
+    fx.service.policies.saveMuteWindow({
+      name: 'night',
+      matchers: [],
+      weekdays: [0, 1, 2, 3, 4, 5, 6],
+      start: '22:00',
+      end: '06:00',
+    });
+    fx.clock.t = Date.parse('2026-12-03T05:50:00Z');
+    insertNotice(fx.db, { kind: 'raised', episode: 'm1', at: fx.clock.t });
+    await fx.service.tick();
+    await fx.service.close();
+    fx.db.close();
+    fx = openNotify(fx.dataDir, fx.clock);
+    fx.clock.t = Date.parse('2026-12-03T05:59:59Z');
+    await fx.service.tick();
+    expect(receiver.received).toHaveLength(0);
+    fx.clock.t = Date.parse('2026-12-03T06:00:00Z');
+    await fx.service.tick();
+    expect(bodies().map((b) => [b.type, b.data.alerts[0]?.dedupKey])).toEqual([
+      ['alarm.trigger', 'dedup-m1'],
+    ]);
+  });
+
+  it('back-filled episodes: one digest for those already over, a trigger with its start time for one still active', async () => {
+    policy([route('all', ['ops'])]);
+    const t0 = fx.clock.now() - 7_200_000;
+    insertNotice(fx.db, { kind: 'raised', episode: 'l1', device: 'd1', at: t0, late: true });
+    insertNotice(fx.db, { kind: 'raised', episode: 'l2', device: 'd2', at: t0 + 60_000, late: true });
+    insertNotice(fx.db, { kind: 'cleared', episode: 'l1', device: 'd1', at: t0 + 120_000, late: true });
+    insertNotice(fx.db, { kind: 'raised', episode: 'l3', device: 'd3', at: t0 + 180_000, late: true });
+    insertNotice(fx.db, { kind: 'ended', episode: 'l3', device: 'd3', at: t0 + 240_000, late: true });
+    insertNotice(fx.db, { kind: 'ended', episode: 'l1', device: 'd1', at: t0 + 300_000 });
+    await fx.service.tick();
+    await fx.service.tick();
+    const sent = bodies();
+    expect(sent.map((b) => b.type).sort()).toEqual(['alarm.digest', 'alarm.trigger']);
+    const digest = sent.find((b) => b.type === 'alarm.digest');
+    expect(digest?.data.alerts.map((a) => [a.dedupKey, a.episodeStart, a.endedAt])).toEqual([
+      ['dedup-l1', t0, t0 + 120_000],
+      ['dedup-l3', t0 + 180_000, t0 + 240_000],
+    ]);
+    const trigger = sent.find((b) => b.type === 'alarm.trigger');
+    expect(trigger?.data.alerts.map((a) => [a.dedupKey, a.episodeStart])).toEqual([
+      ['dedup-l2', t0 + 60_000],
+    ]);
+    expect(fx.service.outbox.list('pending', 10)).toEqual([]);
+  });
+
   it('mutes in the site time zone', async () => {
     policy([route('all', ['ops'])], { siteTimeZone: 'Europe/Berlin' });
     fx.service.policies.saveMuteWindow({

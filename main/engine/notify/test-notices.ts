@@ -38,6 +38,8 @@ export interface NoticeSpec {
   at?: number;
   shadow?: boolean;
   episodeStart?: number;
+  /** back-filled: the alarm engine evaluated it past its lateness bound */
+  late?: boolean;
 }
 
 /** one notice as alarm-core journals it: body = the notice without seq */
@@ -61,7 +63,7 @@ export function insertNotice(db: Database.Database, n: NoticeSpec): void {
       value: 91.2,
       deviceTime: at,
       at,
-      late: false,
+      late: n.late ?? false,
       shadow: n.shadow ?? false,
       actor: null,
       reason: null,
