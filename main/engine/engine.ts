@@ -11,8 +11,10 @@ import { RpcError } from '../../common/protocol';
 import type { Reading } from '../../common/reading';
 import { version } from '../../package.json';
 import { createEdgeActions } from './alarms/actions/edge-actions';
+import { createAlarmAnalysisHandlers } from './alarms/alarm-analysis-handlers';
 import { createAlarmHandlers } from './alarms/alarm-handlers';
 import { AlarmService } from './alarms/alarm-service';
+import { Backtester } from './alarms/backtest';
 import { DEMO_RULES } from './alarms/demo-rules';
 import { AuditLog } from './audit/audit-log';
 import {
@@ -163,25 +165,26 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   // audit entries and commissioning records travel to the cloud like readings do
   audit.onAppend = (entry) => sync.enqueueEvent('io.fieldline.audit.v1', entry.subject, entry);
   // alarms judge each batch inside its commit: a reading is stored and judged, or neither
+  const alarmDevices = {
+    facts: (id: string) => {
+      const brief = registry.brief(id);
+      const record = brief && registryService.get(id);
+      return (
+        brief && {
+          id,
+          profile: brief.descriptor.profile,
+          site: record?.site ?? '',
+          tags: record?.tags ?? [],
+        }
+      );
+    },
+    ids: () => registry.ids(),
+    offline: (id: string) => registry.get(id)?.state === 'offline',
+    name: (id: string) => registry.brief(id)?.descriptor.name ?? id,
+  };
   const alarms = new AlarmService({
     db,
-    devices: {
-      facts: (id) => {
-        const brief = registry.brief(id);
-        const record = brief && registryService.get(id);
-        return (
-          brief && {
-            id,
-            profile: brief.descriptor.profile,
-            site: record?.site ?? '',
-            tags: record?.tags ?? [],
-          }
-        );
-      },
-      ids: () => registry.ids(),
-      offline: (id) => registry.get(id)?.state === 'offline',
-      name: (id) => registry.brief(id)?.descriptor.name ?? id,
-    },
+    devices: alarmDevices,
     audit: (entry) => audit.append(entry),
     siteId: sync.installation.id,
     published: (transition) => sync.enqueueEvent('io.fieldline.alarm.v1', transition.key, transition),
@@ -390,6 +393,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   alarms.start();
   if (options.demo) alarms.seedRules(DEMO_RULES);
   const alarmRpc = createAlarmHandlers(alarms, () => operator.get());
+  const alarmAnalysisRpc = createAlarmAnalysisHandlers(
+    db,
+    new Backtester({ db, series: store.series, devices: alarmDevices }),
+  );
 
   const deviceTimer = setInterval(() => {
     registryService.flushHealth();
@@ -536,6 +543,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         audit: (e) => audit.append(e),
       }),
       ...alarmRpc.requests,
+      ...alarmAnalysisRpc,
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),

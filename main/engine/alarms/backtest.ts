@@ -101,7 +101,11 @@ export class Backtester {
       );
     const metric = rule.target.metric;
     if (!metric) throw new BacktestRefused('the rule names no metric to backtest');
-    compileCondition(rule.condition);
+    try {
+      compileCondition(rule.condition);
+    } catch (error) {
+      throw new BacktestRefused(`the rule cannot be evaluated: ${(error as Error).message}`);
+    }
 
     const maxReadings = this.options.maxReadings ?? MAX_BACKTEST_READINGS;
     const plans: { row: SeriesRow; ctx: EvaluationContext; segments: Segment[] }[] = [];
