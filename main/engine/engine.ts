@@ -15,6 +15,7 @@ import { createAlarmAnalysisHandlers } from './alarms/alarm-analysis-handlers';
 import { createAlarmHandlers } from './alarms/alarm-handlers';
 import { AlarmService } from './alarms/alarm-service';
 import { Backtester } from './alarms/backtest';
+import { rollupAggregate } from './alarms/conditions/rollup-aggregate';
 import { DEMO_RULES } from './alarms/demo-rules';
 import { AuditLog } from './audit/audit-log';
 import {
@@ -395,7 +396,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const alarmRpc = createAlarmHandlers(alarms, () => operator.get());
   const alarmAnalysisRpc = createAlarmAnalysisHandlers(
     db,
-    new Backtester({ db, series: store.series, devices: alarmDevices }),
+    new Backtester({
+      db,
+      series: store.series,
+      devices: alarmDevices,
+      aggregate: rollupAggregate(db, store),
+    }),
   );
 
   const deviceTimer = setInterval(() => {
