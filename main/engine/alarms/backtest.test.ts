@@ -16,7 +16,7 @@ afterEach(() => {
   for (const close of closers.splice(0)) close();
 });
 
-function history(maxReadings?: number) {
+function history(limits: { maxReadings?: number; maxSeries?: number } = {}) {
   const { db, store } = openStore(tempDataDir('backtest'));
   closers.push(() => db.close());
   for (const d of FIXTURE_DEVICES)
@@ -32,7 +32,7 @@ function history(maxReadings?: number) {
     db,
     series: store.series,
     devices: { facts: (id) => FIXTURE_DEVICES.find((d) => d.id === id) },
-    ...(maxReadings === undefined ? {} : { maxReadings }),
+    ...limits,
   });
   return { db, store, backtester };
 }
@@ -172,10 +172,18 @@ describe('backtest beyond the raw horizon', () => {
 
 describe('bounds and refusals', () => {
   test('a range that would read too many readings is refused with a plain reason', () => {
-    const { store, backtester } = history(5);
+    const { store, backtester } = history({ maxReadings: 5 });
     store.insertBatch(Array.from({ length: 6 }, (_, i) => reading('boiler-1', T0 + i * 1000, 70)));
     expect(() => backtester.run(boilerRule(), T0, T0 + DAY)).toThrow(BacktestRefused);
     expect(() => backtester.run(boilerRule(), T0, T0 + DAY)).toThrow(/more than 5 readings/);
+  });
+
+  test('a target matching too many series is refused before any reading is read', () => {
+    const { store, backtester } = history({ maxSeries: 1 });
+    store.insertBatch([reading('boiler-1', T0, 90), reading('boiler-2', T0, 90)]);
+    const anyBoiler = boilerRule({ target: { profile: 'boiler', metric: 'temperature' } });
+    expect(() => backtester.run(anyBoiler, T0, T0 + DAY)).toThrow(/more than 1 series: narrow its target/);
+    expect(backtester.run(boilerRule(), T0, T0 + DAY).episodes).toHaveLength(1);
   });
 
   test('an empty range and an offline rule are refused, not crashed on', () => {

@@ -41,6 +41,8 @@ export interface BacktestOptions {
   now?: () => number;
   /** default MAX_BACKTEST_READINGS */
   maxReadings?: number;
+  /** default MAX_BACKTEST_SERIES */
+  maxSeries?: number;
 }
 
 export class BacktestRefused extends Error {}
@@ -108,14 +110,15 @@ export class Backtester {
     }
 
     const maxReadings = this.options.maxReadings ?? MAX_BACKTEST_READINGS;
+    const maxSeries = this.options.maxSeries ?? MAX_BACKTEST_SERIES;
     const plans: { row: SeriesRow; ctx: EvaluationContext; segments: Segment[] }[] = [];
     let planned = 0;
     for (const row of this.statements.seriesOf.all(metric) as SeriesRow[]) {
       const device = this.options.devices.facts(row.deviceId);
       if (!device || !targetMatches(rule.target, device)) continue;
-      if (plans.length >= MAX_BACKTEST_SERIES)
+      if (plans.length >= maxSeries)
         throw new BacktestRefused(
-          `the rule matches more than ${MAX_BACKTEST_SERIES.toLocaleString('en')} series: narrow its target`,
+          `the rule matches more than ${maxSeries.toLocaleString('en')} series: narrow its target`,
         );
       const segments = this.segments(row.id, from, to);
       planned += this.estimate(row.id, segments);
