@@ -8,7 +8,7 @@
 
 import { z } from 'zod';
 import { actionRequests } from './actions-contract';
-import { alarmRequests, alarmStreams } from './alarm-contract';
+import { alarmAnalysisRequests, alarmRequests, alarmStreams } from './alarm-contract';
 import { BleUuidSchema } from './ble-uuid';
 import { commissioningRequests, commissioningStreams } from './commissioning-contract';
 import {
@@ -241,6 +241,7 @@ export const requests = {
   ...actionRequests,
   ...notifyRequests,
   ...alarmRequests,
+  ...alarmAnalysisRequests,
   /** open a stream; its messages arrive as {stream, sub, data} until unsubscribed */
   'stream.subscribe': {
     params: z.object({ stream: z.string(), params: z.unknown().optional() }).strict(),

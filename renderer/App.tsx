@@ -17,6 +17,7 @@ import { StoreErrorBanner } from './views/StoreErrorBanner';
  */
 const AlarmsView = lazy(() => import('./alarms/AlarmsView').then((m) => ({ default: m.AlarmsView })));
 const RulesView = lazy(() => import('./alarms/RulesView').then((m) => ({ default: m.RulesView })));
+const KpisView = lazy(() => import('./alarms/KpisView').then((m) => ({ default: m.KpisView })));
 const AuditView = lazy(() => import('./audit/AuditView').then((m) => ({ default: m.AuditView })));
 const BleExplorer = lazy(() => import('./ble/BleExplorer').then((m) => ({ default: m.BleExplorer })));
 const BatchView = lazy(() => import('./commissioning/BatchView').then((m) => ({ default: m.BatchView })));
@@ -67,6 +68,7 @@ const TITLES: Record<Route['name'], string> = {
   notifications: 'Notifications',
   alarms: 'Alarms',
   'alarm-rules': 'Alarm rules',
+  'alarm-kpis': 'Alarm KPIs',
   'not-found': 'Not found',
 };
 
@@ -117,6 +119,8 @@ function Page({ route }: { route: Route }) {
       return <AlarmsView />;
     case 'alarm-rules':
       return <RulesView ruleId={route.ruleId} />;
+    case 'alarm-kpis':
+      return <KpisView />;
     case 'not-found':
       return (
         <section className="page">

@@ -46,6 +46,7 @@ describe('parseRoute', () => {
     ['#/profiles/tank-gauge', { name: 'profiles', profileId: 'tank-gauge' }],
     ['#/alarms', { name: 'alarms' }],
     ['#/alarms/rules', { name: 'alarm-rules', ruleId: null }],
+    ['#/alarms/kpis', { name: 'alarm-kpis' }],
     ['#/alarms/rules/boiler-overheat', { name: 'alarm-rules', ruleId: 'boiler-overheat' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -93,6 +94,7 @@ test('commissioning, registry, audit and credentials routes round-trip', () => {
     { name: 'profiles', profileId: 'boiler-copy-2' },
     { name: 'alarms' },
     { name: 'alarm-rules', ruleId: null },
+    { name: 'alarm-kpis' },
     { name: 'alarm-rules', ruleId: 'hot_1-a' },
   ];
   for (const route of routes) expect(parseRoute(hrefFor(route))).toEqual(route);

@@ -35,6 +35,7 @@ export type Route =
   /** the alarm list; the rule list with one rule open in the editor */
   | { name: 'alarms' }
   | { name: 'alarm-rules'; ruleId: string | null }
+  | { name: 'alarm-kpis' }
   | { name: 'not-found'; hash: string };
 
 const TOOL_ROUTES = ['serial', 'mqtt', 'ble'] as const;
@@ -81,6 +82,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/notifications') return { name: 'notifications' };
   if (path === '/alarms' || path === '/alarms/') return { name: 'alarms' };
   if (path === '/alarms/rules' || path === '/alarms/rules/') return { name: 'alarm-rules', ruleId: null };
+  if (path === '/alarms/kpis' || path === '/alarms/kpis/') return { name: 'alarm-kpis' };
   if (path === '/profiles' || path === '/profiles/') return { name: 'profiles', profileId: null };
   const segment = (pattern: RegExp, make: (value: string) => Route): Route | null => {
     const match = pattern.exec(path);
@@ -164,6 +166,8 @@ export function hrefFor(route: Route): string {
       return '#/alarms';
     case 'alarm-rules':
       return route.ruleId === null ? '#/alarms/rules' : `#/alarms/rules/${escapeSegment(route.ruleId)}`;
+    case 'alarm-kpis':
+      return '#/alarms/kpis';
     case 'profiles':
       return route.profileId === null ? '#/profiles' : `#/profiles/${escapeSegment(route.profileId)}`;
     case 'compare': {

@@ -11,8 +11,10 @@ import { RpcError } from '../../common/protocol';
 import type { Reading } from '../../common/reading';
 import { version } from '../../package.json';
 import { createEdgeActions } from './alarms/actions/edge-actions';
+import { createAlarmAnalysisHandlers } from './alarms/alarm-analysis-handlers';
 import { createAlarmHandlers } from './alarms/alarm-handlers';
 import { AlarmService } from './alarms/alarm-service';
+import { Backtester } from './alarms/backtest';
 import { DeriveRecorder } from './alarms/conditions/derive';
 import { rollupAggregate } from './alarms/conditions/rollup-aggregate';
 import { DEMO_RULES } from './alarms/demo-rules';
@@ -178,14 +180,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     );
   };
   // alarms judge each batch inside its commit: a reading is stored and judged, or neither
+  const alarmDevices = {
+    facts: (id: string) => alarmDeviceFacts(id),
+    ids: () => registry.ids(),
+    offline: (id: string) => registry.currentState(id) === 'offline',
+    name: (id: string) => registry.brief(id)?.descriptor.name ?? id,
+  };
   const alarms = new AlarmService({
     db,
-    devices: {
-      facts: (id) => alarmDeviceFacts(id),
-      ids: () => registry.ids(),
-      offline: (id) => registry.currentState(id) === 'offline',
-      name: (id) => registry.brief(id)?.descriptor.name ?? id,
-    },
+    devices: alarmDevices,
     audit: (entry) => audit.append(entry),
     siteId: sync.installation.id,
     published: (transition) => sync.enqueueEvent('io.fieldline.alarm.v1', transition.key, transition),
@@ -409,6 +412,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   alarms.start();
   if (options.demo) alarms.seedRules(DEMO_RULES);
   const alarmRpc = createAlarmHandlers(alarms, () => operator.get());
+  const alarmAnalysisRpc = createAlarmAnalysisHandlers(
+    db,
+    new Backtester({
+      db,
+      series: store.series,
+      devices: alarmDevices,
+      aggregate: rollupAggregate(db, store),
+    }),
+  );
 
   const deviceTimer = setInterval(() => {
     registryService.flushHealth();
@@ -555,6 +567,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         audit: (e) => audit.append(e),
       }),
       ...alarmRpc.requests,
+      ...alarmAnalysisRpc,
       'ble.peripherals': (p) => tools.blePeripherals(p),
       'ble.services': (p) => tools.bleServices(p),
       'ble.read': (p) => tools.bleRead(p),

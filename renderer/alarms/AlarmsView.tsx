@@ -78,6 +78,9 @@ export function AlarmsView() {
         <span className="page-head-link">
           <DesktopNoticesToggle />
         </span>
+        <a href={hrefFor({ name: 'alarm-kpis' })} data-testid="alarm-kpis-link">
+          KPIs →
+        </a>
         <a href={hrefFor({ name: 'alarm-rules', ruleId: null })}>Rules →</a>
       </div>
       <LoadError what="the alarms" error={error} onRetry={() => reloadAlarms(engine())} />

@@ -1,15 +1,17 @@
 /**
  * Edits one rule: target, condition, timing (on/off delays, N of M, latching), labels and
- * mode, with a live preview of the rule in words and, for one device, on its chart. Checked with the contract's schema as it
+ * mode, with a live preview of the rule in words and, for one device, on its chart, and a
+ * backtest over stored history before saving. Checked with the contract's schema as it
  * is typed; errors show beside their fields once Save was pressed, and the engine's own
  * refusal (an expression that does not type-check against the profile) lands there too.
  */
 import { type FormEvent, useMemo, useState } from 'react';
-import type { RuleSummary } from '../../common/alarm-contract';
+import type { BacktestResult, RuleSummary } from '../../common/alarm-contract';
 import { engine } from '../rpc/engine';
 import { Field } from '../tools/Field';
 import { FormActions, type FormOutcome } from '../tools/FormActions';
 import { formErrorsFromError, hasErrors, noErrors } from '../tools/form-errors';
+import { BacktestPanel } from './BacktestPanel';
 import { ConditionFields } from './ConditionFields';
 import { RulePreviewChart } from './RulePreviewChart';
 import {
@@ -157,9 +159,12 @@ export function RuleEditor({
   const [engineErrors, setEngineErrors] = useState<RuleErrors>(noErrors());
   const [saving, setSaving] = useState(false);
   const [outcome, setOutcome] = useState<FormOutcome>(null);
+  const [backtest, setBacktest] = useState<BacktestResult | null>(null);
   const checked = useMemo(() => ruleFromFields(fields), [fields]);
   const set = (patch: Partial<RuleFields>) => {
     setFields((f) => ({ ...f, ...patch }));
+    // a backtest speaks for the draft it ran on, not for an edited one
+    setBacktest(null);
     setEngineErrors(noErrors());
     setOutcome(null);
   };
@@ -293,7 +298,13 @@ export function RuleEditor({
         <strong>Preview: </strong>
         {checked.rule ? ruleText(checked.rule) : 'complete the fields to see what the rule will do.'}
       </p>
-      <RulePreviewChart deviceIds={fields.deviceIds} metric={fields.metric} rule={checked.rule} />
+      <BacktestPanel rule={checked.rule} result={backtest} onResult={setBacktest} />
+      <RulePreviewChart
+        deviceIds={fields.deviceIds}
+        metric={fields.metric}
+        rule={checked.rule}
+        backtest={backtest}
+      />
       {shown.other.length > 0 && (
         <ul className="error-list form-error" role="alert">
           {shown.other.map((o) => (
@@ -308,6 +319,7 @@ export function RuleEditor({
         dirty={fields !== initial}
         onReset={() => {
           setFields(initial);
+          setBacktest(null);
           setSubmitted(false);
           setEngineErrors(noErrors());
           setOutcome(null);

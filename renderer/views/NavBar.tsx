@@ -73,7 +73,7 @@ export function NavBar({ route }: { route: Route }) {
         )}
         <NavLink
           href={hrefFor({ name: 'alarms' })}
-          active={route.name === 'alarms' || route.name === 'alarm-rules'}
+          active={route.name === 'alarms' || route.name === 'alarm-rules' || route.name === 'alarm-kpis'}
         >
           Alarms
         </NavLink>
