@@ -10,6 +10,7 @@ import { createEngine, type Engine } from '../engine';
 import { createLogger } from '../log';
 import { tempDataDir } from '../store/test-fixtures';
 import { rawClient, transportPair } from '../test-transport';
+import { until } from '../test-until';
 
 const log = createLogger({ level: 'silent' });
 let engine: Engine | undefined;
@@ -17,16 +18,6 @@ afterEach(async () => {
   await engine?.close();
   engine = undefined;
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('CEL and derive rules on the demo site: raised on live readings, type-checked at save, derived readings stored', async () => {
   engine = await createEngine({ dataDir: tempDataDir('alarm-kinds'), demo: true, host: 'test', log });

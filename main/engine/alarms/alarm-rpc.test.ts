@@ -14,6 +14,7 @@ import { createLogger } from '../log';
 import { openDatabase } from '../store/database';
 import { tempDataDir } from '../store/test-fixtures';
 import { rawClient, transportPair } from '../test-transport';
+import { until } from '../test-until';
 
 const log = createLogger({ level: 'silent' });
 let engine: Engine | undefined;
@@ -21,16 +22,6 @@ afterEach(async () => {
   await engine?.close();
   engine = undefined;
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('demo rules, a rule saved over RPC raising on live readings, ack, shelve, history, stream, cloud copy', async () => {
   const dataDir = tempDataDir('alarm-rpc');

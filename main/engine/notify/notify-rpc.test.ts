@@ -12,8 +12,7 @@ import { createEngine, type Engine } from '../engine';
 import { DATABASE_FILE } from '../store/database';
 import { silent, tempDataDir } from '../store/test-fixtures';
 import { rawClient, transportPair } from '../test-transport';
-import { verify } from './channels/webhook-signature';
-import { insertNotice, Receiver } from './test-notices';
+import { answerSigned, insertNotice, Receiver } from './test-notices';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -25,17 +24,7 @@ let dataDir: string;
 
 beforeEach(async () => {
   receiver = new Receiver();
-  receiver.respond = (r, res) => {
-    const ok = verify(
-      SECRET,
-      String(r.headers['webhook-id']),
-      Number(r.headers['webhook-timestamp']),
-      r.body,
-      String(r.headers['webhook-signature']),
-    );
-    res.writeHead(ok ? 204 : 401);
-    res.end();
-  };
+  receiver.respond = answerSigned(SECRET);
   url = await receiver.start();
   dataDir = tempDataDir('notify-rpc');
   engine = await createEngine({ dataDir, demo: false, host: 'test', log: silent });

@@ -13,6 +13,7 @@ import { masterKeyFromBytes } from '../secrets/master-key';
 import { SecretStore } from '../secrets/secret-store';
 import { openDatabase } from '../store/database';
 import { silent, tempDataDir } from '../store/test-fixtures';
+import { verify } from './channels/webhook-signature';
 import { NotifyService } from './notify-service';
 
 const TO: Record<NoticeKind, AlarmState> = {
@@ -131,6 +132,21 @@ export interface Received {
 }
 
 /** an HTTP endpoint on 127.0.0.1 whose answers the test decides */
+/** a receiver's answer that checks the Standard Webhooks signature: 204 when it holds, 401 when not */
+export function answerSigned(secret: string): Receiver['respond'] {
+  return (r, res) => {
+    const ok = verify(
+      secret,
+      String(r.headers['webhook-id']),
+      Number(r.headers['webhook-timestamp']),
+      r.body,
+      String(r.headers['webhook-signature']),
+    );
+    res.writeHead(ok ? 204 : 401);
+    res.end();
+  };
+}
+
 export class Receiver {
   readonly received: Received[] = [];
   private server: Server | undefined;

@@ -7,22 +7,14 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { waitFor } from '../../connectors/mqtt/mosquitto-harness';
 import { createEngine, type Engine } from '../../engine';
-import { verify } from '../../notify/channels/webhook-signature';
-import { Receiver } from '../../notify/test-notices';
+import { answerSigned, Receiver } from '../../notify/test-notices';
 import { silent, tempDataDir } from '../../store/test-fixtures';
 import { rawClient, transportPair } from '../../test-transport';
+import { until } from '../../test-until';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 let engine: Engine | undefined;
 let receiver: Receiver;
-
-async function until(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeEach(() => {
   receiver = new Receiver();
@@ -35,17 +27,7 @@ afterEach(async () => {
 
 test('a webhook action queues the alarm on its channel, signed, outside routing; dry run and a wrong channel are logged', async () => {
   const url = await receiver.start();
-  receiver.respond = (r, res) => {
-    const signed = verify(
-      SECRET,
-      String(r.headers['webhook-id']),
-      Number(r.headers['webhook-timestamp']),
-      r.body,
-      String(r.headers['webhook-signature']),
-    );
-    res.writeHead(signed ? 204 : 401);
-    res.end();
-  };
+  receiver.respond = answerSigned(SECRET);
   engine = await createEngine({
     dataDir: tempDataDir('webhook-action'),
     demo: true,
@@ -96,7 +78,7 @@ test('a webhook action queues the alarm on its channel, signed, outside routing;
       outcome: string;
       detail: string;
     }[];
-  await until(async () => (await log()).length >= 3, 'three action outcomes');
+  await until('three action outcomes', async () => (await log()).length >= 3);
   const outcomes = Object.fromEntries((await log()).map((o) => [o.actionIndex, o]));
   expect(outcomes[0]).toMatchObject({ outcome: 'done' });
   expect(outcomes[1]).toMatchObject({ outcome: 'dry-run' });
@@ -106,9 +88,9 @@ test('a webhook action queues the alarm on its channel, signed, outside routing;
   });
   // signed with the channel's secret: the receiver answered 204, so the delivery is sent
   await until(
+    'the delivery marked sent',
     async () =>
       ((await client.call('notify.deliveries.list', { status: 'sent' })).result as unknown[]).length === 1,
-    'the delivery marked sent',
   );
   expect(receiver.received).toHaveLength(1);
 });
