@@ -11,13 +11,8 @@ import { engine } from '../rpc/engine';
 import { chartWindow } from '../state/chart-window';
 import { errorMessage } from '../tools/use-poll';
 import { severityWord } from './alarm-words';
-import {
-  ANALYSIS_RANGES,
-  type AnalysisRange,
-  backtestBasis,
-  backtestSummary,
-  rangeMs,
-} from './analysis-words';
+import { type AnalysisRange, backtestBasis, backtestSummary, rangeMs } from './analysis-words';
+import { RangePicker } from './RangePicker';
 
 const LISTED = 20;
 
@@ -62,20 +57,7 @@ export function BacktestPanel({
         <h3 id="backtest-title" className="rule-section">
           Backtest
         </h3>
-        <label>
-          over the{' '}
-          <select
-            value={range}
-            onChange={(e) => setRange(e.target.value as AnalysisRange)}
-            data-testid="backtest-range"
-          >
-            {ANALYSIS_RANGES.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RangePicker value={range} onChange={setRange} testId="backtest-range" />
         <button
           type="button"
           disabled={!rule || running}

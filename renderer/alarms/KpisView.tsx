@@ -12,14 +12,8 @@ import { engine } from '../rpc/engine';
 import { LoadError } from '../tools/PageNotices';
 import { usePoll } from '../tools/use-poll';
 import { severityWord } from './alarm-words';
-import {
-  ANALYSIS_RANGES,
-  type AnalysisRange,
-  kpiRows,
-  rangeMs,
-  rateVerdict,
-  rateVerdictText,
-} from './analysis-words';
+import { type AnalysisRange, kpiRows, rangeMs, rateVerdict, rateVerdictText } from './analysis-words';
+import { RangePicker } from './RangePicker';
 
 const REFRESH_MS = 30_000;
 
@@ -106,20 +100,7 @@ export function KpisView() {
     <section className="page alarm-kpis-page" data-testid="alarm-kpis-page">
       <div className="page-head">
         <h1>Alarm KPIs</h1>
-        <label>
-          over the{' '}
-          <select
-            value={range}
-            onChange={(e) => setRange(e.target.value as AnalysisRange)}
-            data-testid="kpi-range"
-          >
-            {ANALYSIS_RANGES.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RangePicker value={range} onChange={setRange} testId="kpi-range" />
         <a className="page-head-link" href={hrefFor({ name: 'alarms' })}>
           ← Alarms
         </a>
