@@ -169,17 +169,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   audit.onAppend = (entry) => sync.enqueueEvent('io.fieldline.audit.v1', entry.subject, entry);
   const alarmDeviceFacts = (id: string) => {
     const brief = registry.brief(id);
-    const record = brief && registryService.get(id);
-    return (
-      brief && {
-        id,
-        profile: brief.descriptor.profile,
-        site: record?.site ?? '',
-        tags: record?.tags ?? [],
-      }
-    );
+    return brief && { id, profile: brief.descriptor.profile, ...registryService.placement(id) };
   };
-  // alarms judge each batch inside its commit: a reading is stored and judged, or neither
   const alarmDevices = {
     facts: (id: string) => alarmDeviceFacts(id),
     ids: () => registry.ids(),

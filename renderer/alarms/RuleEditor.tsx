@@ -26,15 +26,14 @@ import { ruleText } from './rule-summary';
 /** the engine's issue paths start at the request's params: "rule.condition.levels.0" */
 const engineFieldOf = (path: string) => (path.startsWith('rule.') ? fieldOfPath(path.slice(5)) : null);
 
-function Timing({
-  fields,
-  errors,
-  set,
-}: {
+/** what every section of the editor is given: the fields, their errors, and a setter */
+interface SectionProps {
   fields: RuleFields;
   errors: RuleErrors['fields'];
   set(p: Partial<RuleFields>): void;
-}) {
+}
+
+function Timing({ fields, errors, set }: SectionProps) {
   return (
     <div className="form-grid">
       <Field label="On-delay (s)" hint="holds this long before raising" error={errors.onDelayS}>
@@ -103,15 +102,7 @@ function Timing({
   );
 }
 
-function Target({
-  fields,
-  errors,
-  set,
-}: {
-  fields: RuleFields;
-  errors: RuleErrors['fields'];
-  set(p: Partial<RuleFields>): void;
-}) {
+function Target({ fields, errors, set }: SectionProps) {
   return (
     <div className="form-grid">
       <Field label="Device ids" hint="comma separated; empty: any" error={errors.deviceIds}>

@@ -236,7 +236,10 @@ function AddKeyForm({ onAdded }: { onAdded(): void }) {
           data-testid="key-name"
         />
       </Field>
-      <Field label="Public key (PEM)" hint="ECDSA P-256 or Ed25519: imgtool getpub --encoding pem">
+      <Field
+        label="Public key (PEM)"
+        hint="MCUboot: ECDSA P-256 or Ed25519 (imgtool getpub --encoding pem); ESP-IDF Secure Boot V2: RSA-3072 or ECDSA P-256/P-384"
+      >
         <textarea
           value={pem}
           rows={5}

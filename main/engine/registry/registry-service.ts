@@ -71,6 +71,12 @@ export class RegistryService {
     return summary && this.view(summary, this.record(id));
   }
 
+  /** Site and tags alone, without building the device's view: alarm targeting asks per device. */
+  placement(id: string): { site: string; tags: readonly string[] } {
+    const r = this.records.get(id);
+    return { site: r?.site ?? '', tags: r?.tags ?? [] };
+  }
+
   require(id: string): RegistryDevice {
     const device = this.get(id);
     if (!device) throw new RpcError('NOT_FOUND', `no device "${id}"`);
