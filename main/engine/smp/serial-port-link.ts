@@ -21,6 +21,10 @@ interface PollerHolder {
  * without this poller (Windows, mocks).
  */
 function rearmPoller(port: SerialPort): void {
+  // once the port is closing its native poller is destroyed (linux.js close: stop, destroy);
+  // polling a destroyed poller is a use-after-free that kills the process (seen when a USB
+  // adapter vanished with a write pending), so never touch it then
+  if (!port.isOpen) return;
   try {
     (port as unknown as PollerHolder).port?.poller?.poll?.(UV_READABLE_AND_WRITABLE);
   } catch {
