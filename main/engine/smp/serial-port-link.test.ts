@@ -19,6 +19,7 @@ function standInPort() {
   const polls: number[] = [];
   const callbacks: ((e?: Error | null) => void)[] = [];
   const port = {
+    isOpen: true,
     port: { poller: { poll: (flags: number) => polls.push(flags) } },
     write(_data: Buffer, cb: (e?: Error | null) => void) {
       callbacks.push(cb);
